@@ -175,7 +175,8 @@ export type ProposeError =
   | { code: "invalid-conf-change"; reason: string };
 
 export type ProposeResult =
-  | { ok: true; index: number; term: number }
+  /** The proposed data occupy the consecutive indexes firstIndex..lastIndex, all in `term`. */
+  | { ok: true; firstIndex: number; lastIndex: number; term: number }
   | { ok: false; error: ProposeError };
 
 export function planeOf(type: MessageType): Plane {
@@ -188,4 +189,43 @@ export function planeOf(type: MessageType): Plane {
     default:
       return "control";
   }
+}
+
+/** What the shell loaded from storage at start-up (or the bootstrap state of a new member). */
+export interface RestoredState {
+  hardState: HardState;
+  /** The log starts right after this; a brand-new node passes index 0, term 0 and the
+   *  bootstrap membership (every voter from config). */
+  snapshot: SnapshotMeta;
+  /** Entries after the snapshot, in order, without gaps. */
+  entries: Entry[];
+  /** Highest index already applied to the state machine (>= snapshot.index). */
+  applied: number;
+  /** Highest index durable in the log store (entries above it were lost or never flushed). */
+  durableIndex: number;
+}
+
+export interface ProgressStatus {
+  match: number;
+  next: number;
+  state: "probe" | "replicate" | "snapshot";
+  inflight: number;
+  recentActive: boolean;
+}
+
+export interface RaftStatus {
+  id: NodeId;
+  term: number;
+  vote: NodeId;
+  role: Role;
+  leader: NodeId;
+  commit: number;
+  applied: number;
+  firstIndex: number;
+  lastIndex: number;
+  durableIndex: number;
+  conf: ConfState;
+  /** Leader only: per-peer replication progress. */
+  progress: Map<NodeId, ProgressStatus>;
+  leadTransferee: NodeId;
 }

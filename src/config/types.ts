@@ -1,0 +1,130 @@
+// The shape of a validated config.toml. Field names are the TOML keys, so a key in a file, in
+// the docs and in the code reads the same. Defaults, validation and presets live beside this.
+
+export type PlaneName = "control" | "data" | "bulk";
+
+/** `[network.control]`, `[network.data]`, `[network.bulk]`: the tuning guide's keys. */
+export interface PlaneConfig {
+  /** Max handlers in flight on this plane's server; beyond it calls get RESOURCE_EXHAUSTED. */
+  concurrency_limit: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS advertised by this plane's server. */
+  max_concurrent_streams: number;
+  /** HTTP/2 flow-control window of this plane's client connections, bytes. */
+  connection_window_size: number;
+  /** Deadline of one call on this plane. */
+  request_timeout_in_ms: number;
+  /** Deadline for establishing this plane's connection. */
+  connect_timeout_in_ms: number;
+  /** TCP keep-alive probe interval on this plane's sockets. */
+  tcp_keepalive_in_secs: number;
+  /** HTTP/2 PING interval. */
+  http2_keep_alive_interval_in_secs: number;
+  /** How long to wait for a PING ack before the connection is considered dead. */
+  http2_keep_alive_timeout_in_secs: number;
+  /** Largest frame/message this plane carries, bytes (applied as the gRPC message size limit). */
+  max_frame_size: number;
+}
+
+export type PersistenceStrategy = "DiskFirst" | "MemFirst";
+
+export type FlushPolicy =
+  | "Immediate"
+  | { Batch: { threshold: number; interval_ms: number } };
+
+export interface PersistenceConfig {
+  strategy: PersistenceStrategy;
+  flush_policy: FlushPolicy;
+  /** MemFirst ring buffer bound: appends wait (backpressure) when this many entries are unflushed. */
+  max_buffered_entries: number;
+}
+
+export interface RaftSection {
+  /** Core tick length; heartbeat and election timeouts are whole numbers of ticks. */
+  tick_ms: number;
+  heartbeat_interval_ms: number;
+  /** Minimum election timeout; the actual one is randomized in [t, 2t). */
+  election_timeout_ms: number;
+  pre_vote: boolean;
+  check_quorum: boolean;
+  /** Serve linearizable reads from a leader lease (requires check_quorum). */
+  lease_read: boolean;
+  max_entries_per_append: number;
+  max_bytes_per_append: number;
+  max_inflight_appends: number;
+  max_inflight_bytes: number;
+  max_uncommitted_bytes: number;
+  /** Take a snapshot and compact the log every this many applied entries. */
+  snapshot_entries: number;
+  /** Entries kept behind a snapshot so slightly lagging followers catch up without one. */
+  snapshot_catchup_entries: number;
+  /** Snapshot files kept in the data directory. */
+  snapshot_keep: number;
+  persistence: PersistenceConfig;
+}
+
+export interface PeerConfig {
+  id: number;
+  name: string;
+  client_address: string;
+  control_address: string;
+  data_address: string;
+  bulk_address: string;
+}
+
+export interface NodeSection {
+  id: number;
+  name: string;
+  data_dir: string;
+  /** etcd v3 API for clients, "host:port". */
+  client_address: string;
+  control_address: string;
+  data_address: string;
+  bulk_address: string;
+}
+
+export interface ClusterSection {
+  /** Like etcd's initial-cluster-token: the cluster id is derived from it; peers of another
+   *  cluster are refused. */
+  name: string;
+  /** Every voting member at bootstrap, this node included. */
+  peers: PeerConfig[];
+}
+
+export interface NetworkSection {
+  /** Benchmark-only switch: route all planes over one shared connection when false. */
+  isolation: boolean;
+  control: PlaneConfig;
+  data: PlaneConfig;
+  bulk: PlaneConfig;
+}
+
+export interface LimitsSection {
+  /** etcd's --max-request-bytes. */
+  max_request_bytes: number;
+  /** etcd's --max-txn-ops. */
+  max_txn_ops: number;
+}
+
+export interface MetricsSection {
+  enabled: boolean;
+  /** "host:port" of the /metrics, /health, /ready HTTP endpoint. */
+  address: string;
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface LogSection {
+  level: LogLevel;
+  /** "auto": human lines on a TTY, JSON lines otherwise. */
+  format: "auto" | "json" | "text";
+}
+
+export interface Config {
+  node: NodeSection;
+  cluster: ClusterSection;
+  raft: RaftSection;
+  network: NetworkSection;
+  limits: LimitsSection;
+  metrics: MetricsSection;
+  log: LogSection;
+}
