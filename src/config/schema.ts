@@ -1,0 +1,435 @@
+// The one table that describes every key of config.toml: its TOML path, kind, default, bounds
+// and what it does. Defaults, validation, `trireme init` comments, docs/configuration.md and
+// `trireme config check` all read this table, so a key is described once.
+import type { Config, PeerConfig, PlaneConfig, PlaneName } from "./types.ts";
+
+/** Every leaf of Config as a dotted TOML path. Arrays (peers) and FlushPolicy are leaves. */
+type Leaves<T> = {
+  [K in keyof T & string]: T[K] extends readonly unknown[] ? K : [T[K]] extends [object] ? `${K}.${Leaves<T[K]>}` : K;
+}[keyof T & string];
+export type LeafPath = Leaves<Config>;
+
+/** The value type at a dotted path of Config. */
+export type PathValue<T, P extends string> = P extends `${infer H}.${infer R}`
+  ? H extends keyof T
+    ? PathValue<T[H], R>
+    : never
+  : P extends keyof T
+    ? T[P]
+    : never;
+
+export type Kind =
+  | { type: "integer"; min: number; max: number; unit?: "ms" | "s" | "bytes" | "entries"; note?: string }
+  | { type: "boolean" }
+  | { type: "string" }
+  | { type: "enum"; values: readonly string[] }
+  /** "host:port": IPv4, a DNS name or [IPv6], port 1–65535. */
+  | { type: "address" }
+  /** A directory; relative paths resolve against the config file's directory. */
+  | { type: "path" }
+  /** `"Immediate"` or `{ Batch = { threshold, interval_ms } }`. */
+  | { type: "flush_policy" }
+  /** `[[cluster.peers]]`: an array of tables described by PEER_KEYS. */
+  | { type: "peers" };
+
+/** A default computed from the rest of the config (e.g. a name from the id). */
+export interface DerivedDefault<V> {
+  /** How the docs and `config check` describe it. */
+  derived: string;
+  from(config: Config): V;
+}
+
+export interface KeySpec<P extends LeafPath = LeafPath> {
+  path: P;
+  kind: Kind;
+  default: PathValue<Config, P> | DerivedDefault<PathValue<Config, P>>;
+  /** One line: what the key does. */
+  doc: string;
+}
+
+function key<P extends LeafPath>(
+  path: P,
+  kind: Kind,
+  def: PathValue<Config, P> | DerivedDefault<PathValue<Config, P>>,
+  doc: string,
+): KeySpec<P> {
+  return { path, kind, default: def, doc };
+}
+
+export function isDerived<V>(d: V | DerivedDefault<V>): d is DerivedDefault<V> {
+  return typeof d === "object" && d !== null && "derived" in d && "from" in d;
+}
+
+const MAX_INT = Number.MAX_SAFE_INTEGER;
+const MiB = 1_048_576;
+const int = (min: number, max: number, unit?: "ms" | "s" | "bytes" | "entries", note?: string): Kind => ({
+  type: "integer",
+  min,
+  max,
+  ...(unit === undefined ? {} : { unit }),
+  ...(note === undefined ? {} : { note }),
+});
+
+/** The default ports: client, control, data, bulk and metrics are base, +1, +2, +3, +4. */
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_BASE_PORT = 2379;
+export const PORT_OFFSETS = { client: 0, control: 1, data: 2, bulk: 3, metrics: 4 } as const;
+
+export const PLANES: readonly PlaneName[] = ["control", "data", "bulk"];
+
+interface PlaneKeySpec {
+  key: keyof PlaneConfig;
+  kind: Kind;
+  /** Defaults per plane; they are the `single` deployment on a `lan` (see presets.ts for why). */
+  defaults: Record<PlaneName, number>;
+  doc: string;
+}
+
+/** The tuning guide's per-plane keys, in the guide's order. */
+export const PLANE_KEYS: readonly PlaneKeySpec[] = [
+  {
+    key: "concurrency_limit",
+    kind: int(1, 1_000_000),
+    defaults: { control: 10, data: 20, bulk: 2 },
+    doc: "Most calls this plane's server handles at once; beyond it calls fail fast with RESOURCE_EXHAUSTED.",
+  },
+  {
+    key: "max_concurrent_streams",
+    kind: int(1, 2_147_483_647),
+    defaults: { control: 64, data: 128, bulk: 16 },
+    doc: "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS this plane's server advertises to each peer connection.",
+  },
+  {
+    key: "connection_window_size",
+    kind: int(65_535, 2_147_483_647, "bytes", "HTTP/2 allows 65_535 to 2^31−1"),
+    defaults: { control: 1 * MiB, data: 2 * MiB, bulk: 8 * MiB },
+    doc: "HTTP/2 flow-control window of this plane's connections: bytes in flight before the receiver must ack.",
+  },
+  {
+    key: "request_timeout_in_ms",
+    kind: int(1, 3_600_000, "ms"),
+    defaults: { control: 100, data: 200, bulk: 10_000 },
+    doc: "Deadline of one call on this plane; a call that misses it fails and is retried by Raft.",
+  },
+  {
+    key: "connect_timeout_in_ms",
+    kind: int(1, 600_000, "ms"),
+    defaults: { control: 100, data: 100, bulk: 1_000 },
+    doc: "Deadline for opening this plane's connection to a peer (TCP + HTTP/2 + gRPC handshake).",
+  },
+  {
+    key: "tcp_keepalive_in_secs",
+    kind: int(1, 86_400, "s"),
+    defaults: { control: 60, data: 60, bulk: 60 },
+    doc: "TCP keep-alive probe interval on this plane's sockets; finds peers that vanished without a FIN.",
+  },
+  {
+    key: "http2_keep_alive_interval_in_secs",
+    kind: int(1, 86_400, "s"),
+    defaults: { control: 10, data: 10, bulk: 10 },
+    doc: "Interval between HTTP/2 PINGs on an idle or busy connection of this plane.",
+  },
+  {
+    key: "http2_keep_alive_timeout_in_secs",
+    kind: int(1, 86_400, "s"),
+    defaults: { control: 5, data: 5, bulk: 5 },
+    doc: "How long a PING may go unanswered before the connection is declared dead and reopened.",
+  },
+  {
+    key: "max_frame_size",
+    kind: int(16_384, 2_147_483_647, "bytes", "at least HTTP/2's 16_384"),
+    defaults: { control: 16_777_215, data: 16_777_215, bulk: 16_777_215 },
+    doc: "Largest message this plane carries, bytes (a batch of entries or a snapshot chunk must fit).",
+  },
+];
+
+function planeKeys(plane: PlaneName): KeySpec[] {
+  return PLANE_KEYS.map((p) => key(`network.${plane}.${p.key}`, p.kind, p.defaults[plane], p.doc));
+}
+
+export const ADDRESS_KEYS = ["client_address", "control_address", "data_address", "bulk_address"] as const;
+export type AddressKey = (typeof ADDRESS_KEYS)[number];
+
+export function defaultAddress(host: string, basePort: number, which: keyof typeof PORT_OFFSETS): string {
+  return `${host}:${basePort + PORT_OFFSETS[which]}`;
+}
+
+/** Every key of config.toml, in the order `init` writes them and the docs list them. */
+export const SCHEMA: readonly KeySpec[] = [
+  key("node.id", int(1, MAX_INT), 1, "This member's id in the cluster: unique, never reused for another member."),
+  key(
+    "node.name",
+    { type: "string" },
+    { derived: "node-<id>", from: (c) => `node-${c.node.id}` },
+    "Human-readable member name, shown by `members` and in logs.",
+  ),
+  key(
+    "node.data_dir",
+    { type: "path" },
+    "data",
+    "Directory for the log, hard state and snapshots; a relative path is relative to this file.",
+  ),
+  key(
+    "node.client_address",
+    { type: "address" },
+    defaultAddress(DEFAULT_HOST, DEFAULT_BASE_PORT, "client"),
+    "host:port of the etcd v3 gRPC API that clients (etcdctl, etcd client libraries) use.",
+  ),
+  key(
+    "node.control_address",
+    { type: "address" },
+    defaultAddress(DEFAULT_HOST, DEFAULT_BASE_PORT, "control"),
+    "host:port of the Control plane: votes, heartbeats, TimeoutNow, membership traffic.",
+  ),
+  key(
+    "node.data_address",
+    { type: "address" },
+    defaultAddress(DEFAULT_HOST, DEFAULT_BASE_PORT, "data"),
+    "host:port of the Data plane: AppendEntries with log entries, pipelined.",
+  ),
+  key(
+    "node.bulk_address",
+    { type: "address" },
+    defaultAddress(DEFAULT_HOST, DEFAULT_BASE_PORT, "bulk"),
+    "host:port of the Bulk plane: InstallSnapshot streams.",
+  ),
+  key(
+    "cluster.name",
+    { type: "string" },
+    "trireme",
+    "Cluster token (like etcd's initial-cluster-token): peers from a cluster with another name are refused.",
+  ),
+  key(
+    "cluster.peers",
+    { type: "peers" },
+    { derived: "this node alone", from: (c) => [selfAsPeer(c)] },
+    "Every voting member at bootstrap, this node included (added automatically when omitted).",
+  ),
+  key("raft.tick_ms", int(1, 1_000, "ms"), 10, "Length of one Raft tick; heartbeat and election timeouts are whole ticks."),
+  key(
+    "raft.heartbeat_interval_ms",
+    int(1, 60_000, "ms"),
+    100,
+    "How often the leader sends heartbeats; keep it near the peers' round-trip time.",
+  ),
+  key(
+    "raft.election_timeout_ms",
+    int(1, 600_000, "ms"),
+    1_000,
+    "A follower that hears no leader for this long (randomized in [t, 2t)) starts an election.",
+  ),
+  key("raft.pre_vote", { type: "boolean" }, true, "Run a pre-vote first so a partitioned node cannot disrupt the cluster on return."),
+  key(
+    "raft.check_quorum",
+    { type: "boolean" },
+    true,
+    "A leader that has not heard from a quorum for an election timeout steps down.",
+  ),
+  key(
+    "raft.lease_read",
+    { type: "boolean" },
+    false,
+    "Serve linearizable reads from the leader's lease without a ReadIndex round (needs check_quorum).",
+  ),
+  key("raft.max_entries_per_append", int(1, 1_000_000, "entries"), 1_024, "Most entries in one AppendEntries."),
+  key("raft.max_bytes_per_append", int(1, 2_147_483_647, "bytes"), 1 * MiB, "Most entry bytes in one AppendEntries."),
+  key(
+    "raft.max_inflight_appends",
+    int(1, 100_000),
+    64,
+    "Pipelining window: unacknowledged AppendEntries per follower before the leader waits.",
+  ),
+  key(
+    "raft.max_inflight_bytes",
+    int(1, MAX_INT, "bytes"),
+    32 * MiB,
+    "Unacknowledged entry bytes per follower before the leader waits.",
+  ),
+  key(
+    "raft.max_uncommitted_bytes",
+    int(1, MAX_INT, "bytes"),
+    64 * MiB,
+    "Proposals are refused while this many bytes of entries are uncommitted (protects memory).",
+  ),
+  key(
+    "raft.snapshot_entries",
+    int(1, MAX_INT, "entries"),
+    10_000,
+    "Take a snapshot and compact the log every this many applied entries.",
+  ),
+  key(
+    "raft.snapshot_catchup_entries",
+    int(0, MAX_INT, "entries"),
+    5_000,
+    "Entries kept behind a snapshot so slightly lagging followers catch up without one.",
+  ),
+  key("raft.snapshot_keep", int(1, 1_000), 2, "Snapshot files kept in the data directory."),
+  key(
+    "raft.persistence.strategy",
+    { type: "enum", values: ["DiskFirst", "MemFirst"] },
+    "MemFirst",
+    "DiskFirst: count an entry once it is on disk. MemFirst: once in memory, flushed per flush_policy.",
+  ),
+  key(
+    "raft.persistence.flush_policy",
+    { type: "flush_policy" },
+    { Batch: { threshold: 500, interval_ms: 50 } },
+    'When MemFirst writes to disk: "Immediate", or { Batch = { threshold, interval_ms } } (whichever comes first).',
+  ),
+  key(
+    "raft.persistence.max_buffered_entries",
+    int(1, 100_000_000, "entries"),
+    10_000,
+    "MemFirst memory bound: appends wait for the flusher when this many entries are unflushed.",
+  ),
+  key(
+    "network.isolation",
+    { type: "boolean" },
+    true,
+    "One connection per plane per peer (the point of the design); false shares one, for benchmarks only.",
+  ),
+  ...planeKeys("control"),
+  ...planeKeys("data"),
+  ...planeKeys("bulk"),
+  key(
+    "limits.max_request_bytes",
+    int(1, 2_147_483_647, "bytes"),
+    1_572_864,
+    "Largest client request accepted (etcd's --max-request-bytes).",
+  ),
+  key("limits.max_txn_ops", int(1, 1_000_000), 128, "Most operations in one Txn (etcd's --max-txn-ops)."),
+  key("metrics.enabled", { type: "boolean" }, true, "Serve /metrics, /health and /ready over HTTP."),
+  key(
+    "metrics.address",
+    { type: "address" },
+    defaultAddress(DEFAULT_HOST, DEFAULT_BASE_PORT, "metrics"),
+    "host:port of the metrics and health HTTP endpoint.",
+  ),
+  key(
+    "log.level",
+    { type: "enum", values: ["debug", "info", "warn", "error"] },
+    "info",
+    "Least severe log level written.",
+  ),
+  key(
+    "log.format",
+    { type: "enum", values: ["auto", "json", "text"] },
+    "auto",
+    '"auto": human lines on a terminal, JSON lines otherwise.',
+  ),
+];
+
+// Compile-time proof that SCHEMA covers every leaf of Config: adding a field to types.ts
+// without describing it here fails the type check.
+type Described = (typeof SCHEMA)[number]["path"];
+type Undescribed = Exclude<LeafPath, Described>;
+const _everyKeyDescribed: [Undescribed] extends [never] ? true : Undescribed = true;
+void _everyKeyDescribed;
+
+/** The keys of one `[[cluster.peers]]` entry. */
+export const PEER_KEYS: readonly { key: keyof PeerConfig; kind: Kind; required: boolean; doc: string }[] = [
+  { key: "id", kind: int(1, MAX_INT), required: true, doc: "The member's id (its node.id)." },
+  { key: "name", kind: { type: "string" }, required: false, doc: 'The member\'s name; default "node-<id>".' },
+  { key: "client_address", kind: { type: "address" }, required: true, doc: "Its node.client_address." },
+  { key: "control_address", kind: { type: "address" }, required: true, doc: "Its node.control_address." },
+  { key: "data_address", kind: { type: "address" }, required: true, doc: "Its node.data_address." },
+  { key: "bulk_address", kind: { type: "address" }, required: true, doc: "Its node.bulk_address." },
+];
+
+export function selfAsPeer(c: Config): PeerConfig {
+  return {
+    id: c.node.id,
+    name: c.node.name,
+    client_address: c.node.client_address,
+    control_address: c.node.control_address,
+    data_address: c.node.data_address,
+    bulk_address: c.node.bulk_address,
+  };
+}
+
+const byPath = new Map<string, KeySpec>(SCHEMA.map((s) => [s.path, s]));
+
+export function specOf(path: string): KeySpec | undefined {
+  return byPath.get(path);
+}
+
+/** Tables of config.toml ("" is the root) and the names directly inside each. */
+export const TABLES: ReadonlyMap<string, readonly string[]> = (() => {
+  const tables = new Map<string, string[]>([["", []]]);
+  for (const spec of SCHEMA) {
+    const parts = spec.path.split(".");
+    for (let i = 0; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join(".");
+      const children = tables.get(parent) ?? [];
+      if (!children.includes(parts[i])) children.push(parts[i]);
+      tables.set(parent, children);
+      if (i < parts.length - 1 && !tables.has(parts.slice(0, i + 1).join("."))) tables.set(parts.slice(0, i + 1).join("."), []);
+    }
+  }
+  return tables;
+})();
+
+/** One line per table, for the docs and `init`'s section headers. */
+export const TABLE_DOCS: Readonly<Record<string, string>> = {
+  node: "This member: identity, data directory and the four addresses it listens on.",
+  cluster: "The cluster this member belongs to and its members at bootstrap.",
+  raft: "Raft timing, replication flow control and snapshots.",
+  "raft.persistence": "How log entries reach the disk (the tuning guide's persistence strategies).",
+  network: "Peer transport. Each peer pair uses one HTTP/2 connection per plane, each tuned by its table.",
+  "network.control": "Control plane: votes, heartbeats, TimeoutNow. Small unary calls, tight deadlines.",
+  "network.data": "Data plane: AppendEntries with entries, pipelined. Throughput-optimized.",
+  "network.bulk": "Bulk plane: InstallSnapshot, chunked and gzip-compressed. Bandwidth-intensive.",
+  limits: "Client request limits (etcd's names).",
+  metrics: "Prometheus metrics and health checks over HTTP.",
+  log: "Logging.",
+};
+
+export function getPath(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split(".")) {
+    if (typeof cur !== "object" || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) {
+    const next = cur[part];
+    if (typeof next !== "object" || next === null) cur[part] = {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]] = value;
+}
+
+/** Typed read of one key. */
+export function valueAt<P extends LeafPath>(config: Config, path: P): PathValue<Config, P> {
+  return getPath(config, path) as PathValue<Config, P>;
+}
+
+/** Fill every key of `partial` that is missing with its default; derived defaults last, since they
+ *  read the others. Returns the paths that were filled. */
+export function fillDefaults(partial: Record<string, unknown>): Set<LeafPath> {
+  const filled = new Set<LeafPath>();
+  const derived: KeySpec[] = [];
+  for (const spec of SCHEMA) {
+    if (getPath(partial, spec.path) !== undefined) continue;
+    filled.add(spec.path);
+    if (isDerived(spec.default)) derived.push(spec);
+    else setPath(partial, spec.path, structuredClone(spec.default));
+  }
+  for (const spec of derived) {
+    const d = spec.default as DerivedDefault<unknown>;
+    setPath(partial, spec.path, d.from(partial as unknown as Config));
+  }
+  return filled;
+}
+
+/** The config of a single local node with every default. */
+export function defaultConfig(): Config {
+  const c: Record<string, unknown> = {};
+  fillDefaults(c);
+  return c as unknown as Config;
+}
