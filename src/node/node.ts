@@ -1,0 +1,436 @@
+// One running trireme member: the Raft core driven by a tick timer, its Ready turned into log
+// writes, peer sends and applies, and the etcd v3 API served on top (this class is the API's
+// KvBackend). The core decides; this shell only does what a Ready says, in its order.
+import { join } from "node:path";
+import pkg from "../../package.json" with { type: "json" };
+import type { HeaderInfo, KvBackend, MemberInfo, StatusInfo } from "../api/backend.ts";
+import { startClientServer, type ClientServer } from "../api/server.ts";
+import type { Config } from "../config/types.ts";
+import { decodeInternalRequest, encodeInternalRequest } from "../kv/codec.ts";
+import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
+import { MvccStore } from "../kv/mvcc.ts";
+import type { ApplyEntry, InternalRequest, WriteResponse } from "../kv/types.ts";
+import { Raft } from "../raft/raft.ts";
+import { EntryType, MessageType, Role, type Entry, type Message, type RaftConfig, type Ready, type SoftState } from "../raft/types.ts";
+import { openDataDir, type DataDir } from "../storage/index.ts";
+import { clusterIdOf, PeerTransport, type TransportObserver } from "../transport/index.ts";
+import { LeaderForwarder } from "./forward.ts";
+import type { Logger } from "./log.ts";
+import { Members } from "./members.ts";
+import { ReadQueue } from "./reads.ts";
+import { restoreState } from "./restore.ts";
+import { SnapshotManager, type TakenSnapshot } from "./snapshots.ts";
+import { Ticker } from "./ticker.ts";
+import { WriteQueue } from "./writes.ts";
+
+/** etcd's server version as reported to clients (they gate features on it). */
+const ETCD_API_VERSION = "3.5.0";
+
+export interface NodeEvents {
+  leaderChanged?(leader: number, term: number): void;
+  snapshotTaken?(s: TakenSnapshot): void;
+  applied?(entries: number): void;
+}
+
+export interface NodeOptions {
+  config: Config;
+  log: Logger;
+  transportObserver?: TransportObserver;
+  events?: NodeEvents;
+}
+
+export class TriremeNode implements KvBackend {
+  readonly clusterId: number;
+  readonly id: number;
+  private readonly raft: Raft;
+  private readonly writes: WriteQueue;
+  private readonly reads: ReadQueue;
+  private readonly forwarder: LeaderForwarder;
+  private readonly ticker: Ticker;
+  private transport!: PeerTransport;
+  private client!: ClientServer;
+  private soft: SoftState = { leader: 0, role: Role.Follower };
+  private scheduled = false;
+  private draining = false;
+  private stopping = false;
+  private fatal: Error | undefined;
+  private appliedSinceSnapshot = 0;
+  private readonly leaderWaiters: (() => void)[] = [];
+  private leaderChanges = 0;
+
+  private constructor(
+    private readonly opts: NodeOptions,
+    private readonly data: DataDir,
+    readonly store: MvccStore,
+    private readonly membership: Members,
+    private readonly snapshots: SnapshotManager,
+    raftConfig: RaftConfig,
+    restored: Awaited<ReturnType<typeof restoreState>>,
+  ) {
+    const { config } = opts;
+    this.clusterId = clusterIdOf(config.cluster.name);
+    this.id = config.node.id;
+    this.raft = new Raft(raftConfig, restored.state);
+    const timeoutMs = 5000 + 2 * config.raft.election_timeout_ms; // etcd's request timeout
+    this.writes = new WriteQueue(timeoutMs);
+    this.reads = new ReadQueue(timeoutMs);
+    this.forwarder = new LeaderForwarder(timeoutMs);
+    this.ticker = new Ticker(config.raft.tick_ms, (n) => this.onTick(n));
+    this.appliedSinceSnapshot = restored.state.applied - restored.state.snapshot.index;
+  }
+
+  static async start(opts: NodeOptions): Promise<TriremeNode> {
+    const { config, log } = opts;
+    const clusterId = clusterIdOf(config.cluster.name);
+    const data = await openDataDir({
+      dir: config.node.data_dir,
+      clusterId,
+      nodeId: config.node.id,
+      persistence: config.raft.persistence,
+      logger: log.log,
+    });
+    let store: MvccStore | undefined;
+    try {
+      store = MvccStore.open(join(config.node.data_dir, "kv.db"));
+      const members = new Members(config.cluster.peers);
+      const snapshots = new SnapshotManager(data.snapshots, store, config.node.data_dir, config.raft.snapshot_keep, log);
+      const restored = await restoreState(data, store, snapshots, members, log);
+      const raftConfig: RaftConfig = {
+        id: config.node.id,
+        heartbeatTicks: Math.max(1, Math.round(config.raft.heartbeat_interval_ms / config.raft.tick_ms)),
+        electionTicks: Math.max(2, Math.round(config.raft.election_timeout_ms / config.raft.tick_ms)),
+        preVote: config.raft.pre_vote,
+        checkQuorum: config.raft.check_quorum,
+        leaseRead: config.raft.lease_read,
+        countPolicy: config.raft.persistence.strategy === "DiskFirst" ? "durable" : "appended",
+        maxEntriesPerAppend: config.raft.max_entries_per_append,
+        maxBytesPerAppend: config.raft.max_bytes_per_append,
+        maxInflightAppends: config.raft.max_inflight_appends,
+        maxInflightBytes: config.raft.max_inflight_bytes,
+        maxUncommittedBytes: config.raft.max_uncommitted_bytes,
+        random: Math.random,
+      };
+      const node = new TriremeNode(opts, data, store, members, snapshots, raftConfig, restored);
+      await node.listen();
+      return node;
+    } catch (err) {
+      store?.close();
+      await data.close().catch(() => {});
+      throw err;
+    }
+  }
+
+  private async listen(): Promise<void> {
+    const { config, log } = this.opts;
+    this.data.log.onDurable((index) => {
+      this.raft.reportDurable(index);
+      this.schedule();
+    });
+    this.data.onError((err) => this.die(err));
+    this.transport = new PeerTransport({
+      clusterId: this.clusterId,
+      nodeId: this.id,
+      listen: { control: config.node.control_address, data: config.node.data_address, bulk: config.node.bulk_address },
+      network: config.network,
+      log: log.log,
+      ...(this.opts.transportObserver ? { observer: this.opts.transportObserver } : {}),
+      handlers: {
+        onMessage: (m) => this.onMessage(m),
+        openSnapshotSink: async (m) => this.snapshots.openSink(m.from),
+        onSnapshotReceived: (m) => this.onMessage(m),
+        onUnreachable: (peer) => {
+          this.raft.reportUnreachable(peer);
+          this.schedule();
+        },
+      },
+    });
+    await this.transport.start();
+    this.transport.setPeers(this.membership.peerAddresses(this.id));
+    this.client = await startClientServer({ address: config.node.client_address, backend: this, limits: config.limits });
+    this.ticker.start();
+    const st = this.raft.status();
+    log.info("member started", {
+      id: this.id.toString(16),
+      name: config.node.name,
+      cluster: config.cluster.name,
+      client: config.node.client_address,
+      strategy: config.raft.persistence.strategy,
+      term: st.term,
+      commit: st.commit,
+      lastIndex: st.lastIndex,
+      voters: st.conf.voters,
+    });
+    this.schedule();
+  }
+
+  // ------------------------------------------------------------------ inputs
+
+  private onMessage(m: Message): void {
+    if (this.stopping) return;
+    this.raft.step(m);
+    this.schedule();
+  }
+
+  private onTick(n: number): void {
+    for (let i = 0; i < n; i++) this.raft.tick();
+    const now = performance.now();
+    this.writes.expire(now);
+    this.reads.tick(now);
+    this.schedule();
+  }
+
+  /** Coalesces everything that happens in one event-loop turn into one pass over the core. */
+  private schedule(): void {
+    if (this.scheduled || this.stopping) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flushClientRequests();
+      void this.drain();
+    });
+  }
+
+  private flushClientRequests(): void {
+    this.writes.flush(
+      (data) => this.raft.propose(data),
+      (p, r) => {
+        const e = r.error;
+        if (e.code === "not-leader") p.reject(Errors.leaderChanged());
+        else if (e.code === "too-many-uncommitted-bytes") p.reject(new EtcdError(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: too many requests"));
+        else p.reject(new EtcdError(StatusCode.UNAVAILABLE, `trireme: proposal refused (${e.code})`));
+      },
+    );
+    this.reads.flush((id) => this.raft.readIndex(id));
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (!this.stopping && this.raft.hasReady()) {
+        const rd = this.raft.ready();
+        await this.handleReady(rd);
+        this.raft.advance();
+        await this.maybeSnapshot();
+      }
+    } catch (err) {
+      this.die(err as Error);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ the Ready
+
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.softState) this.onSoftState(rd.softState);
+    if (rd.snapshot) {
+      const metadata = await this.snapshots.install(rd.snapshot);
+      this.membership.merge(metadata);
+      this.transport.setPeers(this.membership.peerAddresses(this.id));
+      this.data.log.compactPrefix(rd.snapshot.index, rd.snapshot.term);
+      this.writes.skipThrough(rd.snapshot.index);
+      this.reads.applied(this.store.appliedIndex);
+      this.appliedSinceSnapshot = 0;
+    }
+    if (rd.entries.length > 0) {
+      const wait = this.data.log.append(rd.entries);
+      if (wait) await wait;
+    }
+    if (rd.hardState) await this.data.hardState.save(rd.hardState);
+    this.send(rd.messages);
+    if (rd.committedEntries.length > 0) this.apply(rd.committedEntries);
+    for (const rs of rd.readStates) this.reads.confirmed(rs.requestId, rs.index, this.store.appliedIndex);
+    for (const id of rd.droppedReads) this.reads.dropped(id);
+  }
+
+  private onSoftState(s: SoftState): void {
+    const prev = this.soft;
+    this.soft = s;
+    if (s.leader !== prev.leader) {
+      this.leaderChanges++;
+      const term = this.raft.status().term;
+      this.opts.log.info(s.leader === 0 ? "leader lost" : "leader changed", {
+        leader: s.leader.toString(16),
+        previous: prev.leader.toString(16),
+        term,
+        role: s.role,
+      });
+      this.opts.events?.leaderChanged?.(s.leader, term);
+      if (s.leader !== 0) for (const w of this.leaderWaiters.splice(0)) w();
+    }
+  }
+
+  private send(messages: Message[]): void {
+    if (messages.length === 0) return;
+    let plain: Message[] | undefined;
+    for (const m of messages) {
+      if (m.type === MessageType.Snap) void this.sendSnapshot(m);
+      else (plain ??= []).push(m);
+    }
+    if (plain) this.transport.send(plain);
+  }
+
+  private async sendSnapshot(m: Message): Promise<void> {
+    const found = await this.snapshots.forSending(m);
+    if (found === undefined) {
+      this.opts.log.warn("no snapshot on disk to send", { to: m.to.toString(16), wanted: m.snapshot?.index });
+      this.raft.reportSnapshot(m.to, false);
+      this.schedule();
+      return;
+    }
+    const { message, info } = found;
+    this.opts.log.info("sending snapshot", { to: m.to.toString(16), index: info.index, bytes: info.size });
+    let ok = true;
+    try {
+      await this.transport.sendSnapshot(message, { totalBytes: info.size, chunks: this.snapshots.chunks(info) });
+    } catch (err) {
+      ok = false;
+      this.opts.log.warn("snapshot transfer failed", { to: m.to.toString(16), error: (err as Error).message });
+    }
+    this.raft.reportSnapshot(m.to, ok);
+    this.schedule();
+  }
+
+  private apply(entries: Entry[]): void {
+    const batch: ApplyEntry[] = entries.map((e) => ({
+      index: e.index,
+      term: e.term,
+      request: e.type === EntryType.Normal && e.data.length > 0 ? decodeInternalRequest(e.data, e.index) : null,
+    }));
+    const results = this.store.applyBatch(batch);
+    for (let i = 0; i < batch.length; i++) this.writes.applied(batch[i].index, batch[i].term, results[i]);
+    this.appliedSinceSnapshot += entries.length;
+    this.reads.applied(this.store.appliedIndex);
+    this.opts.events?.applied?.(entries.length);
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    const every = this.opts.config.raft.snapshot_entries;
+    if (every <= 0 || this.appliedSinceSnapshot < every || this.snapshots.busy) return;
+    this.appliedSinceSnapshot = 0;
+    const taken = await this.snapshots.take(this.raft.status().conf, this.membership.encode());
+    if (taken === undefined || this.stopping) return;
+    this.opts.events?.snapshotTaken?.(taken);
+    // Keep some entries behind the snapshot: a follower slightly behind catches up from the log.
+    const compactTo = taken.index - this.opts.config.raft.snapshot_catchup_entries;
+    if (compactTo > this.raft.status().firstIndex - 1) {
+      this.raft.compact(compactTo);
+      this.data.log.compactPrefix(compactTo);
+    }
+  }
+
+  private die(err: Error): void {
+    if (this.fatal) return;
+    this.fatal = err;
+    this.opts.log.error("stopping after a fatal error", { error: err.message, stack: err.stack });
+    void this.stop().finally(() => process.exit(1));
+  }
+
+  // ------------------------------------------------------------------ KvBackend
+
+  async write(req: InternalRequest): Promise<WriteResponse> {
+    if (this.stopping) throw Errors.stopped();
+    if (this.soft.leader === 0) await this.waitForLeader();
+    if (this.soft.role === Role.Leader) {
+      const p = this.writes.enqueue(encodeInternalRequest(req));
+      this.schedule();
+      return p;
+    }
+    const leader = this.membership.get(this.soft.leader);
+    if (leader === undefined) throw Errors.noLeader();
+    return this.forwarder.forward(leader.client_address, req);
+  }
+
+  async readBarrier(): Promise<void> {
+    if (this.stopping) throw Errors.stopped();
+    if (this.soft.leader === 0) await this.waitForLeader();
+    const p = this.reads.barrier();
+    this.schedule();
+    return p;
+  }
+
+  /** During an election a request waits up to one election timeout (x2) for a leader. */
+  private waitForLeader(): Promise<void> {
+    const ms = 2 * this.opts.config.raft.election_timeout_ms;
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        const i = this.leaderWaiters.indexOf(done);
+        if (i >= 0) this.leaderWaiters.splice(i, 1);
+        reject(Errors.noLeader());
+      }, ms);
+      const done = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      this.leaderWaiters.push(done);
+    });
+  }
+
+  header(): HeaderInfo {
+    return { clusterId: this.clusterId, memberId: this.id, raftTerm: this.raft.status().term };
+  }
+
+  status(): StatusInfo {
+    const st = this.raft.status();
+    return {
+      version: ETCD_API_VERSION,
+      leader: st.leader,
+      raftIndex: st.commit,
+      raftTerm: st.term,
+      raftAppliedIndex: this.store.appliedIndex,
+      isLearner: st.conf.learners.includes(this.id),
+      errors: this.fatal ? [this.fatal.message] : [],
+    };
+  }
+
+  members(): MemberInfo[] {
+    return this.membership.info(this.raft.status().conf);
+  }
+
+  // ------------------------------------------------------------------ introspection
+
+  raftStatus() {
+    return this.raft.status();
+  }
+
+  get leaderChangeCount(): number {
+    return this.leaderChanges;
+  }
+
+  get pendingRequests(): number {
+    return this.writes.size + this.reads.size;
+  }
+
+  get logStore() {
+    return this.data.log;
+  }
+
+  get clientPort(): number {
+    return this.client.port;
+  }
+
+  get version(): string {
+    return pkg.version;
+  }
+
+  // ------------------------------------------------------------------ shutdown
+
+  /** Stops accepting, lets requests in flight finish briefly, flushes the log, closes planes. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.ticker.stop();
+    await this.client?.close(1000);
+    this.writes.failAll(Errors.stopped);
+    this.reads.failAll(Errors.stopped);
+    for (const w of this.leaderWaiters.splice(0)) w();
+    this.forwarder.close();
+    await this.transport?.close();
+    // Wait for a Ready in progress, so the last log writes are handed to the store before close.
+    while (this.draining) await new Promise((r) => setTimeout(r, 5));
+    await this.data.close();
+    this.store.close();
+    this.opts.log.info("member stopped", { id: this.id.toString(16) });
+  }
+}

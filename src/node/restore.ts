@@ -1,0 +1,69 @@
+// Start-up: rebuild what the Raft core needs from what the data directory kept — the latest
+// snapshot (installed into the kv store if the store is behind it), the log after it, the
+// hard state, and how far the state machine had applied.
+import type { MvccStore } from "../kv/mvcc.ts";
+import type { RestoredState, SnapshotMeta } from "../raft/types.ts";
+import { StorageError, type DataDir } from "../storage/index.ts";
+import type { Logger } from "./log.ts";
+import type { Members } from "./members.ts";
+import type { SnapshotManager } from "./snapshots.ts";
+
+export async function restoreState(
+  data: DataDir,
+  store: MvccStore,
+  snapshots: SnapshotManager,
+  members: Members,
+  log: Logger,
+): Promise<{ state: RestoredState }> {
+  const latest = data.latestSnapshot;
+  let snapshot: SnapshotMeta;
+  if (latest !== undefined) {
+    snapshot = { index: latest.index, term: latest.term, conf: latest.header.conf };
+    members.merge(latest.header.metadata);
+    snapshots.lastIndex = latest.index;
+    if (store.appliedIndex < latest.index) {
+      log.info("restoring the state machine from the latest snapshot", { index: latest.index, applied: store.appliedIndex });
+      await snapshots.install(snapshot);
+    }
+    // The log may still hold entries the snapshot covers (the catch-up tail, or a crash between
+    // writing the snapshot and compacting): the core's log starts right after the snapshot.
+    if (data.log.firstIndex() <= latest.index) data.log.compactPrefix(latest.index, latest.term);
+  } else {
+    snapshot = { index: 0, term: 0, conf: { voters: members.all().map((p) => p.id), learners: [] } };
+  }
+  if (data.log.firstIndex() > snapshot.index + 1) {
+    throw new StorageError(
+      "corrupt-sqlite",
+      data.dir,
+      `the log starts at index ${data.log.firstIndex()} but the latest snapshot ends at ${snapshot.index}: entries in between are missing`,
+    );
+  }
+  const entries = data.log.loadAll();
+  const hardState = data.hardState.load();
+  const lastIndex = entries.length > 0 ? entries[entries.length - 1].index : snapshot.index;
+  if (store.appliedIndex > lastIndex) {
+    // MemFirst: the log lost an unflushed tail that the state machine had already applied.
+    log.warn("the state machine is ahead of the log (unflushed MemFirst entries were lost in a crash)", {
+      applied: store.appliedIndex,
+      lastIndex,
+      lost: store.appliedIndex - lastIndex,
+    });
+  }
+  log.info("restored", {
+    snapshot: snapshot.index,
+    firstIndex: snapshot.index + 1,
+    lastIndex,
+    durableIndex: data.log.durableIndex,
+    applied: store.appliedIndex,
+    term: hardState.term,
+  });
+  return {
+    state: {
+      hardState,
+      snapshot,
+      entries,
+      applied: Math.max(snapshot.index, store.appliedIndex),
+      durableIndex: data.log.durableIndex,
+    },
+  };
+}

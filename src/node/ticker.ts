@@ -1,0 +1,40 @@
+// Drives the core's logical clock. The next deadline is computed from performance.now(), not from
+// setInterval's cadence, which drifts 45–80 ms over 2 s under load (research/runtime-facts.md §7).
+export class Ticker {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private next = 0;
+  private stopped = true;
+
+  constructor(private readonly tickMs: number, private readonly onTick: (ticks: number) => void) {}
+
+  start(): void {
+    this.stopped = false;
+    this.next = performance.now() + this.tickMs;
+    this.arm();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(): void {
+    this.timer = setTimeout(() => this.fire(), Math.max(0, this.next - performance.now()));
+  }
+
+  private fire(): void {
+    if (this.stopped) return;
+    const now = performance.now();
+    // A late timer owes several ticks; deliver at most two at once. A stalled loop must not turn
+    // into a burst that makes a follower start an election it would not otherwise start.
+    let due = Math.floor((now - this.next) / this.tickMs) + 1;
+    if (due > 2) {
+      due = 2;
+      this.next = now;
+    }
+    this.next += due * this.tickMs;
+    this.onTick(due);
+    this.arm();
+  }
+}

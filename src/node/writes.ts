@@ -1,0 +1,103 @@
+// Client writes on their way through Raft: proposals arriving in one event-loop turn go to the
+// core as one batch, and each waits for the entry at its index to be applied. A waiter is
+// matched by index AND term: an entry applied at that index with another term means our
+// proposal was overwritten by a new leader's log, and the client is told the leader changed.
+import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
+import type { ApplyResult, WriteResponse } from "../kv/types.ts";
+import type { ProposeResult } from "../raft/types.ts";
+
+interface Pending {
+  data: Uint8Array;
+  deadline: number;
+  resolve(r: WriteResponse): void;
+  reject(e: Error): void;
+}
+
+interface Waiter {
+  term: number;
+  deadline: number;
+  resolve(r: WriteResponse): void;
+  reject(e: Error): void;
+}
+
+export class WriteQueue {
+  private pending: Pending[] = [];
+  private readonly waiters = new Map<number, Waiter>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  get size(): number {
+    return this.pending.length + this.waiters.size;
+  }
+
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
+  enqueue(data: Uint8Array): Promise<WriteResponse> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ data, deadline: performance.now() + this.timeoutMs, resolve, reject });
+    });
+  }
+
+  /** Hands every pending proposal to `propose` as one batch. Proposals refused because the
+   *  leader is transferring stay queued (until their deadline); other refusals go to `refused`. */
+  flush(propose: (data: Uint8Array[]) => ProposeResult, refused: (p: Pending, r: ProposeResult & { ok: false }) => void): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const result = propose(batch.map((p) => p.data));
+    if (result.ok) {
+      for (let i = 0; i < batch.length; i++) {
+        const p = batch[i];
+        this.waiters.set(result.firstIndex + i, { term: result.term, deadline: p.deadline, resolve: p.resolve, reject: p.reject });
+      }
+      return;
+    }
+    if (result.error.code === "transferring") {
+      this.pending = batch.concat(this.pending);
+      return;
+    }
+    for (const p of batch) refused(p, result);
+  }
+
+  /** An entry was applied; answers the client that proposed it, if it is waiting here. */
+  applied(index: number, term: number, result: ApplyResult | null): void {
+    const w = this.waiters.get(index);
+    if (w === undefined) return;
+    this.waiters.delete(index);
+    if (w.term !== term) w.reject(Errors.leaderChanged());
+    else if (result === null) w.reject(new EtcdError(StatusCode.UNAVAILABLE, `trireme: entry ${index} carried no request`));
+    else if (result.op === "error") w.reject(result.error);
+    else w.resolve(result);
+  }
+
+  /** Everything proposed at or below `index` has been decided (e.g. a snapshot was installed
+   *  over it): waiters there will never see their entry applied here. */
+  skipThrough(index: number): void {
+    for (const [i, w] of this.waiters) {
+      if (i <= index) {
+        this.waiters.delete(i);
+        w.reject(Errors.leaderChanged());
+      }
+    }
+  }
+
+  expire(now: number): void {
+    const kept: Pending[] = [];
+    for (const p of this.pending) (p.deadline <= now ? p.reject(Errors.timeout()) : kept.push(p));
+    this.pending = kept;
+    for (const [i, w] of this.waiters) {
+      if (w.deadline <= now) {
+        this.waiters.delete(i);
+        w.reject(Errors.timeout());
+      }
+    }
+  }
+
+  failAll(err: () => Error): void {
+    for (const p of this.pending.splice(0)) p.reject(err());
+    for (const w of this.waiters.values()) w.reject(err());
+    this.waiters.clear();
+  }
+}
