@@ -1,4 +1,10 @@
 // The registry of `trireme <command>`s. Each command lives in its own module.
 import type { Command } from "./usage.ts";
+import { configCheckCommand } from "./config-check.ts";
+import { initCommand } from "./init.ts";
+import { dataCheck } from "./data-check.ts";
+import { benchCommand } from "./bench.ts";
+import { startCommand } from "./start.ts";
+import { clientCommands } from "./client/index.ts";
 
-export const commands: Command[] = [];
+export const commands: Command[] = [initCommand, startCommand, configCheckCommand, dataCheck, benchCommand, ...clientCommands];
