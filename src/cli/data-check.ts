@@ -1,0 +1,45 @@
+// `trireme data check DIR`: what a data directory holds, read-only; exit 1 when anything is wrong.
+import { inspectDataDir, type DataDirReport } from "../storage/index.ts";
+import { UsageError, parse, type Command } from "./usage.ts";
+
+const usage = `Usage: trireme data check [--json] DIR
+
+Reports what a trireme data directory holds: the marker (cluster and node id), the hard state,
+the log's first and last index, and every snapshot with its index, term, size and checksum.
+Reads only; nothing is repaired or changed. Exit status 1 when a problem is found.
+
+Flags:
+  --json      print the report as JSON
+  -h, --help  show this help`;
+
+function render(r: DataDirReport): string {
+  const lines = [`data directory ${r.dir}`];
+  if (r.marker) lines.push(`  marker:      format v${r.marker.version}, cluster ${r.marker.clusterId}, node ${r.marker.nodeId}, created ${r.marker.created}`);
+  if (r.hardState) lines.push(`  hard state:  term ${r.hardState.term}, vote ${r.hardState.vote}`);
+  if (r.log) {
+    const span = r.log.entries > 0 ? `${r.log.firstIndex}..${r.log.lastIndex} (${r.log.entries} entries)` : `empty, next index ${r.log.firstIndex}`;
+    lines.push(`  log:         ${span}, durable through ${r.log.lastIndex}, ${r.log.bytes} bytes in ${r.log.file}`);
+  }
+  if (r.snapshots.length === 0) lines.push("  snapshots:   none");
+  for (const s of r.snapshots) {
+    const where = s.index !== undefined ? `index ${s.index}, term ${s.term}` : "unreadable";
+    lines.push(`  snapshot:    ${s.name}: ${where}, ${s.size} bytes, checksum ${s.checksumOk ? "ok" : "BAD"}`);
+  }
+  if (r.problems.length === 0) lines.push("no problems found");
+  else lines.push(`${r.problems.length} problem(s):`, ...r.problems.map((p) => `  - ${p}`));
+  return lines.join("\n");
+}
+
+export const dataCheck: Command = {
+  name: "data check",
+  summary: "report what a data directory holds and whether it is intact",
+  usage,
+  async run(argv) {
+    const { values, positionals } = parse(argv, { json: { type: "boolean" } }, usage, true);
+    if (positionals.length !== 1) throw new UsageError("expected exactly one data directory", usage);
+    const report = await inspectDataDir(positionals[0]!);
+    if (values.json) console.log(JSON.stringify(report, null, 2));
+    else console.log(render(report));
+    return report.problems.length === 0 ? 0 : 1;
+  },
+};

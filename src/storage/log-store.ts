@@ -1,0 +1,413 @@
+// The log store: DiskFirst and MemFirst are one mechanism with two flush triggers.
+//
+// Entries live in an in-memory tail until the writer worker has committed them; the durable
+// index is always "one before the first entry still in the tail". The writer takes one batch
+// at a time, and everything appended while it is busy goes into the next batch: group commit,
+// one transaction and one fsync per wake-up. What the strategies change:
+//   DiskFirst        flush as soon as the writer is idle; the node acknowledges durableIndex.
+//   MemFirst         the tail is a bounded buffer (appends wait when full) and the flush policy
+//                    decides when to write: "Immediate" like DiskFirst, or Batch when
+//                    `threshold` entries are pending or the oldest pending one is
+//                    `interval_ms` old.
+// Hard state rides in the same batches (same transaction, same sync), so saving it never
+// overtakes or falls behind the log writes that preceded it.
+import { performance } from "node:perf_hooks";
+import type { FlushPolicy, PersistenceConfig } from "../config/types.ts";
+import type { Entry, HardState } from "../raft/types.ts";
+import { StorageError } from "./errors.ts";
+import { FlushLagMonitor, type LagWarnPolicy } from "./flush-lag.ts";
+import type { LogDbState, LogReader } from "./log-db.ts";
+import { silentLogger, type Logger } from "./logger.ts";
+import { packBatch } from "./protocol.ts";
+import { newStats, observeCommit, type StorageStats } from "./stats.ts";
+import { Tail } from "./tail.ts";
+import type { WriterClient } from "./writer.ts";
+
+export interface LogStore {
+  /** Accepts `entries` (consecutive) at once; a first index at or below lastIndex() replaces the
+   *  suffix from there. Returns a promise only when a MemFirst buffer is full: the entries are
+   *  accepted when it resolves; the caller must await it before appending again. */
+  append(entries: Entry[]): void | Promise<void>;
+  readonly durableIndex: number;
+  /** Called after durableIndex advances, asynchronously, in order, once per written batch. */
+  onDurable(listener: (durableIndex: number) => void): void;
+  /** Called after every write transaction (one fsync): for the metrics histograms. */
+  onCommit(listener: (commitMs: number, entries: number) => void): void;
+  firstIndex(): number;
+  lastIndex(): number;
+  /** Term of `index`, including firstIndex()-1 (the last compacted entry) when known. */
+  term(index: number): number | undefined;
+  /** Entries in [lo, hi), lo >= firstIndex(), hi <= lastIndex() + 1. */
+  entries(lo: number, hi: number): Entry[];
+  /** Drops entries <= upTo (after a snapshot at upTo). `termAtUpTo` is needed when upTo is
+   *  beyond lastIndex() (a snapshot received from the leader): the log then becomes empty. */
+  compactPrefix(upTo: number, termAtUpTo?: number): void;
+  /** Every stored entry in order: what the node feeds the Raft core at start-up. */
+  loadAll(): Entry[];
+  flushLag(): { entries: number; oldestUnflushedAgeMs: number };
+  stats(): StorageStats;
+  /** Writes everything still buffered, then closes the writer. */
+  close(): Promise<void>;
+}
+
+export interface HardStateStore {
+  load(): HardState;
+  /** Resolves once `hs` is durable (fsynced). */
+  save(hs: HardState): Promise<void>;
+}
+
+export interface LogStoreOptions {
+  persistence: PersistenceConfig;
+  logger?: Logger;
+  /** Defaults: Batch -> (threshold, 2 x interval_ms); otherwise (max_buffered_entries / 2, 1 s). */
+  lagWarn?: LagWarnPolicy;
+  /** The database path, for error messages. */
+  file: string;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+interface QueuedAppend extends Waiter {
+  entries: Entry[];
+  since: number;
+}
+
+interface InFlight {
+  seq: number;
+  /** Highest log index this batch makes durable (lowered if a truncation cut into it). */
+  end: number;
+  entries: number;
+  hardStateWaiters: Waiter[];
+}
+
+/** Most entries per write transaction (see sendBatch). */
+export const MAX_BATCH_ENTRIES = 4096;
+
+function batchPolicy(p: FlushPolicy): { threshold: number; intervalMs: number } | undefined {
+  return typeof p === "object" ? { threshold: p.Batch.threshold, intervalMs: p.Batch.interval_ms } : undefined;
+}
+
+export class SqliteLogStore implements LogStore, HardStateStore {
+  private first: number;
+  private last: number;
+  private prevTerm: number;
+  private hardState: HardState;
+  private readonly tail = new Tail();
+  /** Highest index already handed to the writer (pending entries are lastSent+1 .. last). */
+  private lastSent: number;
+  private inFlight: InFlight | undefined;
+  private seq = 0;
+  private pendingHardState: { hs: HardState; waiters: Waiter[] } | undefined;
+  private pendingCompact: { upTo: number; prevTerm: number } | undefined;
+  private readonly queued: QueuedAppend[] = [];
+  private readonly listeners: ((durableIndex: number) => void)[] = [];
+  private readonly commitListeners: ((commitMs: number, entries: number) => void)[] = [];
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly counters = newStats();
+  private readonly memFirst: boolean;
+  private readonly maxBuffered: number;
+  private readonly batch: { threshold: number; intervalMs: number } | undefined;
+  private readonly logger: Logger;
+  private readonly lag: FlushLagMonitor;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private flushScheduled = false;
+  private closing = false;
+  private closed = false;
+  private failure: StorageError | undefined;
+  private readonly errorListeners: ((err: StorageError) => void)[] = [];
+
+  constructor(
+    private readonly reader: LogReader,
+    private readonly writer: WriterClient,
+    state: LogDbState,
+    private readonly opts: LogStoreOptions,
+  ) {
+    this.first = state.firstIndex;
+    this.last = state.lastIndex;
+    this.lastSent = state.lastIndex;
+    this.prevTerm = state.prevTerm;
+    this.hardState = state.hardState;
+    this.memFirst = opts.persistence.strategy === "MemFirst";
+    this.maxBuffered = Math.max(1, opts.persistence.max_buffered_entries);
+    this.batch = this.memFirst ? batchPolicy(opts.persistence.flush_policy) : undefined;
+    this.logger = opts.logger ?? silentLogger;
+    const warn = opts.lagWarn ??
+      (this.batch
+        ? { entries: this.batch.threshold, afterMs: 2 * this.batch.intervalMs }
+        : { entries: Math.max(1, Math.floor(this.maxBuffered / 2)), afterMs: 1000 });
+    this.lag = new FlushLagMonitor(warn, () => this.flushLag(), this.logger, () => this.counters.lagWarnings++, () => performance.now());
+  }
+
+  /** Wired by openDataDir: the writer's events land here. */
+  writerDone(seq: number, commitMs: number): void {
+    const f = this.inFlight;
+    if (f === undefined || f.seq !== seq) {
+      this.writerFailed(`writer acknowledged batch ${seq} but batch ${f?.seq ?? "(none)"} was in flight`);
+      return;
+    }
+    this.inFlight = undefined;
+    observeCommit(this.counters, commitMs, f.entries);
+    for (const l of this.commitListeners) l(commitMs, f.entries);
+    const before = this.durableIndex;
+    this.tail.dropThrough(f.end);
+    for (const w of f.hardStateWaiters) w.resolve();
+    this.admitQueued();
+    const durable = this.durableIndex;
+    if (durable > before) for (const l of this.listeners) l(durable);
+    this.maybeFlush();
+    if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  writerFailed(message: string): void {
+    if (this.failure !== undefined) return;
+    const err = new StorageError("write-failed", this.opts.file, `writing the log failed, the node must stop: ${message}`);
+    this.failure = err;
+    this.logger("error", err.message, { file: this.opts.file });
+    const waiters = [
+      ...(this.inFlight?.hardStateWaiters ?? []),
+      ...(this.pendingHardState?.waiters ?? []),
+      ...this.queued.splice(0),
+    ];
+    this.inFlight = undefined;
+    this.pendingHardState = undefined;
+    for (const w of waiters) w.reject(err);
+    for (const w of this.idleWaiters.splice(0)) w();
+    for (const l of this.errorListeners) l(err);
+  }
+
+  /** Fatal write errors (the node should stop). */
+  onError(listener: (err: StorageError) => void): void {
+    this.errorListeners.push(listener);
+  }
+
+  get durableIndex(): number {
+    return this.tail.length > 0 ? this.tail.start - 1 : this.last;
+  }
+
+  onDurable(listener: (durableIndex: number) => void): void {
+    this.listeners.push(listener);
+  }
+
+  onCommit(listener: (commitMs: number, entries: number) => void): void {
+    this.commitListeners.push(listener);
+  }
+
+  firstIndex(): number {
+    return this.first;
+  }
+
+  lastIndex(): number {
+    return this.last;
+  }
+
+  append(entries: Entry[]): void | Promise<void> {
+    this.ensureOpen();
+    if (entries.length === 0) return;
+    this.validate(entries);
+    this.counters.appends++;
+    if (this.memFirst && (this.queued.length > 0 || !this.fits(entries.length))) {
+      this.counters.backpressureWaits++;
+      return new Promise<void>((resolve, reject) => {
+        this.queued.push({ entries, resolve, reject, since: performance.now() });
+        this.maybeFlush();
+      });
+    }
+    this.admit(entries);
+  }
+
+  private fits(n: number): boolean {
+    return this.tail.length === 0 || this.tail.length + n <= this.maxBuffered;
+  }
+
+  private validate(entries: Entry[]): void {
+    const s = entries[0]!.index;
+    for (let i = 1; i < entries.length; i++) {
+      if (entries[i]!.index !== s + i) {
+        throw new StorageError("invalid-argument", this.opts.file, `append: entries are not consecutive (index ${entries[i]!.index} at position ${i} after ${s})`);
+      }
+    }
+    // A queued append is validated against the log it will meet, so allow for those ahead of it.
+    const last = this.queued.length > 0 ? this.queued[this.queued.length - 1]!.entries.at(-1)!.index : this.last;
+    if (s > last + 1) {
+      throw new StorageError("invalid-argument", this.opts.file, `append: first index ${s} would leave a gap after last index ${last}`);
+    }
+    if (s < this.first) {
+      throw new StorageError("invalid-argument", this.opts.file, `append: first index ${s} is below the first index ${this.first} (compacted)`);
+    }
+  }
+
+  private admit(entries: Entry[]): void {
+    const s = entries[0]!.index;
+    if (s <= this.last) {
+      // Suffix truncation: the new entries replace everything from s. The writer deletes from
+      // the batch's first index in the same transaction as it inserts.
+      this.counters.truncations++;
+      this.tail.truncateFrom(s);
+      if (this.lastSent >= s) this.lastSent = s - 1;
+      if (this.inFlight !== undefined && this.inFlight.end >= s) this.inFlight.end = s - 1;
+    }
+    this.tail.push(entries, performance.now());
+    this.last = entries[entries.length - 1]!.index;
+    this.counters.entriesAppended += entries.length;
+    this.scheduleFlush();
+  }
+
+  private admitQueued(): void {
+    while (this.queued.length > 0 && this.fits(this.queued[0]!.entries.length)) {
+      const q = this.queued.shift()!;
+      this.counters.backpressureWaitMsSum += performance.now() - q.since;
+      this.admit(q.entries);
+      q.resolve();
+    }
+  }
+
+  term(index: number): number | undefined {
+    if (index === 0) return 0;
+    if (index === this.first - 1) return this.prevTerm > 0 ? this.prevTerm : undefined;
+    if (index < this.first || index > this.last) return undefined;
+    const e = this.tail.at(index);
+    return e !== undefined ? e.term : this.reader.term(index);
+  }
+
+  entries(lo: number, hi: number): Entry[] {
+    if (lo < this.first || hi > this.last + 1 || lo > hi) {
+      throw new StorageError("invalid-argument", this.opts.file, `entries(${lo}, ${hi}) is outside the log [${this.first}, ${this.last + 1})`);
+    }
+    const tailStart = this.tail.length > 0 ? this.tail.start : this.last + 1;
+    const fromDb = this.reader.entries(lo, Math.min(hi, tailStart));
+    return hi > tailStart ? fromDb.concat(this.tail.slice(lo, hi)) : fromDb;
+  }
+
+  loadAll(): Entry[] {
+    return this.entries(this.first, this.last + 1);
+  }
+
+  compactPrefix(upTo: number, termAtUpTo?: number): void {
+    this.ensureOpen();
+    if (upTo < this.first) return;
+    const prevTerm = termAtUpTo ?? this.term(upTo);
+    if (prevTerm === undefined) {
+      throw new StorageError("invalid-argument", this.opts.file, `compactPrefix(${upTo}): beyond the last index ${this.last}, the term at ${upTo} must be given`);
+    }
+    this.counters.compactions++;
+    if (upTo >= this.last) {
+      this.tail.truncateFrom(this.first);
+      this.last = upTo;
+    } else {
+      // Entries <= upTo that were never written need not be: the snapshot holds them.
+      this.tail.dropThrough(upTo);
+    }
+    if (this.lastSent < upTo) this.lastSent = upTo;
+    this.first = upTo + 1;
+    this.prevTerm = prevTerm;
+    this.pendingCompact = { upTo, prevTerm };
+    this.scheduleFlush();
+  }
+
+  load(): HardState {
+    return { ...this.hardState };
+  }
+
+  save(hs: HardState): Promise<void> {
+    this.ensureOpen();
+    this.hardState = { ...hs };
+    return new Promise<void>((resolve, reject) => {
+      if (this.pendingHardState === undefined) this.pendingHardState = { hs: { ...hs }, waiters: [] };
+      this.pendingHardState.hs = { ...hs };
+      this.pendingHardState.waiters.push({ resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  flushLag(): { entries: number; oldestUnflushedAgeMs: number } {
+    const oldest = this.tail.oldestArrival();
+    return { entries: this.last - this.durableIndex, oldestUnflushedAgeMs: oldest === undefined ? 0 : performance.now() - oldest };
+  }
+
+  stats(): StorageStats {
+    return { ...this.counters, commitMsBuckets: [...this.counters.commitMsBuckets] };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closing = true;
+    this.maybeFlush();
+    if (!this.isIdle() && this.failure === undefined) await new Promise<void>((r) => this.idleWaiters.push(r));
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.lag.stop();
+    this.reader.close();
+    await this.writer.close();
+  }
+
+  private ensureOpen(): void {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.closing) throw new StorageError("closed", this.opts.file, "the log store is closed");
+  }
+
+  private isIdle(): boolean {
+    return this.inFlight === undefined && this.pendingHardState === undefined && this.pendingCompact === undefined &&
+      this.lastSent >= this.last && this.queued.length === 0;
+  }
+
+  /** Appends in one synchronous run (one Ready, or many appenders woken by one durable report)
+   *  are coalesced into one batch by deferring the decision to a microtask. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.maybeFlush();
+    });
+  }
+
+  private maybeFlush(): void {
+    if (this.inFlight !== undefined || this.failure !== undefined) return;
+    const pending = this.last - this.lastSent;
+    if (pending === 0 && this.pendingHardState === undefined && this.pendingCompact === undefined) return;
+    if (!this.flushDue(pending)) return;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.sendBatch();
+  }
+
+  private flushDue(pending: number): boolean {
+    if (this.batch === undefined || this.closing || this.pendingHardState !== undefined || this.pendingCompact !== undefined) return true;
+    if (this.queued.length > 0 || pending >= this.batch.threshold) return true;
+    const oldest = this.arrivalOfPending();
+    const age = oldest === undefined ? 0 : performance.now() - oldest;
+    if (age >= this.batch.intervalMs) return true;
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.maybeFlush();
+      }, Math.max(0, this.batch.intervalMs - age));
+    }
+    return false;
+  }
+
+  private arrivalOfPending(): number | undefined {
+    return this.tail.arrivalOf(this.lastSent + 1);
+  }
+
+  private sendBatch(): void {
+    // Packing a batch runs on the event loop; a cap keeps one pack short (a few ms at most on a
+    // busy machine). The rest goes in the next transaction, sent the moment this one is done.
+    const end = Math.min(this.last, this.lastSent + MAX_BATCH_ENTRIES);
+    const entries = this.tail.slice(this.lastSent + 1, end + 1);
+    const hs = this.pendingHardState;
+    const compact = this.pendingCompact;
+    this.pendingHardState = undefined;
+    this.pendingCompact = undefined;
+    const seq = ++this.seq;
+    this.inFlight = { seq, end, entries: entries.length, hardStateWaiters: hs?.waiters ?? [] };
+    this.lastSent = end;
+    const { message, transfer } = packBatch(seq, entries, hs?.hs, compact);
+    this.writer.send(message, transfer);
+  }
+}
