@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   console.log(`  endpoints: ${endpoints}`);
   console.log(`  try:  ETCDCTL_API=3 etcdctl --endpoints=${endpoints} put greeting hello`);
   console.log(`        ETCDCTL_API=3 etcdctl --endpoints=${endpoints} get greeting`);
-  console.log(`        bun src/main.ts get greeting --endpoints ${endpoints}`);
+  console.log(`        node_modules/.bin/bun src/main.ts get greeting --endpoints ${endpoints}`);
   console.log("  Ctrl-C stops every member.");
 
   let stopping = false;
