@@ -85,10 +85,12 @@ export interface Message {
   logTerm: number;
   /** App: index of the entry before `entries`. Vote/PreVote: last log index.
    *  AppResp: highest index the follower now acknowledges (or the rejected index).
-   *  ReadIndexResp: the read index. */
+   *  ReadIndexResp: the read index.
+   *  Heartbeat: the leader's tick count when sent; HeartbeatResp echoes it (lease reads). */
   index: number;
   entries: Entry[];
-  /** Leader's commit index, clamped to what the recipient is known to hold. */
+  /** Leader's commit index, clamped to what the recipient is known to hold.
+   *  HeartbeatResp: the follower's commit index (a leader re-sends an append to a lagging one). */
   commit: number;
   reject: boolean;
   /** AppResp rejections: the follower's hint for fast backtracking (its last index or the first
@@ -97,7 +99,8 @@ export interface Message {
   rejectHintTerm: number;
   /** Snap: the snapshot being installed. */
   snapshot?: SnapshotMeta;
-  /** ReadIndex / ReadIndexResp / Heartbeat(Resp): the read request id; TransferLeader: the target. */
+  /** ReadIndex / ReadIndexResp / Heartbeat(Resp): the read request id; TransferLeader: the target;
+   *  Vote: 1 when the campaign was forced by TimeoutNow (it overrides leader stickiness). */
   context: number;
 }
 
