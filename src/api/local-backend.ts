@@ -1,0 +1,90 @@
+// A KvBackend without Raft: writes are applied directly, in arrival order, as if each were
+// the next committed entry; the read barrier is a no-op because this process is the only
+// replica. Used by the API tests and as the reference behaviour for the node.
+import type { MvccStore } from "../kv/mvcc.ts";
+import type { InternalRequest, WriteResponse } from "../kv/types.ts";
+import type { HeaderInfo, KvBackend, MemberInfo, StatusInfo } from "./backend.ts";
+
+export interface LocalBackendOptions {
+  clusterId?: number;
+  memberId?: number;
+  name?: string;
+  clientURL?: string;
+  peerURL?: string;
+  version?: string;
+}
+
+export class LocalBackend implements KvBackend {
+  readonly #opts: Required<LocalBackendOptions>;
+
+  constructor(readonly store: MvccStore, opts: LocalBackendOptions = {}) {
+    this.#opts = {
+      clusterId: opts.clusterId ?? 0x1000,
+      memberId: opts.memberId ?? 1,
+      name: opts.name ?? "local",
+      clientURL: opts.clientURL ?? "",
+      peerURL: opts.peerURL ?? "",
+      version: opts.version ?? "3.5.0",
+    };
+  }
+
+  write(req: InternalRequest): Promise<WriteResponse> {
+    return new Promise((resolve, reject) => {
+      // Writes arriving in one event-loop turn are applied as one batch (one SQLite commit),
+      // as the node does with the entries of one Ready.
+      if (this.#pending.length === 0) setImmediate(() => this.#flush());
+      this.#pending.push({ req, resolve, reject });
+    });
+  }
+
+  #pending: { req: InternalRequest; resolve(r: WriteResponse): void; reject(e: Error): void }[] = [];
+
+  #flush(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    const first = this.store.appliedIndex + 1;
+    let results;
+    try {
+      results = this.store.applyBatch(batch.map((w, i) => ({ index: first + i, term: 1, request: w.req })));
+    } catch (err) {
+      for (const w of batch) w.reject(err as Error);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const r = results[i];
+      if (r === null) w.reject(new Error("local backend: entry was not applied"));
+      else if (r.op === "error") w.reject(r.error);
+      else w.resolve(r);
+    });
+  }
+
+  readBarrier(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  header(): HeaderInfo {
+    return { clusterId: this.#opts.clusterId, memberId: this.#opts.memberId, raftTerm: 1 };
+  }
+
+  status(): StatusInfo {
+    return {
+      version: this.#opts.version,
+      leader: this.#opts.memberId,
+      raftIndex: this.store.appliedIndex,
+      raftTerm: 1,
+      raftAppliedIndex: this.store.appliedIndex,
+      isLearner: false,
+      errors: [],
+    };
+  }
+
+  members(): MemberInfo[] {
+    return [{
+      id: this.#opts.memberId,
+      name: this.#opts.name,
+      peerURLs: this.#opts.peerURL ? [this.#opts.peerURL] : [],
+      clientURLs: this.#opts.clientURL ? [this.#opts.clientURL] : [],
+      isLearner: false,
+    }];
+  }
+}

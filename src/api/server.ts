@@ -1,0 +1,223 @@
+// The etcd v3 client port: KV, Maintenance (Status, Alarm) and Cluster over grpc-js, against
+// a KvBackend. Validation follows etcd's v3rpc layer; everything stateful is the backend's.
+import * as grpc from "@grpc/grpc-js";
+import type { LimitsSection } from "../config/types.ts";
+import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
+import { isTxnReadOnly, isTxnSerializable } from "../kv/txn.ts";
+import type { InternalRequest, WriteResponse } from "../kv/types.ts";
+import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from "../kv/validate.ts";
+import type { KvBackend, MemberInfo } from "./backend.ts";
+import { ClusterService, type Decoded, KVService, MaintenanceService } from "./services.ts";
+
+/** etcd lets a gRPC message exceed --max-request-bytes by this much, so that a request just
+ *  over the limit gets etcd's own "request is too large" rather than a transport error
+ *  (etcd server/etcdserver/api/v3rpc/grpc.go, grpcOverheadBytes). */
+export const GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+export interface ClientServerOptions {
+  /** "host:port"; port 0 picks a free one. */
+  address: string;
+  backend: KvBackend;
+  limits: LimitsSection;
+}
+
+export interface ClientServer {
+  readonly port: number;
+  /** Stops accepting, lets calls in flight finish for up to `graceMs`, then cuts the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+type Handler<Req, Res> = (req: Req, size: number) => Res | Promise<Res>;
+
+function toStatus(err: unknown): Partial<grpc.StatusObject> {
+  if (err instanceof EtcdError) return { code: err.code, details: err.message };
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: grpc.status.UNKNOWN, details: message };
+}
+
+/** Adapts a handler that returns or throws into grpc-js's callback style; a request that did
+ *  not decode is answered INVALID_ARGUMENT and the server keeps serving. */
+function unary<Req, Res>(
+  def: grpc.MethodDefinition<Decoded<Req>, Res>,
+  fn: Handler<Req, Res>,
+): grpc.handleUnaryCall<Decoded<Req>, Res> {
+  return (call, callback) => {
+    const d = call.request;
+    if (!d.ok) {
+      callback({ code: StatusCode.INVALID_ARGUMENT, details: `${def.path}: malformed request (${d.error})` });
+      return;
+    }
+    let out: Res | Promise<Res>;
+    try {
+      out = fn(d.msg, d.size);
+    } catch (err) {
+      callback(toStatus(err));
+      return;
+    }
+    if (out instanceof Promise) out.then((r) => callback(null, r), (err) => callback(toStatus(err)));
+    else callback(null, out);
+  };
+}
+
+function expect<K extends WriteResponse["op"]>(r: WriteResponse, op: K): Extract<WriteResponse, { op: K }> {
+  if (r.op !== op) throw new Error(`backend answered a ${op} request with a ${r.op} response`);
+  return r as Extract<WriteResponse, { op: K }>;
+}
+
+const toMember = (m: MemberInfo) => ({
+  ID: m.id,
+  name: m.name,
+  peerURLs: m.peerURLs,
+  clientURLs: m.clientURLs,
+  isLearner: m.isLearner,
+});
+
+export async function startClientServer(opts: ClientServerOptions): Promise<ClientServer> {
+  const { backend, limits } = opts;
+  const store = backend.store;
+  const header = (revision: number) => {
+    const h = backend.header();
+    return { clusterId: h.clusterId, memberId: h.memberId, revision, raftTerm: h.raftTerm };
+  };
+  const checkSize = (size: number) => {
+    if (size > limits.max_request_bytes) throw Errors.requestTooLarge();
+  };
+  const write = (req: InternalRequest) => backend.write(req);
+  const unimplemented = (what: string) =>
+    new EtcdError(StatusCode.UNIMPLEMENTED, `trireme: ${what} is not supported yet`);
+
+  const rangeNow = (req: Parameters<typeof store.range>[0]) => {
+    const r = store.range(req);
+    return { ...r, header: header(r.header.revision) };
+  };
+
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": limits.max_request_bytes + GRPC_OVERHEAD_BYTES,
+    "grpc.max_send_message_length": -1,
+  });
+
+  server.addService(KVService, {
+    range: unary(KVService.Range, (req) => {
+      checkRangeRequest(req);
+      if (req.serializable) return rangeNow(req);
+      return backend.readBarrier().then(() => rangeNow(req));
+    }),
+    put: unary(KVService.Put, (req, size) => {
+      checkPutRequest(req);
+      checkSize(size);
+      return write({ put: req }).then((r) => {
+        const put = expect(r, "put").put;
+        return { ...put, header: header(put.header.revision) };
+      });
+    }),
+    deleteRange: unary(KVService.DeleteRange, (req, size) => {
+      checkDeleteRequest(req);
+      checkSize(size);
+      return write({ deleteRange: req }).then((r) => {
+        const del = expect(r, "deleteRange").deleteRange;
+        return { ...del, header: header(del.header.revision) };
+      });
+    }),
+    txn: unary(KVService.Txn, (req, size) => {
+      checkTxnRequest(req, limits.max_txn_ops);
+      if (isTxnReadOnly(req)) {
+        const local = () => {
+          const t = store.readTxn(req);
+          return { ...t, header: header(t.header.revision) };
+        };
+        return isTxnSerializable(req) ? local() : backend.readBarrier().then(local);
+      }
+      checkSize(size);
+      return write({ txn: req }).then((r) => {
+        const txn = expect(r, "txn").txn;
+        return { ...txn, header: header(txn.header.revision) };
+      });
+    }),
+    compact: unary(KVService.Compact, (req) =>
+      write({ compaction: req }).then((r) => ({ header: header(expect(r, "compaction").compaction.header.revision) }))),
+  });
+
+  server.addService(MaintenanceService, {
+    hashKV: unary(MaintenanceService.HashKV, (req) => {
+      const h = store.hashKv(req.revision ?? 0);
+      return { header: header(h.revision), hash: h.hash, compactRevision: Math.max(0, h.compactRevision) };
+    }),
+    defragment: unary(MaintenanceService.Defragment, () => {
+      store.defragment();
+      return { header: header(store.revision) };
+    }),
+    moveLeader: unary(MaintenanceService.MoveLeader, (req) => {
+      if (!backend.moveLeader) throw unimplemented("MoveLeader");
+      return backend.moveLeader(req.targetID ?? 0).then(() => ({ header: header(store.revision) }));
+    }),
+    // No alarms are ever raised (no space quota yet): GET answers an empty list.
+    alarm: unary(MaintenanceService.Alarm, () => ({ header: header(store.revision), alarms: [] })),
+    status: unary(MaintenanceService.Status, () => {
+      const s = backend.status();
+      const db = store.dbSize();
+      return {
+        header: header(store.revision),
+        version: s.version,
+        dbSize: db.size,
+        leader: s.leader,
+        raftIndex: s.raftIndex,
+        raftTerm: s.raftTerm,
+        raftAppliedIndex: s.raftAppliedIndex,
+        errors: s.errors,
+        dbSizeInUse: db.inUse,
+        isLearner: s.isLearner,
+      };
+    }),
+  });
+
+  server.addService(ClusterService, {
+    memberList: unary(ClusterService.MemberList, () => ({ header: header(store.revision), members: backend.members().map(toMember) })),
+    memberAdd: unary(ClusterService.MemberAdd, (req) => {
+      if (!backend.memberAdd) throw unimplemented("MemberAdd");
+      return backend.memberAdd(req.peerURLs ?? [], req.isLearner === true).then((r) => ({
+        header: header(store.revision),
+        member: toMember(r.member),
+        members: r.members.map(toMember),
+      }));
+    }),
+    memberRemove: unary(ClusterService.MemberRemove, (req) => {
+      if (!backend.memberRemove) throw unimplemented("MemberRemove");
+      return backend.memberRemove(req.ID ?? 0).then((ms) => ({ header: header(store.revision), members: ms.map(toMember) }));
+    }),
+    memberUpdate: unary(ClusterService.MemberUpdate, (req) => {
+      if (!backend.memberUpdate) throw unimplemented("MemberUpdate");
+      return backend.memberUpdate(req.ID ?? 0, req.peerURLs ?? []).then((ms) => ({
+        header: header(store.revision),
+        members: ms.map(toMember),
+      }));
+    }),
+    memberPromote: unary(ClusterService.MemberPromote, (req) => {
+      if (!backend.memberPromote) throw unimplemented("MemberPromote");
+      return backend.memberPromote(req.ID ?? 0).then((ms) => ({ header: header(store.revision), members: ms.map(toMember) }));
+    }),
+  });
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(opts.address, grpc.ServerCredentials.createInsecure(), (err, p) => {
+      if (err) reject(new Error(`client API: cannot listen on ${opts.address}: ${err.message}`));
+      else resolve(p);
+    })
+  );
+
+  return {
+    port,
+    close(graceMs = 2000) {
+      return new Promise<void>((resolve) => {
+        // tryShutdown waits forever on open streams: force after the grace period.
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,8 @@
+// Public surface of kv/ for the node and the API layer.
+export { MvccStore, type MvccStoreOptions } from "./mvcc.ts";
+export { EtcdError, Errors, StatusCode } from "./errors.ts";
+export { decodeInternalRequest, encodeInternalRequest } from "./codec.ts";
+export { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from "./validate.ts";
+export { isTxnReadOnly, isTxnSerializable } from "./txn.ts";
+export { compareBytes, prefixEnd } from "./keys.ts";
+export type * from "./types.ts";

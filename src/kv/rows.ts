@@ -1,0 +1,55 @@
+// Row-level helpers shared by the store's queries: SQLite rows to KeyValues, key ranges to
+// WHERE clauses, and the HashKV walk over the history.
+import { crc32 } from "node:zlib";
+import { compareBytes, type KeyRange } from "./keys.ts";
+import type { SqlRow, SqlStatement, SqlValue } from "./sqlite.ts";
+import type { KeyValue } from "./types.ts";
+
+const EMPTY = new Uint8Array(0);
+
+export function toKv(row: SqlRow): KeyValue {
+  return {
+    key: row.key as Uint8Array,
+    createRevision: row.create_rev as number,
+    modRevision: row.mod_rev as number,
+    version: row.version as number,
+    value: (row.value as Uint8Array | undefined) ?? EMPTY,
+    lease: row.lease as number,
+  };
+}
+
+export function rangeSql(r: KeyRange): { where: string; params: SqlValue[] } {
+  switch (r.kind) {
+    case "single":
+      return { where: "key = ?", params: [r.key] };
+    case "from":
+      return { where: "key >= ?", params: [r.key] };
+    case "between":
+      return { where: "key >= ? AND key < ?", params: [r.key, r.end] };
+  }
+}
+
+export function isEmptyRange(r: KeyRange): boolean {
+  return r.kind === "between" && compareBytes(r.key, r.end) >= 0;
+}
+
+/** CRC-32 over every history row at or below `rev` in (key, mod_rev) order, paged through
+ *  `page` (params: rev, after-key, after-mod_rev; 1000 rows a page). */
+export function hashHistory(page: SqlStatement, rev: number): number {
+  let hash = 0;
+  const nums = new Float64Array(5);
+  let afterKey: Uint8Array = EMPTY, afterRev = -1;
+  for (;;) {
+    const rows = page.all(rev, afterKey, afterRev);
+    for (const row of rows) {
+      nums.set([row.mod_rev as number, row.sub as number, row.create_rev as number, row.version as number, row.lease as number]);
+      hash = crc32(row.key as Uint8Array, hash);
+      hash = crc32(new Uint8Array(nums.buffer), hash);
+      hash = crc32(row.value as Uint8Array, hash);
+    }
+    if (rows.length < 1000) return hash;
+    const last = rows[rows.length - 1];
+    afterKey = last.key as Uint8Array;
+    afterRev = last.mod_rev as number;
+  }
+}

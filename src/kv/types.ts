@@ -1,0 +1,90 @@
+// The shapes kv/ exchanges with its callers. Requests and responses are the generated etcd
+// message types (plain objects are fine: the static encoders accept them), so the API layer
+// passes them through without copying.
+import type { etcdserverpb, triremekv } from "../gen/etcd.js";
+import type { EtcdError } from "./errors.ts";
+
+export type RangeRequest = etcdserverpb.RangeRequest.$Properties;
+export type PutRequest = etcdserverpb.PutRequest.$Properties;
+export type DeleteRangeRequest = etcdserverpb.DeleteRangeRequest.$Properties;
+export type TxnRequest = etcdserverpb.TxnRequest.$Properties;
+export type CompactionRequest = etcdserverpb.CompactionRequest.$Properties;
+export type RequestOp = etcdserverpb.RequestOp.$Properties;
+export type Compare = etcdserverpb.Compare.$Properties;
+/** What one Raft entry carries for the state machine. */
+export type InternalRequest = triremekv.InternalRequest.$Properties;
+
+/** mvccpb.KeyValue with every field present. */
+export interface KeyValue {
+  key: Uint8Array;
+  createRevision: number;
+  modRevision: number;
+  version: number;
+  value: Uint8Array;
+  lease: number;
+}
+
+/** Only the revision: cluster_id, member_id and raft_term are the API layer's to fill. */
+export interface RevisionHeader {
+  revision: number;
+}
+
+export interface RangeResponse {
+  header: RevisionHeader;
+  kvs: KeyValue[];
+  more: boolean;
+  count: number;
+}
+export interface PutResponse {
+  header: RevisionHeader;
+  prevKv?: KeyValue;
+}
+export interface DeleteRangeResponse {
+  header: RevisionHeader;
+  deleted: number;
+  prevKvs: KeyValue[];
+}
+export interface ResponseOp {
+  responseRange?: RangeResponse;
+  responsePut?: PutResponse;
+  responseDeleteRange?: DeleteRangeResponse;
+  responseTxn?: TxnResponse;
+}
+export interface TxnResponse {
+  header: RevisionHeader;
+  succeeded: boolean;
+  responses: ResponseOp[];
+}
+export interface CompactionResponse {
+  header: RevisionHeader;
+}
+
+/** The answer to one applied write, for the client waiting on it. */
+export type WriteResponse =
+  | { op: "put"; put: PutResponse }
+  | { op: "deleteRange"; deleteRange: DeleteRangeResponse }
+  | { op: "txn"; txn: TxnResponse }
+  | { op: "compaction"; compaction: CompactionResponse };
+
+/** A write can also be refused at apply time (etcd does the same: the entry is consumed, the
+ *  store is unchanged, the client gets the error). */
+export type ApplyResult = WriteResponse | { op: "error"; error: EtcdError };
+
+/** One committed Raft entry handed to the state machine. `request` is null for entries that
+ *  carry nothing for the store (leader no-ops, configuration changes): they still advance the
+ *  applied index. */
+export interface ApplyEntry {
+  index: number;
+  term: number;
+  request: InternalRequest | null;
+}
+
+/** A consistent image of the store written by `snapshotTo`. */
+export interface SnapshotImage {
+  /** Applied index (and its term) the image contains everything up to. */
+  index: number;
+  term: number;
+  revision: number;
+  /** Size of the image file in bytes. */
+  bytes: number;
+}

@@ -1,0 +1,123 @@
+// The node's client-request queues: batching, matching applied entries to waiting writes by
+// index AND term, read barriers that wait for apply, retries and deadlines.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { EtcdError } from "../../src/kv/errors.ts";
+import type { ApplyResult } from "../../src/kv/types.ts";
+import type { ProposeResult } from "../../src/raft/types.ts";
+import { ReadQueue } from "../../src/node/reads.ts";
+import { WriteQueue } from "../../src/node/writes.ts";
+
+const put = (revision: number): ApplyResult => ({ op: "put", put: { header: { revision } } });
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe("WriteQueue", () => {
+  test("proposals of one turn go to the core as one batch and resolve when their entry applies", async () => {
+    const q = new WriteQueue(10_000);
+    const a = q.enqueue(new Uint8Array([1]));
+    const b = q.enqueue(new Uint8Array([2]));
+    const batches: number[] = [];
+    q.flush((data): ProposeResult => {
+      batches.push(data.length);
+      return { ok: true, firstIndex: 7, lastIndex: 8, term: 3 };
+    }, () => assert.fail("not refused"));
+    assert.deepEqual(batches, [2]);
+    q.applied(7, 3, put(10));
+    q.applied(8, 3, put(11));
+    assert.deepEqual(await a, put(10));
+    assert.deepEqual(await b, put(11));
+    assert.equal(q.size, 0);
+  });
+
+  test("an entry applied at our index with another term means a new leader overwrote it", async () => {
+    const q = new WriteQueue(10_000);
+    const a = q.enqueue(new Uint8Array([1]));
+    q.flush(() => ({ ok: true, firstIndex: 5, lastIndex: 5, term: 2 }), () => {});
+    q.applied(5, 3, put(1));
+    await assert.rejects(a, (e: EtcdError) => e.message === "etcdserver: leader changed");
+  });
+
+  test("an apply-time refusal reaches the client with etcd's error", async () => {
+    const q = new WriteQueue(10_000);
+    const a = q.enqueue(new Uint8Array([1]));
+    q.flush(() => ({ ok: true, firstIndex: 1, lastIndex: 1, term: 1 }), () => {});
+    q.applied(1, 1, { op: "error", error: new EtcdError(11, "etcdserver: mvcc: required revision has been compacted") });
+    await assert.rejects(a, /required revision has been compacted/);
+  });
+
+  test("proposals refused while the leader transfers stay queued; other refusals are reported", async () => {
+    const q = new WriteQueue(10_000);
+    void q.enqueue(new Uint8Array([1]));
+    q.flush(() => ({ ok: false, error: { code: "transferring", to: 2 } }), () => assert.fail("kept, not refused"));
+    assert.equal(q.hasPending, true);
+    let refused = 0;
+    q.flush(() => ({ ok: false, error: { code: "not-leader", leader: 2 } }), () => refused++);
+    assert.equal(refused, 1);
+    assert.equal(q.hasPending, false);
+  });
+
+  test("a write past its deadline fails with etcd's timeout", async () => {
+    const q = new WriteQueue(5);
+    const a = q.enqueue(new Uint8Array([1]));
+    q.flush(() => ({ ok: true, firstIndex: 1, lastIndex: 1, term: 1 }), () => {});
+    q.expire(performance.now() + 10);
+    await assert.rejects(a, /etcdserver: request timed out/);
+    q.applied(1, 1, put(1)); // a late apply finds no waiter and changes nothing
+    assert.equal(q.size, 0);
+  });
+
+  test("a snapshot installed over proposed indexes fails their waiters", async () => {
+    const q = new WriteQueue(10_000);
+    const a = q.enqueue(new Uint8Array([1]));
+    q.flush(() => ({ ok: true, firstIndex: 4, lastIndex: 4, term: 1 }), () => {});
+    q.skipThrough(4);
+    await assert.rejects(a, /leader changed/);
+  });
+});
+
+describe("ReadQueue", () => {
+  test("reads of one turn share one ReadIndex request and wait until applied reaches the index", async () => {
+    const q = new ReadQueue(10_000);
+    let done = 0;
+    const reads = [q.barrier(), q.barrier(), q.barrier()].map((p) => p.then(() => done++));
+    const ids: number[] = [];
+    q.flush((id) => ids.push(id));
+    assert.equal(ids.length, 1);
+    q.confirmed(ids[0], 20, 15);
+    await settle();
+    assert.equal(done, 0, "applied 15 < read index 20: nobody may read yet");
+    q.applied(19);
+    await settle();
+    assert.equal(done, 0);
+    q.applied(20);
+    await Promise.all(reads);
+    assert.equal(done, 3);
+  });
+
+  test("a confirmed index already applied resolves at once", async () => {
+    const q = new ReadQueue(10_000);
+    const r = q.barrier();
+    let id = 0;
+    q.flush((i) => (id = i));
+    q.confirmed(id, 5, 5);
+    await r;
+  });
+
+  test("a dropped read is retried on the next tick with a new request, and times out eventually", async () => {
+    const q = new ReadQueue(50);
+    const r = q.barrier();
+    const ids: number[] = [];
+    q.flush((id) => ids.push(id));
+    q.dropped(ids[0]);
+    q.flush((id) => ids.push(id));
+    assert.equal(ids.length, 1, "no retry before the tick: a leaderless node must not spin");
+    q.tick(performance.now());
+    q.flush((id) => ids.push(id));
+    assert.equal(ids.length, 2);
+    assert.notEqual(ids[1], ids[0]);
+    q.dropped(ids[1]);
+    q.tick(performance.now() + 100);
+    await assert.rejects(r, /etcdserver: request timed out/);
+    assert.equal(q.size, 0);
+  });
+});
