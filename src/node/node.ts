@@ -57,6 +57,7 @@ export class TriremeNode implements KvBackend {
   private appliedSinceSnapshot = 0;
   private readonly leaderWaiters: (() => void)[] = [];
   private leaderChanges = 0;
+  private snapshotting: Promise<void> | undefined;
 
   private constructor(
     private readonly opts: NodeOptions,
@@ -211,7 +212,7 @@ export class TriremeNode implements KvBackend {
         const rd = this.raft.ready();
         await this.handleReady(rd);
         this.raft.advance();
-        await this.maybeSnapshot();
+        this.maybeSnapshot();
       }
     } catch (err) {
       this.die(err as Error);
@@ -305,10 +306,18 @@ export class TriremeNode implements KvBackend {
     this.opts.events?.applied?.(entries.length);
   }
 
-  private async maybeSnapshot(): Promise<void> {
+  /** Starts a snapshot in the background: the Ready loop (and so heartbeats) must not wait
+   *  for the seconds a large store takes to copy. */
+  private maybeSnapshot(): void {
     const every = this.opts.config.raft.snapshot_entries;
-    if (every <= 0 || this.appliedSinceSnapshot < every || this.snapshots.busy) return;
+    if (every <= 0 || this.appliedSinceSnapshot < every || this.snapshots.busy || this.stopping) return;
     this.appliedSinceSnapshot = 0;
+    this.snapshotting = this.takeSnapshot()
+      .catch((err: Error) => this.opts.log.error("snapshot failed", { error: err.message }))
+      .finally(() => (this.snapshotting = undefined));
+  }
+
+  private async takeSnapshot(): Promise<void> {
     const taken = await this.snapshots.take(this.raft.status().conf, this.membership.encode());
     if (taken === undefined || this.stopping) return;
     this.opts.events?.snapshotTaken?.(taken);
@@ -429,6 +438,7 @@ export class TriremeNode implements KvBackend {
     await this.transport?.close();
     // Wait for a Ready in progress, so the last log writes are handed to the store before close.
     while (this.draining) await new Promise((r) => setTimeout(r, 5));
+    await this.snapshotting;
     await this.data.close();
     this.store.close();
     this.opts.log.info("member stopped", { id: this.id.toString(16) });

@@ -82,7 +82,8 @@ export class SnapshotManager {
     const t0 = performance.now();
     const image = join(this.dataDir, "kv-snapshot.tmp");
     try {
-      const img = this.kv.snapshotTo(image);
+      // Copies in steps from a second connection: VACUUM INTO would stall the loop for seconds.
+      const img = await this.kv.snapshotToAsync(image);
       const info = await this.store.write({ index: img.index, term: img.term, conf, metadata }, createReadStream(image));
       await this.store.prune(this.keep);
       this.lastIndex = info.index;
