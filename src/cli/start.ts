@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { ConfigError, formatWarning, loadConfigDetailed } from "../config/load.ts";
 import type { LogLevel } from "../config/types.ts";
+import { Metrics, MetricsServer } from "../metrics/index.ts";
 import { createLogger } from "../node/log.ts";
 import { TriremeNode } from "../node/node.ts";
 import { StorageError } from "../storage/index.ts";
@@ -50,9 +51,16 @@ export const startCommand: Command = {
     const log = createLogger(config.log).child({ member: config.node.name });
     for (const w of loaded.warnings) log.warn(formatWarning(w));
 
+    const metrics = config.metrics.enabled ? new Metrics() : undefined;
     let node: TriremeNode;
+    let server: MetricsServer | undefined;
     try {
-      node = await TriremeNode.start({ config, log });
+      node = await TriremeNode.start({ config, log, ...(metrics ? { metrics } : {}) });
+      if (metrics) {
+        server = new MetricsServer(metrics, config.metrics);
+        const port = await server.start();
+        log.info("metrics listening", { address: config.metrics.address, port });
+      }
     } catch (err) {
       if (err instanceof StorageError || (err as NodeJS.ErrnoException).code === "EADDRINUSE") {
         log.error((err as Error).message);
@@ -66,7 +74,7 @@ export const startCommand: Command = {
         if (stopping) return;
         stopping = true;
         log.info("stopping", { signal });
-        node.stop().then(() => done(0), (err) => {
+        Promise.all([node.stop(), server?.close()]).then(() => done(0), (err) => {
           log.error("stop failed", { error: (err as Error).message });
           done(1);
         });

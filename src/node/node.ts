@@ -11,9 +11,10 @@ import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import { MvccStore } from "../kv/mvcc.ts";
 import type { ApplyEntry, InternalRequest, WriteResponse } from "../kv/types.ts";
 import { Raft } from "../raft/raft.ts";
+import type { Metrics, MetricsSource, NodeSample, SnapshotTransfer } from "../metrics/index.ts";
 import { EntryType, MessageType, Role, type Entry, type Message, type RaftConfig, type Ready, type SoftState } from "../raft/types.ts";
 import { openDataDir, type DataDir } from "../storage/index.ts";
-import { clusterIdOf, PeerTransport, type TransportObserver } from "../transport/index.ts";
+import { clusterIdOf, PeerTransport, type SnapshotSink, type TransportObserver } from "../transport/index.ts";
 import { LeaderForwarder } from "./forward.ts";
 import type { Logger } from "./log.ts";
 import { Members } from "./members.ts";
@@ -35,11 +36,13 @@ export interface NodeEvents {
 export interface NodeOptions {
   config: Config;
   log: Logger;
+  /** Fed with transport, storage, leader and snapshot events; reads the node through sample(). */
+  metrics?: Metrics;
   transportObserver?: TransportObserver;
   events?: NodeEvents;
 }
 
-export class TriremeNode implements KvBackend {
+export class TriremeNode implements KvBackend, MetricsSource {
   readonly clusterId: number;
   readonly id: number;
   private readonly raft: Raft;
@@ -58,6 +61,9 @@ export class TriremeNode implements KvBackend {
   private readonly leaderWaiters: (() => void)[] = [];
   private leaderChanges = 0;
   private snapshotting: Promise<void> | undefined;
+  private started = false;
+  /** Snapshot transfers under way, by "in:<peer>" / "out:<peer>". */
+  private readonly transfers = new Map<string, SnapshotTransfer>();
 
   private constructor(
     private readonly opts: NodeOptions,
@@ -128,16 +134,24 @@ export class TriremeNode implements KvBackend {
       this.schedule();
     });
     this.data.onError((err) => this.die(err));
+    const metrics = this.opts.metrics;
+    if (metrics) {
+      this.data.log.onCommit((ms, entries) => {
+        metrics.fsync(ms / 1000);
+        metrics.flushBatch(entries);
+      });
+      metrics.setSource(this);
+    }
     this.transport = new PeerTransport({
       clusterId: this.clusterId,
       nodeId: this.id,
       listen: { control: config.node.control_address, data: config.node.data_address, bulk: config.node.bulk_address },
       network: config.network,
       log: log.log,
-      ...(this.opts.transportObserver ? { observer: this.opts.transportObserver } : {}),
+      ...(this.opts.transportObserver ?? metrics ? { observer: this.opts.transportObserver ?? metrics!.transport } : {}),
       handlers: {
         onMessage: (m) => this.onMessage(m),
-        openSnapshotSink: async (m) => this.snapshots.openSink(m.from),
+        openSnapshotSink: async (m) => this.receiveSnapshot(m),
         onSnapshotReceived: (m) => this.onMessage(m),
         onUnreachable: (peer) => {
           this.raft.reportUnreachable(peer);
@@ -149,6 +163,7 @@ export class TriremeNode implements KvBackend {
     this.transport.setPeers(this.membership.peerAddresses(this.id));
     this.client = await startClientServer({ address: config.node.client_address, backend: this, limits: config.limits });
     this.ticker.start();
+    this.started = true;
     const st = this.raft.status();
     log.info("member started", {
       id: this.id.toString(16),
@@ -258,6 +273,7 @@ export class TriremeNode implements KvBackend {
         role: s.role,
       });
       this.opts.events?.leaderChanged?.(s.leader, term);
+      this.opts.metrics?.leaderChanged();
       if (s.leader !== 0) for (const w of this.leaderWaiters.splice(0)) w();
     }
   }
@@ -283,14 +299,50 @@ export class TriremeNode implements KvBackend {
     const { message, info } = found;
     this.opts.log.info("sending snapshot", { to: m.to.toString(16), index: info.index, bytes: info.size });
     let ok = true;
+    const key = `out:${m.to}`;
+    const transfer: SnapshotTransfer = { peer: m.to, direction: "out", doneBytes: 0, totalBytes: info.size };
+    this.transfers.set(key, transfer);
+    const t0 = performance.now();
     try {
-      await this.transport.sendSnapshot(message, { totalBytes: info.size, chunks: this.snapshots.chunks(info) });
+      await this.transport.sendSnapshot(message, { totalBytes: info.size, chunks: this.snapshots.chunks(info) }, (sent) => {
+        transfer.doneBytes = sent;
+      });
+      this.opts.metrics?.snapshotSent((performance.now() - t0) / 1000, info.size);
     } catch (err) {
       ok = false;
       this.opts.log.warn("snapshot transfer failed", { to: m.to.toString(16), error: (err as Error).message });
+    } finally {
+      this.transfers.delete(key);
     }
     this.raft.reportSnapshot(m.to, ok);
     this.schedule();
+  }
+
+  /** Counts the bytes of an incoming snapshot for the metrics while the store receives it. */
+  private receiveSnapshot(m: Message): SnapshotSink {
+    const sink = this.snapshots.openSink(m.from);
+    const key = `in:${m.from}`;
+    const transfer: SnapshotTransfer = { peer: m.from, direction: "in", doneBytes: 0, totalBytes: 0 };
+    this.transfers.set(key, transfer);
+    const t0 = performance.now();
+    return {
+      write: (chunk) => {
+        transfer.doneBytes += chunk.byteLength;
+        return sink.write(chunk);
+      },
+      commit: async () => {
+        try {
+          await sink.commit();
+          this.opts.metrics?.snapshotReceived((performance.now() - t0) / 1000, transfer.doneBytes);
+        } finally {
+          this.transfers.delete(key);
+        }
+      },
+      abort: async (reason) => {
+        this.transfers.delete(key);
+        await sink.abort(reason);
+      },
+    };
   }
 
   private apply(entries: Entry[]): void {
@@ -321,6 +373,7 @@ export class TriremeNode implements KvBackend {
     const taken = await this.snapshots.take(this.raft.status().conf, this.membership.encode());
     if (taken === undefined || this.stopping) return;
     this.opts.events?.snapshotTaken?.(taken);
+    this.opts.metrics?.snapshotTaken(taken.seconds, taken.bytes);
     // Keep some entries behind the snapshot: a follower slightly behind catches up from the log.
     const compactTo = taken.index - this.opts.config.raft.snapshot_catchup_entries;
     if (compactTo > this.raft.status().firstIndex - 1) {
@@ -398,6 +451,30 @@ export class TriremeNode implements KvBackend {
   }
 
   // ------------------------------------------------------------------ introspection
+
+  /** One consistent view for /metrics and /health (MetricsSource). */
+  sample(): NodeSample {
+    const st = this.raft.status();
+    const log = this.data.log;
+    const lag = log.flushLag();
+    return {
+      term: st.term,
+      leaderId: st.leader,
+      isLeader: st.role === Role.Leader,
+      commitIndex: st.commit,
+      appliedIndex: this.store.appliedIndex,
+      // The core's log (memory included); the store may not have been handed the newest entries yet.
+      lastIndex: st.lastIndex,
+      durableIndex: log.durableIndex,
+      flushLagEntries: Math.max(0, st.lastIndex - log.durableIndex),
+      flushLagSeconds: lag.oldestUnflushedAgeMs / 1000,
+      proposalsPending: this.writes.size,
+      kvKeys: this.store.stats().keys,
+      kvRevision: this.store.revision,
+      snapshotTransfers: [...this.transfers.values()].map((t) => ({ ...t })),
+      started: this.started && !this.stopping,
+    };
+  }
 
   raftStatus() {
     return this.raft.status();

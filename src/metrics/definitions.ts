@@ -1,0 +1,52 @@
+// Every trireme metric: name, type, help text and labels in one table, so the registry, the docs
+// (docs/metrics.md) and the tests cannot drift apart. Process metrics (process_*, nodejs_*) come
+// from prom-client's collectDefaultMetrics and are not listed here.
+
+export type MetricType = "gauge" | "counter" | "histogram";
+
+export interface MetricDefinition {
+  name: string;
+  type: MetricType;
+  help: string;
+  labels: readonly string[];
+  /** Histogram bucket upper bounds. */
+  buckets?: readonly number[];
+}
+
+// Latencies on this class of machine run from ~40 µs (loopback hop) to seconds (a stalled disk).
+const SECONDS_FINE = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const SECONDS_SNAPSHOT = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const ENTRIES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
+
+function def(name: string, type: MetricType, help: string, labels: readonly string[] = [], buckets?: readonly number[]): MetricDefinition {
+  return buckets === undefined ? { name, type, help, labels } : { name, type, help, labels, buckets };
+}
+
+export const M = {
+  raftTerm: def("trireme_raft_term", "gauge", "Current Raft term of this node."),
+  raftIsLeader: def("trireme_raft_is_leader", "gauge", "1 if this node is the leader of the current term, else 0."),
+  raftHasLeader: def("trireme_raft_has_leader", "gauge", "1 if this node knows a leader for the current term, else 0."),
+  raftLeaderChanges: def("trireme_raft_leader_changes_total", "counter", "Times this node has seen the leader change (including to no leader)."),
+  raftCommitIndex: def("trireme_raft_commit_index", "gauge", "Highest log index known to be committed."),
+  raftAppliedIndex: def("trireme_raft_applied_index", "gauge", "Highest log index applied to the key-value state machine."),
+  logLastIndex: def("trireme_log_last_index", "gauge", "Index of the last entry in this node's log, in memory or on disk."),
+  logDurableIndex: def("trireme_log_durable_index", "gauge", "Highest log index known to be on disk (fsynced)."),
+  logFlushLagEntries: def("trireme_log_flush_lag_entries", "gauge", "Entries appended but not yet on disk (last index minus durable index)."),
+  logFlushLagSeconds: def("trireme_log_flush_lag_seconds", "gauge", "Age in seconds of the oldest entry not yet on disk; 0 when everything is flushed."),
+  storageFsyncDuration: def("trireme_storage_fsync_duration_seconds", "histogram", "Duration of one log write transaction including its fsync.", [], SECONDS_FINE),
+  storageFlushBatchEntries: def("trireme_storage_flush_batch_entries", "histogram", "Entries written per log write transaction (group commit size).", [], ENTRIES),
+  planeRpcDuration: def("trireme_plane_rpc_duration_seconds", "histogram", "Duration of peer RPCs by plane, peer and method (successful and failed).", ["plane", "peer", "method"], SECONDS_FINE),
+  planeRpcErrors: def("trireme_plane_rpc_errors_total", "counter", "Failed peer RPCs by plane, peer and method.", ["plane", "peer", "method"]),
+  planeBytes: def("trireme_plane_bytes_total", "counter", "Bytes exchanged with peers by plane, peer and direction (in, out).", ["plane", "peer", "direction"]),
+  planeConnectionUp: def("trireme_plane_connection_up", "gauge", "1 while the connection to a peer on a plane is up, else 0.", ["plane", "peer"]),
+  proposalsPending: def("trireme_proposals_pending", "gauge", "Client proposals accepted and not yet applied or failed."),
+  snapshotCount: def("trireme_snapshot_total", "counter", "Snapshots by operation: taken (local), sent (to a follower), received (from the leader).", ["operation"]),
+  snapshotDuration: def("trireme_snapshot_duration_seconds", "histogram", "Duration of snapshot operations: taken, sent, received.", ["operation"], SECONDS_SNAPSHOT),
+  snapshotBytes: def("trireme_snapshot_bytes_total", "counter", "Snapshot bytes by operation: taken, sent, received.", ["operation"]),
+  snapshotTransferProgress: def("trireme_snapshot_transfer_progress_ratio", "gauge", "Progress (0..1) of each snapshot transfer under way, by peer and direction; absent when none.", ["peer", "direction"]),
+  snapshotTransferBytes: def("trireme_snapshot_transfer_bytes", "gauge", "Bytes moved so far by each snapshot transfer under way, by peer and direction.", ["peer", "direction"]),
+  kvKeys: def("trireme_kv_keys", "gauge", "Live keys in the key-value store."),
+  kvRevision: def("trireme_kv_revision", "gauge", "Current revision of the key-value store."),
+} as const satisfies Record<string, MetricDefinition>;
+
+export const ALL_METRICS: readonly MetricDefinition[] = Object.values(M);

@@ -1,0 +1,202 @@
+// The node's Prometheus registry. Two feeds: pull (gauges read a MetricsSource at scrape time, so
+// the hot path pays nothing for them) and push (counters and histograms the parts call as events
+// happen: transport observer, fsyncs, flush batches, leader changes, snapshots).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { TransportObserver } from "../transport/types.ts";
+import { M, type MetricDefinition } from "./definitions.ts";
+import type { MetricsSource, NodeSample, Plane } from "./source.ts";
+
+export type SnapshotOperation = "taken" | "sent" | "received";
+
+export interface MetricsOptions {
+  /** Export process_* and nodejs_* metrics (off in tests that build many registries). */
+  processMetrics?: boolean;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private source: MetricsSource | undefined;
+  /** The sample every pull gauge reads during one scrape, so the exported numbers agree. */
+  private scrapeSample: NodeSample | undefined;
+
+  private readonly leaderChanges: Counter<string>;
+  private readonly fsyncDuration: Histogram<string>;
+  private readonly flushBatchEntries: Histogram<string>;
+  private readonly rpcDuration: Histogram<string>;
+  private readonly rpcErrors: Counter<string>;
+  private readonly planeBytes: Counter<string>;
+  private readonly connectionUp: Gauge<string>;
+  private readonly snapshotCount: Counter<string>;
+  private readonly snapshotDuration: Histogram<string>;
+  private readonly snapshotBytes: Counter<string>;
+  // Peer RPCs and byte counts arrive per message on the data plane: look the labelled child up
+  // once per label set instead of hashing the labels on every call.
+  private readonly rpcChildren = new Map<string, { duration: { observe(v: number): void }; errors: { inc(v?: number): void } }>();
+  private readonly bytesChildren = new Map<string, { inc(v?: number): void }>();
+
+  constructor(source?: MetricsSource, options: MetricsOptions = {}) {
+    this.source = source;
+    const r = this.registry;
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: r });
+
+    this.pullGauge(M.raftTerm, (s) => s.term);
+    this.pullGauge(M.raftIsLeader, (s) => (s.isLeader ? 1 : 0));
+    this.pullGauge(M.raftHasLeader, (s) => (s.leaderId !== 0 ? 1 : 0));
+    this.leaderChanges = new Counter(opts(M.raftLeaderChanges, r));
+    this.pullGauge(M.raftCommitIndex, (s) => s.commitIndex);
+    this.pullGauge(M.raftAppliedIndex, (s) => s.appliedIndex);
+    this.pullGauge(M.logLastIndex, (s) => s.lastIndex);
+    this.pullGauge(M.logDurableIndex, (s) => s.durableIndex);
+    this.pullGauge(M.logFlushLagEntries, (s) => s.flushLagEntries);
+    this.pullGauge(M.logFlushLagSeconds, (s) => s.flushLagSeconds);
+    this.fsyncDuration = new Histogram(histOpts(M.storageFsyncDuration, r));
+    this.flushBatchEntries = new Histogram(histOpts(M.storageFlushBatchEntries, r));
+    this.rpcDuration = new Histogram(histOpts(M.planeRpcDuration, r));
+    this.rpcErrors = new Counter(opts(M.planeRpcErrors, r));
+    this.planeBytes = new Counter(opts(M.planeBytes, r));
+    this.connectionUp = new Gauge(opts(M.planeConnectionUp, r));
+    this.pullGauge(M.proposalsPending, (s) => s.proposalsPending);
+    this.snapshotCount = new Counter(opts(M.snapshotCount, r));
+    this.snapshotDuration = new Histogram(histOpts(M.snapshotDuration, r));
+    this.snapshotBytes = new Counter(opts(M.snapshotBytes, r));
+    this.transferGauge(M.snapshotTransferProgress, (done, total) => (total > 0 ? Math.min(1, done / total) : 0));
+    this.transferGauge(M.snapshotTransferBytes, (done) => done);
+    this.pullGauge(M.kvKeys, (s) => s.kvKeys);
+    this.pullGauge(M.kvRevision, (s) => s.kvRevision);
+
+    // Zero-valued series so every counter shows up before its first event (dashboards and
+    // alerts on rate() need the series to exist).
+    for (const op of ["taken", "sent", "received"] as const) {
+      this.snapshotCount.labels(op).inc(0);
+      this.snapshotBytes.labels(op).inc(0);
+    }
+  }
+
+  /** The node shell plugs its source in once it exists; until then pull gauges read 0. */
+  setSource(source: MetricsSource): void {
+    this.source = source;
+  }
+
+  /** One consistent sample of the node, or undefined before a source is set. */
+  sample(): NodeSample | undefined {
+    return this.scrapeSample ?? this.source?.sample();
+  }
+
+  /** The Prometheus text exposition of everything in the registry. */
+  async text(): Promise<string> {
+    this.scrapeSample = this.source?.sample();
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.scrapeSample = undefined;
+    }
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  // ---- push: storage ----
+
+  /** One log write transaction (one fsync) took `seconds`. */
+  fsync(seconds: number): void {
+    this.fsyncDuration.observe(seconds);
+  }
+
+  /** One log write transaction wrote `entries` entries. */
+  flushBatch(entries: number): void {
+    this.flushBatchEntries.observe(entries);
+  }
+
+  // ---- push: raft ----
+
+  leaderChanged(): void {
+    this.leaderChanges.inc();
+  }
+
+  // ---- push: snapshots ----
+
+  snapshotTaken(seconds: number, bytes: number): void {
+    this.snapshot("taken", seconds, bytes);
+  }
+
+  snapshotSent(seconds: number, bytes: number): void {
+    this.snapshot("sent", seconds, bytes);
+  }
+
+  snapshotReceived(seconds: number, bytes: number): void {
+    this.snapshot("received", seconds, bytes);
+  }
+
+  private snapshot(op: SnapshotOperation, seconds: number, bytes: number): void {
+    this.snapshotCount.labels(op).inc();
+    this.snapshotDuration.labels(op).observe(seconds);
+    this.snapshotBytes.labels(op).inc(bytes);
+  }
+
+  // ---- push: transport ----
+
+  /** The observer to hand to the peer transport. */
+  readonly transport: TransportObserver = {
+    rpc: (plane, peer, method, seconds, ok) => {
+      const key = `${plane}\u0000${peer}\u0000${method}`;
+      let child = this.rpcChildren.get(key);
+      if (child === undefined) {
+        const labels = { plane, peer: String(peer), method };
+        child = { duration: this.rpcDuration.labels(labels), errors: this.rpcErrors.labels(labels) };
+        // Create the error series at 0 so an error rate is defined before the first error.
+        child.errors.inc(0);
+        this.rpcChildren.set(key, child);
+      }
+      child.duration.observe(seconds);
+      if (!ok) child.errors.inc();
+    },
+    bytes: (plane, peer, direction, n) => {
+      const key = `${plane}\u0000${peer}\u0000${direction}`;
+      let child = this.bytesChildren.get(key);
+      if (child === undefined) {
+        child = this.planeBytes.labels({ plane, peer: String(peer), direction });
+        this.bytesChildren.set(key, child);
+      }
+      child.inc(n);
+    },
+    connection: (plane: Plane, peer: number, up: boolean) => {
+      this.connectionUp.labels({ plane, peer: String(peer) }).set(up ? 1 : 0);
+    },
+  };
+
+  // ---- registration helpers ----
+
+  private pullGauge(d: MetricDefinition, read: (s: NodeSample) => number): void {
+    const metrics = this;
+    new Gauge({
+      ...opts(d, this.registry),
+      collect() {
+        const s = metrics.sample();
+        if (s !== undefined) this.set(read(s));
+      },
+    });
+  }
+
+  private transferGauge(d: MetricDefinition, value: (done: number, total: number) => number): void {
+    const metrics = this;
+    new Gauge({
+      ...opts(d, this.registry),
+      collect() {
+        // Finished transfers disappear instead of lingering at their last value.
+        this.reset();
+        for (const t of metrics.sample()?.snapshotTransfers ?? []) {
+          this.labels({ peer: String(t.peer), direction: t.direction }).set(value(t.doneBytes, t.totalBytes));
+        }
+      },
+    });
+  }
+}
+
+function opts(d: MetricDefinition, registry: Registry) {
+  return { name: d.name, help: d.help, labelNames: [...d.labels], registers: [registry] };
+}
+
+function histOpts(d: MetricDefinition, registry: Registry) {
+  return { ...opts(d, registry), buckets: [...(d.buckets ?? [])] };
+}

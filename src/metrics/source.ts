@@ -1,0 +1,47 @@
+// What the metrics part reads from a running node (pull) at scrape time. The node shell implements
+// `MetricsSource`; the metrics part never reaches into raft, storage or kv itself.
+import type { PlaneName } from "../config/types.ts";
+
+/** A member id as in the Raft core (a plain number; 0 means "none"). */
+export type NodeId = number;
+export type Plane = PlaneName;
+
+/** A point-in-time view of the node, taken once per scrape or health check so the numbers agree. */
+export interface NodeSample {
+  /** Current Raft term. */
+  term: number;
+  /** The leader this node knows of in `term`, or 0 when it knows of none. */
+  leaderId: NodeId;
+  isLeader: boolean;
+  commitIndex: number;
+  appliedIndex: number;
+  /** Index of the last entry in this node's log (memory included). */
+  lastIndex: number;
+  /** Highest index known to be on disk. Equals lastIndex under DiskFirst at rest. */
+  durableIndex: number;
+  /** Entries appended but not yet durable (lastIndex - durableIndex under MemFirst). */
+  flushLagEntries: number;
+  /** Age of the oldest unflushed entry, seconds; 0 when nothing is unflushed. */
+  flushLagSeconds: number;
+  /** Proposals accepted from clients and not yet applied (or failed). */
+  proposalsPending: number;
+  kvKeys: number;
+  kvRevision: number;
+  /** Snapshot transfers under way, in either direction. */
+  snapshotTransfers: SnapshotTransfer[];
+  /** The node has finished start-up (storage opened, log replayed, servers listening). */
+  started: boolean;
+}
+
+export interface SnapshotTransfer {
+  peer: NodeId;
+  /** "out": this node sends to `peer`; "in": this node receives from `peer`. */
+  direction: "in" | "out";
+  doneBytes: number;
+  /** 0 when not yet known. */
+  totalBytes: number;
+}
+
+export interface MetricsSource {
+  sample(): NodeSample;
+}

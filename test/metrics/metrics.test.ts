@@ -1,0 +1,127 @@
+// The registry: every documented metric is exported, pull gauges follow the source, push calls
+// and the transport observer show up with their labels.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { ALL_METRICS, Metrics, type NodeSample } from "../../src/metrics/index.ts";
+import { FakeSource, baseSample, seriesValue } from "./fake-source.ts";
+
+describe("Metrics registry", () => {
+  test("every documented metric appears in /metrics text, with HELP and TYPE", async () => {
+    const m = new Metrics(new FakeSource(baseSample()));
+    const text = await m.text();
+    for (const d of ALL_METRICS) {
+      assert.ok(text.includes(`# HELP ${d.name} ${d.help}`), `missing HELP for ${d.name}`);
+      assert.ok(text.includes(`# TYPE ${d.name} ${d.type}`), `missing TYPE for ${d.name}`);
+    }
+    // Process metrics from collectDefaultMetrics.
+    assert.match(text, /^process_cpu_user_seconds_total /m);
+    assert.match(text, /^process_resident_memory_bytes /m);
+  });
+
+  test("pull gauges read the source at scrape time", async () => {
+    const src = new FakeSource(baseSample());
+    const m = new Metrics(src, { processMetrics: false });
+    let text = await m.text();
+    assert.equal(seriesValue(text, "trireme_raft_term"), 3);
+    assert.equal(seriesValue(text, "trireme_raft_is_leader"), 1);
+    assert.equal(seriesValue(text, "trireme_raft_commit_index"), 120);
+    assert.equal(seriesValue(text, "trireme_log_flush_lag_entries"), 0);
+
+    src.s = { ...src.s, term: 4, isLeader: false, leaderId: 0, lastIndex: 200, durableIndex: 150, flushLagEntries: 50, flushLagSeconds: 0.02, kvKeys: 7, kvRevision: 99, proposalsPending: 5 };
+    text = await m.text();
+    assert.equal(seriesValue(text, "trireme_raft_term"), 4);
+    assert.equal(seriesValue(text, "trireme_raft_is_leader"), 0);
+    assert.equal(seriesValue(text, "trireme_raft_has_leader"), 0);
+    assert.equal(seriesValue(text, "trireme_log_last_index"), 200);
+    assert.equal(seriesValue(text, "trireme_log_durable_index"), 150);
+    assert.equal(seriesValue(text, "trireme_log_flush_lag_entries"), 50);
+    assert.equal(seriesValue(text, "trireme_log_flush_lag_seconds"), 0.02);
+    assert.equal(seriesValue(text, "trireme_proposals_pending"), 5);
+    assert.equal(seriesValue(text, "trireme_kv_keys"), 7);
+    assert.equal(seriesValue(text, "trireme_kv_revision"), 99);
+  });
+
+  test("one scrape samples the source once, so gauges agree with each other", async () => {
+    const src = new FakeSource(baseSample());
+    const m = new Metrics(src, { processMetrics: false });
+    await m.text();
+    assert.equal(src.calls, 1);
+  });
+
+  test("snapshot transfers show progress while under way and vanish when done", async () => {
+    const src = new FakeSource({ ...baseSample(), snapshotTransfers: [{ peer: 2, direction: "out", doneBytes: 250, totalBytes: 1000 }] });
+    const m = new Metrics(src, { processMetrics: false });
+    let text = await m.text();
+    assert.equal(seriesValue(text, 'trireme_snapshot_transfer_progress_ratio{peer="2",direction="out"}'), 0.25);
+    assert.equal(seriesValue(text, 'trireme_snapshot_transfer_bytes{peer="2",direction="out"}'), 250);
+    src.s = { ...src.s, snapshotTransfers: [] };
+    text = await m.text();
+    assert.equal(seriesValue(text, 'trireme_snapshot_transfer_progress_ratio{peer="2",direction="out"}'), undefined);
+  });
+
+  test("push calls: fsync, flush batch, leader changes, snapshots", async () => {
+    const m = new Metrics(new FakeSource(baseSample()), { processMetrics: false });
+    m.fsync(0.0004);
+    m.fsync(0.003);
+    m.flushBatch(37);
+    m.leaderChanged();
+    m.leaderChanged();
+    m.snapshotTaken(0.2, 4096);
+    m.snapshotSent(1.5, 4096);
+    m.snapshotSent(0.5, 1000);
+    const text = await m.text();
+    assert.equal(seriesValue(text, "trireme_storage_fsync_duration_seconds_count"), 2);
+    assert.equal(seriesValue(text, 'trireme_storage_fsync_duration_seconds_bucket{le="0.0005"}'), 1);
+    assert.equal(seriesValue(text, 'trireme_storage_fsync_duration_seconds_bucket{le="0.005"}'), 2);
+    assert.equal(seriesValue(text, "trireme_storage_flush_batch_entries_sum"), 37);
+    assert.equal(seriesValue(text, 'trireme_storage_flush_batch_entries_bucket{le="32"}'), 0);
+    assert.equal(seriesValue(text, 'trireme_storage_flush_batch_entries_bucket{le="64"}'), 1);
+    assert.equal(seriesValue(text, "trireme_raft_leader_changes_total"), 2);
+    assert.equal(seriesValue(text, 'trireme_snapshot_total{operation="taken"}'), 1);
+    assert.equal(seriesValue(text, 'trireme_snapshot_total{operation="sent"}'), 2);
+    assert.equal(seriesValue(text, 'trireme_snapshot_total{operation="received"}'), 0);
+    assert.equal(seriesValue(text, 'trireme_snapshot_bytes_total{operation="sent"}'), 5096);
+    assert.equal(seriesValue(text, 'trireme_snapshot_duration_seconds_sum{operation="sent"}'), 2);
+  });
+
+  test("the transport observer records per plane, peer, method and direction", async () => {
+    const m = new Metrics(new FakeSource(baseSample()), { processMetrics: false });
+    const o = m.transport;
+    o.rpc("data", 2, "Append", 0.001, true);
+    o.rpc("data", 2, "Append", 0.002, true);
+    o.rpc("control", 3, "Send", 0.5, false);
+    o.bytes("data", 2, "out", 1000);
+    o.bytes("data", 2, "out", 24);
+    o.bytes("bulk", 3, "in", 7);
+    o.connection("control", 3, true);
+    o.connection("data", 2, true);
+    o.connection("data", 2, false);
+    const text = await m.text();
+    assert.equal(seriesValue(text, 'trireme_plane_rpc_duration_seconds_count{plane="data",peer="2",method="Append"}'), 2);
+    assert.equal(seriesValue(text, 'trireme_plane_rpc_errors_total{plane="data",peer="2",method="Append"}'), 0);
+    assert.equal(seriesValue(text, 'trireme_plane_rpc_errors_total{plane="control",peer="3",method="Send"}'), 1);
+    assert.equal(seriesValue(text, 'trireme_plane_bytes_total{plane="data",peer="2",direction="out"}'), 1024);
+    assert.equal(seriesValue(text, 'trireme_plane_bytes_total{plane="bulk",peer="3",direction="in"}'), 7);
+    assert.equal(seriesValue(text, 'trireme_plane_connection_up{plane="control",peer="3"}'), 1);
+    assert.equal(seriesValue(text, 'trireme_plane_connection_up{plane="data",peer="2"}'), 0);
+  });
+
+  test("without a source, pull gauges export 0 and scraping does not throw", async () => {
+    const m = new Metrics(undefined, { processMetrics: false });
+    const text = await m.text();
+    assert.equal(seriesValue(text, "trireme_raft_term"), 0);
+    const later: NodeSample = { ...baseSample(), term: 9 };
+    m.setSource(new FakeSource(later));
+    assert.equal(seriesValue(await m.text(), "trireme_raft_term"), 9);
+  });
+});
+
+describe("docs/metrics.md", () => {
+  test("lists every metric with its type", () => {
+    const doc = readFileSync(new URL("../../docs/metrics.md", import.meta.url), "utf8");
+    for (const d of ALL_METRICS) {
+      assert.ok(doc.includes(`| \`${d.name}\` | ${d.type} |`), `docs/metrics.md lacks a row for ${d.name} (${d.type})`);
+    }
+  });
+});
