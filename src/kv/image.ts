@@ -6,11 +6,11 @@ import { existsSync, renameSync, unlinkSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fsyncPath, inspectImage, SCHEMA_INDEXES, SCHEMA_TABLES } from "./schema.ts";
-import { openSqlite, type SqlDatabase, type SqliteBinding, type SqlStatement, type SqlValue } from "./sqlite.ts";
+import { openSqlite, type SqliteDb, type SqliteDriver, type Statement, type SqlValue } from "../storage/sqlite.ts";
 import type { SnapshotImage } from "./types.ts";
 
 export interface WriteImageOptions {
-  binding?: SqliteBinding;
+  binding?: SqliteDriver;
   /** Rows copied per step before yielding to the event loop. */
   rowsPerStep?: number;
 }
@@ -18,9 +18,9 @@ export interface WriteImageOptions {
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function copyTable(
-  src: SqlDatabase,
-  dst: SqlDatabase,
-  insert: SqlStatement,
+  src: SqliteDb,
+  dst: SqliteDb,
+  insert: Statement,
   table: "live" | "history",
   rowsPerStep: number,
 ): Promise<void> {
@@ -49,8 +49,8 @@ export async function writeImage(storePath: string, destPath: string, opts: Writ
   const rowsPerStep = opts.rowsPerStep ?? 2000;
   const tmp = `${destPath}.partial`;
   for (const f of [tmp, destPath]) if (existsSync(f)) unlinkSync(f);
-  const src = openSqlite(storePath, { binding: opts.binding });
-  const dst = openSqlite(tmp, { binding: opts.binding });
+  const src = openSqlite(storePath, { driver: opts.binding });
+  const dst = openSqlite(tmp, { driver: opts.binding });
   let reading = false;
   try {
     src.exec("BEGIN");

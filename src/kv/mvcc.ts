@@ -14,7 +14,7 @@ import { keyRange, type KeyRange } from "./keys.ts";
 import { writeImage } from "./image.ts";
 import { hashHistory, isEmptyRange, rangeSql, toKv } from "./rows.ts";
 import { COMPACTION_STEP_REVISIONS, COMPACTION_STEP_SQL, fsyncPath, inspectImage, SCHEMA, SCHEMA_VERSION } from "./schema.ts";
-import { openSqlite, type SqlDatabase, type SqliteBinding, type SqlStatement } from "./sqlite.ts";
+import { openSqlite, type SqliteDb, type SqliteDriver, type Statement } from "../storage/sqlite.ts";
 import { DESCEND, effectiveOrder, hasRevisionFilters, KEY, NONE, passesFilters, sorter, VALUE } from "./range.ts";
 import { isTxnReadOnly, type ReadView, txnPath } from "./txn.ts";
 import type {
@@ -43,7 +43,7 @@ export interface MvccStoreOptions {
    *  of truth and re-applying is idempotent (src/kv/README.md); FULL costs an fsync per batch. */
   synchronous?: "NORMAL" | "FULL";
   /** Which SQLite binding to use; the runtime's best by default (tests exercise both). */
-  binding?: SqliteBinding;
+  binding?: SqliteDriver;
 }
 
 /** The revision a write in progress produces, and how many changes it has made so far. */
@@ -53,8 +53,8 @@ interface WriteContext {
 }
 
 export class MvccStore {
-  #db!: SqlDatabase;
-  #stmts = new Map<string, SqlStatement>();
+  #db!: SqliteDb;
+  #stmts = new Map<string, Statement>();
   #revision = 0;
   #compactRevision = -1;
   /** Physical compaction progress: obsolete history of writes at or below it is gone. */
@@ -92,9 +92,9 @@ export class MvccStore {
   }
 
   #openDb(): void {
-    let db: SqlDatabase;
+    let db: SqliteDb;
     try {
-      db = openSqlite(this.path, { binding: this.opts.binding });
+      db = openSqlite(this.path, { driver: this.opts.binding });
       db.exec("PRAGMA journal_mode = WAL");
       db.exec(`PRAGMA synchronous = ${this.opts.synchronous ?? "NORMAL"}`);
     } catch (err) {
@@ -136,7 +136,7 @@ export class MvccStore {
     for (const [k, v] of Object.entries(values)) st.run(k, v);
   }
 
-  #stmt(sql: string): SqlStatement {
+  #stmt(sql: string): Statement {
     let st = this.#stmts.get(sql);
     if (st === undefined) {
       if (this.#closed) throw new Error(`kv store ${this.path} is closed`);

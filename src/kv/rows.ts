@@ -2,12 +2,12 @@
 // WHERE clauses, and the HashKV walk over the history.
 import { crc32 } from "node:zlib";
 import { compareBytes, type KeyRange } from "./keys.ts";
-import type { SqlRow, SqlStatement, SqlValue } from "./sqlite.ts";
+import type { Row, Statement, SqlValue } from "../storage/sqlite.ts";
 import type { KeyValue } from "./types.ts";
 
 const EMPTY = new Uint8Array(0);
 
-export function toKv(row: SqlRow): KeyValue {
+export function toKv(row: Row): KeyValue {
   return {
     key: row.key as Uint8Array,
     createRevision: row.create_rev as number,
@@ -35,7 +35,7 @@ export function isEmptyRange(r: KeyRange): boolean {
 
 /** CRC-32 over every history row at or below `rev` in (key, mod_rev) order, paged through
  *  `page` (params: rev, after-key, after-mod_rev; 1000 rows a page). */
-export function hashHistory(page: SqlStatement, rev: number): number {
+export function hashHistory(page: Statement, rev: number): number {
   let hash = 0;
   const nums = new Float64Array(5);
   let afterKey: Uint8Array = EMPTY, afterRev = -1;

@@ -1,6 +1,6 @@
 // kv.db's schema and the checks and helpers around the file itself (see README.md, "Schema").
 import { closeSync, fsyncSync, openSync, statSync } from "node:fs";
-import { openSqlite, type SqlDatabase } from "./sqlite.ts";
+import { openSqlite, type SqliteDb } from "../storage/sqlite.ts";
 import type { SnapshotImage } from "./types.ts";
 
 export const SCHEMA_VERSION = 1;
@@ -36,7 +36,7 @@ export const COMPACTION_STEP_SQL = [
 /** Reads the applied index/term and revision recorded in an image without opening it as a
  *  store. Throws an Error naming the file when it is not a trireme kv image. */
 export function inspectImage(path: string): SnapshotImage {
-  let db: SqlDatabase | undefined;
+  let db: SqliteDb | undefined;
   try {
     db = openSqlite(path);
     const meta: Record<string, number> = {};

@@ -1,4 +1,4 @@
-// The one place that knows which SQLite driver runs: `bun:sqlite` on Bun (measured ~10 % faster
+// The one place that knows which SQLite driver runs (for the log store and the kv store): `bun:sqlite` on Bun (measured ~10 % faster
 // on range reads, same on writes: docs/performance.md), `node:sqlite` elsewhere (Deno). Both are
 // synchronous; callers that must not block the event loop use them from the writer worker.
 
@@ -6,7 +6,7 @@ export type SqlValue = number | bigint | string | Uint8Array | null;
 export type Row = Record<string, SqlValue>;
 
 export interface Statement {
-  run(...params: SqlValue[]): void;
+  run(...params: SqlValue[]): { changes: number };
   get(...params: SqlValue[]): Row | undefined;
   all(...params: SqlValue[]): Row[];
 }
@@ -27,7 +27,7 @@ export interface OpenOptions {
 }
 
 interface BunStatement {
-  run(...p: SqlValue[]): unknown;
+  run(...p: SqlValue[]): { changes: number | bigint };
   get(...p: SqlValue[]): Row | null;
   all(...p: SqlValue[]): Row[];
 }
@@ -40,7 +40,7 @@ interface BunSqliteModule {
   Database: new (path: string, opts: { readonly?: boolean; create?: boolean; strict?: boolean }) => BunDatabase;
 }
 interface NodeStatement {
-  run(...p: SqlValue[]): unknown;
+  run(...p: SqlValue[]): { changes: number | bigint };
   get(...p: SqlValue[]): Row | undefined;
   all(...p: SqlValue[]): Row[];
 }
@@ -71,7 +71,7 @@ export function openSqlite(path: string, opts: OpenOptions = {}): SqliteDb {
       prepare: (sql) => {
         const s = db.prepare(sql);
         return {
-          run: (...p) => void s.run(...p),
+          run: (...p) => ({ changes: Number(s.run(...p).changes) }),
           get: (...p) => s.get(...p) ?? undefined,
           all: (...p) => s.all(...p),
         };
@@ -85,7 +85,7 @@ export function openSqlite(path: string, opts: OpenOptions = {}): SqliteDb {
     exec: (sql) => db.exec(sql),
     prepare: (sql) => {
       const s = db.prepare(sql);
-      return { run: (...p) => void s.run(...p), get: (...p) => s.get(...p), all: (...p) => s.all(...p) };
+      return { run: (...p) => ({ changes: Number(s.run(...p).changes) }), get: (...p) => s.get(...p), all: (...p) => s.all(...p) };
     },
     close: () => db.close(),
   };

@@ -4,10 +4,10 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { prefixEnd } from "../../src/kv/keys.ts";
-import type { SqliteBinding } from "../../src/kv/sqlite.ts";
+import type { SqliteDriver } from "../../src/storage/sqlite.ts";
 import { b, Harness, raw, s, tempDir } from "./helpers.ts";
 
-const bindings: SqliteBinding[] = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? ["bun", "node"] : ["node"];
+const bindings: SqliteDriver[] = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? ["bun", "node"] : ["node"];
 
 describe("SQLite bindings", () => {
   const t = tempDir();
