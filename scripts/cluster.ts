@@ -60,6 +60,9 @@ export interface RunningMember {
 export function startMember(id: number, configFile: string, logFile: string, onLine?: (id: number, line: string) => void): ChildProcess {
   const child = spawn(process.execPath, [join(root, "src/main.ts"), "start", "--config", configFile], {
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: Ctrl-C in the terminal reaches only this launcher, which then stops
+    // each member with one SIGTERM (a member treats a second signal as "exit now").
+    detached: true,
     env: { ...process.env, NO_COLOR: "1" },
   });
   const out = createWriteStream(logFile, { flags: "a" });

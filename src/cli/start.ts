@@ -62,16 +62,18 @@ export const startCommand: Command = {
         log.info("metrics listening", { address: config.metrics.address, port });
       }
     } catch (err) {
-      if (err instanceof StorageError || (err as NodeJS.ErrnoException).code === "EADDRINUSE") {
-        log.error((err as Error).message);
-        return 1;
-      }
-      throw err;
+      // A busy port, a foreign or corrupt data directory: one clear line, nothing touched.
+      const e = err as Error;
+      log.error(`cannot start: ${e.message}`, err instanceof StorageError ? { file: err.file } : { stack: e.stack });
+      return 1;
     }
     return await new Promise<number>((done) => {
       let stopping = false;
       const onSignal = (signal: string) => {
-        if (stopping) return;
+        if (stopping) {
+          log.warn("second signal: exiting without a clean stop", { signal });
+          process.exit(1);
+        }
         stopping = true;
         log.info("stopping", { signal });
         Promise.all([node.stop(), server?.close()]).then(() => done(0), (err) => {

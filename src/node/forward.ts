@@ -15,6 +15,10 @@ interface Codec<T> {
 
 const toBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
+/** The leader could not be reached at all: the request never left this member, so sending it
+ *  again (to the next leader) cannot apply it twice. */
+export class LeaderUnreachable extends Error {}
+
 export class LeaderForwarder {
   private readonly clients = new Map<string, grpc.Client>();
 
@@ -45,8 +49,11 @@ export class LeaderForwarder {
         (err, res) => {
           if (err) {
             if (err.code === grpc.status.DEADLINE_EXCEEDED) reject(Errors.timeout());
-            else if (err.code === grpc.status.UNAVAILABLE && !err.details.startsWith("etcdserver:")) reject(Errors.noLeader());
-            else reject(new EtcdError(err.code as StatusCode, err.details));
+            else if (err.code === grpc.status.UNAVAILABLE && !err.details.startsWith("etcdserver:")) {
+              // Only a connection never established proves the leader did not get the request;
+              // a connection lost mid-call leaves the outcome unknown (etcd's "timed out").
+              reject(/No connection established|ECONNREFUSED/.test(err.details) ? new LeaderUnreachable(err.details) : Errors.timeout());
+            } else reject(new EtcdError(err.code as StatusCode, err.details));
           } else resolve(res!);
         },
       );

@@ -15,7 +15,7 @@ import type { Metrics, MetricsSource, NodeSample, SnapshotTransfer } from "../me
 import { EntryType, MessageType, Role, type Entry, type Message, type RaftConfig, type Ready, type SoftState } from "../raft/types.ts";
 import { openDataDir, type DataDir } from "../storage/index.ts";
 import { clusterIdOf, PeerTransport, type SnapshotSink, type TransportObserver } from "../transport/index.ts";
-import { LeaderForwarder } from "./forward.ts";
+import { LeaderForwarder, LeaderUnreachable } from "./forward.ts";
 import type { Logger } from "./log.ts";
 import { Members } from "./members.ts";
 import { ReadQueue } from "./reads.ts";
@@ -31,6 +31,12 @@ export interface NodeEvents {
   leaderChanged?(leader: number, term: number): void;
   snapshotTaken?(s: TakenSnapshot): void;
   applied?(entries: number): void;
+}
+
+interface LeaderWaiter {
+  /** Settles the waiter if `leader` is what it waits for; says whether it did. */
+  check(leader: number): boolean;
+  stop(): void;
 }
 
 export interface NodeOptions {
@@ -58,7 +64,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private stopping = false;
   private fatal: Error | undefined;
   private appliedSinceSnapshot = 0;
-  private readonly leaderWaiters: (() => void)[] = [];
+  private readonly leaderWaiters = new Set<LeaderWaiter>();
+  /** New client requests are refused once false; the loop keeps running until `stopping`. */
+  private accepting = true;
+  private readonly requestTimeoutMs: number;
   private leaderChanges = 0;
   private snapshotting: Promise<void> | undefined;
   private started = false;
@@ -79,10 +88,11 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.id = config.node.id;
     this.raft = new Raft(raftConfig, restored.state);
     const timeoutMs = 5000 + 2 * config.raft.election_timeout_ms; // etcd's request timeout
+    this.requestTimeoutMs = timeoutMs;
     this.writes = new WriteQueue(timeoutMs);
     this.reads = new ReadQueue(timeoutMs);
     this.forwarder = new LeaderForwarder(timeoutMs);
-    this.ticker = new Ticker(config.raft.tick_ms, (n) => this.onTick(n));
+    this.ticker = new Ticker(config.raft.tick_ms, (n) => this.onTick(n), config.raft.lease_read ? Infinity : 2);
     this.appliedSinceSnapshot = restored.state.applied - restored.state.snapshot.index;
   }
 
@@ -130,7 +140,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private async listen(): Promise<void> {
     const { config, log } = this.opts;
     this.data.log.onDurable((index) => {
-      this.raft.reportDurable(index);
+      // With the store's term at that index: a write that a later Ready truncated (a snapshot
+      // install or a conflicting append still in flight) must not count as durable.
+      this.guard(() => this.raft.reportDurable(index, this.data.log.term(index)));
       this.schedule();
     });
     this.data.onError((err) => this.die(err));
@@ -183,12 +195,24 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   private onMessage(m: Message): void {
     if (this.stopping) return;
-    this.raft.step(m);
+    this.guard(() => this.raft.step(m));
     this.schedule();
   }
 
+  /** The core throws when it meets what it must not accept (e.g. a conflict below its commit
+   *  index): the node stops loudly and cleanly instead of running on with a half-stepped core. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.die(err as Error);
+    }
+  }
+
   private onTick(n: number): void {
-    for (let i = 0; i < n; i++) this.raft.tick();
+    this.guard(() => {
+      for (let i = 0; i < n; i++) this.raft.tick();
+    });
     const now = performance.now();
     this.writes.expire(now);
     this.reads.tick(now);
@@ -241,6 +265,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private async handleReady(rd: Ready): Promise<void> {
     if (rd.softState) this.onSoftState(rd.softState);
     if (rd.snapshot) {
+      // Never replace kv.db while a background copy of it is still reading it.
+      await this.snapshotting;
       const metadata = await this.snapshots.install(rd.snapshot);
       this.membership.merge(metadata);
       this.transport.setPeers(this.membership.peerAddresses(this.id));
@@ -274,7 +300,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       });
       this.opts.events?.leaderChanged?.(s.leader, term);
       this.opts.metrics?.leaderChanged();
-      if (s.leader !== 0) for (const w of this.leaderWaiters.splice(0)) w();
+      for (const w of this.leaderWaiters) if (w.check(s.leader)) this.leaderWaiters.delete(w);
     }
   }
 
@@ -289,7 +315,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
   }
 
   private async sendSnapshot(m: Message): Promise<void> {
-    const found = await this.snapshots.forSending(m);
+    const found = await this.snapshots.forSending(m).catch((err: Error) => {
+      this.opts.log.warn("cannot read the snapshot to send", { to: m.to.toString(16), error: err.message });
+      return undefined;
+    });
     if (found === undefined) {
       this.opts.log.warn("no snapshot on disk to send", { to: m.to.toString(16), wanted: m.snapshot?.index });
       this.raft.reportSnapshot(m.to, false);
@@ -386,46 +415,69 @@ export class TriremeNode implements KvBackend, MetricsSource {
     if (this.fatal) return;
     this.fatal = err;
     this.opts.log.error("stopping after a fatal error", { error: err.message, stack: err.stack });
+    // Nothing more may be stepped into a core that failed; stop() only flushes and closes.
+    this.stopping = true;
     void this.stop().finally(() => process.exit(1));
   }
 
   // ------------------------------------------------------------------ KvBackend
 
   async write(req: InternalRequest): Promise<WriteResponse> {
-    if (this.stopping) throw Errors.stopped();
-    if (this.soft.leader === 0) await this.waitForLeader();
-    if (this.soft.role === Role.Leader) {
-      const p = this.writes.enqueue(encodeInternalRequest(req));
-      this.schedule();
-      return p;
+    if (!this.accepting) throw Errors.stopped();
+    const deadline = performance.now() + this.requestTimeoutMs;
+    for (;;) {
+      if (this.soft.leader === 0) await this.waitForLeader((l) => l !== 0, deadline);
+      if (!this.accepting) throw Errors.stopped();
+      if (this.soft.role === Role.Leader) {
+        const p = this.writes.enqueue(encodeInternalRequest(req));
+        this.schedule();
+        return p;
+      }
+      const leaderId = this.soft.leader;
+      const leader = this.membership.get(leaderId);
+      if (leader === undefined) throw Errors.noLeader();
+      try {
+        return await this.forwarder.forward(leader.client_address, req);
+      } catch (err) {
+        if (!(err instanceof LeaderUnreachable)) throw err;
+        // The leader we know of is gone (a crash): wait for the election within the request's
+        // time, then send the write to the new leader.
+        await this.waitForLeader((l) => l !== 0 && l !== leaderId, deadline);
+      }
     }
-    const leader = this.membership.get(this.soft.leader);
-    if (leader === undefined) throw Errors.noLeader();
-    return this.forwarder.forward(leader.client_address, req);
   }
 
   async readBarrier(): Promise<void> {
-    if (this.stopping) throw Errors.stopped();
-    if (this.soft.leader === 0) await this.waitForLeader();
+    if (!this.accepting) throw Errors.stopped();
+    if (this.soft.leader === 0) await this.waitForLeader((l) => l !== 0, performance.now() + 2 * this.opts.config.raft.election_timeout_ms);
+    if (!this.accepting) throw Errors.stopped();
     const p = this.reads.barrier();
     this.schedule();
     return p;
   }
 
-  /** During an election a request waits up to one election timeout (x2) for a leader. */
-  private waitForLeader(): Promise<void> {
-    const ms = 2 * this.opts.config.raft.election_timeout_ms;
+  /** Waits until the known leader satisfies `ok`; fails with etcd's "no leader" at `deadline`
+   *  and with "server stopped" when the member stops. */
+  private waitForLeader(ok: (leader: number) => boolean, deadline: number): Promise<void> {
+    if (ok(this.soft.leader)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        const i = this.leaderWaiters.indexOf(done);
-        if (i >= 0) this.leaderWaiters.splice(i, 1);
-        reject(Errors.noLeader());
-      }, ms);
-      const done = () => {
-        clearTimeout(t);
-        resolve();
+      const waiter: LeaderWaiter = {
+        check: (leader) => {
+          if (!ok(leader)) return false;
+          clearTimeout(timer);
+          resolve();
+          return true;
+        },
+        stop: () => {
+          clearTimeout(timer);
+          reject(Errors.stopped());
+        },
       };
-      this.leaderWaiters.push(done);
+      const timer = setTimeout(() => {
+        this.leaderWaiters.delete(waiter);
+        reject(Errors.noLeader());
+      }, Math.max(0, deadline - performance.now()));
+      this.leaderWaiters.add(waiter);
     });
   }
 
@@ -504,13 +556,16 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   /** Stops accepting, lets requests in flight finish briefly, flushes the log, closes planes. */
   async stop(): Promise<void> {
-    if (this.stopping) return;
+    if (!this.accepting) return;
+    this.accepting = false;
+    for (const w of this.leaderWaiters) w.stop();
+    this.leaderWaiters.clear();
+    // Requests in flight may still finish during the grace period: the core keeps running.
+    await this.client?.close(1000);
     this.stopping = true;
     this.ticker.stop();
-    await this.client?.close(1000);
     this.writes.failAll(Errors.stopped);
     this.reads.failAll(Errors.stopped);
-    for (const w of this.leaderWaiters.splice(0)) w();
     this.forwarder.close();
     await this.transport?.close();
     // Wait for a Ready in progress, so the last log writes are handed to the store before close.

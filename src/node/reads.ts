@@ -2,6 +2,7 @@
 // ReadIndex request; each resolves once the local state machine has applied up to the index
 // the leader confirmed. A request the core drops (no leader, leadership lost) is retried on
 // the next tick until the read's deadline, then fails with etcd's timeout.
+import { randomInt } from "node:crypto";
 import { Errors } from "../kv/errors.ts";
 
 interface Reader {
@@ -16,7 +17,8 @@ export class ReadQueue {
   private readonly inFlight = new Map<number, Reader[]>();
   /** Confirmed read indexes waiting for apply, in increasing request order. */
   private waitingApply: { index: number; readers: Reader[] }[] = [];
-  private nextId = 1;
+  /** Random start: a late answer to a read of this member's previous run must not match a new one. */
+  private nextId = randomInt(2 ** 47) + 1;
 
   constructor(private readonly timeoutMs: number) {}
 

@@ -38,16 +38,27 @@ export async function restoreState(
       `the log starts at index ${data.log.firstIndex()} but the latest snapshot ends at ${snapshot.index}: entries in between are missing`,
     );
   }
-  const entries = data.log.loadAll();
+  let entries = data.log.loadAll();
   const hardState = data.hardState.load();
-  const lastIndex = entries.length > 0 ? entries[entries.length - 1].index : snapshot.index;
+  let lastIndex = entries.length > 0 ? entries[entries.length - 1].index : snapshot.index;
   if (store.appliedIndex > lastIndex) {
-    // MemFirst: the log lost an unflushed tail that the state machine had already applied.
-    log.warn("the state machine is ahead of the log (unflushed MemFirst entries were lost in a crash)", {
+    // MemFirst: the log lost an unflushed tail the state machine had already applied. Those
+    // entries were committed, so the kv state is a committed prefix: adopt it as a snapshot.
+    // Otherwise the core would hand out new entries at indexes the store has already used,
+    // and the store would skip them as replays: silent divergence.
+    log.warn("the state machine is ahead of the log: unflushed MemFirst entries were lost in a crash; adopting the state machine as a snapshot", {
       applied: store.appliedIndex,
       lastIndex,
       lost: store.appliedIndex - lastIndex,
     });
+    const taken = await snapshots.take(snapshot.conf, members.encode());
+    if (taken === undefined || taken.index !== store.appliedIndex) {
+      throw new Error(`could not snapshot the state machine at its applied index ${store.appliedIndex} in ${data.dir}`);
+    }
+    data.log.compactPrefix(taken.index, taken.term);
+    snapshot = { index: taken.index, term: taken.term, conf: snapshot.conf };
+    entries = data.log.loadAll();
+    lastIndex = taken.index;
   }
   log.info("restored", {
     snapshot: snapshot.index,

@@ -27,10 +27,22 @@ class ChunkChannel implements AsyncIterable<Uint8Array> {
   private drained: (() => void) | undefined;
 
   async push(chunk: Uint8Array): Promise<void> {
+    if (this.failure) throw this.failure;
     this.queue.push(chunk);
     this.wake?.();
     // Backpressure: wait until the consumer took it, so a slow disk slows the sender.
     if (this.queue.length > 4) await new Promise<void>((r) => (this.drained = r));
+    if (this.failure) throw this.failure;
+  }
+
+  /** The consumer gave up (bad header, disk full): the producer's next push fails at once. */
+  fail(err: Error): void {
+    this.failure = err;
+    this.ended = true;
+    const d = this.drained;
+    this.drained = undefined;
+    d?.();
+    this.wake?.();
   }
 
   end(err?: Error): void {
@@ -113,7 +125,8 @@ export class SnapshotManager {
   openSink(from: number): SnapshotSink {
     const channel = new ChunkChannel();
     const received = this.store.receive(channel, `member ${from.toString(16)}`);
-    received.catch(() => {}); // observed through commit()/abort()
+    // Observed through commit()/abort(); a store that gives up must also stop the sender's writes.
+    received.catch((err: Error) => channel.fail(err));
     return {
       write: (chunk) => channel.push(chunk),
       commit: async () => {

@@ -5,7 +5,12 @@ export class Ticker {
   private next = 0;
   private stopped = true;
 
-  constructor(private readonly tickMs: number, private readonly onTick: (ticks: number) => void) {}
+  /** `maxCatchUp`: most owed ticks delivered at once after a stall (Infinity: all of them). */
+  constructor(
+    private readonly tickMs: number,
+    private readonly onTick: (ticks: number) => void,
+    private readonly maxCatchUp = 2,
+  ) {}
 
   start(): void {
     this.stopped = false;
@@ -26,11 +31,13 @@ export class Ticker {
   private fire(): void {
     if (this.stopped) return;
     const now = performance.now();
-    // A late timer owes several ticks; deliver at most two at once. A stalled loop must not turn
-    // into a burst that makes a follower start an election it would not otherwise start.
+    // A late timer owes several ticks. By default deliver at most two at once: a stalled loop
+    // must not turn into a burst that makes a follower start an election it would not otherwise
+    // start. A leader serving lease reads must count every tick, though: its lease is measured in
+    // ticks, and dropping them would stretch the lease past the followers' election timeout.
     let due = Math.floor((now - this.next) / this.tickMs) + 1;
-    if (due > 2) {
-      due = 2;
+    if (due > this.maxCatchUp) {
+      due = this.maxCatchUp;
       this.next = now;
     }
     this.next += due * this.tickMs;

@@ -50,6 +50,9 @@ export class WriteQueue {
     if (result.ok) {
       for (let i = 0; i < batch.length; i++) {
         const p = batch[i];
+        // A waiter left at this index by an earlier term lost its entry to a snapshot or a new
+        // leader's log: answer it now rather than dropping it.
+        this.waiters.get(result.firstIndex + i)?.reject(Errors.leaderChanged());
         this.waiters.set(result.firstIndex + i, { term: result.term, deadline: p.deadline, resolve: p.resolve, reject: p.reject });
       }
       return;
