@@ -161,6 +161,7 @@ export class SnapshotManager {
       await rm(dir, { recursive: true, force: true });
     }
     this.lastIndex = Math.max(this.lastIndex, info.index);
+    await this.store.prune(this.keep);
     this.log.info("snapshot installed", { index: info.index, term: info.term, bytes: info.size });
     return info.header.metadata;
   }

@@ -152,7 +152,15 @@ export class SnapshotStore {
   async list(): Promise<SnapshotInfo[]> {
     const names = (await readdir(this.dir)).filter((n) => SNAPSHOT_NAME_RE.test(n)).sort();
     const out: SnapshotInfo[] = [];
-    for (const n of names) out.push(await this.info(join(this.dir, n)));
+    for (const n of names) {
+      try {
+        out.push(await this.info(join(this.dir, n)));
+      } catch (err) {
+        // Pruned between readdir and open (a snapshot being taken meanwhile): not an error.
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+        throw err;
+      }
+    }
     return out.sort((a, b) => a.index - b.index || a.term - b.term);
   }
 
