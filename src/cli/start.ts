@@ -3,7 +3,9 @@
 import { resolve } from "node:path";
 import { ConfigError, formatWarning, loadConfigDetailed } from "../config/load.ts";
 import type { LogLevel } from "../config/types.ts";
+import type { HardState } from "../raft/types.ts";
 import { Metrics, MetricsServer } from "../metrics/index.ts";
+import { DivergenceError, quarantine } from "../node/divergence.ts";
 import { createLogger } from "../node/log.ts";
 import { TriremeNode } from "../node/node.ts";
 import { StorageError } from "../storage/index.ts";
@@ -52,23 +54,49 @@ export const startCommand: Command = {
     for (const w of loaded.warnings) log.warn(formatWarning(w));
 
     const metrics = config.metrics.enabled ? new Metrics() : undefined;
-    let node: TriremeNode;
-    let server: MetricsServer | undefined;
-    try {
-      node = await TriremeNode.start({ config, log, ...(metrics ? { metrics } : {}) });
-      if (metrics) {
-        server = new MetricsServer(metrics, config.metrics);
-        const port = await server.start();
-        log.info("metrics listening", { address: config.metrics.address, port });
-      }
-    } catch (err) {
-      // A busy port, a foreign or corrupt data directory: one clear line, nothing touched.
-      const e = err as Error;
-      log.error(`cannot start: ${e.message}`, err instanceof StorageError ? { file: err.file } : { stack: e.stack });
-      return 1;
-    }
     return await new Promise<number>((done) => {
+      let node: TriremeNode | undefined;
+      let server: MetricsServer | undefined;
       let stopping = false;
+
+      const fatal = async (err: Error) => {
+        if (stopping) return;
+        if (!(err instanceof DivergenceError)) {
+          await server?.close();
+          done(1);
+          return;
+        }
+        // The member stopped cleanly; move its files aside and start it again, empty, so the
+        // leader rebuilds it with a snapshot. Its term and vote are carried over.
+        const carry = node!.hardState();
+        const moved = await quarantine(config.node.data_dir);
+        log.error("rebuilding this member from the leader: its previous data was moved aside", { movedTo: moved, term: carry.term });
+        await launch(carry);
+      };
+
+      const launch = async (carryHardState?: HardState) => {
+        try {
+          node = await TriremeNode.start({
+            config,
+            log,
+            onFatal: (err) => void fatal(err),
+            ...(metrics ? { metrics } : {}),
+            ...(carryHardState ? { carryHardState } : {}),
+          });
+          if (metrics && server === undefined) {
+            server = new MetricsServer(metrics, config.metrics);
+            const port = await server.start();
+            log.info("metrics listening", { address: config.metrics.address, port });
+          }
+        } catch (err) {
+          // A busy port, a foreign or corrupt data directory: one clear line, nothing touched.
+          const e = err as Error;
+          log.error(`cannot start: ${e.message}`, err instanceof StorageError ? { file: err.file } : { stack: e.stack });
+          await node?.stop();
+          done(1);
+        }
+      };
+
       const onSignal = (signal: string) => {
         if (stopping) {
           log.warn("second signal: exiting without a clean stop", { signal });
@@ -76,13 +104,14 @@ export const startCommand: Command = {
         }
         stopping = true;
         log.info("stopping", { signal });
-        Promise.all([node.stop(), server?.close()]).then(() => done(0), (err) => {
+        Promise.all([node?.stop(), server?.close()]).then(() => done(0), (err) => {
           log.error("stop failed", { error: (err as Error).message });
           done(1);
         });
       };
       process.on("SIGTERM", () => onSignal("SIGTERM"));
       process.on("SIGINT", () => onSignal("SIGINT"));
+      void launch();
     });
   },
 };

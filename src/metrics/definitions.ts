@@ -27,6 +27,7 @@ export const M = {
   raftIsLeader: def("trireme_raft_is_leader", "gauge", "1 if this node is the leader of the current term, else 0."),
   raftHasLeader: def("trireme_raft_has_leader", "gauge", "1 if this node knows a leader for the current term, else 0."),
   raftLeaderChanges: def("trireme_raft_leader_changes_total", "counter", "Times this node has seen the leader change (including to no leader)."),
+  raftDivergences: def("trireme_raft_divergences_total", "counter", "Times this node found its committed log contradicted by the leader (MemFirst lost acknowledged entries on a majority) and rebuilt from the leader's snapshot."),
   raftCommitIndex: def("trireme_raft_commit_index", "gauge", "Highest log index known to be committed."),
   raftAppliedIndex: def("trireme_raft_applied_index", "gauge", "Highest log index applied to the key-value state machine."),
   logLastIndex: def("trireme_log_last_index", "gauge", "Index of the last entry in this node's log, in memory or on disk."),

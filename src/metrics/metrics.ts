@@ -20,6 +20,7 @@ export class Metrics {
   private scrapeSample: NodeSample | undefined;
 
   private readonly leaderChanges: Counter<string>;
+  private readonly divergences: Counter<string>;
   private readonly fsyncDuration: Histogram<string>;
   private readonly flushBatchEntries: Histogram<string>;
   private readonly rpcDuration: Histogram<string>;
@@ -43,6 +44,7 @@ export class Metrics {
     this.pullGauge(M.raftIsLeader, (s) => (s.isLeader ? 1 : 0));
     this.pullGauge(M.raftHasLeader, (s) => (s.leaderId !== 0 ? 1 : 0));
     this.leaderChanges = new Counter(opts(M.raftLeaderChanges, r));
+    this.divergences = new Counter(opts(M.raftDivergences, r));
     this.pullGauge(M.raftCommitIndex, (s) => s.commitIndex);
     this.pullGauge(M.raftAppliedIndex, (s) => s.appliedIndex);
     this.pullGauge(M.logLastIndex, (s) => s.lastIndex);
@@ -112,6 +114,10 @@ export class Metrics {
 
   leaderChanged(): void {
     this.leaderChanges.inc();
+  }
+
+  divergence(): void {
+    this.divergences.inc();
   }
 
   // ---- push: snapshots ----

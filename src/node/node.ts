@@ -12,9 +12,10 @@ import { MvccStore } from "../kv/mvcc.ts";
 import type { ApplyEntry, InternalRequest, WriteResponse } from "../kv/types.ts";
 import { Raft } from "../raft/raft.ts";
 import type { Metrics, MetricsSource, NodeSample, SnapshotTransfer } from "../metrics/index.ts";
-import { EntryType, MessageType, Role, type Entry, type Message, type RaftConfig, type Ready, type SoftState } from "../raft/types.ts";
+import { EntryType, MessageType, Role, type Entry, type HardState, type Message, type RaftConfig, type Ready, type SoftState } from "../raft/types.ts";
 import { openDataDir, type DataDir } from "../storage/index.ts";
 import { clusterIdOf, PeerTransport, type SnapshotSink, type TransportObserver } from "../transport/index.ts";
+import { asDivergence } from "./divergence.ts";
 import { LeaderForwarder, LeaderUnreachable } from "./forward.ts";
 import type { Logger } from "./log.ts";
 import { Members } from "./members.ts";
@@ -46,6 +47,11 @@ export interface NodeOptions {
   metrics?: Metrics;
   transportObserver?: TransportObserver;
   events?: NodeEvents;
+  /** After a fatal error the node has stopped (files flushed and closed); default: exit 1. */
+  onFatal?: (err: Error) => void;
+  /** Hard state of this member's previous incarnation (a rebuild after a divergence): a vote or
+   *  term it reported saved must survive the data directory being moved aside. */
+  carryHardState?: HardState;
 }
 
 export class TriremeNode implements KvBackend, MetricsSource {
@@ -108,6 +114,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
     });
     let store: MvccStore | undefined;
     try {
+      const carry = opts.carryHardState;
+      if (carry && carry.term > data.hardState.load().term) await data.hardState.save(carry);
       store = MvccStore.open(join(config.node.data_dir, "kv.db"));
       const members = new Members(config.cluster.peers);
       const snapshots = new SnapshotManager(data.snapshots, store, config.node.data_dir, config.raft.snapshot_keep, log);
@@ -411,13 +419,17 @@ export class TriremeNode implements KvBackend, MetricsSource {
     }
   }
 
-  private die(err: Error): void {
+  private die(cause: Error): void {
     if (this.fatal) return;
+    const divergence = asDivergence(cause, this.opts.config.raft.persistence.strategy === "MemFirst");
+    if (divergence) this.opts.metrics?.divergence();
+    const err = divergence ?? cause;
     this.fatal = err;
     this.opts.log.error("stopping after a fatal error", { error: err.message, stack: err.stack });
     // Nothing more may be stepped into a core that failed; stop() only flushes and closes.
     this.stopping = true;
-    void this.stop().finally(() => process.exit(1));
+    const onFatal = this.opts.onFatal ?? (() => process.exit(1));
+    void this.stop().finally(() => onFatal(err));
   }
 
   // ------------------------------------------------------------------ KvBackend
@@ -530,6 +542,11 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   raftStatus() {
     return this.raft.status();
+  }
+
+  hardState(): HardState {
+    const st = this.raft.status();
+    return { term: st.term, vote: st.vote };
   }
 
   get leaderChangeCount(): number {

@@ -1,0 +1,35 @@
+// MemFirst's known failure: when a majority crashes, entries they acknowledged from memory are
+// gone, the cluster commits other entries at those indexes, and a member that kept the old ones
+// (on disk or in its state machine) finds its committed log contradicted by the leader. DESIGN.md:
+// it must say so loudly, count it, and rebuild from the leader's snapshot — never diverge
+// silently, never crash-loop. The rebuild moves the member's files aside (kept for forensics,
+// nothing deleted) and starts it again empty, with its hard state carried over so it can never
+// vote twice in a term.
+import { mkdir, readdir, rename } from "node:fs/promises";
+import { join } from "node:path";
+import { RaftInvariantError } from "../raft/invariant.ts";
+
+export class DivergenceError extends Error {
+  override readonly name = "DivergenceError";
+  constructor(readonly invariantError: RaftInvariantError) {
+    super(`this member's committed log contradicts the leader's (${invariantError.message}); MemFirst lost acknowledged entries on a majority of members`);
+  }
+}
+
+/** Only a conflict below the commit index under MemFirst is the documented loss; anything else
+ *  that trips an invariant is a bug and stops the member. */
+export function asDivergence(err: unknown, memFirst: boolean): DivergenceError | undefined {
+  if (!memFirst || !(err instanceof RaftInvariantError)) return undefined;
+  return err.invariant === "committed entries never truncated" ? new DivergenceError(err) : undefined;
+}
+
+/** Moves everything trireme keeps in `dir` (but earlier quarantines) into `dir/diverged-<time>/`. */
+export async function quarantine(dir: string): Promise<string> {
+  const dest = join(dir, `diverged-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  await mkdir(dest);
+  for (const name of await readdir(dir)) {
+    if (name.startsWith("diverged-")) continue;
+    await rename(join(dir, name), join(dest, name));
+  }
+  return dest;
+}
