@@ -12,9 +12,10 @@ export const NETWORK_KEY_MECHANISMS: Readonly<Record<keyof PlaneConfig, string>>
     "`grpc.max_concurrent_streams` on the plane's grpc-js `Server`: advertised as HTTP/2 `SETTINGS_MAX_CONCURRENT_STREAMS` " +
     "(read back from the wire in test/transport/options.test.ts).",
   connection_window_size:
-    "`grpc-node.flow_control_window` on this node's outgoing channel of the plane (HTTP/2 initial window size plus a " +
-    "connection `WINDOW_UPDATE`). grpc-js has no server-side window option, so inbound connections advertise the " +
-    "HTTP/2 default (65535); the start-up log says so.",
+    "`grpc-node.flow_control_window` on this node's outgoing channel of the plane, and the receive window of the " +
+    "plane's listener: advertised as HTTP/2 `SETTINGS_INITIAL_WINDOW_SIZE` and set as each session's connection window " +
+    "(grpc-js has no server option for it; the transport wraps grpc-js's HTTP/2 server creation, and says so at " +
+    "start-up, as a warning if that hook is unavailable). Read back from the wire in test/transport/options.test.ts.",
   request_timeout_in_ms:
     "Deadline of each control call and of each whole snapshot transfer; on the data stream, how long a batch may stay " +
     "unacknowledged before the stream is torn down and the peer reported unreachable.",

@@ -146,6 +146,7 @@ export namespace trireme {
             clusterId: number;
             senderId: number;
             messages: trireme.raft.Message.$Properties[];
+            seq: number;
             static create(properties: trireme.raft.Envelope.$Shape): trireme.raft.Envelope & trireme.raft.Envelope.$Shape;
             static create(properties?: trireme.raft.Envelope.$Properties): trireme.raft.Envelope;
             static encode(message: trireme.raft.Envelope.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -160,6 +161,7 @@ export namespace trireme {
                 clusterId?: (number|null);
                 senderId?: (number|null);
                 messages?: (trireme.raft.Message.$Properties[]|null);
+                seq?: (number|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = trireme.raft.Envelope.$Properties;

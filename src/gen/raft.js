@@ -1630,6 +1630,7 @@ export const trireme = $root.trireme = (() => {
              * @property {number|null} [clusterId] Envelope clusterId
              * @property {number|null} [senderId] Envelope senderId
              * @property {Array.<trireme.raft.Message.$Properties>|null} [messages] Envelope messages
+             * @property {number|null} [seq] Envelope seq
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1687,6 +1688,14 @@ export const trireme = $root.trireme = (() => {
             Envelope.prototype.messages = $util.emptyArray;
 
             /**
+             * Envelope seq.
+             * @member {number} seq
+             * @memberof trireme.raft.Envelope
+             * @instance
+             */
+            Envelope.prototype.seq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
              * Creates a new Envelope instance using the specified properties.
              * @function create
              * @memberof trireme.raft.Envelope
@@ -1725,6 +1734,8 @@ export const trireme = $root.trireme = (() => {
                 if (message.messages != null && message.messages.length)
                     for (let i = 0; i < message.messages.length; ++i)
                         $root.trireme.raft.Message.encode(message.messages[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.seq != null && $Object.hasOwnProperty.call(message, "seq") && (typeof message.seq === "object" ? message.seq.low || message.seq.high : message.seq !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.seq);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1795,6 +1806,15 @@ export const trireme = $root.trireme = (() => {
                             message.messages.push($root.trireme.raft.Message.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.seq = value;
+                            else
+                                delete message.seq;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1860,6 +1880,16 @@ export const trireme = $root.trireme = (() => {
                         message.messages[i] = $root.trireme.raft.Message.fromObject(object.messages[i], _depth + 1);
                     }
                 }
+                if (object.seq != null)
+                    if (typeof object.seq === "object" ? object.seq.low || object.seq.high : $Number(object.seq) !== 0)
+                        if ($util.Long)
+                            message.seq = $util.Long.fromValue(object.seq, true);
+                        else if (typeof object.seq === "string")
+                            message.seq = $parseInt(object.seq, 10);
+                        else if (typeof object.seq === "number")
+                            message.seq = object.seq;
+                        else if (typeof object.seq === "object")
+                            message.seq = new $util.LongBits(object.seq.low >>> 0, object.seq.high >>> 0).toNumber(true);
                 return message;
             };
 
@@ -1893,6 +1923,11 @@ export const trireme = $root.trireme = (() => {
                         object.senderId = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
                         object.senderId = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.seq = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.seq = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                 }
                 if (message.clusterId != null && $Object.hasOwnProperty.call(message, "clusterId"))
                     if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -1913,6 +1948,13 @@ export const trireme = $root.trireme = (() => {
                     for (let j = 0; j < message.messages.length; ++j)
                         object.messages[j] = $root.trireme.raft.Message.toObject(message.messages[j], options, _depth + 1);
                 }
+                if (message.seq != null && $Object.hasOwnProperty.call(message, "seq"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.seq = typeof message.seq === "number" ? $BigInt(message.seq) : $util.Long.fromBits(message.seq.low >>> 0, message.seq.high >>> 0, true).toBigInt();
+                    else if (typeof message.seq === "number")
+                        object.seq = options.longs === $String ? $String(message.seq) : message.seq;
+                    else
+                        object.seq = options.longs === $String ? $util.Long.prototype.toString.call(message.seq) : options.longs === $Number ? new $util.LongBits(message.seq.low >>> 0, message.seq.high >>> 0).toNumber(true) : message.seq;
                 return object;
             };
 

@@ -1,0 +1,129 @@
+// The data plane's sender for one peer: a long-lived bidi stream carrying App/AppResp batches,
+// each with a sequence number, and an application-level window of unacknowledged batches (not
+// write()/drain alone, which measured 2–9× slower). Acks must come back in order; anything else,
+// a stream error, or a batch left unacknowledged past its deadline tears the stream down, drops
+// what was in flight and tells the node so the core goes back to probing this follower.
+import * as grpc from "@grpc/grpc-js";
+import type { NodeId } from "../raft/types.ts";
+import type { PbAck } from "./codec.ts";
+import type { TransportObserver } from "./types.ts";
+
+export interface PipelineOptions {
+  peer: NodeId;
+  /** Batches in flight before further ones wait in the local queue. */
+  window: number;
+  /** Batches allowed to wait behind a full window; beyond it new batches are dropped. */
+  maxQueued: number;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+  /** Opens a new stream; `waitForReady` when the channel has no connection yet. */
+  open: () => grpc.ClientDuplexStream<Buffer, PbAck>;
+  onBroken: (reason: string) => void;
+  observer: TransportObserver;
+}
+
+interface Pending {
+  seq: number;
+  buf: Buffer;
+  sentAt: number;
+}
+
+export class DataPipeline {
+  private call: grpc.ClientDuplexStream<Buffer, PbAck> | undefined;
+  private acked = false; // has the current stream acknowledged anything yet?
+  private readonly unacked: Pending[] = [];
+  private readonly queue: Pending[] = [];
+  private nextSeq = 1;
+  private closed = false;
+
+  constructor(private readonly o: PipelineOptions) {}
+
+  /** Queue one encoded batch. `encode(seq)` builds the Envelope bytes for its sequence number. */
+  send(encode: (seq: number) => Buffer): void {
+    if (this.closed) return;
+    if (this.queue.length >= this.o.maxQueued) {
+      this.teardown(`data queue to peer ${this.o.peer} is full (${this.o.maxQueued} batches behind a full window)`);
+      return;
+    }
+    const seq = this.nextSeq++;
+    this.queue.push({ seq, buf: encode(seq), sentAt: 0 });
+    this.pump();
+  }
+
+  inFlight(): number {
+    return this.unacked.length;
+  }
+
+  queued(): number {
+    return this.queue.length;
+  }
+
+  private ensureCall(): grpc.ClientDuplexStream<Buffer, PbAck> {
+    if (this.call) return this.call;
+    const call = this.o.open();
+    this.call = call;
+    this.acked = false;
+    call.on("data", (ack: PbAck) => this.onAck(call, ack));
+    call.on("error", (e: grpc.ServiceError) => {
+      if (this.call === call) this.teardown(`data stream to peer ${this.o.peer} failed: ${e.message}`);
+    });
+    call.on("end", () => {
+      if (this.call === call) this.teardown(`data stream to peer ${this.o.peer} was closed by the peer`);
+    });
+    return call;
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.unacked.length < this.o.window) {
+      const call = this.ensureCall();
+      const p = this.queue.shift()!;
+      p.sentAt = performance.now();
+      this.unacked.push(p);
+      call.write(p.buf);
+      this.o.observer.bytes("data", this.o.peer, "out", p.buf.length);
+    }
+  }
+
+  private onAck(call: grpc.ClientDuplexStream<Buffer, PbAck>, ack: PbAck): void {
+    if (this.call !== call) return;
+    const head = this.unacked[0];
+    const seq = ack.seq ?? 0;
+    if (!head || head.seq !== seq) {
+      this.teardown(`data stream to peer ${this.o.peer}: ack ${seq} does not match the oldest batch ${head?.seq ?? "none"}`);
+      return;
+    }
+    this.unacked.shift();
+    this.acked = true;
+    this.o.observer.rpc("data", this.o.peer, "Append", (performance.now() - head.sentAt) / 1000, true);
+    this.pump();
+  }
+
+  /** Called periodically: a batch unacknowledged past its deadline means the stream is stuck. */
+  sweep(now: number): void {
+    const head = this.unacked[0];
+    if (!head) return;
+    const limit = this.o.requestTimeoutMs + (this.acked ? 0 : this.o.connectTimeoutMs);
+    if (now - head.sentAt > limit) {
+      this.o.observer.rpc("data", this.o.peer, "Append", (now - head.sentAt) / 1000, false);
+      this.teardown(`data stream to peer ${this.o.peer}: batch ${head.seq} not acknowledged within ${limit} ms`);
+    }
+  }
+
+  private teardown(reason: string): void {
+    const call = this.call;
+    this.call = undefined;
+    this.unacked.length = 0;
+    this.queue.length = 0;
+    if (call) {
+      call.removeAllListeners("data");
+      call.on("error", () => {}); // the cancel below surfaces as CANCELLED; nobody needs it
+      call.cancel();
+    }
+    if (!this.closed) this.o.onBroken(reason);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.call) this.teardown("closed");
+  }
+}

@@ -1,0 +1,17 @@
+// The transport part's public surface for the node shell.
+export { PeerTransport, type PeerTransportOptions } from "./peer-transport.ts";
+export { InProcessNetwork, InProcessTransport } from "./in-process.ts";
+export { clusterIdOf } from "./codec.ts";
+export { defaultBackoff, type ReconnectBackoff } from "./options.ts";
+export type {
+  LogFn,
+  LogLevel,
+  PeerAddress,
+  ProgressFn,
+  SnapshotSink,
+  SnapshotSource,
+  Transport,
+  TransportHandlers,
+  TransportObserver,
+} from "./types.ts";
+export { noopObserver } from "./types.ts";

@@ -1,0 +1,234 @@
+// The server side of the three planes: admission (cluster id, known sender, concurrency limit),
+// delivery of control/data messages to the node, and verified snapshot reception.
+import * as grpc from "@grpc/grpc-js";
+import { createHash } from "node:crypto";
+import { type Message, MessageType, type NodeId, type Plane } from "../raft/types.ts";
+import { fromPb, wireSize, type PbAck, type PbChunk, type PbEnvelope } from "./codec.ts";
+import type { LogFn, SnapshotSink, TransportHandlers, TransportObserver } from "./types.ts";
+
+export interface ReceiverContext {
+  clusterId: number;
+  nodeId: NodeId;
+  isKnownPeer(id: NodeId): boolean;
+  handlers: TransportHandlers;
+  observer: TransportObserver;
+  log: LogFn;
+}
+
+export class StatusError extends Error {
+  constructor(readonly code: grpc.status, details: string) {
+    super(details);
+  }
+  toStatus(): Partial<grpc.StatusObject> {
+    return { code: this.code, details: this.message };
+  }
+}
+
+/** A real cap on handlers in flight on one plane; a stream holds its slot while open. */
+export class ConcurrencyLimit {
+  private inFlight = 0;
+  constructor(readonly plane: Plane, readonly limit: number) {}
+  tryAcquire(): StatusError | undefined {
+    if (this.inFlight >= this.limit) {
+      return new StatusError(
+        grpc.status.RESOURCE_EXHAUSTED,
+        `${this.plane} plane of this node is at its concurrency_limit (${this.limit} calls in flight); retry later`,
+      );
+    }
+    this.inFlight++;
+    return undefined;
+  }
+  release(): void {
+    this.inFlight--;
+  }
+  current(): number {
+    return this.inFlight;
+  }
+}
+
+/** Refuses foreign clusters and unknown senders with a status that names both ids; logs each
+ *  (sender, reason) once so a misconfigured peer cannot flood the log. */
+export class Admission {
+  private readonly logged = new Set<string>();
+  constructor(private readonly ctx: ReceiverContext) {}
+
+  check(plane: Plane, clusterId: number, senderId: number): StatusError | undefined {
+    const { ctx } = this;
+    let err: StatusError | undefined;
+    if (clusterId !== ctx.clusterId) {
+      err = new StatusError(
+        grpc.status.FAILED_PRECONDITION,
+        `sender ${senderId} belongs to cluster ${clusterId}, but node ${ctx.nodeId} is in cluster ${ctx.clusterId}: ` +
+          `check [cluster] name on both`,
+      );
+    } else if (!ctx.isKnownPeer(senderId)) {
+      err = new StatusError(
+        grpc.status.PERMISSION_DENIED,
+        `sender ${senderId} is not a member of cluster ${ctx.clusterId} known to node ${ctx.nodeId}`,
+      );
+    }
+    if (err) {
+      const key = `${senderId}/${err.code}`;
+      if (!this.logged.has(key)) {
+        this.logged.add(key);
+        ctx.log("warn", `refused ${plane} traffic: ${err.message}`, { plane, sender: senderId, cluster: clusterId });
+      }
+    }
+    return err;
+  }
+}
+
+/** Counts what one listening port delivered: tests check which port a message arrived on. */
+export interface PortCounter {
+  messagesIn: number;
+}
+
+function deliver(ctx: ReceiverContext, plane: Plane, env: PbEnvelope, port: PortCounter): void {
+  const from = env.senderId ?? 0;
+  port.messagesIn += env.messages?.length ?? 0;
+  ctx.observer.bytes(plane, from, "in", wireSize.get(env) ?? 0);
+  for (const p of env.messages ?? []) ctx.handlers.onMessage(fromPb(p));
+}
+
+export function controlImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): grpc.UntypedServiceImplementation {
+  return {
+    Send(call: grpc.ServerUnaryCall<PbEnvelope, PbAck>, cb: grpc.sendUnaryData<PbAck>) {
+      const busy = limit.tryAcquire();
+      if (busy) return cb(busy.toStatus());
+      try {
+        const env = call.request;
+        const refused = admission.check("control", env.clusterId ?? 0, env.senderId ?? 0);
+        if (refused) return cb(refused.toStatus());
+        deliver(ctx, "control", env, port);
+        cb(null, {});
+      } finally {
+        limit.release();
+      }
+    },
+  };
+}
+
+export function dataImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): grpc.UntypedServiceImplementation {
+  return {
+    Append(call: grpc.ServerDuplexStream<PbEnvelope, PbAck>) {
+      const busy = limit.tryAcquire();
+      if (busy) {
+        call.emit("error", busy.toStatus());
+        return;
+      }
+      let released = false;
+      const release = () => {
+        if (!released) limit.release();
+        released = true;
+      };
+      let refusedOnce = false;
+      call.on("data", (env: PbEnvelope) => {
+        if (refusedOnce) return; // batches already in the pipe after a refusal are dropped
+        const refused = admission.check("data", env.clusterId ?? 0, env.senderId ?? 0);
+        if (refused) {
+          refusedOnce = true;
+          release();
+          call.emit("error", refused.toStatus());
+          return;
+        }
+        deliver(ctx, "data", env, port);
+        // The ack is what opens the sender's window: it says "delivered to the node", in order.
+        call.write({ seq: env.seq ?? 0 });
+      });
+      call.on("end", () => {
+        release();
+        call.end();
+      });
+      call.on("cancelled", release);
+      call.on("error", release);
+      call.on("close", release);
+    },
+  };
+}
+
+export function bulkImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): grpc.UntypedServiceImplementation {
+  return {
+    InstallSnapshot(call: grpc.ServerReadableStream<PbChunk, PbAck>, cb: grpc.sendUnaryData<PbAck>) {
+      const busy = limit.tryAcquire();
+      if (busy) {
+        call.destroy();
+        return cb(busy.toStatus());
+      }
+      receiveSnapshot(ctx, admission, call, port).then(
+        () => cb(null, {}),
+        (e: unknown) => {
+          const s = e instanceof StatusError ? e : new StatusError(grpc.status.INTERNAL, errorText(e));
+          cb(s.toStatus());
+        },
+      ).finally(() => limit.release());
+    },
+  };
+}
+
+async function receiveSnapshot(
+  ctx: ReceiverContext,
+  admission: Admission,
+  call: grpc.ServerReadableStream<PbChunk, PbAck>,
+  port: PortCounter,
+): Promise<void> {
+  // A sender that vanishes mid-way cancels the call; destroying the stream makes the loop below
+  // throw instead of waiting forever for the next chunk.
+  call.once("cancelled", () => call.destroy(new Error("the sender cancelled the transfer or its connection broke")));
+  let sink: SnapshotSink | undefined;
+  let snap: Message | undefined;
+  let sender = 0;
+  let total = 0;
+  let received = 0;
+  const hash = createHash("sha256");
+  try {
+    for await (const chunk of call as AsyncIterable<PbChunk>) {
+      port.messagesIn++;
+      if (!sink) {
+        sender = chunk.senderId ?? 0;
+        const refused = admission.check("bulk", chunk.clusterId ?? 0, sender);
+        if (refused) throw refused;
+        if (!chunk.message || chunk.message.type !== MessageType.Snap || !chunk.message.snapshot) {
+          throw new StatusError(grpc.status.INVALID_ARGUMENT, `first snapshot chunk from ${sender} carries no Snap message`);
+        }
+        total = chunk.totalBytes ?? 0;
+        snap = fromPb(chunk.message);
+        sink = await ctx.handlers.openSnapshotSink(snap);
+      }
+      if ((chunk.offset ?? 0) !== received) {
+        throw new StatusError(grpc.status.DATA_LOSS, `snapshot chunk from ${sender} at offset ${chunk.offset}, expected ${received}`);
+      }
+      const data = chunk.data ?? new Uint8Array(0);
+      if (data.length > 0) {
+        hash.update(data);
+        received += data.length;
+        ctx.observer.bytes("bulk", sender, "in", data.length);
+        await sink.write(data);
+      }
+      if (chunk.last) {
+        const digest = hash.digest();
+        const want = chunk.checksum ?? new Uint8Array(0);
+        if (received !== total) {
+          throw new StatusError(grpc.status.DATA_LOSS, `snapshot from ${sender}: received ${received} bytes, header said ${total}`);
+        }
+        if (!digest.equals(want)) {
+          throw new StatusError(
+            grpc.status.DATA_LOSS,
+            `snapshot from ${sender}: SHA-256 mismatch (got ${digest.toString("hex")}, sender says ${Buffer.from(want).toString("hex")})`,
+          );
+        }
+        await sink.commit();
+        ctx.handlers.onSnapshotReceived(snap!);
+        return;
+      }
+    }
+    throw new StatusError(grpc.status.DATA_LOSS, `snapshot stream from ${sender} ended before its last chunk (${received}/${total} bytes)`);
+  } catch (e) {
+    if (sink) await sink.abort(errorText(e)).catch(() => {});
+    ctx.log("warn", `snapshot from ${sender} failed: ${errorText(e)}`, { plane: "bulk", sender });
+    throw e instanceof StatusError ? e : new StatusError(grpc.status.ABORTED, errorText(e));
+  }
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

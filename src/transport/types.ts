@@ -1,0 +1,62 @@
+// The transport's contract with the node shell: where peers listen, what arrives, what is observed.
+// Both the gRPC transport (peer-transport.ts) and the in-process one (in-process.ts) implement it.
+import type { Message, NodeId, Plane } from "../raft/types.ts";
+
+/** A peer's three listening addresses, each "host:port". With isolation off only `control` is used. */
+export interface PeerAddress {
+  id: NodeId;
+  control: string;
+  data: string;
+  bulk: string;
+}
+
+/** Where a received snapshot's bytes go. `commit()` only after the checksum is verified. */
+export interface SnapshotSink {
+  write(chunk: Uint8Array): Promise<void>;
+  commit(): Promise<void>;
+  abort(reason: string): Promise<void>;
+}
+
+export interface TransportHandlers {
+  /** Every control and data message received, in arrival order per peer and plane. */
+  onMessage(m: Message): void;
+  /** A Snap transfer starts; `m.snapshot` names the snapshot. */
+  openSnapshotSink(m: Message): Promise<SnapshotSink>;
+  /** The snapshot's checksum was verified and its sink committed. */
+  onSnapshotReceived(m: Message): void;
+  /** A send failed or a stream broke: the core should go back to probing this peer. */
+  onUnreachable(peer: NodeId): void;
+}
+
+/** Plugged in by the metrics part; the transport itself depends on no metrics library. */
+export interface TransportObserver {
+  rpc(plane: Plane, peer: NodeId, method: string, seconds: number, ok: boolean): void;
+  bytes(plane: Plane, peer: NodeId, direction: "in" | "out", n: number): void;
+  connection(plane: Plane, peer: NodeId, up: boolean): void;
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogFn = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
+
+/** The bytes of a snapshot to push: streamed, never held in memory whole by the transport. */
+export interface SnapshotSource {
+  totalBytes: number;
+  chunks: () => AsyncIterable<Uint8Array>;
+}
+
+export type ProgressFn = (sent: number, total: number) => void;
+
+/** What the node needs from any transport. */
+export interface Transport {
+  start(): Promise<void>;
+  setPeers(peers: PeerAddress[]): void;
+  send(messages: Message[]): void;
+  sendSnapshot(m: Message, source: SnapshotSource, onProgress?: ProgressFn): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const noopObserver: TransportObserver = {
+  rpc() {},
+  bytes() {},
+  connection() {},
+};
