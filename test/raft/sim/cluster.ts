@@ -1,0 +1,537 @@
+// A deterministic simulated cluster: each node is a real Raft core plus a model of the node shell
+// (storage strategy, state machine, snapshot store, Ready processing in the contract's order).
+// Faults and the client workload live in workload.ts; the invariants in checker.ts.
+
+import {
+  ConfChangeType,
+  EntryType,
+  MessageType,
+  Role,
+  type ConfState,
+  type Entry,
+  type Message,
+  type NodeId,
+  type RaftConfig,
+  type Ready,
+  type SnapshotMeta,
+} from "../../../src/raft/types.ts";
+import { Checker, MemFirstLoss } from "./checker.ts";
+import { Durability } from "./durability.ts";
+import type { CoreModule, RaftCore } from "./core.ts";
+import { EventQueue } from "./event-queue.ts";
+import { Network, describeMessage } from "./network.ts";
+import type { SimParams } from "./params.ts";
+import { Prng } from "./prng.ts";
+import { StateMachine, cloneConf, payloadId, type SmImage } from "./state-machine.ts";
+import { NodeStorage } from "./storage.ts";
+
+export interface Counters {
+  elections: number;
+  leaderChanges: number;
+  commits: number;
+  writesProposed: number;
+  writesAcked: number;
+  proposalsRefused: number;
+  readsStarted: number;
+  readsServed: number;
+  readsDropped: number;
+  confChangesProposed: number;
+  confChangesApplied: number;
+  transfersRequested: number;
+  transfersCompleted: number;
+  snapshotsTaken: number;
+  snapshotsSent: number;
+  snapshotsFailed: number;
+  snapshotsInstalled: number;
+  crashes: number;
+  restarts: number;
+  partitions: number;
+  truncations: number;
+  memFirstLossWindows: number;
+  unreachableReports: number;
+}
+
+export function emptyCounters(): Counters {
+  return {
+    elections: 0,
+    leaderChanges: 0,
+    commits: 0,
+    writesProposed: 0,
+    writesAcked: 0,
+    proposalsRefused: 0,
+    readsStarted: 0,
+    readsServed: 0,
+    readsDropped: 0,
+    confChangesProposed: 0,
+    confChangesApplied: 0,
+    transfersRequested: 0,
+    transfersCompleted: 0,
+    snapshotsTaken: 0,
+    snapshotsSent: 0,
+    snapshotsFailed: 0,
+    snapshotsInstalled: 0,
+    crashes: 0,
+    restarts: 0,
+    partitions: 0,
+    truncations: 0,
+    memFirstLossWindows: 0,
+    unreachableReports: 0,
+  };
+}
+
+export interface WriteRecord {
+  id: number;
+  node: NodeId;
+  incarnation: number;
+  index: number;
+  term: number;
+  acked: boolean;
+}
+
+export interface ReadRecord {
+  node: NodeId;
+  incarnation: number;
+  start: number;
+  /** The read must return at least this index (the floor of completed operations at its start). */
+  required: number;
+}
+
+
+export class SimNode {
+  alive = false;
+  /** Stopped for good (removed from the cluster). */
+  shutdown = false;
+  incarnation = 0;
+  /** Virtual time of the last crash (-1: never). */
+  lastCrash = -1;
+  raft: RaftCore | null = null;
+  readonly sm = new StateMachine();
+  conf: ConfState;
+  role: Role = Role.Follower;
+  term = 0;
+  /** Images received from a leader's snapshot stream, waiting for the core to ask for the install. */
+  readonly incomingImages = new Map<number, SmImage>();
+  waitingReads: Array<{ requestId: number; index: number }> = [];
+
+  constructor(
+    readonly id: NodeId,
+    readonly storage: NodeStorage,
+    readonly rng: Prng,
+    conf: ConfState,
+  ) {
+    this.conf = cloneConf(conf);
+  }
+
+  get isLeader(): boolean {
+    return this.alive && this.role === Role.Leader;
+  }
+}
+
+export class Cluster {
+  readonly queue = new EventQueue();
+  readonly rng: Prng;
+  readonly net: Network;
+  readonly checker: Checker = new Checker();
+  readonly durability: Durability = new Durability(this);
+  readonly counters = emptyCounters();
+  readonly nodes = new Map<NodeId, SimNode>();
+  readonly writes = new Map<number, WriteRecord>();
+  readonly reads = new Map<number, ReadRecord>();
+  /** Conf of the highest-index conf change anyone applied: the membership the cluster agreed on. */
+  committedConf: ConfState;
+  /** The bootstrap membership at index 0, which every member starts from. */
+  readonly genesisConf: ConfState;
+  private committedConfIndex = 0;
+  private lastLeader: NodeId = 0;
+  nextNodeId: number;
+  /** The nemesis' hooks: called when a node becomes leader, and when a node grants its vote. */
+  onLeaderElected: ((n: SimNode) => void) | null = null;
+  onVoteGranted: ((n: SimNode) => void) | null = null;
+  /** Called when a leader applies an entry of an earlier term (committed through its own). */
+  onOldTermApplied: ((n: SimNode) => void) | null = null;
+  /** Transfers waiting to see their target elected. */
+  readonly pendingTransfers = new Map<NodeId, number>();
+
+  constructor(
+    readonly params: SimParams,
+    readonly core: CoreModule,
+    readonly trace: ((line: string) => void) | null,
+  ) {
+    this.rng = new Prng(params.seed);
+    this.net = new Network(this.rng.fork(), this.queue, params.network, (m) => this.deliver(m), trace ? (l) => this.log(l) : null);
+    const voters: NodeId[] = [];
+    for (let i = 1; i <= params.voters; i++) voters.push(i);
+    this.nextNodeId = params.voters + 1;
+    this.committedConf = { voters, learners: [] };
+    this.genesisConf = { voters: [...voters], learners: [] };
+    for (const id of voters) this.addNode(id, { voters, learners: [] });
+  }
+
+  log(line: string): void {
+    if (this.trace) this.trace(`t=${this.queue.now} (tick ${Math.floor(this.queue.now / this.params.tickInterval)}) ${line}`);
+  }
+
+  // ---- node lifecycle -------------------------------------------------------------------------
+
+  /** Creates and starts a node. New members start with an empty membership and learn it from the leader. */
+  addNode(id: NodeId, conf: ConfState): SimNode {
+    const bootMeta: SnapshotMeta = { index: 0, term: 0, conf: cloneConf(conf) };
+    const bootImage = new StateMachine().image(conf);
+    const nodeRng = this.rng.fork();
+    let node: SimNode | undefined;
+    const storage = new NodeStorage(
+      id,
+      { strategy: this.params.strategy, flush: this.params.flush, minFsync: this.params.minFsync, maxFsync: this.params.maxFsync },
+      this.queue,
+      nodeRng.fork(),
+      { meta: bootMeta, image: bootImage },
+      (index) => {
+        if (node !== undefined && node.alive && node.raft !== null) {
+          node.raft.reportDurable(index);
+          this.drain(node);
+        }
+      },
+      this.trace ? (l) => this.log(l) : null,
+    );
+    node = new SimNode(id, storage, nodeRng, conf);
+    this.nodes.set(id, node);
+    this.start(node);
+    return node;
+  }
+
+  private raftConfig(n: SimNode): RaftConfig {
+    const p = this.params;
+    const rng = n.rng;
+    return {
+      id: n.id,
+      heartbeatTicks: p.heartbeatTicks,
+      electionTicks: p.electionTicks,
+      preVote: p.preVote,
+      checkQuorum: p.checkQuorum,
+      leaseRead: p.leaseRead,
+      countPolicy: p.strategy === "disk" ? "durable" : "appended",
+      maxEntriesPerAppend: p.maxEntriesPerAppend,
+      maxBytesPerAppend: p.maxBytesPerAppend,
+      maxInflightAppends: p.maxInflightAppends,
+      maxInflightBytes: p.maxInflightBytes,
+      maxUncommittedBytes: p.maxUncommittedBytes,
+      random: () => rng.next(),
+    };
+  }
+
+  private start(n: SimNode): void {
+    const restored = n.storage.restored();
+    n.sm.restore(n.storage.snapshot.image);
+    n.conf = cloneConf(restored.snapshot.conf);
+    n.term = restored.hardState.term;
+    n.role = Role.Follower;
+    n.waitingReads = [];
+    n.incomingImages.clear();
+    n.alive = true;
+    const incarnation = n.incarnation;
+    this.guard(n, () => {
+      n.raft = new this.core.Raft(this.raftConfig(n), restored);
+    });
+    this.log(`start n${n.id} term=${restored.hardState.term} vote=${restored.hardState.vote} snap=${restored.snapshot.index} durable=${restored.durableIndex}`);
+    // Node clocks tick at the same rate with different phases.
+    const tick = (): void => {
+      if (!n.alive || n.incarnation !== incarnation || n.raft === null) return;
+      const raft = n.raft;
+      this.guard(n, () => raft.tick());
+      this.drain(n);
+      this.queue.after(this.params.tickInterval, tick);
+    };
+    this.queue.after(this.rng.int(1, this.params.tickInterval), tick);
+  }
+
+  crash(n: SimNode): void {
+    if (!n.alive) return;
+    this.log(`CRASH n${n.id} (role ${n.role}, term ${n.term}, last ${n.storage.lastIndex}, durable ${n.storage.durableIndex})`);
+    const known = this.durability.committedNotApplied();
+    n.alive = false;
+    n.raft = null;
+    n.incarnation++;
+    n.lastCrash = this.queue.now;
+    n.role = Role.Follower;
+    n.storage.crash();
+    this.counters.crashes++;
+    const lost = this.durability.lossCheck(known, n);
+    if (lost !== null) {
+      if (this.params.strategy === "disk" || !lost.explained) this.checker.fail("durability", `after n${n.id} crashed: ${lost.detail}`);
+      this.counters.memFirstLossWindows++;
+      throw new MemFirstLoss(`crash of n${n.id}: ${lost.detail}`);
+    }
+  }
+
+  restart(n: SimNode): void {
+    if (n.alive || n.shutdown) return;
+    this.counters.restarts++;
+    this.start(n);
+    this.drain(n);
+  }
+
+  /** Stops a removed member for good. */
+  stopForGood(n: SimNode): void {
+    if (n.shutdown) return;
+    this.log(`SHUTDOWN n${n.id} (removed from the cluster)`);
+    n.shutdown = true;
+    n.alive = false;
+    n.raft = null;
+    n.incarnation++;
+  }
+
+  /** Runs `f` against the core, turning an exception into a violation that names the node. */
+  guard<T>(n: SimNode, f: () => T): T {
+    try {
+      return f();
+    } catch (err) {
+      if (err instanceof Error && (err.name === "SimViolation" || err.name === "MemFirstLoss")) throw err;
+      const msg = err instanceof Error ? err.message : String(err);
+      this.checker.fail("core exception", `node ${n.id}: ${msg}`);
+    }
+  }
+
+  // ---- the shell: Ready processing in the contract's order ------------------------------------
+
+  drain(n: SimNode): void {
+    this.checker.now = this.queue.now;
+    for (let guardLoops = 0; n.alive && n.raft !== null; guardLoops++) {
+      const raft = n.raft;
+      if (!this.guard(n, () => raft.hasReady())) return;
+      if (guardLoops > 1000) this.checker.fail("core exception", `node ${n.id} produced 1000 Readys in a row`);
+      const rd = this.guard(n, () => raft.ready());
+      this.processReady(n, rd);
+      if (n.raft !== raft) return; // shut down while applying its own removal
+      this.guard(n, () => raft.advance());
+      this.serveReads(n);
+      this.maybeSnapshot(n);
+    }
+  }
+
+  private processReady(n: SimNode, rd: Ready): void {
+    const checker: Checker = this.checker;
+    if (rd.snapshot !== undefined) this.installSnapshot(n, rd.snapshot);
+    if (rd.entries.length > 0) {
+      const err = n.storage.append(rd.entries);
+      if (err !== null) checker.fail("shell contract", `node ${n.id}: Ready.entries: ${err}`);
+      checker.onAppend(n.id, rd.entries, (i) => n.storage.termAt(i - 1, false));
+      if (this.trace) this.log(`n${n.id} append [${rd.entries[0].index}..${rd.entries[rd.entries.length - 1].index}] t${rd.entries[rd.entries.length - 1].term}`);
+    }
+    if (rd.hardState !== undefined) {
+      if (rd.hardState.term < n.storage.hardState.term) {
+        checker.fail("shell contract", `node ${n.id}: hard state term went back from ${n.storage.hardState.term} to ${rd.hardState.term}`);
+      }
+      n.storage.setHardState(rd.hardState);
+      n.term = rd.hardState.term;
+    }
+    if (rd.softState !== undefined) {
+      const was = n.role;
+      n.role = rd.softState.role;
+      if (n.role === Role.Leader && was !== Role.Leader) this.onBecameLeader(n);
+      else if (n.role !== was && this.trace) this.log(`n${n.id} becomes ${n.role} (term ${n.term}, leader ${rd.softState.leader})`);
+    }
+    for (const m of rd.messages) this.send(n, m);
+    for (const e of rd.committedEntries) {
+      this.apply(n, e);
+      if (!n.alive) return;
+    }
+    for (const rs of rd.readStates) {
+      const rec = this.reads.get(rs.requestId);
+      if (rec === undefined || rec.node !== n.id) checker.fail("shell contract", `node ${n.id}: read state for unknown request ${rs.requestId}`);
+      if (rec.incarnation !== n.incarnation) continue;
+      if (rs.index < rec.required) {
+        checker.fail(
+          "linearizable read",
+          `read ${rs.requestId} on n${n.id} started at t=${rec.start} after index ${rec.required} was observed by a completed operation, but got read index ${rs.index}`,
+        );
+      }
+      n.waitingReads.push({ requestId: rs.requestId, index: rs.index });
+    }
+    for (const id of rd.droppedReads) {
+      if (this.reads.delete(id)) this.counters.readsDropped++;
+      if (this.trace) this.log(`READ ${id} on n${n.id} dropped by the core (role ${n.role})`);
+    }
+  }
+
+  private onBecameLeader(n: SimNode): void {
+    this.counters.elections++;
+    this.checker.onLeader(n.id, n.incarnation, n.term);
+    const snap = n.storage.snapshot;
+    this.checker.checkLeaderCompleteness(n.id, n.term, snap.meta.index, snap.image.hash, (i) => n.storage.termAt(i, false));
+    if (this.lastLeader !== n.id) this.counters.leaderChanges++;
+    this.lastLeader = n.id;
+    const t = this.pendingTransfers.get(n.id);
+    if (t !== undefined) {
+      this.pendingTransfers.delete(n.id);
+      this.counters.transfersCompleted++;
+    }
+    this.log(`ELECTED n${n.id} leader of term ${n.term} (last ${n.storage.lastIndex})`);
+    if (this.onLeaderElected !== null) this.onLeaderElected(n);
+  }
+
+  private installSnapshot(n: SimNode, meta: SnapshotMeta): void {
+    const img = n.incomingImages.get(meta.index);
+    if (img === undefined) {
+      this.checker.fail("shell contract", `node ${n.id}: Ready.snapshot at index ${meta.index} but no such snapshot was streamed to it`);
+    }
+    this.checker.onInstallImage(n.id, img);
+    n.storage.installSnapshot(meta, img);
+    n.sm.restore(img);
+    n.conf = cloneConf(meta.conf);
+    n.incomingImages.clear();
+    this.counters.snapshotsInstalled++;
+    this.log(`n${n.id} INSTALL snapshot @${meta.index}/t${meta.term}`);
+  }
+
+  private send(n: SimNode, m: Message): void {
+    if (this.trace) this.log(`send ${describeMessage(m)}`);
+    if (m.type === MessageType.AppResp && !m.reject && this.params.strategy === "disk") this.durability.checkDurableAck(n, m);
+    if (m.type === MessageType.VoteResp && !m.reject && this.onVoteGranted !== null) this.onVoteGranted(n);
+    if (m.type === MessageType.Snap) {
+      this.streamSnapshot(n, m);
+      return;
+    }
+    // A transport sees a dead or cut-off peer as a failed send; tell the core now and then.
+    const to = this.nodes.get(m.to);
+    if ((to === undefined || !to.alive || this.net.isBlocked(m.from, m.to)) && this.rng.chance(0.3)) {
+      const incarnation = n.incarnation;
+      this.queue.after(0, () => {
+        if (!n.alive || n.incarnation !== incarnation || n.raft === null) return;
+        const raft = n.raft;
+        this.counters.unreachableReports++;
+        this.guard(n, () => raft.reportUnreachable(m.to));
+        this.drain(n);
+      });
+    }
+    this.net.send(m);
+  }
+
+  /** The Bulk plane: the leader's shell streams the image; it arrives after a delay or the stream fails. */
+  private streamSnapshot(n: SimNode, m: Message): void {
+    const meta = m.snapshot;
+    if (meta === undefined) this.checker.fail("shell contract", `node ${n.id}: Snap message without snapshot meta`);
+    const img = n.storage.images.get(meta.index);
+    if (img === undefined) {
+      this.checker.fail("shell contract", `node ${n.id}: Snap message for snapshot @${meta.index}, but the shell only has ${[...n.storage.images.keys()].join(",")}`);
+    }
+    this.counters.snapshotsSent++;
+    const incarnation = n.incarnation;
+    this.queue.after(this.net.delay("bulk") * 3, () => {
+      const to = this.nodes.get(m.to);
+      const toRaft = to !== undefined && to.alive ? to.raft : null;
+      const ok = to !== undefined && toRaft !== null && !this.net.isBlocked(m.from, m.to) && !this.rng.chance(this.params.snapshotFailure);
+      if (ok) {
+        this.log(`snapshot stream n${m.from}->n${m.to} @${meta.index} delivered`);
+        to.incomingImages.set(meta.index, img);
+        const raft = toRaft;
+        this.guard(to, () => raft.step(m));
+        this.drain(to);
+      } else {
+        this.counters.snapshotsFailed++;
+        this.log(`snapshot stream n${m.from}->n${m.to} @${meta.index} FAILED`);
+      }
+      if (n.alive && n.incarnation === incarnation && n.raft !== null) {
+        const raft = n.raft;
+        this.guard(n, () => raft.reportSnapshot(m.to, ok));
+        this.drain(n);
+      }
+    });
+  }
+
+  private deliver(m: Message): void {
+    const to = this.nodes.get(m.to);
+    if (to === undefined || !to.alive || to.raft === null) return;
+    const raft = to.raft;
+    this.guard(to, () => raft.step(m));
+    this.drain(to);
+  }
+
+  private apply(n: SimNode, e: Entry): void {
+    if (e.index !== n.sm.index + 1) {
+      this.checker.fail("shell contract", `node ${n.id}: committed entry ${e.index} handed out after applied ${n.sm.index}`);
+    }
+    n.sm.apply(e);
+    if (e.term < n.term && n.role === Role.Leader && this.onOldTermApplied !== null) this.onOldTermApplied(n);
+    const first = this.checker.onApply(n.id, e, n.sm.hash, n.term);
+    if (first) {
+      this.counters.commits++;
+      this.durability.checkQuorumHolds(n, e, "committed entry");
+      if (this.trace) this.log(`COMMIT ${e.index}/t${e.term} (first applied by n${n.id})`);
+    }
+    if (e.type === EntryType.ConfChange) {
+      const cc = this.core.decodeConfChange(e.data);
+      const c = n.conf;
+      c.voters = c.voters.filter((v) => v !== cc.nodeId);
+      c.learners = c.learners.filter((v) => v !== cc.nodeId);
+      if (cc.type === ConfChangeType.AddVoter) c.voters.push(cc.nodeId);
+      else if (cc.type === ConfChangeType.AddLearner) c.learners.push(cc.nodeId);
+      if (e.index > this.committedConfIndex) {
+        this.committedConfIndex = e.index;
+        this.committedConf = cloneConf(c);
+        this.counters.confChangesApplied++;
+        this.log(`CONF ${["add-voter", "add-learner", "remove"][cc.type]} n${cc.nodeId} applied @${e.index}: voters ${c.voters} learners ${c.learners}`);
+      }
+      if (cc.type === ConfChangeType.RemoveNode) {
+        const removed = this.nodes.get(cc.nodeId);
+        if (removed !== undefined && !removed.shutdown) {
+          if (removed === n) {
+            // The node applied its own removal: its shell stops it after this Ready.
+            this.queue.after(0, () => this.stopForGood(removed));
+          } else {
+            this.queue.after(this.rng.int(10, 200), () => this.stopForGood(removed));
+          }
+        }
+      }
+    } else if (e.data.length > 0) {
+      const id = payloadId(e.data);
+      const w = id === null ? undefined : this.writes.get(id);
+      if (w !== undefined && !w.acked && w.node === n.id && w.incarnation === n.incarnation && w.index === e.index && w.term === e.term) {
+        w.acked = true;
+        this.counters.writesAcked++;
+        this.durability.checkQuorumHolds(n, e, "write acknowledged to a client");
+        if (e.index > this.checker.readFloor) this.checker.readFloor = e.index;
+      }
+    }
+  }
+
+  private serveReads(n: SimNode): void {
+    if (n.waitingReads.length === 0) return;
+    const keep: Array<{ requestId: number; index: number }> = [];
+    for (const r of n.waitingReads) {
+      if (n.sm.index < r.index) {
+        keep.push(r);
+        continue;
+      }
+      this.reads.delete(r.requestId);
+      this.counters.readsServed++;
+      if (n.sm.index > this.checker.readFloor) this.checker.readFloor = n.sm.index;
+      if (this.trace) this.log(`READ ${r.requestId} on n${n.id} served at index ${n.sm.index} (read index ${r.index})`);
+    }
+    n.waitingReads = keep;
+  }
+
+  private maybeSnapshot(n: SimNode): void {
+    if (!n.alive || n.raft === null) return;
+    const snap = n.storage.snapshot.meta;
+    if (n.sm.index - snap.index < this.params.snapshotEvery) return;
+    const meta: SnapshotMeta = { index: n.sm.index, term: n.sm.term, conf: cloneConf(n.conf) };
+    n.storage.takeSnapshot(meta, n.sm.image(n.conf));
+    const raft = n.raft;
+    this.guard(n, () => raft.compact(meta.index));
+    this.counters.snapshotsTaken++;
+    this.log(`n${n.id} snapshot+compact @${meta.index}`);
+  }
+
+  // ---- helpers for the workload ---------------------------------------------------------------
+
+  /** The live leader with the highest term, if any. */
+  leader(): SimNode | undefined {
+    let best: SimNode | undefined;
+    for (const n of this.nodes.values()) if (n.isLeader && (best === undefined || n.term > best.term)) best = n;
+    return best;
+  }
+
+  liveNodes(): SimNode[] {
+    return [...this.nodes.values()].filter((n) => n.alive);
+  }
+}

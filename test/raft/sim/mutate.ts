@@ -1,0 +1,139 @@
+// Mutation check: copies src/raft to a temp dir, breaks one rule with a text replacement, and runs
+// the simulator's CI seeds against the copy until a run fails. src/raft itself is never touched.
+//
+//   node_modules/.bin/bun test/raft/sim/mutate.ts [--max-runs 2000] [--only NAME] [--all]
+//
+// Without --all it stops at the first failing run (runs until caught); with --all it runs every
+// seed and counts the failing runs per invariant (a steadier measure of sensitivity).
+
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { loadCore } from "./core.ts";
+import type { Strategy } from "./params.ts";
+import { runSeed } from "./run.ts";
+
+interface Mutation {
+  name: string;
+  /** Each `from` must occur exactly once in the core's sources (whichever file holds it). */
+  edits: Array<{ from: string; to: string }>;
+}
+
+const MUTATIONS: Mutation[] = [
+  {
+    name: "grant votes without the up-to-date check",
+    edits: [{ from: "if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {", to: "if (canVote) {" }],
+  },
+  {
+    name: "commit a previous-term entry by counting",
+    edits: [{ from: "if (index <= this.log.committed || this.log.term(index) !== this.term) return false;", to: "if (index <= this.log.committed) return false;" }],
+  },
+  {
+    name: "forget to persist the vote (hard state written with vote 0)",
+    edits: [{ from: "rd.hardState = { ...this.prevHard };", to: "rd.hardState = { term: this.prevHard.term, vote: 0 };" }],
+  },
+  {
+    name: "follower acknowledges before durable under DiskFirst",
+    edits: [{ from: 'if (this.cfg.countPolicy === "appended" || index <= this.log.durable) {', to: "if (true) {" }],
+  },
+  {
+    name: "stale append answered with the commit index, not clamped to durable (F3)",
+    edits: [
+      {
+        from: "this.log.assertAgreesUpToCommit(m.index, m.logTerm, m.entries);\n      this.acknowledge(m.from, this.log.committed);",
+        to: "this.log.assertAgreesUpToCommit(m.index, m.logTerm, m.entries);\n      this.send({ ...emptyMessage(MessageType.AppResp, this.id, m.from, this.term), index: this.log.committed });",
+      },
+    ],
+  },
+  {
+    name: "ReadIndex answered without a heartbeat round (no leadership check)",
+    edits: [{ from: "} else if (this.cfg.leaseRead && this.leaseValid()) {", to: "} else if (true) {" }],
+  },
+  {
+    name: "ReadIndex answered before the leader committed an entry of its term",
+    edits: [{ from: "if (!this.committedOwnTerm()) {", to: "if (false) {" }],
+  },
+  {
+    name: "lease reads trust a lease 3x the election timeout",
+    edits: [{ from: "return this.ticks - t < this.cfg.electionTicks - 1;", to: "return this.ticks - t < 3 * this.cfg.electionTicks;" }],
+  },
+  {
+    name: "heartbeat commit not clamped (leader side only)",
+    edits: [{ from: "commit: Math.min(this.log.committed, pr.match),", to: "commit: this.log.committed," }],
+  },
+  {
+    name: "heartbeat commit not clamped (leader and follower side)",
+    edits: [
+      { from: "commit: Math.min(this.log.committed, pr.match),", to: "commit: this.log.committed," },
+      {
+        from: "this.log.commitTo(Math.min(m.commit, this.leaderMatched));",
+        to: "this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));",
+      },
+    ],
+  },
+];
+
+const { values } = parseArgs({
+  options: { "max-runs": { type: "string", default: "2000" }, only: { type: "string" }, all: { type: "boolean", default: false } },
+});
+const maxRuns = Number(values["max-runs"]);
+const src = resolve(import.meta.dirname ?? ".", "../../../src/raft");
+
+function applyMutation(dir: string, m: Mutation): void {
+  const files = readdirSync(dir).filter((f) => f.endsWith(".ts"));
+  for (const e of m.edits) {
+    const hits = files.filter((f) => readFileSync(join(dir, f), "utf8").includes(e.from));
+    const total = hits.reduce((n, f) => n + readFileSync(join(dir, f), "utf8").split(e.from).length - 1, 0);
+    if (total !== 1) throw new Error(`mutation "${m.name}": expected the text once in src/raft, found it ${total} times: ${e.from}`);
+    const path = join(dir, hits[0]);
+    writeFileSync(path, readFileSync(path, "utf8").split(e.from).join(e.to));
+  }
+}
+
+const rows: string[] = [];
+for (const m of MUTATIONS) {
+  if (values.only !== undefined && !m.name.includes(values.only)) continue;
+  const dir = mkdtempSync(join(tmpdir(), "trireme-mutant-"));
+  try {
+    cpSync(src, dir, { recursive: true });
+    try {
+      applyMutation(dir, m);
+    } catch (err) {
+      const row = `| ${m.name} | not applied: ${err instanceof Error ? err.message : String(err)} | - |`;
+      rows.push(row);
+      console.log(row);
+      continue;
+    }
+    const core = await loadCore(dir);
+    let runs = 0;
+    let failed = 0;
+    let first = "";
+    const invariants = new Map<string, number>();
+    const began = performance.now();
+    outer: for (let seed = 1; runs < maxRuns; seed++) {
+      for (const strategy of ["disk", "mem"] as Strategy[]) {
+        runs++;
+        const r = runSeed(seed, { strategy, voters: seed % 2 === 0 ? 3 : 5 }, core);
+        if (r.violation !== undefined) {
+          failed++;
+          invariants.set(r.violation.invariant, (invariants.get(r.violation.invariant) ?? 0) + 1);
+          if (first === "") first = `run ${runs} (seed ${seed} ${strategy}): ${r.violation.invariant}: ${r.violation.detail.slice(0, 140)}`;
+          if (!values.all) break outer;
+        }
+        if (runs >= maxRuns) break;
+      }
+    }
+    const secs = ((performance.now() - began) / 1000).toFixed(1);
+    const by = [...invariants].map(([k, v]) => `${k} ${v}`).join(", ");
+    const row = first === "" ? `| ${m.name} | not caught in ${runs} runs | - |` : values.all ? `| ${m.name} | ${failed} of ${runs} runs fail (${by}) | first: ${first} |` : `| ${m.name} | ${runs} | ${first} |`;
+    rows.push(row);
+    console.log(`${row}   (${secs} s)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+console.log(
+  `\n| mutation | ${values.all ? "failing runs" : "runs until caught"} (CI order: seed 1 disk, seed 1 mem, seed 2 disk, ...) | first failing run and invariant |\n|---|---|---|`,
+);
+for (const r of rows) console.log(r);
