@@ -19,6 +19,8 @@ export interface ClientServerOptions {
   address: string;
   backend: KvBackend;
   limits: LimitsSection;
+  /** More services on the same port (the node's internal write forwarding). */
+  extraServices?: { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }[];
 }
 
 export interface ClientServer {
@@ -96,6 +98,7 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
     "grpc.max_send_message_length": -1,
   });
 
+  for (const extra of opts.extraServices ?? []) server.addService(extra.definition, extra.implementation);
   server.addService(KVService, {
     range: unary(KVService.Range, (req) => {
       checkRangeRequest(req);

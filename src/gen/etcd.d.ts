@@ -41,6 +41,101 @@ export namespace triremekv {
           $unknowns?: Uint8Array[];
         };
     }
+
+    interface IForwardRequest extends triremekv.ForwardRequest.$Properties {
+    }
+
+    class ForwardRequest {
+        constructor(properties?: triremekv.ForwardRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        clusterId: number;
+        requests: Uint8Array[];
+        static create(properties: triremekv.ForwardRequest.$Shape): triremekv.ForwardRequest & triremekv.ForwardRequest.$Shape;
+        static create(properties?: triremekv.ForwardRequest.$Properties): triremekv.ForwardRequest;
+        static encode(message: triremekv.ForwardRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): triremekv.ForwardRequest & triremekv.ForwardRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): triremekv.ForwardRequest;
+        static toObject(message: triremekv.ForwardRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace ForwardRequest {
+        interface $Properties {
+            clusterId?: (number|null);
+            requests?: (Uint8Array[]|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = triremekv.ForwardRequest.$Properties;
+    }
+
+    interface IForwardResult extends triremekv.ForwardResult.$Properties {
+    }
+
+    class ForwardResult {
+        constructor(properties?: triremekv.ForwardResult.$Properties);
+        $unknowns?: Uint8Array[];
+        put?: (etcdserverpb.PutResponse.$Properties|null);
+        deleteRange?: (etcdserverpb.DeleteRangeResponse.$Properties|null);
+        txn?: (etcdserverpb.TxnResponse.$Properties|null);
+        compaction?: (etcdserverpb.CompactionResponse.$Properties|null);
+        errorCode: number;
+        errorMessage: string;
+        static create(properties: triremekv.ForwardResult.$Shape): triremekv.ForwardResult & triremekv.ForwardResult.$Shape;
+        static create(properties?: triremekv.ForwardResult.$Properties): triremekv.ForwardResult;
+        static encode(message: triremekv.ForwardResult.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): triremekv.ForwardResult & triremekv.ForwardResult.$Shape;
+        static fromObject(object: { [k: string]: any }): triremekv.ForwardResult;
+        static toObject(message: triremekv.ForwardResult, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace ForwardResult {
+        interface $Properties {
+            put?: (etcdserverpb.PutResponse.$Properties|null);
+            deleteRange?: (etcdserverpb.DeleteRangeResponse.$Properties|null);
+            txn?: (etcdserverpb.TxnResponse.$Properties|null);
+            compaction?: (etcdserverpb.CompactionResponse.$Properties|null);
+            errorCode?: (number|null);
+            errorMessage?: (string|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = {
+          put?: etcdserverpb.PutResponse.$Shape|null;
+          deleteRange?: etcdserverpb.DeleteRangeResponse.$Shape|null;
+          txn?: etcdserverpb.TxnResponse.$Shape|null;
+          compaction?: etcdserverpb.CompactionResponse.$Shape|null;
+          errorCode?: number|null;
+          errorMessage?: string|null;
+          $unknowns?: Uint8Array[];
+        };
+    }
+
+    interface IForwardResponse extends triremekv.ForwardResponse.$Properties {
+    }
+
+    class ForwardResponse {
+        constructor(properties?: triremekv.ForwardResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        results: triremekv.ForwardResult.$Properties[];
+        static create(properties: triremekv.ForwardResponse.$Shape): triremekv.ForwardResponse & triremekv.ForwardResponse.$Shape;
+        static create(properties?: triremekv.ForwardResponse.$Properties): triremekv.ForwardResponse;
+        static encode(message: triremekv.ForwardResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): triremekv.ForwardResponse & triremekv.ForwardResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): triremekv.ForwardResponse;
+        static toObject(message: triremekv.ForwardResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace ForwardResponse {
+        interface $Properties {
+            results?: (triremekv.ForwardResult.$Properties[]|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = {
+          results?: triremekv.ForwardResult.$Shape[]|null;
+          $unknowns?: Uint8Array[];
+        };
+    }
 }
 
 export namespace etcdserverpb {

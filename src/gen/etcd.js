@@ -6,7 +6,7 @@ import $protobuf from "protobufjs/minimal.js";
 
 // Common aliases
 const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
-const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $Number = $util.global.Number, $parseInt = $util.global.parseInt, $String = $util.global.String, $BigInt = $util.global.BigInt, $Boolean = $util.global.Boolean, $Array = $util.global.Array;
+const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $Number = $util.global.Number, $parseInt = $util.global.parseInt, $String = $util.global.String, $BigInt = $util.global.BigInt, $Array = $util.global.Array, $Boolean = $util.global.Boolean;
 
 // Exported root namespace
 const $root = $protobuf.roots["default"] || ($protobuf.roots["default"] = {});
@@ -353,6 +353,842 @@ export const triremekv = $root.triremekv = (() => {
         };
 
         return InternalRequest;
+    })();
+
+    triremekv.ForwardRequest = (function() {
+
+        /**
+         * Properties of a ForwardRequest.
+         * @typedef {Object} triremekv.ForwardRequest.$Properties
+         * @property {number|null} [clusterId] ForwardRequest clusterId
+         * @property {Array.<Uint8Array>|null} [requests] ForwardRequest requests
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a ForwardRequest.
+         * @memberof triremekv
+         * @interface IForwardRequest
+         * @augments triremekv.ForwardRequest.$Properties
+         * @deprecated Use triremekv.ForwardRequest.$Properties instead.
+         */
+
+        /**
+         * Shape of a ForwardRequest.
+         * @typedef {triremekv.ForwardRequest.$Properties} triremekv.ForwardRequest.$Shape
+         */
+
+        /**
+         * Constructs a new ForwardRequest.
+         * @memberof triremekv
+         * @classdesc Represents a ForwardRequest.
+         * @constructor
+         * @param {triremekv.ForwardRequest.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const ForwardRequest = function (properties) {
+            this.requests = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * ForwardRequest clusterId.
+         * @member {number} clusterId
+         * @memberof triremekv.ForwardRequest
+         * @instance
+         */
+        ForwardRequest.prototype.clusterId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * ForwardRequest requests.
+         * @member {Array.<Uint8Array>} requests
+         * @memberof triremekv.ForwardRequest
+         * @instance
+         */
+        ForwardRequest.prototype.requests = $util.emptyArray;
+
+        /**
+         * Creates a new ForwardRequest instance using the specified properties.
+         * @function create
+         * @memberof triremekv.ForwardRequest
+         * @static
+         * @param {triremekv.ForwardRequest.$Properties=} [properties] Properties to set
+         * @returns {triremekv.ForwardRequest} ForwardRequest instance
+         * @type {{
+         *   (properties: triremekv.ForwardRequest.$Shape): triremekv.ForwardRequest & triremekv.ForwardRequest.$Shape;
+         *   (properties?: triremekv.ForwardRequest.$Properties): triremekv.ForwardRequest;
+         * }}
+         */
+        ForwardRequest.create = function(properties) {
+            return new ForwardRequest(properties);
+        };
+
+        /**
+         * Encodes the specified ForwardRequest message. Does not implicitly {@link triremekv.ForwardRequest.verify|verify} messages.
+         * @function encode
+         * @memberof triremekv.ForwardRequest
+         * @static
+         * @param {triremekv.ForwardRequest.$Properties} message ForwardRequest message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        ForwardRequest.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.clusterId != null && $Object.hasOwnProperty.call(message, "clusterId") && (typeof message.clusterId === "object" ? message.clusterId.low || message.clusterId.high : message.clusterId !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.clusterId);
+            if (message.requests != null && message.requests.length)
+                for (let i = 0; i < message.requests.length; ++i)
+                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.requests[i]);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a ForwardRequest message from the specified reader or buffer.
+         * @function decode
+         * @memberof triremekv.ForwardRequest
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {triremekv.ForwardRequest & triremekv.ForwardRequest.$Shape} ForwardRequest
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        ForwardRequest.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.triremekv.ForwardRequest();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.clusterId = value;
+                        else
+                            delete message.clusterId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.requests && message.requests.length))
+                            message.requests = [];
+                        message.requests.push(reader.bytes());
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Creates a ForwardRequest message from a plain object. Also converts values to their respective internal types.
+         * @function fromObject
+         * @memberof triremekv.ForwardRequest
+         * @static
+         * @param {Object.<string,*>} object Plain object
+         * @returns {triremekv.ForwardRequest} ForwardRequest
+         */
+        ForwardRequest.fromObject = function (object, _depth) {
+            if (object instanceof $root.triremekv.ForwardRequest)
+                return object;
+            if (!$util.isObject(object))
+                throw $TypeError(".triremekv.ForwardRequest: object expected");
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let message = new $root.triremekv.ForwardRequest();
+            if (object.clusterId != null)
+                if (typeof object.clusterId === "object" ? object.clusterId.low || object.clusterId.high : $Number(object.clusterId) !== 0)
+                    if ($util.Long)
+                        message.clusterId = $util.Long.fromValue(object.clusterId, true);
+                    else if (typeof object.clusterId === "string")
+                        message.clusterId = $parseInt(object.clusterId, 10);
+                    else if (typeof object.clusterId === "number")
+                        message.clusterId = object.clusterId;
+                    else if (typeof object.clusterId === "object")
+                        message.clusterId = new $util.LongBits(object.clusterId.low >>> 0, object.clusterId.high >>> 0).toNumber(true);
+            if (object.requests) {
+                if (!$Array.isArray(object.requests))
+                    throw $TypeError(".triremekv.ForwardRequest.requests: array expected");
+                message.requests = $Array(object.requests.length);
+                for (let i = 0; i < object.requests.length; ++i)
+                    if (typeof object.requests[i] === "string")
+                        $util.base64.decode(object.requests[i], message.requests[i] = $util.newBuffer($util.base64.length(object.requests[i])), 0);
+                    else if (object.requests[i].length >= 0)
+                        message.requests[i] = object.requests[i];
+            }
+            return message;
+        };
+
+        /**
+         * Creates a plain object from a ForwardRequest message. Also converts values to other types if specified.
+         * @function toObject
+         * @memberof triremekv.ForwardRequest
+         * @static
+         * @param {triremekv.ForwardRequest} message ForwardRequest
+         * @param {$protobuf.IConversionOptions} [options] Conversion options
+         * @returns {Object.<string,*>} Plain object
+         */
+        ForwardRequest.toObject = function (message, options, _depth) {
+            if (!options)
+                options = {};
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let object = {};
+            if (options.arrays || options.defaults)
+                object.requests = [];
+            if (options.defaults)
+                if ($util.Long) {
+                    let long = new $util.Long(0, 0, true);
+                    object.clusterId = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                } else
+                    object.clusterId = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+            if (message.clusterId != null && $Object.hasOwnProperty.call(message, "clusterId"))
+                if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                    object.clusterId = typeof message.clusterId === "number" ? $BigInt(message.clusterId) : $util.Long.fromBits(message.clusterId.low >>> 0, message.clusterId.high >>> 0, true).toBigInt();
+                else if (typeof message.clusterId === "number")
+                    object.clusterId = options.longs === $String ? $String(message.clusterId) : message.clusterId;
+                else
+                    object.clusterId = options.longs === $String ? $util.Long.prototype.toString.call(message.clusterId) : options.longs === $Number ? new $util.LongBits(message.clusterId.low >>> 0, message.clusterId.high >>> 0).toNumber(true) : message.clusterId;
+            if (message.requests && message.requests.length) {
+                object.requests = $Array(message.requests.length);
+                for (let j = 0; j < message.requests.length; ++j)
+                    object.requests[j] = options.bytes === $String ? $util.base64.encode(message.requests[j], 0, message.requests[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.requests[j]) : message.requests[j];
+            }
+            return object;
+        };
+
+        /**
+         * Converts this ForwardRequest to JSON.
+         * @function toJSON
+         * @memberof triremekv.ForwardRequest
+         * @instance
+         * @returns {Object.<string,*>} JSON object
+         */
+        ForwardRequest.prototype.toJSON = function() {
+            return ForwardRequest.toObject(this, $protobuf.util.toJSONOptions);
+        };
+
+        return ForwardRequest;
+    })();
+
+    triremekv.ForwardResult = (function() {
+
+        /**
+         * Properties of a ForwardResult.
+         * @typedef {Object} triremekv.ForwardResult.$Properties
+         * @property {etcdserverpb.PutResponse.$Properties|null} [put] ForwardResult put
+         * @property {etcdserverpb.DeleteRangeResponse.$Properties|null} [deleteRange] ForwardResult deleteRange
+         * @property {etcdserverpb.TxnResponse.$Properties|null} [txn] ForwardResult txn
+         * @property {etcdserverpb.CompactionResponse.$Properties|null} [compaction] ForwardResult compaction
+         * @property {number|null} [errorCode] ForwardResult errorCode
+         * @property {string|null} [errorMessage] ForwardResult errorMessage
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a ForwardResult.
+         * @memberof triremekv
+         * @interface IForwardResult
+         * @augments triremekv.ForwardResult.$Properties
+         * @deprecated Use triremekv.ForwardResult.$Properties instead.
+         */
+
+        /**
+         * Shape of a ForwardResult.
+         * @typedef {{
+         *   put?: etcdserverpb.PutResponse.$Shape|null;
+         *   deleteRange?: etcdserverpb.DeleteRangeResponse.$Shape|null;
+         *   txn?: etcdserverpb.TxnResponse.$Shape|null;
+         *   compaction?: etcdserverpb.CompactionResponse.$Shape|null;
+         *   errorCode?: number|null;
+         *   errorMessage?: string|null;
+         *   $unknowns?: Array.<Uint8Array>;
+         * }} triremekv.ForwardResult.$Shape
+         */
+
+        /**
+         * Constructs a new ForwardResult.
+         * @memberof triremekv
+         * @classdesc Represents a ForwardResult.
+         * @constructor
+         * @param {triremekv.ForwardResult.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const ForwardResult = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * ForwardResult put.
+         * @member {etcdserverpb.PutResponse.$Properties|null|undefined} put
+         * @memberof triremekv.ForwardResult
+         * @instance
+         */
+        ForwardResult.prototype.put = null;
+
+        /**
+         * ForwardResult deleteRange.
+         * @member {etcdserverpb.DeleteRangeResponse.$Properties|null|undefined} deleteRange
+         * @memberof triremekv.ForwardResult
+         * @instance
+         */
+        ForwardResult.prototype.deleteRange = null;
+
+        /**
+         * ForwardResult txn.
+         * @member {etcdserverpb.TxnResponse.$Properties|null|undefined} txn
+         * @memberof triremekv.ForwardResult
+         * @instance
+         */
+        ForwardResult.prototype.txn = null;
+
+        /**
+         * ForwardResult compaction.
+         * @member {etcdserverpb.CompactionResponse.$Properties|null|undefined} compaction
+         * @memberof triremekv.ForwardResult
+         * @instance
+         */
+        ForwardResult.prototype.compaction = null;
+
+        /**
+         * ForwardResult errorCode.
+         * @member {number} errorCode
+         * @memberof triremekv.ForwardResult
+         * @instance
+         */
+        ForwardResult.prototype.errorCode = 0;
+
+        /**
+         * ForwardResult errorMessage.
+         * @member {string} errorMessage
+         * @memberof triremekv.ForwardResult
+         * @instance
+         */
+        ForwardResult.prototype.errorMessage = "";
+
+        /**
+         * Creates a new ForwardResult instance using the specified properties.
+         * @function create
+         * @memberof triremekv.ForwardResult
+         * @static
+         * @param {triremekv.ForwardResult.$Properties=} [properties] Properties to set
+         * @returns {triremekv.ForwardResult} ForwardResult instance
+         * @type {{
+         *   (properties: triremekv.ForwardResult.$Shape): triremekv.ForwardResult & triremekv.ForwardResult.$Shape;
+         *   (properties?: triremekv.ForwardResult.$Properties): triremekv.ForwardResult;
+         * }}
+         */
+        ForwardResult.create = function(properties) {
+            return new ForwardResult(properties);
+        };
+
+        /**
+         * Encodes the specified ForwardResult message. Does not implicitly {@link triremekv.ForwardResult.verify|verify} messages.
+         * @function encode
+         * @memberof triremekv.ForwardResult
+         * @static
+         * @param {triremekv.ForwardResult.$Properties} message ForwardResult message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        ForwardResult.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.put != null && $Object.hasOwnProperty.call(message, "put"))
+                $root.etcdserverpb.PutResponse.encode(message.put, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+            if (message.deleteRange != null && $Object.hasOwnProperty.call(message, "deleteRange"))
+                $root.etcdserverpb.DeleteRangeResponse.encode(message.deleteRange, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+            if (message.txn != null && $Object.hasOwnProperty.call(message, "txn"))
+                $root.etcdserverpb.TxnResponse.encode(message.txn, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+            if (message.compaction != null && $Object.hasOwnProperty.call(message, "compaction"))
+                $root.etcdserverpb.CompactionResponse.encode(message.compaction, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+            if (message.errorCode != null && $Object.hasOwnProperty.call(message, "errorCode") && message.errorCode !== 0)
+                writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.errorCode);
+            if (message.errorMessage != null && $Object.hasOwnProperty.call(message, "errorMessage") && message.errorMessage !== "")
+                writer.uint32(/* id 6, wireType 2 =*/50).string(message.errorMessage);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a ForwardResult message from the specified reader or buffer.
+         * @function decode
+         * @memberof triremekv.ForwardResult
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {triremekv.ForwardResult & triremekv.ForwardResult.$Shape} ForwardResult
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        ForwardResult.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.triremekv.ForwardResult();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        message.put = $root.etcdserverpb.PutResponse.decode(reader, reader.size(), $undefined, _depth + 1, message.put);
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        message.deleteRange = $root.etcdserverpb.DeleteRangeResponse.decode(reader, reader.size(), $undefined, _depth + 1, message.deleteRange);
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        message.txn = $root.etcdserverpb.TxnResponse.decode(reader, reader.size(), $undefined, _depth + 1, message.txn);
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 2)
+                            break;
+                        message.compaction = $root.etcdserverpb.CompactionResponse.decode(reader, reader.size(), $undefined, _depth + 1, message.compaction);
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.errorCode = value;
+                        else
+                            delete message.errorCode;
+                        continue;
+                    }
+                case 6: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.errorMessage = value;
+                        else
+                            delete message.errorMessage;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Creates a ForwardResult message from a plain object. Also converts values to their respective internal types.
+         * @function fromObject
+         * @memberof triremekv.ForwardResult
+         * @static
+         * @param {Object.<string,*>} object Plain object
+         * @returns {triremekv.ForwardResult} ForwardResult
+         */
+        ForwardResult.fromObject = function (object, _depth) {
+            if (object instanceof $root.triremekv.ForwardResult)
+                return object;
+            if (!$util.isObject(object))
+                throw $TypeError(".triremekv.ForwardResult: object expected");
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let message = new $root.triremekv.ForwardResult();
+            if (object.put != null) {
+                if (!$util.isObject(object.put))
+                    throw $TypeError(".triremekv.ForwardResult.put: object expected");
+                message.put = $root.etcdserverpb.PutResponse.fromObject(object.put, _depth + 1);
+            }
+            if (object.deleteRange != null) {
+                if (!$util.isObject(object.deleteRange))
+                    throw $TypeError(".triremekv.ForwardResult.deleteRange: object expected");
+                message.deleteRange = $root.etcdserverpb.DeleteRangeResponse.fromObject(object.deleteRange, _depth + 1);
+            }
+            if (object.txn != null) {
+                if (!$util.isObject(object.txn))
+                    throw $TypeError(".triremekv.ForwardResult.txn: object expected");
+                message.txn = $root.etcdserverpb.TxnResponse.fromObject(object.txn, _depth + 1);
+            }
+            if (object.compaction != null) {
+                if (!$util.isObject(object.compaction))
+                    throw $TypeError(".triremekv.ForwardResult.compaction: object expected");
+                message.compaction = $root.etcdserverpb.CompactionResponse.fromObject(object.compaction, _depth + 1);
+            }
+            if (object.errorCode != null)
+                if ($Number(object.errorCode) !== 0)
+                    message.errorCode = object.errorCode >>> 0;
+            if (object.errorMessage != null)
+                if (typeof object.errorMessage !== "string" || object.errorMessage.length)
+                    message.errorMessage = $String(object.errorMessage);
+            return message;
+        };
+
+        /**
+         * Creates a plain object from a ForwardResult message. Also converts values to other types if specified.
+         * @function toObject
+         * @memberof triremekv.ForwardResult
+         * @static
+         * @param {triremekv.ForwardResult} message ForwardResult
+         * @param {$protobuf.IConversionOptions} [options] Conversion options
+         * @returns {Object.<string,*>} Plain object
+         */
+        ForwardResult.toObject = function (message, options, _depth) {
+            if (!options)
+                options = {};
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let object = {};
+            if (options.defaults) {
+                object.put = null;
+                object.deleteRange = null;
+                object.txn = null;
+                object.compaction = null;
+                object.errorCode = 0;
+                object.errorMessage = "";
+            }
+            if (message.put != null && $Object.hasOwnProperty.call(message, "put"))
+                object.put = $root.etcdserverpb.PutResponse.toObject(message.put, options, _depth + 1);
+            if (message.deleteRange != null && $Object.hasOwnProperty.call(message, "deleteRange"))
+                object.deleteRange = $root.etcdserverpb.DeleteRangeResponse.toObject(message.deleteRange, options, _depth + 1);
+            if (message.txn != null && $Object.hasOwnProperty.call(message, "txn"))
+                object.txn = $root.etcdserverpb.TxnResponse.toObject(message.txn, options, _depth + 1);
+            if (message.compaction != null && $Object.hasOwnProperty.call(message, "compaction"))
+                object.compaction = $root.etcdserverpb.CompactionResponse.toObject(message.compaction, options, _depth + 1);
+            if (message.errorCode != null && $Object.hasOwnProperty.call(message, "errorCode"))
+                object.errorCode = message.errorCode;
+            if (message.errorMessage != null && $Object.hasOwnProperty.call(message, "errorMessage"))
+                object.errorMessage = message.errorMessage;
+            return object;
+        };
+
+        /**
+         * Converts this ForwardResult to JSON.
+         * @function toJSON
+         * @memberof triremekv.ForwardResult
+         * @instance
+         * @returns {Object.<string,*>} JSON object
+         */
+        ForwardResult.prototype.toJSON = function() {
+            return ForwardResult.toObject(this, $protobuf.util.toJSONOptions);
+        };
+
+        return ForwardResult;
+    })();
+
+    triremekv.ForwardResponse = (function() {
+
+        /**
+         * Properties of a ForwardResponse.
+         * @typedef {Object} triremekv.ForwardResponse.$Properties
+         * @property {Array.<triremekv.ForwardResult.$Properties>|null} [results] ForwardResponse results
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a ForwardResponse.
+         * @memberof triremekv
+         * @interface IForwardResponse
+         * @augments triremekv.ForwardResponse.$Properties
+         * @deprecated Use triremekv.ForwardResponse.$Properties instead.
+         */
+
+        /**
+         * Shape of a ForwardResponse.
+         * @typedef {{
+         *   results?: Array.<triremekv.ForwardResult.$Shape>|null;
+         *   $unknowns?: Array.<Uint8Array>;
+         * }} triremekv.ForwardResponse.$Shape
+         */
+
+        /**
+         * Constructs a new ForwardResponse.
+         * @memberof triremekv
+         * @classdesc Represents a ForwardResponse.
+         * @constructor
+         * @param {triremekv.ForwardResponse.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const ForwardResponse = function (properties) {
+            this.results = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * ForwardResponse results.
+         * @member {Array.<triremekv.ForwardResult.$Properties>} results
+         * @memberof triremekv.ForwardResponse
+         * @instance
+         */
+        ForwardResponse.prototype.results = $util.emptyArray;
+
+        /**
+         * Creates a new ForwardResponse instance using the specified properties.
+         * @function create
+         * @memberof triremekv.ForwardResponse
+         * @static
+         * @param {triremekv.ForwardResponse.$Properties=} [properties] Properties to set
+         * @returns {triremekv.ForwardResponse} ForwardResponse instance
+         * @type {{
+         *   (properties: triremekv.ForwardResponse.$Shape): triremekv.ForwardResponse & triremekv.ForwardResponse.$Shape;
+         *   (properties?: triremekv.ForwardResponse.$Properties): triremekv.ForwardResponse;
+         * }}
+         */
+        ForwardResponse.create = function(properties) {
+            return new ForwardResponse(properties);
+        };
+
+        /**
+         * Encodes the specified ForwardResponse message. Does not implicitly {@link triremekv.ForwardResponse.verify|verify} messages.
+         * @function encode
+         * @memberof triremekv.ForwardResponse
+         * @static
+         * @param {triremekv.ForwardResponse.$Properties} message ForwardResponse message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        ForwardResponse.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.results != null && message.results.length)
+                for (let i = 0; i < message.results.length; ++i)
+                    $root.triremekv.ForwardResult.encode(message.results[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a ForwardResponse message from the specified reader or buffer.
+         * @function decode
+         * @memberof triremekv.ForwardResponse
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {triremekv.ForwardResponse & triremekv.ForwardResponse.$Shape} ForwardResponse
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        ForwardResponse.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.triremekv.ForwardResponse();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.results && message.results.length))
+                            message.results = [];
+                        message.results.push($root.triremekv.ForwardResult.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Creates a ForwardResponse message from a plain object. Also converts values to their respective internal types.
+         * @function fromObject
+         * @memberof triremekv.ForwardResponse
+         * @static
+         * @param {Object.<string,*>} object Plain object
+         * @returns {triremekv.ForwardResponse} ForwardResponse
+         */
+        ForwardResponse.fromObject = function (object, _depth) {
+            if (object instanceof $root.triremekv.ForwardResponse)
+                return object;
+            if (!$util.isObject(object))
+                throw $TypeError(".triremekv.ForwardResponse: object expected");
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let message = new $root.triremekv.ForwardResponse();
+            if (object.results) {
+                if (!$Array.isArray(object.results))
+                    throw $TypeError(".triremekv.ForwardResponse.results: array expected");
+                message.results = $Array(object.results.length);
+                for (let i = 0; i < object.results.length; ++i) {
+                    if (!$util.isObject(object.results[i]))
+                        throw $TypeError(".triremekv.ForwardResponse.results: object expected");
+                    message.results[i] = $root.triremekv.ForwardResult.fromObject(object.results[i], _depth + 1);
+                }
+            }
+            return message;
+        };
+
+        /**
+         * Creates a plain object from a ForwardResponse message. Also converts values to other types if specified.
+         * @function toObject
+         * @memberof triremekv.ForwardResponse
+         * @static
+         * @param {triremekv.ForwardResponse} message ForwardResponse
+         * @param {$protobuf.IConversionOptions} [options] Conversion options
+         * @returns {Object.<string,*>} Plain object
+         */
+        ForwardResponse.toObject = function (message, options, _depth) {
+            if (!options)
+                options = {};
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let object = {};
+            if (options.arrays || options.defaults)
+                object.results = [];
+            if (message.results && message.results.length) {
+                object.results = $Array(message.results.length);
+                for (let j = 0; j < message.results.length; ++j)
+                    object.results[j] = $root.triremekv.ForwardResult.toObject(message.results[j], options, _depth + 1);
+            }
+            return object;
+        };
+
+        /**
+         * Converts this ForwardResponse to JSON.
+         * @function toJSON
+         * @memberof triremekv.ForwardResponse
+         * @instance
+         * @returns {Object.<string,*>} JSON object
+         */
+        ForwardResponse.prototype.toJSON = function() {
+            return ForwardResponse.toObject(this, $protobuf.util.toJSONOptions);
+        };
+
+        return ForwardResponse;
     })();
 
     return triremekv;

@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import type { HeaderInfo, KvBackend, MemberInfo, StatusInfo } from "../api/backend.ts";
+import * as grpc from "@grpc/grpc-js";
 import { startClientServer, type ClientServer } from "../api/server.ts";
 import type { Config } from "../config/types.ts";
 import { decodeInternalRequest, encodeInternalRequest } from "../kv/codec.ts";
@@ -16,7 +17,8 @@ import { EntryType, MessageType, Role, type Entry, type HardState, type Message,
 import { openDataDir, type DataDir } from "../storage/index.ts";
 import { clusterIdOf, PeerTransport, type SnapshotSink, type TransportObserver } from "../transport/index.ts";
 import { asDivergence } from "./divergence.ts";
-import { LeaderForwarder, LeaderUnreachable } from "./forward.ts";
+import { errorResult, forwardService, LeaderForwarder, LeaderUnreachable, toForwardResult } from "./forward.ts";
+import { triremekv } from "../gen/etcd.js";
 import type { Logger } from "./log.ts";
 import { Members } from "./members.ts";
 import { ReadQueue } from "./reads.ts";
@@ -97,7 +99,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.requestTimeoutMs = timeoutMs;
     this.writes = new WriteQueue(timeoutMs);
     this.reads = new ReadQueue(timeoutMs);
-    this.forwarder = new LeaderForwarder(timeoutMs);
+    this.forwarder = new LeaderForwarder(timeoutMs, this.clusterId, config.limits.max_request_bytes);
     this.ticker = new Ticker(config.raft.tick_ms, (n) => this.onTick(n), config.raft.lease_read ? Infinity : 2);
     this.appliedSinceSnapshot = restored.state.applied - restored.state.snapshot.index;
   }
@@ -181,7 +183,12 @@ export class TriremeNode implements KvBackend, MetricsSource {
     });
     await this.transport.start();
     this.transport.setPeers(this.membership.peerAddresses(this.id));
-    this.client = await startClientServer({ address: config.node.client_address, backend: this, limits: config.limits });
+    this.client = await startClientServer({
+      address: config.node.client_address,
+      backend: this,
+      limits: config.limits,
+      extraServices: [{ definition: forwardService, implementation: { writes: this.onForwardedWrites } }],
+    });
     this.ticker.start();
     this.started = true;
     const st = this.raft.status();
@@ -434,14 +441,19 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   // ------------------------------------------------------------------ KvBackend
 
-  async write(req: InternalRequest): Promise<WriteResponse> {
+  write(req: InternalRequest): Promise<WriteResponse> {
+    return this.writeEntry(encodeInternalRequest(req));
+  }
+
+  /** A write as the entry bytes to propose: here if this member leads, else at the leader. */
+  private async writeEntry(data: Uint8Array): Promise<WriteResponse> {
     if (!this.accepting) throw Errors.stopped();
     const deadline = performance.now() + this.requestTimeoutMs;
     for (;;) {
       if (this.soft.leader === 0) await this.waitForLeader((l) => l !== 0, deadline);
       if (!this.accepting) throw Errors.stopped();
       if (this.soft.role === Role.Leader) {
-        const p = this.writes.enqueue(encodeInternalRequest(req));
+        const p = this.writes.enqueue(data);
         this.schedule();
         return p;
       }
@@ -449,7 +461,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       const leader = this.membership.get(leaderId);
       if (leader === undefined) throw Errors.noLeader();
       try {
-        return await this.forwarder.forward(leader.client_address, req);
+        return await this.forwarder.forward(leader.client_address, data);
       } catch (err) {
         if (!(err instanceof LeaderUnreachable)) throw err;
         // The leader we know of is gone (a crash): wait for the election within the request's
@@ -458,6 +470,25 @@ export class TriremeNode implements KvBackend, MetricsSource {
       }
     }
   }
+
+  /** The leader's end of forwarding: every write of the batch is proposed with the writes of
+   *  this turn, and the answers go back in order. */
+  private readonly onForwardedWrites: grpc.handleUnaryCall<triremekv.ForwardRequest, triremekv.ForwardResponse.$Properties> = (call, callback) => {
+    const req = call.request;
+    if (req.clusterId !== this.clusterId) {
+      callback({ code: grpc.status.FAILED_PRECONDITION, details: `trireme: forwarded writes from cluster ${req.clusterId}, this is cluster ${this.clusterId}` });
+      return;
+    }
+    const results = req.requests.map((data, i) => {
+      try {
+        decodeInternalRequest(data); // a peer must not be able to make the log hold garbage
+      } catch (err) {
+        return Promise.resolve(errorResult(new EtcdError(StatusCode.INVALID_ARGUMENT, `trireme: forwarded write ${i}: ${(err as Error).message}`)));
+      }
+      return this.writeEntry(data).then(toForwardResult, errorResult);
+    });
+    Promise.all(results).then((r) => callback(null, { results: r }));
+  };
 
   async readBarrier(): Promise<void> {
     if (!this.accepting) throw Errors.stopped();
