@@ -17,6 +17,7 @@ import { EntryType, MessageType, Role, type Entry, type HardState, type Message,
 import { openDataDir, type DataDir } from "../storage/index.ts";
 import { clusterIdOf, PeerTransport, type SnapshotSink, type TransportObserver } from "../transport/index.ts";
 import { asDivergence } from "./divergence.ts";
+import { LeaderWatch } from "./leader-watch.ts";
 import { errorResult, forwardService, LeaderForwarder, LeaderUnreachable, toForwardResult } from "./forward.ts";
 import { triremekv } from "../gen/etcd.js";
 import type { Logger } from "./log.ts";
@@ -34,12 +35,6 @@ export interface NodeEvents {
   leaderChanged?(leader: number, term: number): void;
   snapshotTaken?(s: TakenSnapshot): void;
   applied?(entries: number): void;
-}
-
-interface LeaderWaiter {
-  /** Settles the waiter if `leader` is what it waits for; says whether it did. */
-  check(leader: number): boolean;
-  stop(): void;
 }
 
 export interface NodeOptions {
@@ -72,7 +67,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private stopping = false;
   private fatal: Error | undefined;
   private appliedSinceSnapshot = 0;
-  private readonly leaderWaiters = new Set<LeaderWaiter>();
+  private readonly leaders = new LeaderWatch();
   /** New client requests are refused once false; the loop keeps running until `stopping`. */
   private accepting = true;
   private readonly requestTimeoutMs: number;
@@ -315,7 +310,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       });
       this.opts.events?.leaderChanged?.(s.leader, term);
       this.opts.metrics?.leaderChanged();
-      for (const w of this.leaderWaiters) if (w.check(s.leader)) this.leaderWaiters.delete(w);
+      this.leaders.changed(s.leader);
     }
   }
 
@@ -450,7 +445,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     if (!this.accepting) throw Errors.stopped();
     const deadline = performance.now() + this.requestTimeoutMs;
     for (;;) {
-      if (this.soft.leader === 0) await this.waitForLeader((l) => l !== 0, deadline);
+      if (this.soft.leader === 0) await this.leaders.waitFor(this.soft.leader, (l) => l !== 0, deadline);
       if (!this.accepting) throw Errors.stopped();
       if (this.soft.role === Role.Leader) {
         const p = this.writes.enqueue(data);
@@ -466,7 +461,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
         if (!(err instanceof LeaderUnreachable)) throw err;
         // The leader we know of is gone (a crash): wait for the election within the request's
         // time, then send the write to the new leader.
-        await this.waitForLeader((l) => l !== 0 && l !== leaderId, deadline);
+        await this.leaders.waitFor(this.soft.leader, (l) => l !== 0 && l !== leaderId, deadline);
       }
     }
   }
@@ -492,36 +487,11 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   async readBarrier(): Promise<void> {
     if (!this.accepting) throw Errors.stopped();
-    if (this.soft.leader === 0) await this.waitForLeader((l) => l !== 0, performance.now() + 2 * this.opts.config.raft.election_timeout_ms);
+    if (this.soft.leader === 0) await this.leaders.waitFor(this.soft.leader, (l) => l !== 0, performance.now() + 2 * this.opts.config.raft.election_timeout_ms);
     if (!this.accepting) throw Errors.stopped();
     const p = this.reads.barrier();
     this.schedule();
     return p;
-  }
-
-  /** Waits until the known leader satisfies `ok`; fails with etcd's "no leader" at `deadline`
-   *  and with "server stopped" when the member stops. */
-  private waitForLeader(ok: (leader: number) => boolean, deadline: number): Promise<void> {
-    if (ok(this.soft.leader)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const waiter: LeaderWaiter = {
-        check: (leader) => {
-          if (!ok(leader)) return false;
-          clearTimeout(timer);
-          resolve();
-          return true;
-        },
-        stop: () => {
-          clearTimeout(timer);
-          reject(Errors.stopped());
-        },
-      };
-      const timer = setTimeout(() => {
-        this.leaderWaiters.delete(waiter);
-        reject(Errors.noLeader());
-      }, Math.max(0, deadline - performance.now()));
-      this.leaderWaiters.add(waiter);
-    });
   }
 
   header(): HeaderInfo {
@@ -606,8 +576,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   async stop(): Promise<void> {
     if (!this.accepting) return;
     this.accepting = false;
-    for (const w of this.leaderWaiters) w.stop();
-    this.leaderWaiters.clear();
+    this.leaders.stop();
     // Requests in flight may still finish during the grace period: the core keeps running.
     await this.client?.close(1000);
     this.stopping = true;

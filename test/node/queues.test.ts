@@ -121,3 +121,22 @@ describe("ReadQueue", () => {
     assert.equal(q.size, 0);
   });
 });
+
+describe("LeaderWatch", () => {
+  test("a waiter resolves on the leader it waits for, ignores others, and fails at its deadline or on stop", async () => {
+    const { LeaderWatch } = await import("../../src/node/leader-watch.ts");
+    const w = new LeaderWatch();
+    let settled = false;
+    const other = w.waitFor(2, (l) => l !== 0 && l !== 2, performance.now() + 10_000).then(() => (settled = true));
+    w.changed(0);
+    w.changed(2);
+    await settle();
+    assert.equal(settled, false, "no leader, then the unreachable one again: keep waiting");
+    w.changed(3);
+    await other;
+    await assert.rejects(w.waitFor(0, (l) => l !== 0, performance.now() + 5), /etcdserver: no leader/);
+    const stopped = w.waitFor(0, (l) => l !== 0, performance.now() + 10_000);
+    w.stop();
+    await assert.rejects(stopped, /etcdserver: server stopped/);
+  });
+});
