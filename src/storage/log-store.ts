@@ -131,8 +131,10 @@ export class SqliteLogStore implements LogStore, HardStateStore {
     this.prevTerm = state.prevTerm;
     this.hardState = state.hardState;
     this.memFirst = opts.persistence.strategy === "MemFirst";
-    this.maxBuffered = Math.max(1, opts.persistence.max_buffered_entries);
     this.batch = this.memFirst ? batchPolicy(opts.persistence.flush_policy) : undefined;
+    // Under Batch the unflushed window (in flight to the writer or waiting) never exceeds
+    // `threshold`: that is what a crash can lose (issue 4), even while a slow fsync runs.
+    this.maxBuffered = Math.max(1, Math.min(opts.persistence.max_buffered_entries, this.batch?.threshold ?? Infinity));
     this.logger = opts.logger ?? silentLogger;
     const warn = opts.lagWarn ??
       (this.batch
