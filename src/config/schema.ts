@@ -280,7 +280,7 @@ export const SCHEMA: readonly KeySpec[] = [
     "raft.persistence.max_buffered_entries",
     int(1, 100_000_000, "entries"),
     10_000,
-    "MemFirst memory bound: appends wait for the flusher when this many entries are unflushed.",
+    "MemFirst memory bound: appends wait for the flusher when this many entries are unflushed (under Batch, threshold is the bound when smaller: a crash loses at most that).",
   ),
   key(
     "network.isolation",
