@@ -144,10 +144,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   private async listen(): Promise<void> {
     const { config, log } = this.opts;
-    this.data.log.onDurable((index) => {
+    this.data.log.onDurable((index, term) => {
       // With the store's term at that index: a write that a later Ready truncated (a snapshot
       // install or a conflicting append still in flight) must not count as durable.
-      this.guard(() => this.raft.reportDurable(index, this.data.log.term(index)));
+      this.guard(() => this.raft.reportDurable(index, term));
       this.schedule();
     });
     this.data.onError((err) => this.die(err));

@@ -29,8 +29,10 @@ export interface LogStore {
    *  accepted when it resolves; the caller must await it before appending again. */
   append(entries: Entry[]): void | Promise<void>;
   readonly durableIndex: number;
-  /** Called after durableIndex advances, asynchronously, in order, once per written batch. */
-  onDurable(listener: (durableIndex: number) => void): void;
+  /** Called after durableIndex advances, asynchronously, in order, once per written batch, with
+   *  the term of the entry at durableIndex (so a caller can tell a replaced write apart without
+   *  reading it back from disk). */
+  onDurable(listener: (durableIndex: number, term: number | undefined) => void): void;
   /** Called after every write transaction (one fsync): for the metrics histograms. */
   onCommit(listener: (commitMs: number, entries: number) => void): void;
   firstIndex(): number;
@@ -103,7 +105,7 @@ export class SqliteLogStore implements LogStore, HardStateStore {
   private pendingHardState: { hs: HardState; waiters: Waiter[] } | undefined;
   private pendingCompact: { upTo: number; prevTerm: number } | undefined;
   private readonly queued: QueuedAppend[] = [];
-  private readonly listeners: ((durableIndex: number) => void)[] = [];
+  private readonly listeners: ((durableIndex: number, term: number | undefined) => void)[] = [];
   private readonly commitListeners: ((commitMs: number, entries: number) => void)[] = [];
   private readonly idleWaiters: (() => void)[] = [];
   private readonly counters = newStats();
@@ -154,11 +156,15 @@ export class SqliteLogStore implements LogStore, HardStateStore {
     observeCommit(this.counters, commitMs, f.entries);
     for (const l of this.commitListeners) l(commitMs, f.entries);
     const before = this.durableIndex;
+    const endTerm = this.tail.at(f.end)?.term;
     this.tail.dropThrough(f.end);
     for (const w of f.hardStateWaiters) w.resolve();
     this.admitQueued();
     const durable = this.durableIndex;
-    if (durable > before) for (const l of this.listeners) l(durable);
+    if (durable > before) {
+      const term = durable === f.end ? endTerm : this.term(durable);
+      for (const l of this.listeners) l(durable, term);
+    }
     this.maybeFlush();
     if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
   }
@@ -189,7 +195,7 @@ export class SqliteLogStore implements LogStore, HardStateStore {
     return this.tail.length > 0 ? this.tail.start - 1 : this.last;
   }
 
-  onDurable(listener: (durableIndex: number) => void): void {
+  onDurable(listener: (durableIndex: number, term: number | undefined) => void): void {
     this.listeners.push(listener);
   }
 
