@@ -205,7 +205,7 @@ export const SCHEMA: readonly KeySpec[] = [
     { derived: "this node alone", from: (c) => [selfAsPeer(c)] },
     "Every voting member at bootstrap, this node included (added automatically when omitted).",
   ),
-  key("raft.tick_ms", int(1, 1_000, "ms"), 10, "Length of one Raft tick; heartbeat and election timeouts are whole ticks."),
+  key("raft.tick_ms", int(1, 1_000, "ms"), 50, "Length of one Raft tick; heartbeat and election timeouts are whole ticks (each tick costs CPU on every member, idle or not)."),
   key(
     "raft.heartbeat_interval_ms",
     int(1, 60_000, "ms"),

@@ -231,7 +231,7 @@ describe("cross-key rules", () => {
     assert.equal(p.key, "raft.election_timeout_ms");
     assert.equal(p.line, 3);
     assert.match(p.expected, /more than 2 × raft.heartbeat_interval_ms = 200 ms/);
-    parseConfig("[raft]\nheartbeat_interval_ms = 100\nelection_timeout_ms = 210\n", FILE);
+    parseConfig("[raft]\ntick_ms = 10\nheartbeat_interval_ms = 100\nelection_timeout_ms = 210\n", FILE);
   });
 
   test("timeouts that are not whole ticks are rounded, with a warning", () => {
