@@ -325,6 +325,13 @@ export class Raft extends RaftBase {
 
   private handleAppend(m: Message): void {
     invariant(this.role !== Role.Leader, "a leader never truncates its own log", () => `append from ${m.from}`);
+    if (m.reject) {
+      // The leader says its log ends at m.index, below what we acknowledged: under MemFirst the
+      // cluster lost entries we committed. Fail loudly; the shell rebuilds from the leader.
+      invariant(m.index >= this.log.committed, "committed entries never truncated", () =>
+        `leader ${m.from} (term ${m.term}) has a log ending at ${m.index}, below our commit index ${this.log.committed}`);
+      return;
+    }
     if (m.index < this.log.committed) {
       // A stale append of this term's leader; its entries must agree with what we committed
       // (leader completeness), anything else is a divergence (e.g. MemFirst lost a majority's tail).

@@ -149,8 +149,14 @@ export class Replicator {
       }
       return false;
     }
-    invariant(m.index <= this.log.lastIndex(), "followers acknowledge only the leader's entries", () =>
-      `${m.from} acknowledged ${m.index}, leader's last index is ${this.log.lastIndex()}`);
+    if (m.index > this.log.lastIndex()) {
+      invariant(this.cfg.countPolicy === "appended", "followers acknowledge only the leader's entries", () =>
+        `${m.from} acknowledged ${m.index}, leader's last index is ${this.log.lastIndex()}`);
+      // MemFirst: the follower committed entries that this cluster lost (a majority crashed with
+      // them unflushed). It cannot follow this log; tell it where the log ends so it rebuilds.
+      this.send({ ...emptyMessage(MessageType.App, this.id, m.from, this.term()), index: this.log.lastIndex(), reject: true });
+      return false;
+    }
     if (!pr.maybeUpdate(m.index)) return false;
     if (pr.state === "probe") {
       pr.becomeReplicate();

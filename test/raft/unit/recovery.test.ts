@@ -205,3 +205,49 @@ describe("restarts and stale state", () => {
     assert.ok(rd?.messages.some((m) => m.type === MessageType.Heartbeat && m.context !== 0));
   });
 });
+
+describe("MemFirst: a follower that committed entries the cluster lost", () => {
+  const restartedFollower = () =>
+    new Raft(config(2, { countPolicy: "appended" }), {
+      ...bootstrap([1, 2, 3]),
+      hardState: { term: 1, vote: 1 },
+      entries: [entry(1, 1), entry(2, 1), entry(3, 1), entry(4, 1), entry(5, 1)],
+      applied: 5,
+      durableIndex: 5,
+    });
+
+  test("the leader answers an acknowledgement beyond its log with where its log ends", () => {
+    const c = new Cluster([1, 2, 3], { countPolicy: "appended" });
+    c.elect(1);
+    c.stabilize();
+    const leader = c.raft(1);
+    const last = leader.status().lastIndex;
+    leader.step(msg(MessageType.AppResp, 2, 1, leader.status().term, { index: last + 5 }));
+    const notice = leader.ready().messages.find((m) => m.to === 2 && m.type === MessageType.App);
+    assert.ok(notice !== undefined && notice.reject, "a rejecting App tells the follower to rebuild");
+    assert.equal(notice.index, last);
+    leader.advance();
+  });
+
+  test("under DiskFirst the same acknowledgement is a broken invariant (acknowledged entries survive)", () => {
+    const c = new Cluster([1, 2, 3], { countPolicy: "durable" });
+    c.elect(1);
+    c.stabilize();
+    const leader = c.raft(1);
+    const last = leader.status().lastIndex;
+    assert.throws(
+      () => leader.step(msg(MessageType.AppResp, 2, 1, leader.status().term, { index: last + 5 })),
+      /followers acknowledge only the leader's entries/,
+    );
+  });
+
+  test("the follower fails loudly when the leader's log ends below its commit index, and not otherwise", () => {
+    assert.throws(
+      () => restartedFollower().step(msg(MessageType.App, 1, 2, 2, { index: 3, reject: true })),
+      /committed entries never truncated: leader 1 \(term 2\) has a log ending at 3, below our commit index 5/,
+    );
+    const r = restartedFollower();
+    r.step(msg(MessageType.App, 1, 2, 2, { index: 5, reject: true }));
+    assert.equal(r.status().commit, 5);
+  });
+});
