@@ -72,12 +72,10 @@ describe("MemFirst: a follower crashes, or stops cleanly, under load", () => {
     assert.ok(Number(restored.json?.durableIndex) >= Number(restored.json?.applied), `restored: ${restored.raw}`);
   });
 
-  // FINDING: (test/integration/FINDINGS.md, 2) after every MemFirst member is SIGKILLed, the
-  // members adopt their state machines (ahead of their durable logs) at different indexes; when a
-  // follower's is ahead of the new leader's, it stays stuck there serving different data, or the
-  // leader dies on a raft invariant. Timing-dependent (about 1 run in 3 here). A todo until fixed:
-  // `bun test --todo --rerun-each 5 test/integration/memfirst-crash.test.ts -t "every member"`.
-  test("every member SIGKILLed at once mid-writes, three times: after each restart all members serve writes and converge on the same data", { ...TEST_TIMEOUT, todo: "FINDING 2" }, async () => {
+  // Guards FINDINGS.md 2 (fixed): after every MemFirst member is SIGKILLed the members adopt
+  // their state machines at different indexes; a follower ahead of the new leader is told where
+  // the leader's log ends and rebuilds, and nobody serves different data.
+  test("every member SIGKILLed at once mid-writes, three times: after each restart all members serve writes and converge on the same data", TEST_TIMEOUT, async () => {
     await ready;
     // MemFirst may lose the unflushed window here (documented); what it must not do is let the
     // members' state machines disagree afterwards, refuse writes, or stop. Whether a member's
