@@ -409,7 +409,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   }
 
   private async takeSnapshot(): Promise<void> {
-    const taken = await this.snapshots.take(this.raft.status().conf, this.membership.encode());
+    const taken = await this.snapshots.take((index) => this.raft.confAt(index), this.membership.encode());
     if (taken === undefined || this.stopping) return;
     this.opts.events?.snapshotTaken?.(taken);
     this.opts.metrics?.snapshotTaken(taken.seconds, taken.bytes);

@@ -51,7 +51,8 @@ export async function restoreState(
       lastIndex,
       lost: store.appliedIndex - lastIndex,
     });
-    const taken = await snapshots.take(snapshot.conf, members.encode());
+    const conf = snapshot.conf;
+    const taken = await snapshots.take(() => conf, members.encode());
     if (taken === undefined || taken.index !== store.appliedIndex) {
       throw new Error(`could not snapshot the state machine at its applied index ${store.appliedIndex} in ${data.dir}`);
     }

@@ -87,8 +87,9 @@ export class SnapshotManager {
     return this.taking;
   }
 
-  /** Writes a snapshot of the kv store as it is now (its applied index). */
-  async take(conf: ConfState, metadata: Uint8Array): Promise<TakenSnapshot | undefined> {
+  /** Writes a snapshot of the kv store as it is now (its applied index), recording the
+   *  membership in effect at that index (`confAt`), not the one when the copy started or ended. */
+  async take(confAt: (index: number) => ConfState, metadata: Uint8Array): Promise<TakenSnapshot | undefined> {
     if (this.taking) return undefined;
     this.taking = true;
     const t0 = performance.now();
@@ -96,7 +97,7 @@ export class SnapshotManager {
     try {
       // Copies in steps from a second connection: VACUUM INTO would stall the loop for seconds.
       const img = await this.kv.snapshotToAsync(image);
-      const info = await this.store.write({ index: img.index, term: img.term, conf, metadata }, createReadStream(image));
+      const info = await this.store.write({ index: img.index, term: img.term, conf: confAt(img.index), metadata }, createReadStream(image));
       await this.store.prune(this.keep);
       this.lastIndex = info.index;
       const taken = { index: info.index, term: info.term, bytes: info.size, seconds: (performance.now() - t0) / 1000 };

@@ -12,6 +12,7 @@ import {
   MessageType,
   Role,
   type ConfChange,
+  type ConfState,
   type Message,
   type NodeId,
   type ProposeResult,
@@ -147,6 +148,12 @@ export class Raft extends RaftBase {
   /** The bulk transfer of the snapshot to `id` finished (ok) or failed. */
   reportSnapshot(id: NodeId, ok: boolean): void {
     if (this.role === Role.Leader) this.repl.reportSnapshot(id, ok);
+  }
+
+  /** The membership in effect at `index` (at or above the snapshot index): what a snapshot the
+   *  shell takes of its state machine at `index` must record. */
+  confAt(index: number): ConfState {
+    return this.membership.at(index);
   }
 
   compact(index: number): void {

@@ -137,3 +137,17 @@ describe("conf changes", () => {
     assert.deepEqual(r.status().conf, { voters: [1, 2], learners: [3] });
   });
 });
+
+test("confAt gives the membership in effect at an index (what a snapshot taken there records)", () => {
+  const c = new Cluster([1, 2, 3]);
+  c.elect(1);
+  c.stabilize();
+  const r = c.raft(1);
+  const before = r.status().lastIndex;
+  const res = r.proposeConfChange({ type: ConfChangeType.AddLearner, nodeId: 4, context: new Uint8Array() });
+  assert.ok(res.ok);
+  c.stabilize();
+  assert.deepEqual(r.confAt(before).learners, []);
+  assert.deepEqual(r.confAt(res.lastIndex).learners, [4]);
+  assert.deepEqual(r.confAt(res.lastIndex).voters, [1, 2, 3]);
+});
