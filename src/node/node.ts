@@ -159,13 +159,14 @@ export class TriremeNode implements KvBackend, MetricsSource {
       });
       metrics.setSource(this);
     }
+    const observer = this.opts.transportObserver ?? metrics?.transport;
     this.transport = new PeerTransport({
       clusterId: this.clusterId,
       nodeId: this.id,
       listen: { control: config.node.control_address, data: config.node.data_address, bulk: config.node.bulk_address },
       network: config.network,
       log: log.log,
-      ...(this.opts.transportObserver ?? metrics ? { observer: this.opts.transportObserver ?? metrics!.transport } : {}),
+      ...(observer ? { observer } : {}),
       handlers: {
         onMessage: (m) => this.onMessage(m),
         openSnapshotSink: async (m) => this.receiveSnapshot(m),
