@@ -39,6 +39,8 @@ export const M = {
   planeRpcDuration: def("trireme_plane_rpc_duration_seconds", "histogram", "Duration of peer RPCs by plane, peer and method (successful and failed).", ["plane", "peer", "method"], SECONDS_FINE),
   planeRpcErrors: def("trireme_plane_rpc_errors_total", "counter", "Failed peer RPCs by plane, peer and method.", ["plane", "peer", "method"]),
   planeBytes: def("trireme_plane_bytes_total", "counter", "Bytes exchanged with peers by plane, peer and direction (in, out).", ["plane", "peer", "direction"]),
+  planeMessagesReceived: def("trireme_plane_messages_received_total", "counter", "Raft messages (and snapshot chunks on bulk) peers delivered to this node, by plane and sender: the server side of the planes.", ["plane", "peer"]),
+  planeRefused: def("trireme_plane_refused_total", "counter", "Incoming peer calls this node refused, by plane and reason: foreign_cluster, unknown_sender, concurrency_limit, bad_snapshot (checksum, size or offset wrong).", ["plane", "reason"]),
   planeConnectionUp: def("trireme_plane_connection_up", "gauge", "1 while the connection to a peer on a plane is up, else 0.", ["plane", "peer"]),
   proposalsPending: def("trireme_proposals_pending", "gauge", "Client proposals accepted and not yet applied or failed."),
   snapshotCount: def("trireme_snapshot_total", "counter", "Snapshots by operation: taken (local), sent (to a follower), received (from the leader).", ["operation"]),

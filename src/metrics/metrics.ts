@@ -27,6 +27,8 @@ export class Metrics {
   private readonly rpcErrors: Counter<string>;
   private readonly planeBytes: Counter<string>;
   private readonly connectionUp: Gauge<string>;
+  private readonly messagesReceived: Counter<string>;
+  private readonly refusedCalls: Counter<string>;
   private readonly snapshotCount: Counter<string>;
   private readonly snapshotDuration: Histogram<string>;
   private readonly snapshotBytes: Counter<string>;
@@ -34,6 +36,7 @@ export class Metrics {
   // once per label set instead of hashing the labels on every call.
   private readonly rpcChildren = new Map<string, { duration: { observe(v: number): void }; errors: { inc(v?: number): void } }>();
   private readonly bytesChildren = new Map<string, { inc(v?: number): void }>();
+  private readonly receivedChildren = new Map<string, { inc(v?: number): void }>();
 
   constructor(source?: MetricsSource, options: MetricsOptions = {}) {
     this.source = source;
@@ -57,6 +60,8 @@ export class Metrics {
     this.rpcErrors = new Counter(opts(M.planeRpcErrors, r));
     this.planeBytes = new Counter(opts(M.planeBytes, r));
     this.connectionUp = new Gauge(opts(M.planeConnectionUp, r));
+    this.messagesReceived = new Counter(opts(M.planeMessagesReceived, r));
+    this.refusedCalls = new Counter(opts(M.planeRefused, r));
     this.pullGauge(M.proposalsPending, (s) => s.proposalsPending);
     this.snapshotCount = new Counter(opts(M.snapshotCount, r));
     this.snapshotDuration = new Histogram(histOpts(M.snapshotDuration, r));
@@ -168,6 +173,18 @@ export class Metrics {
     },
     connection: (plane: Plane, peer: number, up: boolean) => {
       this.connectionUp.labels({ plane, peer: String(peer) }).set(up ? 1 : 0);
+    },
+    received: (plane, peer, n) => {
+      const key = `${plane}\u0000${peer}`;
+      let child = this.receivedChildren.get(key);
+      if (child === undefined) {
+        child = this.messagesReceived.labels({ plane, peer: String(peer) });
+        this.receivedChildren.set(key, child);
+      }
+      child.inc(n);
+    },
+    refused: (plane, reason) => {
+      this.refusedCalls.labels({ plane, reason }).inc();
     },
   };
 

@@ -8,6 +8,7 @@ export type {
   LogLevel,
   PeerAddress,
   ProgressFn,
+  RefusalReason,
   SnapshotSink,
   SnapshotSource,
   Transport,

@@ -113,9 +113,9 @@ export class PeerTransport implements Transport {
     };
     const admission = new Admission(ctx);
     const limits = {
-      control: new ConcurrencyLimit("control", this.cfg("control").concurrency_limit),
-      data: new ConcurrencyLimit("data", this.cfg("data").concurrency_limit),
-      bulk: new ConcurrencyLimit("bulk", this.cfg("bulk").concurrency_limit),
+      control: new ConcurrencyLimit("control", this.cfg("control").concurrency_limit, this.observer),
+      data: new ConcurrencyLimit("data", this.cfg("data").concurrency_limit, this.observer),
+      bulk: new ConcurrencyLimit("bulk", this.cfg("bulk").concurrency_limit, this.observer),
     };
     const serve = (l: PlaneListener, plane: Plane) => {
       if (plane === "control") l.server.addService(controlService, controlImpl(ctx, admission, limits.control, l));

@@ -4,7 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import { createHash } from "node:crypto";
 import { type Message, MessageType, type NodeId, type Plane } from "../raft/types.ts";
 import { fromPb, wireSize, type PbAck, type PbChunk, type PbEnvelope } from "./codec.ts";
-import type { LogFn, SnapshotSink, TransportHandlers, TransportObserver } from "./types.ts";
+import type { LogFn, RefusalReason, SnapshotSink, TransportHandlers, TransportObserver } from "./types.ts";
 
 export interface ReceiverContext {
   clusterId: number;
@@ -16,7 +16,7 @@ export interface ReceiverContext {
 }
 
 export class StatusError extends Error {
-  constructor(readonly code: grpc.status, details: string) {
+  constructor(readonly code: grpc.status, details: string, readonly refusal?: RefusalReason) {
     super(details);
   }
   toStatus(): Partial<grpc.StatusObject> {
@@ -27,12 +27,14 @@ export class StatusError extends Error {
 /** A real cap on handlers in flight on one plane; a stream holds its slot while open. */
 export class ConcurrencyLimit {
   private inFlight = 0;
-  constructor(readonly plane: Plane, readonly limit: number) {}
+  constructor(readonly plane: Plane, readonly limit: number, private readonly observer: TransportObserver) {}
   tryAcquire(): StatusError | undefined {
     if (this.inFlight >= this.limit) {
+      this.observer.refused(this.plane, "concurrency_limit");
       return new StatusError(
         grpc.status.RESOURCE_EXHAUSTED,
         `${this.plane} plane of this node is at its concurrency_limit (${this.limit} calls in flight); retry later`,
+        "concurrency_limit",
       );
     }
     this.inFlight++;
@@ -60,14 +62,17 @@ export class Admission {
         grpc.status.FAILED_PRECONDITION,
         `sender ${senderId} belongs to cluster ${clusterId}, but node ${ctx.nodeId} is in cluster ${ctx.clusterId}: ` +
           `check [cluster] name on both`,
+        "foreign_cluster",
       );
     } else if (!ctx.isKnownPeer(senderId)) {
       err = new StatusError(
         grpc.status.PERMISSION_DENIED,
         `sender ${senderId} is not a member of cluster ${ctx.clusterId} known to node ${ctx.nodeId}`,
+        "unknown_sender",
       );
     }
     if (err) {
+      ctx.observer.refused(plane, err.refusal!);
       const key = `${senderId}/${err.code}`;
       if (!this.logged.has(key)) {
         this.logged.add(key);
@@ -85,7 +90,9 @@ export interface PortCounter {
 
 function deliver(ctx: ReceiverContext, plane: Plane, env: PbEnvelope, port: PortCounter): void {
   const from = env.senderId ?? 0;
-  port.messagesIn += env.messages?.length ?? 0;
+  const n = env.messages?.length ?? 0;
+  port.messagesIn += n;
+  ctx.observer.received(plane, from, n);
   ctx.observer.bytes(plane, from, "in", wireSize.get(env) ?? 0);
   for (const p of env.messages ?? []) ctx.handlers.onMessage(fromPb(p));
 }
@@ -198,6 +205,7 @@ async function receiveSnapshot(
         throw new StatusError(grpc.status.DATA_LOSS, `snapshot chunk from ${sender} at offset ${chunk.offset}, expected ${received}`);
       }
       const data = chunk.data ?? new Uint8Array(0);
+      ctx.observer.received("bulk", sender, 1);
       if (data.length > 0) {
         hash.update(data);
         received += data.length;
@@ -223,6 +231,9 @@ async function receiveSnapshot(
     }
     throw new StatusError(grpc.status.DATA_LOSS, `snapshot stream from ${sender} ended before its last chunk (${received}/${total} bytes)`);
   } catch (e) {
+    if (e instanceof StatusError && (e.code === grpc.status.DATA_LOSS || e.code === grpc.status.INVALID_ARGUMENT)) {
+      ctx.observer.refused("bulk", "bad_snapshot");
+    }
     if (sink) await sink.abort(errorText(e)).catch(() => {});
     ctx.log("warn", `snapshot from ${sender} failed: ${errorText(e)}`, { plane: "bulk", sender });
     throw e instanceof StatusError ? e : new StatusError(grpc.status.ABORTED, errorText(e));

@@ -28,11 +28,20 @@ export interface TransportHandlers {
   onUnreachable(peer: NodeId): void;
 }
 
-/** Plugged in by the metrics part; the transport itself depends on no metrics library. */
+/** Why the server side of a plane turned incoming traffic away. */
+export type RefusalReason = "foreign_cluster" | "unknown_sender" | "concurrency_limit" | "bad_snapshot";
+
+/** Plugged in by the metrics part; the transport itself depends on no metrics library.
+ *  `rpc`, `bytes` out and `connection` are the client side (this node calling a peer);
+ *  `received`, `bytes` in and `refused` are the server side (a peer calling this node). */
 export interface TransportObserver {
   rpc(plane: Plane, peer: NodeId, method: string, seconds: number, ok: boolean): void;
   bytes(plane: Plane, peer: NodeId, direction: "in" | "out", n: number): void;
   connection(plane: Plane, peer: NodeId, up: boolean): void;
+  /** Messages (or snapshot chunks) a peer delivered to this node on a plane. */
+  received(plane: Plane, peer: NodeId, messages: number): void;
+  /** A call refused on this node's side; the sender's id is not a label (a stranger picks it). */
+  refused(plane: Plane, reason: RefusalReason): void;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -59,4 +68,6 @@ export const noopObserver: TransportObserver = {
   rpc() {},
   bytes() {},
   connection() {},
+  received() {},
+  refused() {},
 };

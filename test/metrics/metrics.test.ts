@@ -97,6 +97,11 @@ describe("Metrics registry", () => {
     o.connection("control", 3, true);
     o.connection("data", 2, true);
     o.connection("data", 2, false);
+    o.received("control", 3, 2);
+    o.received("control", 3, 1);
+    o.refused("data", "foreign_cluster");
+    o.refused("data", "foreign_cluster");
+    o.refused("bulk", "bad_snapshot");
     const text = await m.text();
     assert.equal(seriesValue(text, 'trireme_plane_rpc_duration_seconds_count{plane="data",peer="2",method="Append"}'), 2);
     assert.equal(seriesValue(text, 'trireme_plane_rpc_errors_total{plane="data",peer="2",method="Append"}'), 0);
@@ -105,6 +110,9 @@ describe("Metrics registry", () => {
     assert.equal(seriesValue(text, 'trireme_plane_bytes_total{plane="bulk",peer="3",direction="in"}'), 7);
     assert.equal(seriesValue(text, 'trireme_plane_connection_up{plane="control",peer="3"}'), 1);
     assert.equal(seriesValue(text, 'trireme_plane_connection_up{plane="data",peer="2"}'), 0);
+    assert.equal(seriesValue(text, 'trireme_plane_messages_received_total{plane="control",peer="3"}'), 3);
+    assert.equal(seriesValue(text, 'trireme_plane_refused_total{plane="data",reason="foreign_cluster"}'), 2);
+    assert.equal(seriesValue(text, 'trireme_plane_refused_total{plane="bulk",reason="bad_snapshot"}'), 1);
   });
 
   test("without a source, pull gauges export 0 and scraping does not throw", async () => {

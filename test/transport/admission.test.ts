@@ -7,7 +7,7 @@ import { MessageType } from "../../src/raft/types.ts";
 import { toPb } from "../../src/transport/codec.ts";
 import { ControlClientCtor, encodeEnvelope } from "../../src/transport/services.ts";
 import type { LogLevel } from "../../src/transport/types.ts";
-import { addressOf, msg, portAllocator, startNode, type TestNode, until } from "./helpers.ts";
+import { addressOf, msg, portAllocator, ServerSideObserver, startNode, type TestNode, until } from "./helpers.ts";
 
 const port = portAllocator(21100);
 
@@ -15,10 +15,11 @@ describe("admission", () => {
   let b: TestNode, foreign: TestNode, stranger: TestNode;
   const bLog: { level: LogLevel; msg: string }[] = [];
   const foreignLog: string[] = [];
+  const bSeen = new ServerSideObserver();
   let raw: InstanceType<typeof ControlClientCtor>;
   before(async () => {
     const ba = addressOf(2, port), fa = addressOf(3, port), sa = addressOf(4, port);
-    b = await startNode(2, ba, { log: (level, m) => bLog.push({ level, msg: m }) });
+    b = await startNode(2, ba, { log: (level, m) => bLog.push({ level, msg: m }), observer: bSeen });
     foreign = await startNode(3, fa, { clusterId: 99, log: (_l, m) => foreignLog.push(m) });
     stranger = await startNode(4, sa);
     b.t.setPeers([ba, fa]); // 3 is a member by id, but of another cluster; 4 is not a member
@@ -43,6 +44,8 @@ describe("admission", () => {
     assert.equal(err.code, grpc.status.FAILED_PRECONDITION);
     assert.match(err.details, /sender 3 belongs to cluster 99, but node 2 is in cluster 7/);
     assert.equal(b.rec.messages.length, 0);
+    assert.equal(bSeen.count("control/foreign_cluster"), 1, bSeen.refusals.join());
+    assert.equal(bSeen.delivered.control, 0);
   });
 
   test("an unknown sender gets PERMISSION_DENIED naming the sender", async () => {
@@ -51,6 +54,7 @@ describe("admission", () => {
     assert.equal(err.code, grpc.status.PERMISSION_DENIED);
     assert.match(err.details, /sender 4 is not a member of cluster 7 known to node 2/);
     assert.equal(b.rec.messages.length, 0);
+    assert.equal(bSeen.count("control/unknown_sender"), 1, bSeen.refusals.join());
   });
 
   test("the sending transport reports the refusal as unreachable, on every plane, and B logs it once", async () => {
@@ -76,6 +80,9 @@ describe("admission", () => {
       /PERMISSION_DENIED.*sender 4 is not a member/,
     );
     assert.equal(b.rec.messages.length, 0);
+    assert.ok(bSeen.count("data/unknown_sender") >= 1, bSeen.refusals.join());
+    assert.equal(bSeen.count("bulk/unknown_sender"), 1, bSeen.refusals.join());
+    assert.deepEqual(bSeen.delivered, { control: 0, data: 0, bulk: 0 });
     assert.equal(b.rec.sinks.length, 0);
   });
 });

@@ -21,6 +21,8 @@ class CountingObserver implements TransportObserver {
     else this.failed++;
   }
   bytes() {}
+  received() {}
+  refused() {}
   connection(plane: Plane, peer: NodeId, up: boolean) {
     this.ups.push(`${plane}/${peer}/${up}`);
   }

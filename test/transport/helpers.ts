@@ -2,9 +2,9 @@
 import { createHash } from "node:crypto";
 import * as net from "node:net";
 import type { NetworkSection, PlaneConfig } from "../../src/config/types.ts";
-import { type Message, MessageType, type NodeId } from "../../src/raft/types.ts";
+import { type Message, MessageType, type NodeId, type Plane } from "../../src/raft/types.ts";
 import { PeerTransport, type PeerTransportOptions } from "../../src/transport/peer-transport.ts";
-import type { PeerAddress, SnapshotSink, TransportHandlers } from "../../src/transport/types.ts";
+import type { PeerAddress, RefusalReason, SnapshotSink, TransportHandlers, TransportObserver } from "../../src/transport/types.ts";
 
 export function plane(over: Partial<PlaneConfig> = {}): PlaneConfig {
   return {
@@ -99,6 +99,24 @@ export class Recorder implements TransportHandlers {
   }
   onUnreachable(peer: NodeId): void {
     this.unreachable.push(peer);
+  }
+}
+
+/** Records the server side of the observer: messages delivered and calls refused, per plane. */
+export class ServerSideObserver implements TransportObserver {
+  readonly delivered: Record<Plane, number> = { control: 0, data: 0, bulk: 0 };
+  readonly refusals: string[] = [];
+  rpc() {}
+  bytes() {}
+  connection() {}
+  received(plane: Plane, _peer: NodeId, n: number) {
+    this.delivered[plane] += n;
+  }
+  refused(plane: Plane, reason: RefusalReason) {
+    this.refusals.push(`${plane}/${reason}`);
+  }
+  count(entry: string): number {
+    return this.refusals.filter((r) => r === entry).length;
   }
 }
 

@@ -8,7 +8,7 @@ import { type Message, MessageType } from "../../src/raft/types.ts";
 import { toPb } from "../../src/transport/codec.ts";
 import { BulkClientCtor, encodeChunk } from "../../src/transport/services.ts";
 import type { SnapshotSource } from "../../src/transport/types.ts";
-import { addressOf, CountingProxy, msg, network, portAllocator, startNode, type TestNode, until } from "./helpers.ts";
+import { addressOf, CountingProxy, msg, network, portAllocator, ServerSideObserver, startNode, type TestNode, until } from "./helpers.ts";
 
 const port = portAllocator(21200);
 const MiB = 1 << 20;
@@ -38,9 +38,10 @@ function generated(totalMiB: number): SnapshotSource & { sha256: string } {
 describe("bulk plane", () => {
   let a: TestNode, b: TestNode;
   let proxy: CountingProxy;
+  const bSeen = new ServerSideObserver();
   before(async () => {
     const aa = addressOf(1, port), ba = addressOf(2, port);
-    b = await startNode(2, ba, { network: network({ bulk: { concurrency_limit: 1 } }) });
+    b = await startNode(2, ba, { network: network({ bulk: { concurrency_limit: 1 } }), observer: bSeen });
     proxy = new CountingProxy(port(), Number(ba.bulk.split(":")[1]));
     await proxy.listen();
     // A reaches B's bulk port through the counting relay, to see what crosses the wire.
@@ -73,6 +74,8 @@ describe("bulk plane", () => {
     assert.ok(progress.every((p, i) => i === 0 || p > progress[i - 1]), "progress only grows");
     const wire = proxy.bytesToTarget - wireBefore;
     assert.ok(wire < 8 * MiB, `gzip should shrink this content well below 64 MiB on the wire, saw ${wire} bytes`);
+    // The server side counts every chunk (256 KiB of content each, plus the closing chunk), on bulk only.
+    assert.deepEqual(bSeen.delivered, { control: 0, data: 0, bulk: 64 * 4 + 1 });
   });
 
   test("a corrupted chunk is detected: the receiver aborts the sink and answers DATA_LOSS", async () => {
@@ -97,6 +100,7 @@ describe("bulk plane", () => {
       assert.equal(sink.state, "aborted");
       assert.match(sink.reason ?? "", /SHA-256 mismatch/);
       assert.ok(!b.rec.received.some((m) => m.snapshot?.index === 5), "a corrupt snapshot is never reported received");
+      assert.equal(bSeen.count("bulk/bad_snapshot"), 1, bSeen.refusals.join());
     } finally {
       client.close();
     }
@@ -108,7 +112,9 @@ describe("bulk plane", () => {
     const n = b.rec.sinks.length;
     const first = a.t.sendSnapshot(snapMsg(1, 2, 200), generated(2));
     await until(() => b.rec.sinks.length > n, "first transfer holding B's only bulk slot");
+    const refusedBefore = bSeen.count("bulk/concurrency_limit");
     await assert.rejects(a.t.sendSnapshot(snapMsg(1, 2, 201), generated(1)), /RESOURCE_EXHAUSTED.*concurrency_limit \(1/);
+    assert.equal(bSeen.count("bulk/concurrency_limit"), refusedBefore + 1);
     b.rec.gate = undefined;
     open();
     await first;
