@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { PersistenceConfig } from "../config/types.ts";
+import { lockDataDir } from "./dir-lock.ts";
 import { StorageError } from "./errors.ts";
 import type { LagWarnPolicy } from "./flush-lag.ts";
 import { LogReader, checkLogDb, createLogDb } from "./log-db.ts";
@@ -48,10 +49,31 @@ function isOurs(name: string): boolean {
 }
 
 export async function openDataDir(opts: OpenDataDirOptions): Promise<DataDir> {
-  const { dir, clusterId, nodeId } = opts;
+  const { dir } = opts;
   const logger = opts.logger ?? silentLogger;
   const driver = opts.driver ?? defaultDriver;
   await mkdir(dir, { recursive: true });
+  const lock = lockDataDir(dir, driver);
+  try {
+    const opened = await openLocked(opts, logger, driver);
+    return {
+      ...opened,
+      close: async () => {
+        try {
+          await opened.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (err) {
+    lock.release({ removeFile: true });
+    throw err;
+  }
+}
+
+async function openLocked(opts: OpenDataDirOptions, logger: Logger, driver: SqliteDriver): Promise<DataDir> {
+  const { dir, clusterId, nodeId } = opts;
   const dbPath = join(dir, LOG_DB_FILE);
   let marker = readMarker(dir);
   if (marker === undefined) {

@@ -12,6 +12,7 @@ export type StorageErrorCode =
   | "bad-snapshot"
   | "write-failed"
   | "closed"
+  | "in-use"
   | "invalid-argument";
 
 export class StorageError extends Error {

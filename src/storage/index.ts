@@ -8,6 +8,7 @@ export { openDataDir, type DataDir, type OpenDataDirOptions } from "./data-dir.t
 export { inspectDataDir, type DataDirReport, type SnapshotReport } from "./inspect.ts";
 export { MARKER_FILE, DATA_FORMAT_VERSION, type DataMarker } from "./marker.ts";
 export { LOG_DB_FILE } from "./schema.ts";
+export { LOCK_FILE } from "./dir-lock.ts";
 export {
   SnapshotStore,
   SNAPSHOT_DIR,

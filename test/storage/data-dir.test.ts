@@ -4,8 +4,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { main } from "../../src/main.ts";
-import { LOG_DB_FILE, MARKER_FILE, SNAPSHOT_DIR, StorageError, openDataDir, inspectDataDir } from "../../src/storage/index.ts";
-import { diskFirst, range, tempDir } from "./helpers.ts";
+import { spawn } from "node:child_process";
+import { LOCK_FILE, LOG_DB_FILE, MARKER_FILE, SNAPSHOT_DIR, StorageError, openDataDir, inspectDataDir } from "../../src/storage/index.ts";
+import { diskFirst, range, tempDir, until } from "./helpers.ts";
 
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((c) => c()));
@@ -158,6 +159,51 @@ describe("data directory", () => {
     const d = await openDataDir({ dir: t.dir, clusterId: 1, nodeId: 1, persistence: diskFirst });
     await d.close();
     assert.ok(existsSync(join(t.dir, MARKER_FILE)));
+  });
+
+  test("a directory in use is refused, naming the lock file; the holder keeps working; close frees it", async () => {
+    const dir = await populated();
+    const holder = await openDataDir({ dir, clusterId: 11, nodeId: 1, persistence: diskFirst });
+    try {
+      const err = await openError(dir);
+      assert.equal(err.code, "in-use");
+      assert.equal(err.file, join(dir, LOCK_FILE));
+      assert.match(err.message, /in use by another trireme process/);
+      holder.log.append(range(41, 45, 2));
+      await until(() => holder.log.durableIndex === 45, 5000, "the holder's append durable");
+    } finally {
+      await holder.close();
+    }
+    const again = await openDataDir({ dir, clusterId: 11, nodeId: 1, persistence: diskFirst });
+    assert.equal(again.log.lastIndex(), 45);
+    await again.close();
+  });
+
+  test("a process killed with SIGKILL leaves no stale lock behind", { timeout: 20_000 }, async () => {
+    const t = tempDir("lockkill");
+    cleanups.push(t.cleanup);
+    const appender = new URL("../crash/appender.ts", import.meta.url).pathname;
+    const child = spawn(process.execPath, [appender, t.dir, "DiskFirst", "1", "7"], { stdio: ["ignore", "pipe", "inherit"] });
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    try {
+      await new Promise<void>((ok, fail) => {
+        const timer = setTimeout(() => fail(new Error("the appender did not get ready within 10 s")), 10_000);
+        child.stdout!.on("data", (d: Buffer) => {
+          if (d.toString().includes("ready")) {
+            clearTimeout(timer);
+            ok();
+          }
+        });
+      });
+      const err = await openError(t.dir, 1, 1).catch((e: unknown) => e);
+      assert.ok(err instanceof StorageError && err.code === "in-use", `a live holder in another process must be refused: ${String(err)}`);
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    const d = await openDataDir({ dir: t.dir, clusterId: 1, nodeId: 1, persistence: diskFirst });
+    assert.ok(d.log.lastIndex() > 0, "the killed appender's entries are there");
+    await d.close();
   });
 
   test("`trireme data check` reports a sound directory and exits 1 on a bad one", async () => {
