@@ -22,6 +22,7 @@ import {
   dataService,
   encodeEnvelope,
 } from "./services.ts";
+import { ReachabilityLog } from "./reachability.ts";
 import { pushSnapshot } from "./snapshot-sender.ts";
 import { KeepAliveInsecureCredentials } from "./tcp-keepalive.ts";
 import {
@@ -54,6 +55,8 @@ export interface PeerTransportOptions {
   snapshotChunkBytes?: number;
   /** close(): how long open calls get before the listeners are cut (default 2000 ms). */
   shutdownTimeoutMs?: number;
+  /** While a peer stays unreachable on a plane, repeat the warning this often (default 30 s). */
+  unreachableRepeatMs?: number;
 }
 
 const PLANES: readonly Plane[] = ["control", "data", "bulk"];
@@ -85,11 +88,12 @@ export class PeerTransport implements Transport {
   private bulkSlots: number;
   private readonly bulkWaiters: (() => void)[] = [];
   private readonly loggedUnknown = new Set<NodeId>();
-  private readonly lastFailureLog = new Map<string, number>();
+  private readonly reachability: ReachabilityLog;
 
   constructor(private readonly o: PeerTransportOptions) {
     this.observer = o.observer ?? noopObserver;
     this.log = o.log ?? (() => {});
+    this.reachability = new ReachabilityLog(this.log, o.unreachableRepeatMs);
     this.backoff = o.backoff ?? defaultBackoff;
     this.bulkSlots = o.network.bulk.concurrency_limit;
   }
@@ -259,6 +263,7 @@ export class PeerTransport implements Transport {
         for (const p of planes) {
           link.up.set(p, up);
           this.observer.connection(p, link.addr.id, up);
+          if (up) this.reachability.succeeded(link.addr.id, p);
         }
       }
       ch.watchConnectivityState(s, Date.now() + 3_600_000, step);
@@ -321,7 +326,9 @@ export class PeerTransport implements Transport {
     this.observer.bytes("control", to, "out", buf.length);
     link.control.Send(buf, md, { deadline: this.deadline(link, "control", md) }, (err) => {
       this.observer.rpc("control", to, "Send", (performance.now() - t0) / 1000, !err);
-      if (err && !link.closed) this.unreachable(to, "control", err.message);
+      if (link.closed) return;
+      if (err) this.unreachable(to, "control", err.message);
+      else this.reachability.succeeded(to, "control");
     });
   }
 
@@ -332,13 +339,7 @@ export class PeerTransport implements Transport {
   }
 
   private unreachable(peer: NodeId, plane: Plane, reason: string): void {
-    // Log at most once a second per peer and plane: a down peer is a state, not an event stream.
-    const key = `${peer}/${plane}`;
-    const now = performance.now();
-    if (now - (this.lastFailureLog.get(key) ?? -Infinity) > 1000) {
-      this.lastFailureLog.set(key, now);
-      this.log("warn", `peer ${peer} unreachable on the ${plane} plane: ${reason}`, { peer, plane });
-    }
+    this.reachability.failed(peer, plane, reason);
     this.o.handlers.onUnreachable(peer);
   }
 
@@ -402,6 +403,7 @@ export class PeerTransport implements Transport {
     link.data.close();
     link.bulk.close();
     for (const plane of PLANES) if (link.up.get(plane)) this.observer.connection(plane, id, false);
+    this.reachability.forget(id);
     this.links.delete(id);
   }
 
