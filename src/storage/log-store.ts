@@ -261,6 +261,7 @@ export class SqliteLogStore implements LogStore, HardStateStore {
     this.last = entries[entries.length - 1]!.index;
     this.counters.entriesAppended += entries.length;
     this.scheduleFlush();
+    this.lag.poke(this.last - this.durableIndex);
   }
 
   private admitQueued(): void {
