@@ -8,6 +8,8 @@ import type { InternalRequest, WriteResponse } from "../kv/types.ts";
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from "../kv/validate.ts";
 import type { KvBackend, MemberInfo } from "./backend.ts";
 import { ClusterService, type Decoded, KVService, MaintenanceService } from "./services.ts";
+import type { WatchHubOptions } from "../kv/watch.ts";
+import { createWatchServer, WatchService } from "./watch.ts";
 
 /** etcd lets a gRPC message exceed --max-request-bytes by this much, so that a request just
  *  over the limit gets etcd's own "request is too large" rather than a transport error
@@ -21,6 +23,9 @@ export interface ClientServerOptions {
   limits: LimitsSection;
   /** More services on the same port (the node's internal write forwarding). */
   extraServices?: { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }[];
+  /** Watch tuning (progress interval, slow-client cap, leader check period); etcd's defaults
+   *  otherwise. */
+  watch?: WatchHubOptions & { leaderCheckMs?: number };
 }
 
 export interface ClientServer {
@@ -99,6 +104,16 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
   });
 
   for (const extra of opts.extraServices ?? []) server.addService(extra.definition, extra.implementation);
+  // Watches are served from this member's applied state (the hub listens to backend.store).
+  const watch = createWatchServer({
+    store,
+    header,
+    maxRequestBytes: limits.max_request_bytes,
+    hub: opts.watch,
+    leader: () => backend.status().leader,
+    leaderCheckMs: opts.watch?.leaderCheckMs,
+  });
+  server.addService(WatchService, watch.implementation);
   server.addService(KVService, {
     range: unary(KVService.Range, (req) => {
       checkRangeRequest(req);
@@ -210,6 +225,8 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
   return {
     port,
     close(graceMs = 2000) {
+      // Watch streams never end by themselves: end them first so tryShutdown can finish.
+      watch.close();
       return new Promise<void>((resolve) => {
         // tryShutdown waits forever on open streams: force after the grace period.
         const timer = setTimeout(() => {

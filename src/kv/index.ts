@@ -6,3 +6,5 @@ export { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest
 export { isTxnReadOnly, isTxnSerializable } from "./txn.ts";
 export { compareBytes, prefixEnd } from "./keys.ts";
 export type * from "./types.ts";
+export { FilterType, PROGRESS_WATCH_ID, WatchErrors, WatchHub, type WatchHubOptions, type WatchSink, type WatchStream } from "./watch.ts";
+export { EventType } from "./types.ts";

@@ -12,6 +12,7 @@ import { dirname } from "node:path";
 import { Errors, EtcdError } from "./errors.ts";
 import { keyRange, type KeyRange } from "./keys.ts";
 import { writeImage } from "./image.ts";
+import { type EventsRead, type ReadLimits, readEvents, tombstone } from "./events.ts";
 import { hashHistory, isEmptyRange, rangeSql, toKv } from "./rows.ts";
 import { COMPACTION_STEP_REVISIONS, COMPACTION_STEP_SQL, fsyncPath, inspectImage, SCHEMA, SCHEMA_VERSION } from "./schema.ts";
 import { openSqlite, type SqliteDb, type SqliteDriver, type Statement } from "../storage/sqlite.ts";
@@ -32,9 +33,12 @@ import type {
   RequestOp,
   ResponseOp,
   SnapshotImage,
+  StoreListener,
   TxnRequest,
   TxnResponse,
+  WatchEvent,
 } from "./types.ts";
+import { EventType } from "./types.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -64,6 +68,9 @@ export class MvccStore {
   #appliedIndex = 0;
   #appliedTerm = 0;
   #closed = false;
+  #listeners = new Set<StoreListener>();
+  /** The events of the batch being applied; null when nobody listens (the hot path builds none). */
+  #events: WatchEvent[] | null = null;
 
   private constructor(readonly path: string, private readonly opts: MvccStoreOptions) {
     this.#openDb();
@@ -271,12 +278,18 @@ export class MvccStore {
     this.#stmt(
       "INSERT OR REPLACE INTO history (key, mod_rev, sub, create_rev, version, value, lease) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ).run(key, ctx.rev, ctx.sub++, createRev, version, value, lease);
+    this.#events?.push({
+      type: EventType.PUT,
+      kv: { key, createRevision: createRev, modRevision: ctx.rev, version, value, lease },
+      prevKv: prev,
+    });
     return prev;
   }
 
   #deleteRange(ctx: WriteContext, req: DeleteRangeRequest): KeyValue[] {
     const r = keyRange(req.key ?? EMPTY, req.rangeEnd);
-    const victims = this.#latest(r, { keysOnly: !req.prevKv });
+    // A watcher may want the deleted values (prev_kv): read them whenever someone listens.
+    const victims = this.#latest(r, { keysOnly: !req.prevKv && this.#events === null });
     const del = this.#stmt("DELETE FROM live WHERE key = ?");
     const tomb = this.#stmt(
       "INSERT OR REPLACE INTO history (key, mod_rev, sub, create_rev, version, value, lease) VALUES (?, ?, ?, 0, 0, ?, 0)",
@@ -284,6 +297,7 @@ export class MvccStore {
     for (const kv of victims) {
       del.run(kv.key);
       tomb.run(kv.key, ctx.rev, ctx.sub++, EMPTY);
+      this.#events?.push({ type: EventType.DELETE, kv: tombstone(kv.key, ctx.rev), prevKv: kv });
     }
     return victims;
   }
@@ -465,6 +479,7 @@ export class MvccStore {
   applyBatch(entries: ApplyEntry[]): (ApplyResult | null)[] {
     const results: (ApplyResult | null)[] = [];
     const saved = [this.#revision, this.#compactRevision, this.#appliedIndex, this.#appliedTerm] as const;
+    const events = this.#events = this.#listeners.size > 0 ? [] : null;
     this.#stmt("BEGIN").run();
     try {
       for (const e of entries) {
@@ -472,7 +487,11 @@ export class MvccStore {
           results.push(null);
           continue;
         }
-        results.push(e.request ? this.#applyRequest(e.request) : null);
+        const mark = events?.length ?? 0;
+        const result = e.request ? this.#applyRequest(e.request) : null;
+        // A request refused at apply time changed nothing, so it produced no events.
+        if (result?.op === "error" && events) events.length = mark;
+        results.push(result);
         this.#appliedIndex = e.index;
         this.#appliedTerm = e.term;
       }
@@ -487,9 +506,35 @@ export class MvccStore {
       this.#stmt("ROLLBACK").run();
       [this.#revision, this.#compactRevision, this.#appliedIndex, this.#appliedTerm] = saved;
       throw err;
+    } finally {
+      this.#events = null;
     }
     this.#scheduleCleanup();
+    if (events !== null && events.length > 0) for (const l of this.#listeners) l.events(events);
     return results;
+  }
+
+  // ---- watch support -----------------------------------------------------------------------
+
+  /** Calls `listener` after every committed batch that wrote something (and after a restore).
+   *  Listeners run inside applyBatch, so they must be quick and must not throw. Returns the
+   *  unsubscribe function. While there are no listeners no events are built. */
+  subscribe(listener: StoreListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** How many listeners are subscribed (tests, metrics). */
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
+
+  /** The events on keys in `r` at revisions [from, to] read from history, in bounded steps
+   *  cut at revision boundaries (events.ts). Throws the compacted error when `from` is below
+   *  the compaction point. */
+  eventsBetween(r: KeyRange, from: number, to: number, limits: ReadLimits): EventsRead {
+    if (from < this.#compactRevision) throw Errors.compacted();
+    return readEvents((sql) => this.#stmt(sql), r, from, Math.min(to, this.#revision), limits);
   }
 
   // ---- maintenance -------------------------------------------------------------------------
@@ -573,6 +618,7 @@ export class MvccStore {
    */
   restoreFrom(path: string): SnapshotImage {
     const image = MvccStore.inspectImage(path);
+    const previousRevision = this.#revision;
     this.#closeDb();
     // The old store was closed cleanly (checkpointed), so its WAL holds nothing we need.
     for (const suffix of ["-wal", "-shm"]) if (existsSync(this.path + suffix)) unlinkSync(this.path + suffix);
@@ -580,6 +626,7 @@ export class MvccStore {
     fsyncPath(dirname(this.path));
     this.#closed = false;
     this.#openDb();
+    for (const l of this.#listeners) l.restored?.(previousRevision);
     return image;
   }
 

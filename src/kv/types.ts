@@ -88,3 +88,40 @@ export interface SnapshotImage {
   /** Size of the image file in bytes. */
   bytes: number;
 }
+
+export type WatchCreateRequest = etcdserverpb.WatchCreateRequest.$Properties;
+
+/** mvccpb.Event.EventType. */
+export const EventType = { PUT: 0, DELETE: 1 } as const;
+export type EventType = (typeof EventType)[keyof typeof EventType];
+
+/** mvccpb.Event: what one applied write did to one key. A DELETE's `kv` holds only the key and
+ *  the delete's revision (etcd's tombstone); `prevKv` is the key's version just before. */
+export interface WatchEvent {
+  type: EventType;
+  kv: KeyValue;
+  prevKv?: KeyValue;
+}
+
+/** Told about every write the store applies, after it is committed (see MvccStore.subscribe). */
+export interface StoreListener {
+  /** The events of one applyBatch, in revision (then sub-revision) order; never empty. */
+  events(batch: WatchEvent[]): void;
+  /** The store was replaced by a snapshot image; `previousRevision` was its revision before. */
+  restored?(previousRevision: number): void;
+}
+
+/** A watch answer without the cluster part of the header (the API layer fills it), etcd's
+ *  WatchResponse otherwise. */
+export interface WatchResponse {
+  header: RevisionHeader;
+  watchId: number;
+  created: boolean;
+  canceled: boolean;
+  compactRevision: number;
+  cancelReason: string;
+  events: WatchEvent[];
+  /** The watcher asked for `fragment`: the transport may split a large answer (etcd's
+   *  sendFragments). */
+  fragment: boolean;
+}

@@ -1,0 +1,497 @@
+// etcd's watchableStore over MvccStore: watchers see the writes this member applies, in
+// revision order, with no gap and no duplicate.
+//
+// A watcher is either *synced* (it has everything up to the store's revision; each applied
+// batch is handed to it synchronously from MvccStore.subscribe) or *unsynced* (it started in
+// the past, or its stream was too far behind to take more): unsynced watchers are caught up from
+// the history table in bounded steps (one per event-loop turn), and join the synced set in the
+// same synchronous step that reads history up to the current revision, so the switch can
+// neither lose nor repeat a revision. A stream whose client does not read fast enough holds at
+// most `maxQueuedBytes` of answers; past that its synced watchers become unsynced at the first
+// revision they miss and catch up from history once the client drains (etcd's "victims"), so a
+// slow client costs history reads, never unbounded memory.
+import { Buffer } from "node:buffer";
+import { Errors } from "./errors.ts";
+import { compareBytes, inRange, keyRange, type KeyRange } from "./keys.ts";
+import type { MvccStore } from "./mvcc.ts";
+import { EventType, type WatchCreateRequest, type WatchEvent, type WatchResponse } from "./types.ts";
+
+/** WatchCreateRequest.FilterType. */
+export const FilterType = { NOPUT: 0, NODELETE: 1 } as const;
+/** The watch_id of an answer to a WatchProgressRequest (clientv3.InvalidWatchID). */
+export const PROGRESS_WATCH_ID = -1;
+/** etcd's cancel reasons (mvcc/watcher.go); clients show them as they are. */
+export const WatchErrors = {
+  emptyRange: "mvcc: watcher range is empty",
+  duplicateId: "mvcc: duplicate watch ID provided on the WatchStream",
+} as const;
+
+export interface WatchHubOptions {
+  /** How often a watcher created with progress_notify and idle since the last tick gets an
+   *  empty answer carrying the current revision. etcd: 10 minutes. */
+  progressIntervalMs?: number;
+  /** Answers a stream may hold for a client that does not read before its watchers fall back
+   *  to catching up from history. Default 4 MiB. */
+  maxQueuedBytes?: number;
+  /** History rows read per watcher per catch-up step. Default 1000 (etcd reads up to 1000
+   *  revisions per step). */
+  catchUpEvents?: number;
+  /** Key + value bytes read per watcher per catch-up step. Default 1 MiB. */
+  catchUpBytes?: number;
+}
+
+/** Where a stream's answers go (the gRPC call). */
+export interface WatchSink {
+  /** Hands one answer to the transport; false means the transport is full: send no more until
+   *  `WatchStream.resume()`. */
+  send(resp: WatchResponse): boolean;
+  /** The stream is over because of `err` (a throwing transport, a failed history read): end
+   *  the call with an error so the client re-watches from its last revision. */
+  abort?(err: Error): void;
+}
+
+/** One client watch stream (etcd's serverWatchStream): its watchers and its outbound queue. */
+export interface WatchStream {
+  create(req: WatchCreateRequest): void;
+  cancel(watchId: number): void;
+  /** Answers with watch_id -1 and the current revision once every watcher of the stream is
+   *  synced, so that no event at or below that revision can follow. */
+  requestProgress(): void;
+  /** The transport drained: send what is queued, then catch up the stream's watchers. */
+  resume(): void;
+  close(): void;
+  readonly watcherCount: number;
+  /** Bytes of answers waiting for the transport (bounded by maxQueuedBytes). */
+  readonly queuedBytes: number;
+}
+
+interface Watcher {
+  readonly id: number;
+  readonly stream: StreamState;
+  readonly range: KeyRange;
+  /** Index key for single-key watchers. */
+  readonly single: string | undefined;
+  readonly noPut: boolean;
+  readonly noDelete: boolean;
+  readonly prevKv: boolean;
+  readonly progressNotify: boolean;
+  readonly fragment: boolean;
+  /** The lowest revision this watcher still has to see. */
+  minRev: number;
+  synced: boolean;
+  /** Something was sent since the last progress tick (then no progress notification is due). */
+  sentSinceTick: boolean;
+  removed: boolean;
+}
+
+const OVERHEAD = 32;
+const kvBytes = (kv: { key: Uint8Array; value: Uint8Array }) => OVERHEAD + kv.key.length + kv.value.length;
+const eventBytes = (ev: WatchEvent) => kvBytes(ev.kv) + (ev.prevKv ? kvBytes(ev.prevKv) : 0);
+const keyId = (k: Uint8Array) => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString("latin1");
+
+class StreamState {
+  readonly watchers = new Map<number, Watcher>();
+  nextId = 0;
+  unsynced = 0;
+  progressPending = false;
+  /** Answers not yet handed to the transport: queue[head..]. */
+  queue: { resp: WatchResponse; bytes: number }[] = [];
+  head = 0;
+  queuedBytes = 0;
+  blocked = false;
+  closed = false;
+  constructor(readonly sink: WatchSink, readonly onBroken: (err: Error) => void) {}
+
+  push(resp: WatchResponse, bytes = OVERHEAD): void {
+    if (this.closed) return;
+    this.queue.push({ resp, bytes });
+    this.queuedBytes += bytes;
+    this.flush();
+  }
+
+  // Advances `head` before each send, so a push made from inside send() (re-entrant) neither
+  // repeats nor reorders an answer.
+  flush(): void {
+    while (!this.blocked && !this.closed && this.head < this.queue.length) {
+      const { resp, bytes } = this.queue[this.head++];
+      this.queuedBytes -= bytes;
+      let ok: boolean;
+      try {
+        ok = this.sink.send(resp);
+      } catch (err) {
+        // Never let a transport failure escape into applyBatch (the node's apply loop).
+        this.onBroken(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      if (!ok) this.blocked = true;
+    }
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Nothing waits in front of new answers: a catch-up step may run for this stream. */
+  get idle(): boolean {
+    return !this.blocked && this.head === this.queue.length && !this.closed;
+  }
+}
+
+function answer(revision: number, watchId: number, extra: Partial<WatchResponse> = {}): WatchResponse {
+  return {
+    header: { revision },
+    watchId,
+    created: false,
+    canceled: false,
+    compactRevision: 0,
+    cancelReason: "",
+    events: [],
+    fragment: false,
+    ...extra,
+  };
+}
+
+export class WatchHub {
+  readonly #store: MvccStore;
+  readonly #opts: Required<WatchHubOptions>;
+  readonly #streams = new Set<StreamState>();
+  readonly #single = new Map<string, Set<Watcher>>();
+  readonly #ranged = new Set<Watcher>();
+  readonly #unsynced = new Set<Watcher>();
+  #watchers = 0;
+  #unsubscribe: (() => void) | undefined;
+  #catchUp: ReturnType<typeof setImmediate> | undefined;
+  #progress: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  constructor(store: MvccStore, opts: WatchHubOptions = {}) {
+    this.#store = store;
+    this.#opts = {
+      progressIntervalMs: opts.progressIntervalMs ?? 10 * 60_000,
+      maxQueuedBytes: opts.maxQueuedBytes ?? 4 * 1024 * 1024,
+      catchUpEvents: opts.catchUpEvents ?? 1000,
+      catchUpBytes: opts.catchUpBytes ?? 1024 * 1024,
+    };
+  }
+
+  /** Watchers on all streams (synced or not). */
+  get watcherCount(): number {
+    return this.#watchers;
+  }
+  /** Watchers currently catching up from history. */
+  get unsyncedCount(): number {
+    return this.#unsynced.size;
+  }
+
+  openStream(sink: WatchSink): WatchStream {
+    if (this.#closed) throw new Error("watch hub is closed");
+    const st = new StreamState(sink, (err) => this.#abort(st, err));
+    this.#streams.add(st);
+    return {
+      create: (req) => this.#create(st, req),
+      cancel: (id) => this.#cancel(st, id),
+      requestProgress: () => {
+        st.progressPending = true;
+        this.#maybeProgress(st);
+      },
+      resume: () => {
+        st.blocked = false;
+        st.flush();
+        if (st.unsynced > 0) this.#kick();
+      },
+      close: () => this.#closeStream(st),
+      get watcherCount() {
+        return st.watchers.size;
+      },
+      get queuedBytes() {
+        return st.queuedBytes;
+      },
+    };
+  }
+
+  /** Drops every stream and timer and stops listening to the store. */
+  close(): void {
+    this.#closed = true;
+    for (const st of [...this.#streams]) this.#closeStream(st);
+    if (this.#catchUp !== undefined) clearImmediate(this.#catchUp);
+    this.#catchUp = undefined;
+  }
+
+  // ---- watchers ----------------------------------------------------------------------------
+
+  #create(st: StreamState, req: WatchCreateRequest): void {
+    if (st.closed) return;
+    const rev = this.#store.revision;
+    const refuse = (reason: string) =>
+      st.push(answer(rev, -1, { created: true, canceled: true, cancelReason: reason }));
+    // etcd watches "\0" (the smallest key) when no key is given.
+    const key = req.key && req.key.length > 0 ? req.key : Uint8Array.of(0);
+    const range = keyRange(key, req.rangeEnd);
+    if (range.kind === "between" && compareBytes(range.key, range.end) >= 0) return refuse(WatchErrors.emptyRange);
+    let id = Number(req.watchId ?? 0);
+    if (id !== 0) {
+      if (st.watchers.has(id)) return refuse(WatchErrors.duplicateId);
+    } else {
+      while (st.watchers.has(st.nextId)) st.nextId++;
+      id = st.nextId++;
+    }
+    const start = Number(req.startRevision ?? 0);
+    const filters = req.filters ?? [];
+    const w: Watcher = {
+      id,
+      stream: st,
+      range,
+      single: range.kind === "single" ? keyId(range.key) : undefined,
+      noPut: filters.includes(FilterType.NOPUT),
+      noDelete: filters.includes(FilterType.NODELETE),
+      prevKv: req.prevKv === true,
+      progressNotify: req.progressNotify === true,
+      fragment: req.fragment === true,
+      minRev: start > 0 ? start : rev + 1,
+      // A start in the future waits in the synced set for its revision, as in etcd.
+      synced: start <= 0 || start > rev,
+      sentSinceTick: false,
+      removed: false,
+    };
+    st.watchers.set(id, w);
+    this.#index(w);
+    st.push(answer(rev, id, { created: true }));
+    if (!w.synced) this.#toUnsynced(w);
+  }
+
+  #cancel(st: StreamState, id: number): void {
+    const w = st.watchers.get(Number(id));
+    // etcd answers nothing for an unknown id.
+    if (w === undefined) return;
+    this.#remove(w);
+    st.push(answer(this.#store.revision, w.id, { canceled: true }));
+  }
+
+  #index(w: Watcher): void {
+    if (this.#watchers++ === 0) this.#listen();
+    if (w.single === undefined) this.#ranged.add(w);
+    else {
+      let set = this.#single.get(w.single);
+      if (set === undefined) this.#single.set(w.single, set = new Set());
+      set.add(w);
+    }
+  }
+
+  #remove(w: Watcher): void {
+    if (w.removed) return;
+    w.removed = true;
+    w.stream.watchers.delete(w.id);
+    if (!w.synced) {
+      this.#unsynced.delete(w);
+      w.stream.unsynced--;
+    }
+    if (w.single === undefined) this.#ranged.delete(w);
+    else {
+      const set = this.#single.get(w.single)!;
+      set.delete(w);
+      if (set.size === 0) this.#single.delete(w.single);
+    }
+    if (--this.#watchers === 0) this.#stopListening();
+    this.#maybeProgress(w.stream);
+  }
+
+  #abort(st: StreamState, err: Error): void {
+    if (st.closed) return;
+    this.#closeStream(st);
+    st.sink.abort?.(err);
+  }
+
+  /** A bug in here must not stop the member from applying: the streams end with the error and
+   *  their clients re-watch. */
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      for (const st of [...this.#streams]) this.#abort(st, e);
+    }
+  }
+
+  #closeStream(st: StreamState): void {
+    if (st.closed) return;
+    st.closed = true;
+    for (const w of [...st.watchers.values()]) this.#remove(w);
+    st.queue = [];
+    st.head = 0;
+    st.queuedBytes = 0;
+    this.#streams.delete(st);
+  }
+
+  // The store is only asked to build events while somebody watches.
+  #listen(): void {
+    this.#unsubscribe = this.#store.subscribe({
+      events: (batch) => this.#guard(() => this.#notify(batch)),
+      restored: (previousRevision) => this.#guard(() => this.#restored(previousRevision)),
+    });
+    this.#progress = setInterval(() => this.#progressTick(), this.#opts.progressIntervalMs);
+    this.#progress.unref?.();
+  }
+
+  #stopListening(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    if (this.#progress !== undefined) clearInterval(this.#progress);
+    this.#progress = undefined;
+  }
+
+  // ---- synced delivery ---------------------------------------------------------------------
+
+  /** One applied batch: per revision, one answer per synced watcher that has events in it. */
+  #notify(batch: WatchEvent[]): void {
+    for (let i = 0; i < batch.length;) {
+      const rev = batch[i].kv.modRevision;
+      const perWatcher = new Map<Watcher, WatchEvent[]>();
+      for (; i < batch.length && batch[i].kv.modRevision === rev; i++) {
+        const ev = batch[i];
+        const add = (w: Watcher) => {
+          if (!w.synced || rev < w.minRev || !accepts(w, ev)) return;
+          let list = perWatcher.get(w);
+          if (list === undefined) perWatcher.set(w, list = []);
+          list.push(w.prevKv || ev.prevKv === undefined ? ev : { type: ev.type, kv: ev.kv });
+        };
+        if (this.#single.size > 0) for (const w of this.#single.get(keyId(ev.kv.key)) ?? []) add(w);
+        for (const w of this.#ranged) if (inRange(w.range, ev.kv.key)) add(w);
+      }
+      for (const [w, events] of perWatcher) this.#deliver(w, rev, events);
+    }
+  }
+
+  #deliver(w: Watcher, rev: number, events: WatchEvent[]): void {
+    // An earlier answer of this batch may have broken the stream (and removed the watcher).
+    if (w.removed) return;
+    const st = w.stream;
+    let bytes = OVERHEAD;
+    for (const ev of events) bytes += eventBytes(ev);
+    if (st.queuedBytes + bytes > this.#opts.maxQueuedBytes) {
+      // The client is not reading: stop queueing for this watcher and re-read from history
+      // once it drains (etcd's victim handling).
+      w.minRev = rev;
+      this.#toUnsynced(w);
+      return;
+    }
+    w.minRev = rev + 1;
+    w.sentSinceTick = true;
+    st.push(answer(rev, w.id, { events, fragment: w.fragment }), bytes);
+  }
+
+  // ---- catching up from history ------------------------------------------------------------
+
+  #toUnsynced(w: Watcher): void {
+    if (w.synced) w.synced = false;
+    else if (this.#unsynced.has(w)) return;
+    this.#unsynced.add(w);
+    w.stream.unsynced++;
+    this.#kick();
+  }
+
+  #kick(): void {
+    if (this.#catchUp !== undefined || this.#unsynced.size === 0 || this.#closed) return;
+    this.#catchUp = setImmediate(() => {
+      this.#catchUp = undefined;
+      this.#catchUpStep();
+    });
+  }
+
+  /** One bounded read per unsynced watcher whose stream has room; again next turn if any can
+   *  go on (a stream that is blocked calls resume() when it drains). */
+  #catchUpStep(): void {
+    let more = false;
+    for (const w of [...this.#unsynced]) {
+      if (!w.stream.idle) continue;
+      try {
+        this.#catchUpOne(w);
+      } catch (err) {
+        this.#abort(w.stream, err instanceof Error ? err : new Error(String(err)));
+        continue;
+      }
+      if (!w.synced && !w.removed && w.stream.idle) more = true;
+    }
+    if (more) this.#kick();
+  }
+
+  #catchUpOne(w: Watcher): void {
+    const store = this.#store;
+    const rev = store.revision;
+    const compacted = store.compactRevision;
+    if (compacted > 0 && w.minRev < compacted) {
+      this.#remove(w);
+      // etcd leaves the header revision unset here; the reason is ours (clientv3 reads
+      // compact_revision first; the etcd3 npm client shows the reason).
+      w.stream.push(answer(0, w.id, {
+        canceled: true,
+        compactRevision: compacted,
+        cancelReason: Errors.compacted().message,
+      }));
+      return;
+    }
+    if (w.minRev <= rev) {
+      const read = store.eventsBetween(w.range, w.minRev, rev, {
+        limit: this.#opts.catchUpEvents,
+        maxBytes: this.#opts.catchUpBytes,
+        prevKv: w.prevKv,
+      });
+      const events = read.events.filter((ev) => accepts(w, ev));
+      w.minRev = read.through + 1;
+      if (events.length > 0) {
+        let bytes = OVERHEAD;
+        for (const ev of events) bytes += eventBytes(ev);
+        w.sentSinceTick = true;
+        // The header says how far this answer covers: no later answer holds an event at or
+        // below it (etcd puts the current revision here even when more batches follow).
+        w.stream.push(answer(read.through, w.id, { events, fragment: w.fragment }), bytes);
+      }
+    }
+    if (w.minRev > rev) this.#toSynced(w);
+  }
+
+  #toSynced(w: Watcher): void {
+    this.#unsynced.delete(w);
+    w.synced = true;
+    w.stream.unsynced--;
+    this.#maybeProgress(w.stream);
+  }
+
+  /** A snapshot replaced the store: every synced watcher had seen up to `previousRevision` and
+   *  re-reads what follows from the new store's history (or learns it was compacted away). */
+  #restored(previousRevision: number): void {
+    for (const st of this.#streams) {
+      for (const w of st.watchers.values()) {
+        if (!w.synced) continue;
+        w.minRev = Math.max(w.minRev, previousRevision + 1);
+        this.#toUnsynced(w);
+      }
+    }
+  }
+
+  // ---- progress ----------------------------------------------------------------------------
+
+  #maybeProgress(st: StreamState): void {
+    if (!st.progressPending || st.unsynced > 0 || st.closed) return;
+    st.progressPending = false;
+    st.push(answer(this.#store.revision, PROGRESS_WATCH_ID));
+  }
+
+  /** etcd's progress ticker: an idle synced watcher with progress_notify gets the revision. */
+  #progressTick(): void {
+    const rev = this.#store.revision;
+    for (const st of this.#streams) {
+      for (const w of st.watchers.values()) {
+        if (!w.progressNotify) continue;
+        if (w.synced && !w.sentSinceTick) st.push(answer(rev, w.id));
+        w.sentSinceTick = false;
+      }
+    }
+  }
+}
+
+function accepts(w: Watcher, ev: WatchEvent): boolean {
+  return ev.type === EventType.PUT ? !w.noPut : !w.noDelete;
+}
