@@ -97,10 +97,11 @@ export abstract class RaftBase {
     this.cfg = config;
     this.term = restored.hardState.term;
     this.vote = restored.hardState.vote;
-    if (restored.snapshot.conf.voters.length === 0) {
+    const joining = restored.snapshot.index === 0 && restored.entries.length === 0 && restored.snapshot.conf.learners.length === 0;
+    if (restored.snapshot.conf.voters.length === 0 && !joining) {
       throw new Error(
-        "restored membership has no voters: a new member must start from the cluster's genesis membership " +
-          "(snapshot index 0 with the original voters) or from a snapshot, so that replaying the log's conf changes is right",
+        "restored membership has no voters: only a member joining a running cluster (empty log, snapshot index 0, " +
+          "no learners) may start without one; any other node starts from the cluster's genesis membership or a snapshot",
       );
     }
     this.log = new RaftLog(restored.snapshot, restored.entries);
@@ -204,6 +205,13 @@ export abstract class RaftBase {
       progress: this.role === Role.Leader ? this.repl.statuses() : new Map(),
       leadTransferee: this.leadTransferee,
     };
+  }
+
+  /** A member that joined a running cluster with an empty membership (etcd's initial-cluster-state
+   *  "existing"). It cannot replay the log from index 1 (the genesis membership is not in the log),
+   *  so it accepts no append until the leader's snapshot gives it a membership to build on. */
+  protected awaitingSnapshot(): boolean {
+    return this.log.snapshot.index === 0 && this.log.snapshot.conf.voters.length === 0;
   }
 
   protected promotable(): boolean {
@@ -379,6 +387,17 @@ export abstract class RaftBase {
     if (this.role === Role.Leader && cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.id && !this.promotable()) {
       this.becomeFollower(this.term, 0);
     }
+    // The removal is committed and the append carrying that commit index has gone out (ready()
+    // flushes sends before applying): stop replicating to the removed member.
+    if (this.role === Role.Leader && cc.type === ConfChangeType.RemoveNode) this.repl.retain(this.replicatedMembers());
+  }
+
+  /** Members the leader replicates to: the current ones, and members removed by a change that
+   *  is not committed yet, so that a removed member receives its removal and learns it committed
+   *  (it then stops, the way etcd's removed members do) instead of being cut off at append. */
+  protected replicatedMembers(): Set<NodeId> {
+    const committed = this.membership.at(Math.max(this.log.committed, this.log.snapshot.index));
+    return new Set([...this.conf.voters, ...this.conf.learners, ...committed.voters, ...committed.learners]);
   }
 
   protected syncMembership(): void {
@@ -389,7 +408,7 @@ export abstract class RaftBase {
     if (this.role !== Role.Leader) return;
     const members = new Set([...this.conf.voters, ...this.conf.learners]);
     for (const id of members) if (this.repl.add(id, true)) this.repl.schedule(id, true);
-    this.repl.retain(members);
+    this.repl.retain(this.replicatedMembers());
     if (this.leadTransferee !== 0 && !this.conf.voters.includes(this.leadTransferee)) this.leadTransferee = 0;
     this.maybeCommit(); // the new quorum may already hold more
   }

@@ -339,6 +339,11 @@ export class Raft extends RaftBase {
         `leader ${m.from} (term ${m.term}) has a log ending at ${m.index}, below our commit index ${this.log.committed}`);
       return;
     }
+    if (this.awaitingSnapshot()) {
+      // Refusing index 0, which every other log matches, tells the leader to send a snapshot.
+      this.send({ ...emptyMessage(MessageType.AppResp, this.id, m.from, this.term), index: 0, reject: true });
+      return;
+    }
     if (m.index < this.log.committed) {
       // A stale append of this term's leader; its entries must agree with what we committed
       // (leader completeness), anything else is a divergence (e.g. MemFirst lost a majority's tail).

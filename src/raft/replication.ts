@@ -133,6 +133,12 @@ export class Replicator {
     const pr = this.progress.get(m.from);
     if (!pr) return false;
     pr.recentActive = true;
+    if (m.reject && m.index === 0) {
+      // Only a member that joined with an empty membership refuses index 0 (every log matches
+      // there): it cannot build on the log's start and needs a snapshot, whatever its index.
+      if (pr.state !== "snapshot") this.sendSnapshot(m.from, pr);
+      return false;
+    }
     if (m.reject) {
       let probe = m.rejectHint;
       if (m.rejectHintTerm > 0) probe = this.log.findConflictByTerm(m.rejectHint, m.rejectHintTerm).index;
@@ -157,7 +163,11 @@ export class Replicator {
       this.send({ ...emptyMessage(MessageType.App, this.id, m.from, this.term()), index: this.log.lastIndex(), reject: true });
       return false;
     }
-    if (!pr.maybeUpdate(m.index)) return false;
+    const advanced = pr.maybeUpdate(m.index);
+    // A probe answered at the match already known (a follower that restarted with its whole log)
+    // also ends the probe; otherwise appends to it would wait for each heartbeat answer.
+    const probeAnswered = pr.state === "probe" && pr.match === m.index;
+    if (!advanced && !probeAnswered) return false;
     if (pr.state === "probe") {
       pr.becomeReplicate();
     } else if (pr.state === "snapshot") {
@@ -169,7 +179,7 @@ export class Replicator {
       pr.inflights.freeLE(m.index);
     }
     this.schedule(m.from, false);
-    return true;
+    return advanced;
   }
 
   onHeartbeatResponse(m: Message): void {

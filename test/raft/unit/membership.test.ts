@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Raft } from "../../../src/raft/raft.ts";
 import { decodeConfChange, encodeConfChange } from "../../../src/raft/confchange.ts";
-import { ConfChangeType, MessageType } from "../../../src/raft/types.ts";
+import { ConfChangeType, MessageType, type Message } from "../../../src/raft/types.ts";
 import { bootstrap, bytes, Cluster, config } from "./driver.ts";
 
 const cc = (type: ConfChangeType, nodeId: number) => ({ type, nodeId, context: bytes(`n${nodeId}`) });
@@ -150,4 +150,75 @@ test("confAt gives the membership in effect at an index (what a snapshot taken t
   assert.deepEqual(r.confAt(before).learners, []);
   assert.deepEqual(r.confAt(res.lastIndex).learners, [4]);
   assert.deepEqual(r.confAt(res.lastIndex).voters, [1, 2, 3]);
+});
+
+/** Delivers everything; a delivered Snap is reported finished to its sender like the bulk plane would. */
+function stabilizeWithSnapshots(c: Cluster): Message[] {
+  const snaps: Message[] = [];
+  for (let i = 0; i < 1000; i++) {
+    c.flushReadies();
+    if (c.queue.length === 0) return snaps;
+    for (const m of c.deliver()) {
+      if (m.type === MessageType.Snap) {
+        snaps.push(m);
+        c.raft(m.from).reportSnapshot(m.to, true);
+      }
+    }
+  }
+  throw new Error("did not stabilize");
+}
+
+describe("a member that joins a running cluster with an empty membership (initial_state = existing)", () => {
+  test("it never campaigns, refuses the log from index 1, and follows once a snapshot gives it the membership", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.add(4, new Raft(config(4), bootstrap([])));
+    c.elect(1);
+    c.tick(4, 200);
+    c.stabilize();
+    assert.equal(c.raft(4).status().role, "follower", "no voters known: it cannot campaign");
+    assert.equal(c.node(4).readys.flatMap((r) => r.messages).length, 0, "and it sent nothing");
+    for (let i = 0; i < 5; i++) c.raft(1).propose([bytes(`v${i}`)]);
+    c.stabilize();
+    // The leader's log still starts at index 1: replaying it onto an empty membership would make
+    // the joiner believe {voters: [], learners: [4]} and, once promoted, {voters: [4]}.
+    assert.ok(c.raft(1).proposeConfChange(cc(ConfChangeType.AddLearner, 4)).ok);
+    const snaps: Message[] = [];
+    for (let i = 0; i < 50; i++) {
+      c.flushReadies();
+      for (const m of c.deliver()) if (m.type === MessageType.Snap) snaps.push(m);
+    }
+    assert.equal(c.raft(4).status().lastIndex, 0, "the joiner appended nothing from index 1");
+    assert.deepEqual(snaps.map((m) => m.to), [4], "the leader answers the refusal of index 0 with a snapshot");
+    // The shell sends its newest snapshot instead of the core's index 0 (node.ts): the core compacts there.
+    c.raft(1).reportSnapshot(4, false);
+    const applied = c.raft(1).status().applied;
+    c.raft(1).compact(applied);
+    c.tick(1, 2);
+    const sent = stabilizeWithSnapshots(c);
+    assert.equal(sent[0]?.snapshot?.index, applied);
+    assert.deepEqual(c.raft(4).status().conf, { voters: [1, 2, 3], learners: [4] });
+    assert.equal(c.raft(4).status().lastIndex, c.raft(1).status().lastIndex);
+    assert.ok(c.raft(1).proposeConfChange(cc(ConfChangeType.AddVoter, 4)).ok);
+    c.stabilize();
+    assert.deepEqual(c.raft(4).status().conf, { voters: [1, 2, 3, 4], learners: [] });
+    c.raft(1).propose([bytes("after")]);
+    c.stabilize();
+    assert.deepEqual(c.appliedData(4), ["after"], "entries after the snapshot are applied");
+  });
+});
+
+describe("a removed member learns of its removal", () => {
+  test("the leader replicates to a removed follower until the removal commits, so it applies it", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.elect(1);
+    const r = c.raft(1).proposeConfChange(cc(ConfChangeType.RemoveNode, 3));
+    assert.ok(r.ok);
+    c.stabilize();
+    const removal = c.node(3).applied.find((e) => e.index === r.lastIndex);
+    assert.equal(removal?.type, 1, "node 3 applied the ConfChange that removed it");
+    assert.deepEqual(decodeConfChange(removal!.data), { type: ConfChangeType.RemoveNode, nodeId: 3, context: bytes("n3") });
+    assert.equal(c.raft(1).status().progress.has(3), false, "then the leader stops replicating to it");
+    c.tick(3, 200);
+    assert.equal(c.raft(3).status().role, "follower", "a removed member never campaigns");
+  });
 });

@@ -182,8 +182,11 @@ describe("restarts and stale state", () => {
     assert.equal(r.status().durableIndex, 3);
   });
 
-  test("a restored membership without voters is refused", () => {
-    assert.throws(() => new Raft(config(5), bootstrap([])), /no voters: a new member must start from the cluster's genesis membership/);
+  test("a restored membership without voters is refused, except for a member joining with an empty log", () => {
+    const withLog = { ...bootstrap([]), entries: [{ term: 1, index: 1, type: 0 as const, data: new Uint8Array() }] };
+    assert.throws(() => new Raft(config(5), withLog), /no voters: only a member joining a running cluster/);
+    assert.throws(() => new Raft(config(5), bootstrap([], [5])), /no voters/);
+    assert.equal(new Raft(config(5), bootstrap([])).status().role, "follower");
   });
 
   test("no lease reads once a TimeoutNow went out this term", () => {

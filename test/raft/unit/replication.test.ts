@@ -109,6 +109,23 @@ describe("replication and commit", () => {
     assert.ok(rejects <= 2, `took ${rejects} rejections`);
   });
 
+  test("a probe acknowledged at the match index already known resumes replication at once", () => {
+    // A follower that restarted with its whole log: the leader probes it (after an unreachable
+    // report) and the answer repeats the known match. Staying in probe would pause every later
+    // append to it until the next heartbeat answer (etcd's raft moves to replicate here too).
+    const c = new Cluster([1, 2, 3]);
+    c.elect(1);
+    c.stabilize();
+    c.raft(1).reportUnreachable(3);
+    assert.equal(c.raft(1).status().progress.get(3)?.state, "probe");
+    c.tick(1);
+    c.stabilize(); // heartbeat, its answer, the probe and its answer (match unchanged)
+    assert.equal(c.raft(1).status().progress.get(3)?.state, "replicate");
+    c.raft(1).propose([bytes("x")]);
+    c.flushReadies();
+    assert.equal(apps(c.queue, 3).length, 1, "the entry goes to 3 in the same Ready, not a heartbeat later");
+  });
+
   test("the in-flight window bounds appends by count", () => {
     const c = new Cluster([1, 2], { maxInflightAppends: 2, maxEntriesPerAppend: 1 });
     c.elect(1);
