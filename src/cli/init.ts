@@ -36,6 +36,8 @@ Flags:
   --data-dir D        data directory, relative to the file (default "data", or "data/node-<id>"
                         when there are several members, so members sharing a directory differ)
   --cluster-name S    the cluster token (default "trireme")
+  --initial-state S   new | existing (default new): "existing" for a member added to a running
+                        cluster with \`member add\` (--peers then lists the running members and it)
   -o, --output FILE   write this node's file to FILE
   --out-dir DIR       write DIR/node-<id>.toml for every member (for this node without --peers)
   --force             overwrite existing files (otherwise init refuses and exits 1)
@@ -63,6 +65,7 @@ export const initCommand: Command = {
         name: { type: "string" },
         "data-dir": { type: "string" },
         "cluster-name": { type: "string" },
+        "initial-state": { type: "string" },
         output: { type: "string", short: "o" },
         "out-dir": { type: "string" },
         force: { type: "boolean" },
@@ -71,6 +74,7 @@ export const initCommand: Command = {
     );
     const deployment = oneOf<DeploymentPreset>("preset", values.preset, DEPLOYMENT_PRESETS, "single");
     const network = oneOf<NetworkPreset>("network", values.network, NETWORK_PRESETS, "lan");
+    const initialState = values["initial-state"] === undefined ? undefined : oneOf("initial-state", values["initial-state"], ["new", "existing"] as const, "new");
     if (values.output !== undefined && values["out-dir"] !== undefined) throw new UsageError("give -o FILE or --out-dir DIR, not both", usage);
     if (values.peers !== undefined && values.host !== undefined) {
       throw new UsageError("--host and --peers both given: with --peers, each member's host comes from the list", usage);
@@ -111,6 +115,7 @@ export const initCommand: Command = {
       members,
       ...(values.name === undefined ? {} : { name: values.name }),
       ...(values["cluster-name"] === undefined ? {} : { clusterName: values["cluster-name"] }),
+      ...(initialState === undefined ? {} : { initialState }),
     };
     const render = (id: number, fileName: string): string => {
       const d = values["data-dir"];

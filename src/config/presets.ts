@@ -3,7 +3,7 @@
 // give keep the schema's defaults.
 import { formatAddress } from "./address.ts";
 import { defaultConfig, PLANES, setPath, type LeafPath, type PathValue } from "./schema.ts";
-import type { Config, PeerConfig, PlaneName } from "./types.ts";
+import type { Config, InitialState, PeerConfig, PlaneName } from "./types.ts";
 
 export const DEPLOYMENT_PRESETS = ["single", "cloud-3", "prod-5"] as const;
 export type DeploymentPreset = (typeof DEPLOYMENT_PRESETS)[number];
@@ -221,6 +221,8 @@ export interface PresetOptions {
   /** Default: "data", or "data/node-<id>" when there are several members. */
   dataDir?: string;
   clusterName?: string;
+  /** "existing" for a member added to a running cluster (default "new"). */
+  initialState?: InitialState;
 }
 
 export function memberAddresses(m: Member): Pick<PeerConfig, "client_address" | "control_address" | "data_address" | "bulk_address"> {
@@ -248,6 +250,10 @@ export function presetConfig(o: PresetOptions): { config: Config; reasons: Map<L
   config.node = { id: self.id, name: name(self), data_dir: dataDir, ...memberAddresses(self) };
   config.metrics.address = formatAddress(self.host, self.basePort + 4);
   if (o.clusterName !== undefined) config.cluster.name = o.clusterName;
+  if (o.initialState !== undefined) {
+    config.cluster.initial_state = o.initialState;
+    reasons.set("cluster.initial_state", o.initialState === "existing" ? "init --initial-state existing: this member joins a running cluster" : "init --initial-state new");
+  }
   config.cluster.peers = [...o.members].sort((a, b) => a.id - b.id).map((m) => ({ id: m.id, name: name(m), ...memberAddresses(m) }));
   return { config, reasons };
 }

@@ -200,10 +200,16 @@ export const SCHEMA: readonly KeySpec[] = [
     "Cluster token (like etcd's initial-cluster-token): peers from a cluster with another name are refused.",
   ),
   key(
+    "cluster.initial_state",
+    { type: "enum", values: ["new", "existing"] },
+    "new",
+    "Like etcd's initial-cluster-state, read only when the data directory is empty: \"new\" bootstraps with `cluster.peers` as the voters; \"existing\" joins a running cluster after `member add` (peers are then only addresses to answer).",
+  ),
+  key(
     "cluster.peers",
     { type: "peers" },
     { derived: "this node alone", from: (c) => [selfAsPeer(c)] },
-    "Every voting member at bootstrap, this node included (added automatically when omitted).",
+    "Every voting member at bootstrap, this node included (added automatically when omitted); with initial_state = \"existing\", the running members to answer until the cluster's own list arrives. Once the data directory holds state, the cluster's membership (snapshots and log) wins over this list.",
   ),
   key("raft.tick_ms", int(1, 1_000, "ms"), 50, "Length of one Raft tick; heartbeat and election timeouts are whole ticks (each tick costs CPU on every member, idle or not)."),
   key(

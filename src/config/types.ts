@@ -82,10 +82,17 @@ export interface NodeSection {
   bulk_address: string;
 }
 
+/** etcd's --initial-cluster-state: bootstrap a new cluster, or join one that runs. */
+export type InitialState = "new" | "existing";
+
 export interface ClusterSection {
   /** Like etcd's initial-cluster-token: the cluster id is derived from it; peers of another
    *  cluster are refused. */
   name: string;
+  /** "new": the peers are the bootstrap voters. "existing": this member was added with
+   *  `member add` and starts with no membership until the leader's snapshot gives it one.
+   *  Only read when the data directory is empty. */
+  initial_state: InitialState;
   /** Every voting member at bootstrap, this node included. */
   peers: PeerConfig[];
 }

@@ -8,6 +8,7 @@
 import { mkdir, readdir, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { RaftInvariantError } from "../raft/invariant.ts";
+import { GENESIS_FILE } from "./member-files.ts";
 
 export class DivergenceError extends Error {
   override readonly name = "DivergenceError";
@@ -28,7 +29,9 @@ export async function quarantine(dir: string): Promise<string> {
   const dest = join(dir, `diverged-${new Date().toISOString().replace(/[:.]/g, "-")}`);
   await mkdir(dest);
   for (const name of await readdir(dir)) {
-    if (name.startsWith("diverged-")) continue;
+    // The genesis membership belongs to the cluster, not to this member's diverged log: the
+    // rebuilt member replays the leader's log from it.
+    if (name.startsWith("diverged-") || name === GENESIS_FILE) continue;
     await rename(join(dir, name), join(dest, name));
   }
   return dest;

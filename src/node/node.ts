@@ -12,19 +12,23 @@ import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import { MvccStore } from "../kv/mvcc.ts";
 import type { ApplyEntry, InternalRequest, WriteResponse } from "../kv/types.ts";
 import { Raft } from "../raft/raft.ts";
-import type { Metrics, MetricsSource, NodeSample, SnapshotTransfer } from "../metrics/index.ts";
+import type { Metrics, MetricsSource, NodeSample } from "../metrics/index.ts";
 import { EntryType, MessageType, Role, type Entry, type HardState, type Message, type RaftConfig, type Ready, type SoftState } from "../raft/types.ts";
 import { openDataDir, type DataDir } from "../storage/index.ts";
-import { clusterIdOf, PeerTransport, type SnapshotSink, type TransportObserver } from "../transport/index.ts";
+import { clusterIdOf, PeerTransport, type TransportObserver } from "../transport/index.ts";
 import { asDivergence } from "./divergence.ts";
 import { LeaderWatch } from "./leader-watch.ts";
 import { errorResult, forwardService, LeaderForwarder, LeaderUnreachable, toForwardResult } from "./forward.ts";
 import { triremekv } from "../gen/etcd.js";
 import type { Logger } from "./log.ts";
+import { checkNotRemoved, genesisConf, markRemoved } from "./member-files.ts";
 import { Members } from "./members.ts";
+import { MembershipChanges } from "./membership.ts";
+import { RemovalWatch } from "./removal-watch.ts";
 import { ReadQueue } from "./reads.ts";
 import { restoreState } from "./restore.ts";
 import { SnapshotManager, type TakenSnapshot } from "./snapshots.ts";
+import { SnapshotTransfers } from "./snapshot-transfers.ts";
 import { Ticker } from "./ticker.ts";
 import { WriteQueue } from "./writes.ts";
 
@@ -58,6 +62,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private readonly writes: WriteQueue;
   private readonly reads: ReadQueue;
   private readonly forwarder: LeaderForwarder;
+  private readonly changes: MembershipChanges;
+  private readonly removal: RemovalWatch;
   private readonly ticker: Ticker;
   private transport!: PeerTransport;
   private client!: ClientServer;
@@ -74,8 +80,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private leaderChanges = 0;
   private snapshotting: Promise<void> | undefined;
   private started = false;
-  /** Snapshot transfers under way, by "in:<peer>" / "out:<peer>". */
-  private readonly transfers = new Map<string, SnapshotTransfer>();
+  private readonly transfers: SnapshotTransfers;
 
   private constructor(
     private readonly opts: NodeOptions,
@@ -95,6 +100,24 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.writes = new WriteQueue(timeoutMs);
     this.reads = new ReadQueue(timeoutMs);
     this.forwarder = new LeaderForwarder(timeoutMs, this.clusterId, config.limits.max_request_bytes);
+    this.changes = new MembershipChanges({
+      id: this.id,
+      requestTimeoutMs: timeoutMs,
+      departingGraceMs: 2 * config.raft.election_timeout_ms,
+      status: () => this.raft.status(),
+      confAt: (index) => this.raft.confAt(index),
+      proposeConfChange: (cc) => this.raft.proposeConfChange(cc),
+      schedule: () => this.schedule(),
+      accepting: () => this.accepting,
+    }, membership);
+    this.changes.appended(restored.state.entries); // a later truncation over these is noticed
+    this.removal = RemovalWatch.forMember(this.id, this.clusterId, membership, config.raft.election_timeout_ms, (how) => this.removed(how));
+    this.transfers = new SnapshotTransfers({
+      transport: () => this.transport,
+      snapshotNow: () => this.snapshotNow(),
+      reportSnapshot: (peer, ok) => (this.raft.reportSnapshot(peer, ok), this.schedule()),
+      stopping: () => this.stopping,
+    }, snapshots, opts.log, opts.metrics);
     this.ticker = new Ticker(config.raft.tick_ms, (n) => this.onTick(n), config.raft.lease_read ? Infinity : 2);
     this.appliedSinceSnapshot = restored.state.applied - restored.state.snapshot.index;
   }
@@ -102,6 +125,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   static async start(opts: NodeOptions): Promise<TriremeNode> {
     const { config, log } = opts;
     const clusterId = clusterIdOf(config.cluster.name);
+    checkNotRemoved(config.node.data_dir);
     const data = await openDataDir({
       dir: config.node.data_dir,
       clusterId,
@@ -116,7 +140,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
       store = MvccStore.open(join(config.node.data_dir, "kv.db"));
       const members = new Members(config.cluster.peers);
       const snapshots = new SnapshotManager(data.snapshots, store, config.node.data_dir, config.raft.snapshot_keep, log);
-      const restored = await restoreState(data, store, snapshots, members, log);
+      const fresh = data.latestSnapshot === undefined && data.log.lastIndex() === 0; // a carried-over term may exist
+      const restored = await restoreState(data, store, snapshots, members, log, genesisConf(config.node.data_dir, config, fresh));
       const raftConfig: RaftConfig = {
         id: config.node.id,
         heartbeatTicks: Math.max(1, Math.round(config.raft.heartbeat_interval_ms / config.raft.tick_ms)),
@@ -169,7 +194,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       ...(observer ? { observer } : {}),
       handlers: {
         onMessage: (m) => this.onMessage(m),
-        openSnapshotSink: async (m) => this.receiveSnapshot(m),
+        openSnapshotSink: async (m) => this.transfers.receive(m),
         onSnapshotReceived: (m) => this.onMessage(m),
         onUnreachable: (peer) => {
           this.raft.reportUnreachable(peer);
@@ -178,7 +203,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       },
     });
     await this.transport.start();
-    this.transport.setPeers(this.membership.peerAddresses(this.id));
+    this.refreshPeers();
     this.client = await startClientServer({
       address: config.node.client_address,
       backend: this,
@@ -225,6 +250,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
       for (let i = 0; i < n; i++) this.raft.tick();
     });
     const now = performance.now();
+    if (this.changes.departedDue(now)) this.refreshPeers();
+    this.removal.tick(now, this.soft.leader !== 0, () => this.raft.status().conf.voters.length > 0, () => this.raft.status().commit);
     this.writes.expire(now);
     this.reads.tick(now);
     this.schedule();
@@ -280,14 +307,17 @@ export class TriremeNode implements KvBackend, MetricsSource {
       await this.snapshotting;
       const metadata = await this.snapshots.install(rd.snapshot);
       this.membership.merge(metadata);
-      this.transport.setPeers(this.membership.peerAddresses(this.id));
+      this.refreshPeers();
       this.data.log.compactPrefix(rd.snapshot.index, rd.snapshot.term);
       this.writes.skipThrough(rd.snapshot.index);
+      this.changes.skipThrough(rd.snapshot.index);
       this.reads.applied(this.store.appliedIndex);
       this.appliedSinceSnapshot = 0;
     }
     if (rd.entries.length > 0) {
       const wait = this.data.log.append(rd.entries);
+      // Before sending: the leader must reach (and admit) a member its ConfChange just added.
+      if (this.changes.appended(rd.entries)) this.refreshPeers();
       if (wait) await wait;
     }
     if (rd.hardState) await this.data.hardState.save(rd.hardState);
@@ -319,70 +349,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
     if (messages.length === 0) return;
     let plain: Message[] | undefined;
     for (const m of messages) {
-      if (m.type === MessageType.Snap) void this.sendSnapshot(m);
+      if (m.type === MessageType.Snap) void this.transfers.send(m);
       else (plain ??= []).push(m);
     }
     if (plain) this.transport.send(plain);
-  }
-
-  private async sendSnapshot(m: Message): Promise<void> {
-    const found = await this.snapshots.forSending(m).catch((err: Error) => {
-      this.opts.log.warn("cannot read the snapshot to send", { to: m.to.toString(16), error: err.message });
-      return undefined;
-    });
-    if (found === undefined) {
-      this.opts.log.warn("no snapshot on disk to send", { to: m.to.toString(16), wanted: m.snapshot?.index });
-      this.raft.reportSnapshot(m.to, false);
-      this.schedule();
-      return;
-    }
-    const { message, info } = found;
-    this.opts.log.info("sending snapshot", { to: m.to.toString(16), index: info.index, bytes: info.size });
-    let ok = true;
-    const key = `out:${m.to}`;
-    const transfer: SnapshotTransfer = { peer: m.to, direction: "out", doneBytes: 0, totalBytes: info.size };
-    this.transfers.set(key, transfer);
-    const t0 = performance.now();
-    try {
-      await this.transport.sendSnapshot(message, { totalBytes: info.size, chunks: this.snapshots.chunks(info) }, (sent) => {
-        transfer.doneBytes = sent;
-      });
-      this.opts.metrics?.snapshotSent((performance.now() - t0) / 1000, info.size);
-    } catch (err) {
-      ok = false;
-      this.opts.log.warn("snapshot transfer failed", { to: m.to.toString(16), error: (err as Error).message });
-    } finally {
-      this.transfers.delete(key);
-    }
-    this.raft.reportSnapshot(m.to, ok);
-    this.schedule();
-  }
-
-  /** Counts the bytes of an incoming snapshot for the metrics while the store receives it. */
-  private receiveSnapshot(m: Message): SnapshotSink {
-    const sink = this.snapshots.openSink(m.from);
-    const key = `in:${m.from}`;
-    const transfer: SnapshotTransfer = { peer: m.from, direction: "in", doneBytes: 0, totalBytes: 0 };
-    this.transfers.set(key, transfer);
-    const t0 = performance.now();
-    return {
-      write: (chunk) => {
-        transfer.doneBytes += chunk.byteLength;
-        return sink.write(chunk);
-      },
-      commit: async () => {
-        try {
-          await sink.commit();
-          this.opts.metrics?.snapshotReceived((performance.now() - t0) / 1000, transfer.doneBytes);
-        } finally {
-          this.transfers.delete(key);
-        }
-      },
-      abort: async (reason) => {
-        this.transfers.delete(key);
-        await sink.abort(reason);
-      },
-    };
   }
 
   private apply(entries: Entry[]): void {
@@ -396,6 +366,24 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.appliedSinceSnapshot += entries.length;
     this.reads.applied(this.store.appliedIndex);
     this.opts.events?.applied?.(entries.length);
+    const outcome = this.changes.applied(entries);
+    if (outcome.confChanged) this.refreshPeers();
+    if (outcome.removedAt !== undefined) this.removed(`it applied its own removal at log index ${outcome.removedAt}`);
+  }
+
+  /** Dial and admit the members (and, on a leader, those whose removal is not committed yet). */
+  private refreshPeers(): void {
+    const st = this.raft.status();
+    this.transport.setPeers(this.membership.peerAddresses(this.id, this.changes.peersNow(st, this.raft.confAt(st.commit))));
+  }
+
+  /** This member is no longer in the cluster: it stops for good, as etcd's removed members do. */
+  private removed(how: string): void {
+    if (this.stopping) return;
+    this.opts.log.error(`removed from the cluster: ${how}; this member stops`, { id: this.id.toString(16) });
+    const failed = markRemoved(this.opts.config.node.data_dir, this.id, how);
+    if (failed) this.opts.log.warn("cannot record the removal in the data directory", { error: failed.message });
+    this.die(new Error(`removed from the cluster (member ${this.id.toString(16)}): ${how}`));
   }
 
   /** Starts a snapshot in the background: the Ready loop (and so heartbeats) must not wait
@@ -403,10 +391,17 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private maybeSnapshot(): void {
     const every = this.opts.config.raft.snapshot_entries;
     if (every <= 0 || this.appliedSinceSnapshot < every || this.snapshots.busy || this.stopping) return;
-    this.appliedSinceSnapshot = 0;
-    this.snapshotting = this.takeSnapshot()
-      .catch((err: Error) => this.opts.log.error("snapshot failed", { error: err.message }))
-      .finally(() => (this.snapshotting = undefined));
+    void this.snapshotNow();
+  }
+
+  private snapshotNow(): Promise<void> {
+    if (this.snapshotting === undefined && !this.stopping) {
+      this.appliedSinceSnapshot = 0;
+      this.snapshotting = this.takeSnapshot()
+        .catch((err: Error) => this.opts.log.error("snapshot failed", { error: err.message }))
+        .finally(() => (this.snapshotting = undefined));
+    }
+    return this.snapshotting ?? Promise.resolve();
   }
 
   private async takeSnapshot(): Promise<void> {
@@ -516,6 +511,11 @@ export class TriremeNode implements KvBackend, MetricsSource {
     return this.membership.info(this.raft.status().conf);
   }
 
+  // Membership changes (membership.ts); MemberUpdate stays unimplemented (docs/membership.md).
+  readonly memberAdd = (peerURLs: string[], isLearner: boolean) => this.changes.add(peerURLs, isLearner);
+  readonly memberRemove = (id: number) => this.changes.remove(id);
+  readonly memberPromote = (id: number) => this.changes.promote(id);
+
   // ------------------------------------------------------------------ introspection
 
   /** One consistent view for /metrics and /health (MetricsSource). */
@@ -537,7 +537,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       proposalsPending: this.writes.size,
       kvKeys: this.store.stats().keys,
       kvRevision: this.store.revision,
-      snapshotTransfers: [...this.transfers.values()].map((t) => ({ ...t })),
+      snapshotTransfers: this.transfers.list(),
       started: this.started && !this.stopping,
     };
   }
@@ -578,6 +578,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     if (!this.accepting) return;
     this.accepting = false;
     this.leaders.stop();
+    this.removal.stop();
     // Requests in flight may still finish during the grace period: the core keeps running.
     await this.client?.close(1000);
     this.stopping = true;
@@ -585,6 +586,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.writes.failAll(Errors.stopped);
     this.reads.failAll(Errors.stopped);
     this.forwarder.close();
+    this.changes.close();
     await this.transport?.close();
     // Wait for a Ready in progress, so the last log writes are handed to the store before close.
     while (this.draining) await new Promise((r) => setTimeout(r, 5));

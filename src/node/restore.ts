@@ -1,11 +1,13 @@
 // Start-up: rebuild what the Raft core needs from what the data directory kept — the latest
 // snapshot (installed into the kv store if the store is behind it), the log after it, the
-// hard state, and how far the state machine had applied.
+// hard state, and how far the state machine had applied. The member table comes from the
+// cluster's own records: the snapshot's, then the addresses in the log's ConfChange entries.
 import type { MvccStore } from "../kv/mvcc.ts";
-import type { RestoredState, SnapshotMeta } from "../raft/types.ts";
+import { decodeConfChange } from "../raft/confchange.ts";
+import { EntryType, type ConfState, type RestoredState, type SnapshotMeta } from "../raft/types.ts";
 import { StorageError, type DataDir } from "../storage/index.ts";
 import type { Logger } from "./log.ts";
-import type { Members } from "./members.ts";
+import { decodePeerContext, type Members } from "./members.ts";
 import type { SnapshotManager } from "./snapshots.ts";
 
 export async function restoreState(
@@ -14,6 +16,8 @@ export async function restoreState(
   snapshots: SnapshotManager,
   members: Members,
   log: Logger,
+  /** The membership the log starts from when there is no snapshot (member-files.ts). */
+  genesis: ConfState,
 ): Promise<{ state: RestoredState }> {
   const latest = data.latestSnapshot;
   let snapshot: SnapshotMeta;
@@ -29,7 +33,7 @@ export async function restoreState(
     // writing the snapshot and compacting): the core's log starts right after the snapshot.
     if (data.log.firstIndex() <= latest.index) data.log.compactPrefix(latest.index, latest.term);
   } else {
-    snapshot = { index: 0, term: 0, conf: { voters: members.all().map((p) => p.id), learners: [] } };
+    snapshot = { index: 0, term: 0, conf: { voters: [...genesis.voters], learners: [...genesis.learners] } };
   }
   if (data.log.firstIndex() > snapshot.index + 1) {
     throw new StorageError(
@@ -39,6 +43,11 @@ export async function restoreState(
     );
   }
   let entries = data.log.loadAll();
+  for (const e of entries) {
+    if (e.type !== EntryType.ConfChange) continue;
+    const peer = decodePeerContext(decodeConfChange(e.data).context);
+    if (peer !== undefined) members.upsert(peer);
+  }
   const hardState = data.hardState.load();
   let lastIndex = entries.length > 0 ? entries[entries.length - 1].index : snapshot.index;
   if (store.appliedIndex > lastIndex) {

@@ -11,6 +11,7 @@ import { noop } from "cockatiel";
 import { Etcd3 } from "etcd3";
 import { memberPort, startMember as spawnMember, writeClusterConfigs } from "../../scripts/cluster.ts";
 import { parseConfig } from "../../src/config/load.ts";
+import { presetConfig } from "../../src/config/presets.ts";
 import { renderConfig } from "../../src/config/render.ts";
 import type { Config } from "../../src/config/types.ts";
 
@@ -34,20 +35,25 @@ export interface CtlResult {
   stderr: string;
 }
 
-/** Runs `etcdctl` (API v3) against `endpoints` ("host:port[,host:port...]") without blocking the loop. */
-export function etcdctl(endpoints: string, args: readonly string[], input?: string | Buffer): Promise<CtlResult> {
+/** Runs a child process to its end without blocking the loop; resolves with its exit code and output. */
+export function runProcess(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; input?: string | Buffer } = {}): Promise<CtlResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ETCDCTL, [`--endpoints=${endpoints}`, "--dial-timeout=2s", "--command-timeout=8s", ...args], {
-      env: { ...process.env, ETCDCTL_API: "3" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? "");
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** Runs `etcdctl` (API v3) against `endpoints` ("host:port[,host:port...]") without blocking the loop. */
+export function etcdctl(endpoints: string, args: readonly string[], input?: string | Buffer): Promise<CtlResult> {
+  return runProcess(ETCDCTL, [`--endpoints=${endpoints}`, "--dial-timeout=2s", "--command-timeout=8s", ...args], {
+    env: { ...process.env, ETCDCTL_API: "3" },
+    ...(input === undefined ? {} : { input }),
   });
 }
 
@@ -140,7 +146,6 @@ export async function waitUntil<T>(what: string, timeoutMs: number, probe: () =>
 
 export class TestCluster {
   readonly dir: string;
-  readonly ids: readonly number[];
   private readonly members: Map<number, Member>;
   private readonly basePort: number;
   private readonly onExit = () => {
@@ -151,7 +156,6 @@ export class TestCluster {
     this.dir = dir;
     this.basePort = basePort;
     this.members = new Map(members.map((m) => [m.id, m]));
-    this.ids = members.map((m) => m.id);
     // A test process that dies must not leave members running on the shared machine.
     process.on("exit", this.onExit);
   }
@@ -179,6 +183,51 @@ export class TestCluster {
     const cluster = new TestCluster(dir, spec.basePort, members);
     for (const id of cluster.ids) cluster.startMember(id);
     return cluster;
+  }
+
+  /** Every member's id, those added with addMember included. */
+  get ids(): number[] {
+    return [...this.members.keys()];
+  }
+
+  /**
+   * Writes the config of a member joining this running cluster (after `member add`): the same
+   * port layout, [cluster] initial_state = "existing", the persistence strategy of member 1.
+   * Start it with startMember(id).
+   */
+  addMember(id: number, tweak?: (config: Config) => void): Config {
+    if (this.members.has(id)) throw new Error(`member ${id} already exists`);
+    const all = [...this.ids, id].sort((a, b) => a - b).map((m) => ({ id: m, host: "127.0.0.1", basePort: memberPort(this.basePort, m) }));
+    const { config, reasons } = presetConfig({
+      deployment: "cloud-3",
+      network: "lan",
+      members: all,
+      nodeId: id,
+      dataDir: `node-${id}`,
+      clusterName: this.config(this.ids[0]!).cluster.name,
+      initialState: "existing",
+    });
+    config.raft.persistence.strategy = this.config(this.ids[0]!).raft.persistence.strategy;
+    tweak?.(config);
+    const configFile = join(this.dir, `node-${id}.toml`);
+    writeFileSync(configFile, renderConfig(config, { reasons, header: [`integration test member ${id}, joining a running cluster`] }));
+    this.members.set(id, { id, configFile, logFile: join(this.dir, `node-${id}.log`), lines: [], runs: 0 });
+    return config;
+  }
+
+  /** Waits for member `id`'s process to exit (it stopped on its own); returns its exit code. */
+  async waitForExit(id: number, timeoutMs = 15_000): Promise<number | null> {
+    const m = this.member(id);
+    if (m.exited === undefined) throw new Error(`member ${id} was never started`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`member ${id} did not exit within ${timeoutMs} ms\n${this.tails([id])}`)), timeoutMs);
+    });
+    try {
+      return (await Promise.race([m.exited, timeout])).code;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The client endpoint "127.0.0.1:port" of member `id`. */

@@ -20,6 +20,9 @@ export const Methods = {
   compact: KVService.Compact,
   status: MaintenanceService.Status,
   memberList: ClusterService.MemberList,
+  memberAdd: ClusterService.MemberAdd,
+  memberRemove: ClusterService.MemberRemove,
+  memberPromote: ClusterService.MemberPromote,
 };
 export type MethodName = keyof typeof Methods;
 export type Request<N extends MethodName> = ReqOf<(typeof Methods)[N]>;

@@ -3,6 +3,7 @@
 
 import { Raft } from "../../../src/raft/raft.ts";
 import {
+  MessageType,
   type Entry,
   type Message,
   type NodeId,
@@ -170,4 +171,21 @@ export class Cluster {
   appliedData(id: NodeId): string[] {
     return this.node(id).applied.filter((e) => e.data.byteLength > 0 && e.type === 0).map((e) => text(e.data));
   }
+}
+
+/** Delivers everything; a delivered Snap is reported finished (or failed) to its sender, as the
+ *  bulk plane would once the stream ends. Returns the Snap messages delivered. */
+export function stabilizeWithSnapshots(c: Cluster, ok = true): Message[] {
+  const snaps: Message[] = [];
+  for (let i = 0; i < 1000; i++) {
+    c.flushReadies();
+    if (c.queue.length === 0) return snaps;
+    for (const m of c.deliver()) {
+      if (m.type === MessageType.Snap) {
+        snaps.push(m);
+        c.raft(m.from).reportSnapshot(m.to, ok);
+      }
+    }
+  }
+  throw new Error("did not stabilize");
 }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Raft } from "../../../src/raft/raft.ts";
 import { decodeConfChange, encodeConfChange } from "../../../src/raft/confchange.ts";
 import { ConfChangeType, MessageType, type Message } from "../../../src/raft/types.ts";
-import { bootstrap, bytes, Cluster, config } from "./driver.ts";
+import { bootstrap, bytes, Cluster, config, stabilizeWithSnapshots } from "./driver.ts";
 
 const cc = (type: ConfChangeType, nodeId: number) => ({ type, nodeId, context: bytes(`n${nodeId}`) });
 
@@ -151,22 +151,6 @@ test("confAt gives the membership in effect at an index (what a snapshot taken t
   assert.deepEqual(r.confAt(res.lastIndex).learners, [4]);
   assert.deepEqual(r.confAt(res.lastIndex).voters, [1, 2, 3]);
 });
-
-/** Delivers everything; a delivered Snap is reported finished to its sender like the bulk plane would. */
-function stabilizeWithSnapshots(c: Cluster): Message[] {
-  const snaps: Message[] = [];
-  for (let i = 0; i < 1000; i++) {
-    c.flushReadies();
-    if (c.queue.length === 0) return snaps;
-    for (const m of c.deliver()) {
-      if (m.type === MessageType.Snap) {
-        snaps.push(m);
-        c.raft(m.from).reportSnapshot(m.to, true);
-      }
-    }
-  }
-  throw new Error("did not stabilize");
-}
 
 describe("a member that joins a running cluster with an empty membership (initial_state = existing)", () => {
   test("it never campaigns, refuses the log from index 1, and follows once a snapshot gives it the membership", () => {

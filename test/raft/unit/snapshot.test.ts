@@ -1,24 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Raft } from "../../../src/raft/raft.ts";
-import { MessageType, type Message } from "../../../src/raft/types.ts";
-import { bootstrap, bytes, Cluster, config } from "./driver.ts";
-
-/** Delivers everything; a delivered Snap is reported finished to its sender like a bulk stream would. */
-function stabilizeWithSnapshots(c: Cluster, ok = true): Message[] {
-  const snaps: Message[] = [];
-  for (let i = 0; i < 1000; i++) {
-    c.flushReadies();
-    if (c.queue.length === 0) return snaps;
-    for (const m of c.deliver()) {
-      if (m.type === MessageType.Snap) {
-        snaps.push(m);
-        c.raft(m.from).reportSnapshot(m.to, ok);
-      }
-    }
-  }
-  throw new Error("did not stabilize");
-}
+import { MessageType } from "../../../src/raft/types.ts";
+import { bootstrap, bytes, Cluster, config, stabilizeWithSnapshots } from "./driver.ts";
 
 describe("snapshots and compaction", () => {
   test("compact drops the applied prefix; the log starts after the snapshot", () => {
