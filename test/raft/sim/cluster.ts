@@ -406,10 +406,33 @@ export class Cluster {
     this.net.send(m);
   }
 
-  /** The Bulk plane: the leader's shell streams the image; it arrives after a delay or the stream fails. */
-  private streamSnapshot(n: SimNode, m: Message): void {
-    const meta = m.snapshot;
-    if (meta === undefined) this.checker.fail("shell contract", `node ${n.id}: Snap message without snapshot meta`);
+  /** The Bulk plane: the leader's shell streams the image; it arrives after a delay or the stream fails.
+   *  Like the node's shell (src/node/snapshot-transfers.ts) it streams its newest snapshot, which
+   *  may be newer than the one the core named, and takes one first when the core names the
+   *  bootstrap state at index 0: a member that joined with no membership needs a real one. */
+  private streamSnapshot(n: SimNode, asked: Message): void {
+    if (asked.snapshot === undefined) this.checker.fail("shell contract", `node ${n.id}: Snap message without snapshot meta`);
+    if (asked.snapshot.index === 0 && n.sm.index > 0) {
+      // The shell takes it in the background, outside the Ready being handled.
+      const incarnation = n.incarnation;
+      this.queue.after(0, () => {
+        if (!n.alive || n.incarnation !== incarnation || n.raft === null) return;
+        this.takeSnapshot(n);
+        this.streamNewest(n, asked);
+      });
+      return;
+    }
+    this.streamNewest(n, asked);
+  }
+
+  private streamNewest(n: SimNode, asked: Message & { snapshot?: SnapshotMeta }): void {
+    if (asked.snapshot === undefined) return;
+    const newest = n.storage.snapshot.meta;
+    if (newest.index < asked.snapshot.index) {
+      this.checker.fail("shell contract", `node ${n.id}: Snap message for snapshot @${asked.snapshot.index}, newer than the shell's newest @${newest.index}`);
+    }
+    const m: Message = { ...asked, snapshot: { index: newest.index, term: newest.term, conf: cloneConf(newest.conf) } };
+    const meta = m.snapshot!;
     const img = n.storage.images.get(meta.index);
     if (img === undefined) {
       this.checker.fail("shell contract", `node ${n.id}: Snap message for snapshot @${meta.index}, but the shell only has ${[...n.storage.images.keys()].join(",")}`);
@@ -514,6 +537,11 @@ export class Cluster {
     if (!n.alive || n.raft === null) return;
     const snap = n.storage.snapshot.meta;
     if (n.sm.index - snap.index < this.params.snapshotEvery) return;
+    this.takeSnapshot(n);
+  }
+
+  private takeSnapshot(n: SimNode): void {
+    if (n.raft === null || n.sm.index <= n.storage.snapshot.meta.index) return;
     const meta: SnapshotMeta = { index: n.sm.index, term: n.sm.term, conf: cloneConf(n.conf) };
     n.storage.takeSnapshot(meta, n.sm.image(n.conf));
     const raft = n.raft;

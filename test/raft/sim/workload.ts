@@ -166,9 +166,11 @@ export class Workload {
     } else if (members < c.params.maxNodes) {
       nodeId = c.nextNodeId++;
       type = ConfChangeType.AddLearner;
-      // The operator starts the new member first, bootstrapped like every member with the genesis
-      // membership at index 0: it replays the log's conf changes from index 1 (or gets a snapshot).
-      created = c.addNode(nodeId, c.genesisConf);
+      // The operator starts the new member first, either bootstrapped with the genesis membership
+      // at index 0 (it replays the log's conf changes from index 1, or gets a snapshot), or with
+      // no membership at all, as trireme's initial_state = "existing" does: it must refuse the log
+      // until a snapshot gives it a membership, and never campaign.
+      created = c.addNode(nodeId, c.rng.chance(0.5) ? c.genesisConf : { voters: [], learners: [] });
     } else {
       return;
     }
