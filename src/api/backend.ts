@@ -31,6 +31,18 @@ export interface MemberInfo {
   isLearner: boolean;
 }
 
+/** Lease deadlines are the primary's (the leader's) alone; these reach it. Grants and revokes
+ *  are ordinary writes (`KvBackend.write` with `leaseGrant` / `leaseRevoke`). */
+export interface LeaseBackend {
+  /** etcd's minimum TTL in seconds (ceil(1.5 × election timeout)): a grant asking less gets it. */
+  readonly minTtl: number;
+  /** A keep-alive, decided by the primary: the granted TTL, or 0 when the lease is unknown or
+   *  has expired. Rejects with EtcdError (no leader, timeout). */
+  renew(id: number): Promise<number>;
+  /** The remaining whole seconds the primary gives the lease, -1 when it does not know it. */
+  remaining(id: number): Promise<number>;
+}
+
 export interface KvBackend {
   /** Replicates a write through Raft (forwarding to the leader if needed) and resolves with
    *  the response produced when it was applied locally. Rejects with an EtcdError (e.g. "no
@@ -50,6 +62,8 @@ export interface KvBackend {
   memberRemove?(id: number): Promise<MemberInfo[]>;
   memberUpdate?(id: number, peerURLs: string[]): Promise<MemberInfo[]>;
   memberPromote?(id: number): Promise<MemberInfo[]>;
+  /** Leases; absent → the Lease RPCs answer UNIMPLEMENTED. */
+  readonly leases?: LeaseBackend;
   /** Leadership transfer (etcdctl move-leader); absent → UNIMPLEMENTED. */
   moveLeader?(targetId: number): Promise<void>;
 }

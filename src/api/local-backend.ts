@@ -1,9 +1,10 @@
 // A KvBackend without Raft: writes are applied directly, in arrival order, as if each were
 // the next committed entry; the read barrier is a no-op because this process is the only
 // replica. Used by the API tests and as the reference behaviour for the node.
+import { Lessor } from "../kv/lessor.ts";
 import type { MvccStore } from "../kv/mvcc.ts";
-import type { InternalRequest, WriteResponse } from "../kv/types.ts";
-import type { HeaderInfo, KvBackend, MemberInfo, StatusInfo } from "./backend.ts";
+import type { ApplyResult, InternalRequest, WriteResponse } from "../kv/types.ts";
+import type { HeaderInfo, KvBackend, LeaseBackend, MemberInfo, StatusInfo } from "./backend.ts";
 
 export interface LocalBackendOptions {
   clusterId?: number;
@@ -12,12 +13,28 @@ export interface LocalBackendOptions {
   clientURL?: string;
   peerURL?: string;
   version?: string;
+  /** Smallest lease TTL, seconds (etcd's default with its 1 s election timeout: 2). */
+  minLeaseTtl?: number;
+  /** How often expired leases are looked for, ms (etcd: 500). */
+  leaseCheckMs?: number;
 }
 
 export class LocalBackend implements KvBackend {
   readonly #opts: Required<LocalBackendOptions>;
+  /** This process is the only replica, so it is always the lease primary. */
+  readonly #lessor = new Lessor();
+  #leaseTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  readonly leases: LeaseBackend;
 
   constructor(readonly store: MvccStore, opts: LocalBackendOptions = {}) {
+    this.#lessor.promote(store.leases());
+    const lessor = this.#lessor;
+    this.leases = {
+      minTtl: opts.minLeaseTtl ?? 2,
+      renew: (id) => Promise.resolve(lessor.renew(id)),
+      remaining: (id) => Promise.resolve(lessor.remaining(id)),
+    };
     this.#opts = {
       clusterId: opts.clusterId ?? 0x1000,
       memberId: opts.memberId ?? 1,
@@ -25,7 +42,38 @@ export class LocalBackend implements KvBackend {
       clientURL: opts.clientURL ?? "",
       peerURL: opts.peerURL ?? "",
       version: opts.version ?? "3.5.0",
+      minLeaseTtl: this.leases.minTtl,
+      leaseCheckMs: opts.leaseCheckMs ?? 500,
     };
+    this.#armLeaseCheck();
+  }
+
+  /** Stops the lease expiry timer (the store is the caller's to close). */
+  close(): void {
+    this.#closed = true;
+    if (this.#leaseTimer !== undefined) clearTimeout(this.#leaseTimer);
+    this.#leaseTimer = undefined;
+  }
+
+  /** Looks for expired leases while any exist; unref'd, so it never keeps a process alive. */
+  #armLeaseCheck(): void {
+    if (this.#leaseTimer !== undefined || this.#closed || this.#lessor.size === 0) return;
+    this.#leaseTimer = setTimeout(() => {
+      this.#leaseTimer = undefined;
+      if (this.#closed) return;
+      // A revoke that fails (the client revoked it first, the store closed) is retried by the
+      // lessor later if the lease still exists.
+      for (const ID of this.#lessor.expired()) this.write({ leaseRevoke: { ID } }).catch(() => {});
+      this.#armLeaseCheck();
+    }, this.#opts.leaseCheckMs);
+    this.#leaseTimer.unref?.();
+  }
+
+  #leaseApplied(req: InternalRequest, r: ApplyResult | null): void {
+    if (r?.op === "leaseGrant") {
+      this.#lessor.granted(r.leaseGrant.ID, r.leaseGrant.TTL);
+      this.#armLeaseCheck();
+    } else if (r?.op === "leaseRevoke") this.#lessor.revoked(req.leaseRevoke?.ID ?? 0);
   }
 
   write(req: InternalRequest): Promise<WriteResponse> {
@@ -52,6 +100,7 @@ export class LocalBackend implements KvBackend {
     }
     batch.forEach((w, i) => {
       const r = results[i];
+      this.#leaseApplied(w.req, r);
       if (r === null) w.reject(new Error("local backend: entry was not applied"));
       else if (r.op === "error") w.reject(r.error);
       else w.resolve(r);

@@ -10,6 +10,7 @@ import type { KvBackend, MemberInfo } from "./backend.ts";
 import { ClusterService, type Decoded, KVService, MaintenanceService } from "./services.ts";
 import type { WatchHubOptions } from "../kv/watch.ts";
 import { createWatchServer, WatchService } from "./watch.ts";
+import { LeaseApi, LeaseService } from "./lease.ts";
 
 /** etcd lets a gRPC message exceed --max-request-bytes by this much, so that a request just
  *  over the limit gets etcd's own "request is too large" rather than a transport error
@@ -155,6 +156,15 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
       write({ compaction: req }).then((r) => ({ header: header(expect(r, "compaction").compaction.header.revision) }))),
   });
 
+  const lease = new LeaseApi(backend, header);
+  server.addService(LeaseService, {
+    leaseGrant: unary(LeaseService.LeaseGrant, (req) => lease.grant(req)),
+    leaseRevoke: unary(LeaseService.LeaseRevoke, (req) => lease.revoke(req)),
+    leaseTimeToLive: unary(LeaseService.LeaseTimeToLive, (req) => lease.timeToLive(req)),
+    leaseLeases: unary(LeaseService.LeaseLeases, () => lease.list()),
+    leaseKeepAlive: lease.keepAlive,
+  });
+
   server.addService(MaintenanceService, {
     hashKV: unary(MaintenanceService.HashKV, (req) => {
       const h = store.hashKv(req.revision ?? 0);
@@ -227,6 +237,7 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
     close(graceMs = 2000) {
       // Watch streams never end by themselves: end them first so tryShutdown can finish.
       watch.close();
+      lease.close();
       return new Promise<void>((resolve) => {
         // tryShutdown waits forever on open streams: force after the grace period.
         const timer = setTimeout(() => {

@@ -21,16 +21,18 @@ function toBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
-function method<Req, Res>(
+/** A unary method; `bidiMethod` is the same with a stream each way (Watch, LeaseKeepAlive). */
+export function method<Req, Res>(
   service: string,
   name: string,
   req: Codec<Req>,
   res: Codec<Res>,
+  streams = false,
 ): MethodDefinition<Decoded<Req>, Res> {
   return {
     path: `/etcdserverpb.${service}/${name}`,
-    requestStream: false,
-    responseStream: false,
+    requestStream: streams,
+    responseStream: streams,
     requestSerialize: (d) => {
       if (!d.ok) throw new Error(`${name}: cannot send an undecodable request`);
       return toBuffer(req.encode(d.msg).finish());
@@ -48,9 +50,13 @@ function method<Req, Res>(
   };
 }
 
+export function bidiMethod<Req, Res>(service: string, name: string, req: Codec<Req>, res: Codec<Res>): MethodDefinition<Decoded<Req>, Res> {
+  return method(service, name, req, res, true);
+}
+
 import pb = etcdserverpb;
 // The generated classes' static encode/decode, typed loosely enough to take plain objects.
-const c = <T>(type: { encode(m: T): Writer; decode(b: Uint8Array): T }): Codec<T> => type;
+export const c = <T>(type: { encode(m: T): Writer; decode(b: Uint8Array): T }): Codec<T> => type;
 
 export const KVService = {
   Range: method("KV", "Range", c<pb.RangeRequest.$Properties>(pb.RangeRequest), c<pb.RangeResponse.$Properties>(pb.RangeResponse)),

@@ -4,40 +4,20 @@
 // decoding requests, filling the cluster header, etcd's fragmenting of large answers, and
 // backpressure from the HTTP/2 stream back into the hub.
 import * as grpc from "@grpc/grpc-js";
-import { Buffer } from "node:buffer";
 import { etcdserverpb, mvccpb } from "../gen/etcd.js";
 import { Errors, StatusCode } from "../kv/errors.ts";
 import type { MvccStore } from "../kv/mvcc.ts";
 import type { WatchEvent, WatchResponse } from "../kv/types.ts";
 import { WatchHub, type WatchHubOptions, type WatchSink } from "../kv/watch.ts";
-import type { Decoded } from "./services.ts";
+import { bidiMethod, c, type Decoded } from "./services.ts";
 
 type WatchRequest = etcdserverpb.WatchRequest.$Properties;
 type WireResponse = etcdserverpb.WatchResponse.$Properties;
 type WireHeader = etcdserverpb.ResponseHeader.$Properties;
 
-const toBuffer = (u: Uint8Array) => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
 
 export const WatchService = {
-  Watch: {
-    path: "/etcdserverpb.Watch/Watch",
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: (d: Decoded<WatchRequest>) => {
-      if (!d.ok) throw new Error("Watch: cannot send an undecodable request");
-      return toBuffer(etcdserverpb.WatchRequest.encode(d.msg).finish());
-    },
-    requestDeserialize: (buf: Buffer): Decoded<WatchRequest> => {
-      try {
-        return { ok: true, msg: etcdserverpb.WatchRequest.decode(buf), size: buf.length };
-      } catch (err) {
-        return { ok: false, size: buf.length, error: (err as Error).message };
-      }
-    },
-    responseSerialize: (m: WireResponse) => toBuffer(etcdserverpb.WatchResponse.encode(m).finish()),
-    responseDeserialize: (buf: Buffer) => etcdserverpb.WatchResponse.decode(buf),
-    originalName: "watch",
-  } satisfies grpc.MethodDefinition<Decoded<WatchRequest>, WireResponse>,
+  Watch: bidiMethod("Watch", "Watch", c<WatchRequest>(etcdserverpb.WatchRequest), c<WireResponse>(etcdserverpb.WatchResponse)),
 };
 
 export interface WatchServiceOptions {

@@ -14,6 +14,8 @@ export namespace triremekv {
         deleteRange?: (etcdserverpb.DeleteRangeRequest.$Properties|null);
         txn?: (etcdserverpb.TxnRequest.$Properties|null);
         compaction?: (etcdserverpb.CompactionRequest.$Properties|null);
+        leaseGrant?: (etcdserverpb.LeaseGrantRequest.$Properties|null);
+        leaseRevoke?: (etcdserverpb.LeaseRevokeRequest.$Properties|null);
         static create(properties: triremekv.InternalRequest.$Shape): triremekv.InternalRequest & triremekv.InternalRequest.$Shape;
         static create(properties?: triremekv.InternalRequest.$Properties): triremekv.InternalRequest;
         static encode(message: triremekv.InternalRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -30,6 +32,8 @@ export namespace triremekv {
             deleteRange?: (etcdserverpb.DeleteRangeRequest.$Properties|null);
             txn?: (etcdserverpb.TxnRequest.$Properties|null);
             compaction?: (etcdserverpb.CompactionRequest.$Properties|null);
+            leaseGrant?: (etcdserverpb.LeaseGrantRequest.$Properties|null);
+            leaseRevoke?: (etcdserverpb.LeaseRevokeRequest.$Properties|null);
             $unknowns?: Uint8Array[];
         }
         type $Shape = {
@@ -38,6 +42,8 @@ export namespace triremekv {
           deleteRange?: etcdserverpb.DeleteRangeRequest.$Shape|null;
           txn?: etcdserverpb.TxnRequest.$Shape|null;
           compaction?: etcdserverpb.CompactionRequest.$Shape|null;
+          leaseGrant?: etcdserverpb.LeaseGrantRequest.$Shape|null;
+          leaseRevoke?: etcdserverpb.LeaseRevokeRequest.$Shape|null;
           $unknowns?: Uint8Array[];
         };
     }
@@ -80,6 +86,8 @@ export namespace triremekv {
         compaction?: (etcdserverpb.CompactionResponse.$Properties|null);
         errorCode: number;
         errorMessage: string;
+        leaseGrant?: (etcdserverpb.LeaseGrantResponse.$Properties|null);
+        leaseRevoke?: (etcdserverpb.LeaseRevokeResponse.$Properties|null);
         static create(properties: triremekv.ForwardResult.$Shape): triremekv.ForwardResult & triremekv.ForwardResult.$Shape;
         static create(properties?: triremekv.ForwardResult.$Properties): triremekv.ForwardResult;
         static encode(message: triremekv.ForwardResult.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -97,6 +105,8 @@ export namespace triremekv {
             compaction?: (etcdserverpb.CompactionResponse.$Properties|null);
             errorCode?: (number|null);
             errorMessage?: (string|null);
+            leaseGrant?: (etcdserverpb.LeaseGrantResponse.$Properties|null);
+            leaseRevoke?: (etcdserverpb.LeaseRevokeResponse.$Properties|null);
             $unknowns?: Uint8Array[];
         }
         type $Shape = {
@@ -106,6 +116,8 @@ export namespace triremekv {
           compaction?: etcdserverpb.CompactionResponse.$Shape|null;
           errorCode?: number|null;
           errorMessage?: string|null;
+          leaseGrant?: etcdserverpb.LeaseGrantResponse.$Shape|null;
+          leaseRevoke?: etcdserverpb.LeaseRevokeResponse.$Shape|null;
           $unknowns?: Uint8Array[];
         };
     }
@@ -135,6 +147,58 @@ export namespace triremekv {
           results?: triremekv.ForwardResult.$Shape[]|null;
           $unknowns?: Uint8Array[];
         };
+    }
+
+    interface ILeaseQuery extends triremekv.LeaseQuery.$Properties {
+    }
+
+    class LeaseQuery {
+        constructor(properties?: triremekv.LeaseQuery.$Properties);
+        $unknowns?: Uint8Array[];
+        clusterId: number;
+        ID: number;
+        renew: boolean;
+        static create(properties: triremekv.LeaseQuery.$Shape): triremekv.LeaseQuery & triremekv.LeaseQuery.$Shape;
+        static create(properties?: triremekv.LeaseQuery.$Properties): triremekv.LeaseQuery;
+        static encode(message: triremekv.LeaseQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): triremekv.LeaseQuery & triremekv.LeaseQuery.$Shape;
+        static fromObject(object: { [k: string]: any }): triremekv.LeaseQuery;
+        static toObject(message: triremekv.LeaseQuery, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace LeaseQuery {
+        interface $Properties {
+            clusterId?: (number|null);
+            ID?: (number|null);
+            renew?: (boolean|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = triremekv.LeaseQuery.$Properties;
+    }
+
+    interface ILeaseAnswer extends triremekv.LeaseAnswer.$Properties {
+    }
+
+    class LeaseAnswer {
+        constructor(properties?: triremekv.LeaseAnswer.$Properties);
+        $unknowns?: Uint8Array[];
+        TTL: number;
+        static create(properties: triremekv.LeaseAnswer.$Shape): triremekv.LeaseAnswer & triremekv.LeaseAnswer.$Shape;
+        static create(properties?: triremekv.LeaseAnswer.$Properties): triremekv.LeaseAnswer;
+        static encode(message: triremekv.LeaseAnswer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): triremekv.LeaseAnswer & triremekv.LeaseAnswer.$Shape;
+        static fromObject(object: { [k: string]: any }): triremekv.LeaseAnswer;
+        static toObject(message: triremekv.LeaseAnswer, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace LeaseAnswer {
+        interface $Properties {
+            TTL?: (number|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = triremekv.LeaseAnswer.$Properties;
     }
 }
 

@@ -30,6 +30,8 @@ export const triremekv = $root.triremekv = (() => {
          * @property {etcdserverpb.DeleteRangeRequest.$Properties|null} [deleteRange] InternalRequest deleteRange
          * @property {etcdserverpb.TxnRequest.$Properties|null} [txn] InternalRequest txn
          * @property {etcdserverpb.CompactionRequest.$Properties|null} [compaction] InternalRequest compaction
+         * @property {etcdserverpb.LeaseGrantRequest.$Properties|null} [leaseGrant] InternalRequest leaseGrant
+         * @property {etcdserverpb.LeaseRevokeRequest.$Properties|null} [leaseRevoke] InternalRequest leaseRevoke
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -49,6 +51,8 @@ export const triremekv = $root.triremekv = (() => {
          *   deleteRange?: etcdserverpb.DeleteRangeRequest.$Shape|null;
          *   txn?: etcdserverpb.TxnRequest.$Shape|null;
          *   compaction?: etcdserverpb.CompactionRequest.$Shape|null;
+         *   leaseGrant?: etcdserverpb.LeaseGrantRequest.$Shape|null;
+         *   leaseRevoke?: etcdserverpb.LeaseRevokeRequest.$Shape|null;
          *   $unknowns?: Array.<Uint8Array>;
          * }} triremekv.InternalRequest.$Shape
          */
@@ -109,6 +113,22 @@ export const triremekv = $root.triremekv = (() => {
         InternalRequest.prototype.compaction = null;
 
         /**
+         * InternalRequest leaseGrant.
+         * @member {etcdserverpb.LeaseGrantRequest.$Properties|null|undefined} leaseGrant
+         * @memberof triremekv.InternalRequest
+         * @instance
+         */
+        InternalRequest.prototype.leaseGrant = null;
+
+        /**
+         * InternalRequest leaseRevoke.
+         * @member {etcdserverpb.LeaseRevokeRequest.$Properties|null|undefined} leaseRevoke
+         * @memberof triremekv.InternalRequest
+         * @instance
+         */
+        InternalRequest.prototype.leaseRevoke = null;
+
+        /**
          * Creates a new InternalRequest instance using the specified properties.
          * @function create
          * @memberof triremekv.InternalRequest
@@ -150,6 +170,10 @@ export const triremekv = $root.triremekv = (() => {
                 $root.etcdserverpb.TxnRequest.encode(message.txn, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
             if (message.compaction != null && $Object.hasOwnProperty.call(message, "compaction"))
                 $root.etcdserverpb.CompactionRequest.encode(message.compaction, writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+            if (message.leaseGrant != null && $Object.hasOwnProperty.call(message, "leaseGrant"))
+                $root.etcdserverpb.LeaseGrantRequest.encode(message.leaseGrant, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+            if (message.leaseRevoke != null && $Object.hasOwnProperty.call(message, "leaseRevoke"))
+                $root.etcdserverpb.LeaseRevokeRequest.encode(message.leaseRevoke, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -227,6 +251,18 @@ export const triremekv = $root.triremekv = (() => {
                         message.compaction = $root.etcdserverpb.CompactionRequest.decode(reader, reader.size(), $undefined, _depth + 1, message.compaction);
                         continue;
                     }
+                case 6: {
+                        if (wireType !== 2)
+                            break;
+                        message.leaseGrant = $root.etcdserverpb.LeaseGrantRequest.decode(reader, reader.size(), $undefined, _depth + 1, message.leaseGrant);
+                        continue;
+                    }
+                case 7: {
+                        if (wireType !== 2)
+                            break;
+                        message.leaseRevoke = $root.etcdserverpb.LeaseRevokeRequest.decode(reader, reader.size(), $undefined, _depth + 1, message.leaseRevoke);
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -292,6 +328,16 @@ export const triremekv = $root.triremekv = (() => {
                     throw $TypeError(".triremekv.InternalRequest.compaction: object expected");
                 message.compaction = $root.etcdserverpb.CompactionRequest.fromObject(object.compaction, _depth + 1);
             }
+            if (object.leaseGrant != null) {
+                if (!$util.isObject(object.leaseGrant))
+                    throw $TypeError(".triremekv.InternalRequest.leaseGrant: object expected");
+                message.leaseGrant = $root.etcdserverpb.LeaseGrantRequest.fromObject(object.leaseGrant, _depth + 1);
+            }
+            if (object.leaseRevoke != null) {
+                if (!$util.isObject(object.leaseRevoke))
+                    throw $TypeError(".triremekv.InternalRequest.leaseRevoke: object expected");
+                message.leaseRevoke = $root.etcdserverpb.LeaseRevokeRequest.fromObject(object.leaseRevoke, _depth + 1);
+            }
             return message;
         };
 
@@ -322,6 +368,8 @@ export const triremekv = $root.triremekv = (() => {
                 object.deleteRange = null;
                 object.txn = null;
                 object.compaction = null;
+                object.leaseGrant = null;
+                object.leaseRevoke = null;
             }
             if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                 if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -338,6 +386,10 @@ export const triremekv = $root.triremekv = (() => {
                 object.txn = $root.etcdserverpb.TxnRequest.toObject(message.txn, options, _depth + 1);
             if (message.compaction != null && $Object.hasOwnProperty.call(message, "compaction"))
                 object.compaction = $root.etcdserverpb.CompactionRequest.toObject(message.compaction, options, _depth + 1);
+            if (message.leaseGrant != null && $Object.hasOwnProperty.call(message, "leaseGrant"))
+                object.leaseGrant = $root.etcdserverpb.LeaseGrantRequest.toObject(message.leaseGrant, options, _depth + 1);
+            if (message.leaseRevoke != null && $Object.hasOwnProperty.call(message, "leaseRevoke"))
+                object.leaseRevoke = $root.etcdserverpb.LeaseRevokeRequest.toObject(message.leaseRevoke, options, _depth + 1);
             return object;
         };
 
@@ -631,6 +683,8 @@ export const triremekv = $root.triremekv = (() => {
          * @property {etcdserverpb.CompactionResponse.$Properties|null} [compaction] ForwardResult compaction
          * @property {number|null} [errorCode] ForwardResult errorCode
          * @property {string|null} [errorMessage] ForwardResult errorMessage
+         * @property {etcdserverpb.LeaseGrantResponse.$Properties|null} [leaseGrant] ForwardResult leaseGrant
+         * @property {etcdserverpb.LeaseRevokeResponse.$Properties|null} [leaseRevoke] ForwardResult leaseRevoke
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -651,6 +705,8 @@ export const triremekv = $root.triremekv = (() => {
          *   compaction?: etcdserverpb.CompactionResponse.$Shape|null;
          *   errorCode?: number|null;
          *   errorMessage?: string|null;
+         *   leaseGrant?: etcdserverpb.LeaseGrantResponse.$Shape|null;
+         *   leaseRevoke?: etcdserverpb.LeaseRevokeResponse.$Shape|null;
          *   $unknowns?: Array.<Uint8Array>;
          * }} triremekv.ForwardResult.$Shape
          */
@@ -719,6 +775,22 @@ export const triremekv = $root.triremekv = (() => {
         ForwardResult.prototype.errorMessage = "";
 
         /**
+         * ForwardResult leaseGrant.
+         * @member {etcdserverpb.LeaseGrantResponse.$Properties|null|undefined} leaseGrant
+         * @memberof triremekv.ForwardResult
+         * @instance
+         */
+        ForwardResult.prototype.leaseGrant = null;
+
+        /**
+         * ForwardResult leaseRevoke.
+         * @member {etcdserverpb.LeaseRevokeResponse.$Properties|null|undefined} leaseRevoke
+         * @memberof triremekv.ForwardResult
+         * @instance
+         */
+        ForwardResult.prototype.leaseRevoke = null;
+
+        /**
          * Creates a new ForwardResult instance using the specified properties.
          * @function create
          * @memberof triremekv.ForwardResult
@@ -762,6 +834,10 @@ export const triremekv = $root.triremekv = (() => {
                 writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.errorCode);
             if (message.errorMessage != null && $Object.hasOwnProperty.call(message, "errorMessage") && message.errorMessage !== "")
                 writer.uint32(/* id 6, wireType 2 =*/50).string(message.errorMessage);
+            if (message.leaseGrant != null && $Object.hasOwnProperty.call(message, "leaseGrant"))
+                $root.etcdserverpb.LeaseGrantResponse.encode(message.leaseGrant, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+            if (message.leaseRevoke != null && $Object.hasOwnProperty.call(message, "leaseRevoke"))
+                $root.etcdserverpb.LeaseRevokeResponse.encode(message.leaseRevoke, writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -848,6 +924,18 @@ export const triremekv = $root.triremekv = (() => {
                             delete message.errorMessage;
                         continue;
                     }
+                case 7: {
+                        if (wireType !== 2)
+                            break;
+                        message.leaseGrant = $root.etcdserverpb.LeaseGrantResponse.decode(reader, reader.size(), $undefined, _depth + 1, message.leaseGrant);
+                        continue;
+                    }
+                case 8: {
+                        if (wireType !== 2)
+                            break;
+                        message.leaseRevoke = $root.etcdserverpb.LeaseRevokeResponse.decode(reader, reader.size(), $undefined, _depth + 1, message.leaseRevoke);
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -909,6 +997,16 @@ export const triremekv = $root.triremekv = (() => {
             if (object.errorMessage != null)
                 if (typeof object.errorMessage !== "string" || object.errorMessage.length)
                     message.errorMessage = $String(object.errorMessage);
+            if (object.leaseGrant != null) {
+                if (!$util.isObject(object.leaseGrant))
+                    throw $TypeError(".triremekv.ForwardResult.leaseGrant: object expected");
+                message.leaseGrant = $root.etcdserverpb.LeaseGrantResponse.fromObject(object.leaseGrant, _depth + 1);
+            }
+            if (object.leaseRevoke != null) {
+                if (!$util.isObject(object.leaseRevoke))
+                    throw $TypeError(".triremekv.ForwardResult.leaseRevoke: object expected");
+                message.leaseRevoke = $root.etcdserverpb.LeaseRevokeResponse.fromObject(object.leaseRevoke, _depth + 1);
+            }
             return message;
         };
 
@@ -936,6 +1034,8 @@ export const triremekv = $root.triremekv = (() => {
                 object.compaction = null;
                 object.errorCode = 0;
                 object.errorMessage = "";
+                object.leaseGrant = null;
+                object.leaseRevoke = null;
             }
             if (message.put != null && $Object.hasOwnProperty.call(message, "put"))
                 object.put = $root.etcdserverpb.PutResponse.toObject(message.put, options, _depth + 1);
@@ -949,6 +1049,10 @@ export const triremekv = $root.triremekv = (() => {
                 object.errorCode = message.errorCode;
             if (message.errorMessage != null && $Object.hasOwnProperty.call(message, "errorMessage"))
                 object.errorMessage = message.errorMessage;
+            if (message.leaseGrant != null && $Object.hasOwnProperty.call(message, "leaseGrant"))
+                object.leaseGrant = $root.etcdserverpb.LeaseGrantResponse.toObject(message.leaseGrant, options, _depth + 1);
+            if (message.leaseRevoke != null && $Object.hasOwnProperty.call(message, "leaseRevoke"))
+                object.leaseRevoke = $root.etcdserverpb.LeaseRevokeResponse.toObject(message.leaseRevoke, options, _depth + 1);
             return object;
         };
 
@@ -1189,6 +1293,529 @@ export const triremekv = $root.triremekv = (() => {
         };
 
         return ForwardResponse;
+    })();
+
+    triremekv.LeaseQuery = (function() {
+
+        /**
+         * Properties of a LeaseQuery.
+         * @typedef {Object} triremekv.LeaseQuery.$Properties
+         * @property {number|null} [clusterId] LeaseQuery clusterId
+         * @property {number|null} [ID] LeaseQuery ID
+         * @property {boolean|null} [renew] LeaseQuery renew
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a LeaseQuery.
+         * @memberof triremekv
+         * @interface ILeaseQuery
+         * @augments triremekv.LeaseQuery.$Properties
+         * @deprecated Use triremekv.LeaseQuery.$Properties instead.
+         */
+
+        /**
+         * Shape of a LeaseQuery.
+         * @typedef {triremekv.LeaseQuery.$Properties} triremekv.LeaseQuery.$Shape
+         */
+
+        /**
+         * Constructs a new LeaseQuery.
+         * @memberof triremekv
+         * @classdesc Represents a LeaseQuery.
+         * @constructor
+         * @param {triremekv.LeaseQuery.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const LeaseQuery = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * LeaseQuery clusterId.
+         * @member {number} clusterId
+         * @memberof triremekv.LeaseQuery
+         * @instance
+         */
+        LeaseQuery.prototype.clusterId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * LeaseQuery ID.
+         * @member {number} ID
+         * @memberof triremekv.LeaseQuery
+         * @instance
+         */
+        LeaseQuery.prototype.ID = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+        /**
+         * LeaseQuery renew.
+         * @member {boolean} renew
+         * @memberof triremekv.LeaseQuery
+         * @instance
+         */
+        LeaseQuery.prototype.renew = false;
+
+        /**
+         * Creates a new LeaseQuery instance using the specified properties.
+         * @function create
+         * @memberof triremekv.LeaseQuery
+         * @static
+         * @param {triremekv.LeaseQuery.$Properties=} [properties] Properties to set
+         * @returns {triremekv.LeaseQuery} LeaseQuery instance
+         * @type {{
+         *   (properties: triremekv.LeaseQuery.$Shape): triremekv.LeaseQuery & triremekv.LeaseQuery.$Shape;
+         *   (properties?: triremekv.LeaseQuery.$Properties): triremekv.LeaseQuery;
+         * }}
+         */
+        LeaseQuery.create = function(properties) {
+            return new LeaseQuery(properties);
+        };
+
+        /**
+         * Encodes the specified LeaseQuery message. Does not implicitly {@link triremekv.LeaseQuery.verify|verify} messages.
+         * @function encode
+         * @memberof triremekv.LeaseQuery
+         * @static
+         * @param {triremekv.LeaseQuery.$Properties} message LeaseQuery message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        LeaseQuery.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.clusterId != null && $Object.hasOwnProperty.call(message, "clusterId") && (typeof message.clusterId === "object" ? message.clusterId.low || message.clusterId.high : message.clusterId !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.clusterId);
+            if (message.ID != null && $Object.hasOwnProperty.call(message, "ID") && (typeof message.ID === "object" ? message.ID.low || message.ID.high : message.ID !== 0))
+                writer.uint32(/* id 2, wireType 0 =*/16).int64(message.ID);
+            if (message.renew != null && $Object.hasOwnProperty.call(message, "renew") && message.renew !== false)
+                writer.uint32(/* id 3, wireType 0 =*/24).bool(message.renew);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a LeaseQuery message from the specified reader or buffer.
+         * @function decode
+         * @memberof triremekv.LeaseQuery
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {triremekv.LeaseQuery & triremekv.LeaseQuery.$Shape} LeaseQuery
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        LeaseQuery.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.triremekv.LeaseQuery();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.clusterId = value;
+                        else
+                            delete message.clusterId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                            message.ID = value;
+                        else
+                            delete message.ID;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.bool())
+                            message.renew = value;
+                        else
+                            delete message.renew;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Creates a LeaseQuery message from a plain object. Also converts values to their respective internal types.
+         * @function fromObject
+         * @memberof triremekv.LeaseQuery
+         * @static
+         * @param {Object.<string,*>} object Plain object
+         * @returns {triremekv.LeaseQuery} LeaseQuery
+         */
+        LeaseQuery.fromObject = function (object, _depth) {
+            if (object instanceof $root.triremekv.LeaseQuery)
+                return object;
+            if (!$util.isObject(object))
+                throw $TypeError(".triremekv.LeaseQuery: object expected");
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let message = new $root.triremekv.LeaseQuery();
+            if (object.clusterId != null)
+                if (typeof object.clusterId === "object" ? object.clusterId.low || object.clusterId.high : $Number(object.clusterId) !== 0)
+                    if ($util.Long)
+                        message.clusterId = $util.Long.fromValue(object.clusterId, true);
+                    else if (typeof object.clusterId === "string")
+                        message.clusterId = $parseInt(object.clusterId, 10);
+                    else if (typeof object.clusterId === "number")
+                        message.clusterId = object.clusterId;
+                    else if (typeof object.clusterId === "object")
+                        message.clusterId = new $util.LongBits(object.clusterId.low >>> 0, object.clusterId.high >>> 0).toNumber(true);
+            if (object.ID != null)
+                if (typeof object.ID === "object" ? object.ID.low || object.ID.high : $Number(object.ID) !== 0)
+                    if ($util.Long)
+                        message.ID = $util.Long.fromValue(object.ID, false);
+                    else if (typeof object.ID === "string")
+                        message.ID = $parseInt(object.ID, 10);
+                    else if (typeof object.ID === "number")
+                        message.ID = object.ID;
+                    else if (typeof object.ID === "object")
+                        message.ID = new $util.LongBits(object.ID.low >>> 0, object.ID.high >>> 0).toNumber();
+            if (object.renew != null)
+                if (object.renew)
+                    message.renew = $Boolean(object.renew);
+            return message;
+        };
+
+        /**
+         * Creates a plain object from a LeaseQuery message. Also converts values to other types if specified.
+         * @function toObject
+         * @memberof triremekv.LeaseQuery
+         * @static
+         * @param {triremekv.LeaseQuery} message LeaseQuery
+         * @param {$protobuf.IConversionOptions} [options] Conversion options
+         * @returns {Object.<string,*>} Plain object
+         */
+        LeaseQuery.toObject = function (message, options, _depth) {
+            if (!options)
+                options = {};
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let object = {};
+            if (options.defaults) {
+                if ($util.Long) {
+                    let long = new $util.Long(0, 0, true);
+                    object.clusterId = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                } else
+                    object.clusterId = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                if ($util.Long) {
+                    let long = new $util.Long(0, 0, false);
+                    object.ID = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                } else
+                    object.ID = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                object.renew = false;
+            }
+            if (message.clusterId != null && $Object.hasOwnProperty.call(message, "clusterId"))
+                if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                    object.clusterId = typeof message.clusterId === "number" ? $BigInt(message.clusterId) : $util.Long.fromBits(message.clusterId.low >>> 0, message.clusterId.high >>> 0, true).toBigInt();
+                else if (typeof message.clusterId === "number")
+                    object.clusterId = options.longs === $String ? $String(message.clusterId) : message.clusterId;
+                else
+                    object.clusterId = options.longs === $String ? $util.Long.prototype.toString.call(message.clusterId) : options.longs === $Number ? new $util.LongBits(message.clusterId.low >>> 0, message.clusterId.high >>> 0).toNumber(true) : message.clusterId;
+            if (message.ID != null && $Object.hasOwnProperty.call(message, "ID"))
+                if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                    object.ID = typeof message.ID === "number" ? $BigInt(message.ID) : $util.Long.fromBits(message.ID.low >>> 0, message.ID.high >>> 0, false).toBigInt();
+                else if (typeof message.ID === "number")
+                    object.ID = options.longs === $String ? $String(message.ID) : message.ID;
+                else
+                    object.ID = options.longs === $String ? $util.Long.prototype.toString.call(message.ID) : options.longs === $Number ? new $util.LongBits(message.ID.low >>> 0, message.ID.high >>> 0).toNumber() : message.ID;
+            if (message.renew != null && $Object.hasOwnProperty.call(message, "renew"))
+                object.renew = message.renew;
+            return object;
+        };
+
+        /**
+         * Converts this LeaseQuery to JSON.
+         * @function toJSON
+         * @memberof triremekv.LeaseQuery
+         * @instance
+         * @returns {Object.<string,*>} JSON object
+         */
+        LeaseQuery.prototype.toJSON = function() {
+            return LeaseQuery.toObject(this, $protobuf.util.toJSONOptions);
+        };
+
+        return LeaseQuery;
+    })();
+
+    triremekv.LeaseAnswer = (function() {
+
+        /**
+         * Properties of a LeaseAnswer.
+         * @typedef {Object} triremekv.LeaseAnswer.$Properties
+         * @property {number|null} [TTL] LeaseAnswer TTL
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a LeaseAnswer.
+         * @memberof triremekv
+         * @interface ILeaseAnswer
+         * @augments triremekv.LeaseAnswer.$Properties
+         * @deprecated Use triremekv.LeaseAnswer.$Properties instead.
+         */
+
+        /**
+         * Shape of a LeaseAnswer.
+         * @typedef {triremekv.LeaseAnswer.$Properties} triremekv.LeaseAnswer.$Shape
+         */
+
+        /**
+         * Constructs a new LeaseAnswer.
+         * @memberof triremekv
+         * @classdesc Represents a LeaseAnswer.
+         * @constructor
+         * @param {triremekv.LeaseAnswer.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const LeaseAnswer = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * LeaseAnswer TTL.
+         * @member {number} TTL
+         * @memberof triremekv.LeaseAnswer
+         * @instance
+         */
+        LeaseAnswer.prototype.TTL = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+        /**
+         * Creates a new LeaseAnswer instance using the specified properties.
+         * @function create
+         * @memberof triremekv.LeaseAnswer
+         * @static
+         * @param {triremekv.LeaseAnswer.$Properties=} [properties] Properties to set
+         * @returns {triremekv.LeaseAnswer} LeaseAnswer instance
+         * @type {{
+         *   (properties: triremekv.LeaseAnswer.$Shape): triremekv.LeaseAnswer & triremekv.LeaseAnswer.$Shape;
+         *   (properties?: triremekv.LeaseAnswer.$Properties): triremekv.LeaseAnswer;
+         * }}
+         */
+        LeaseAnswer.create = function(properties) {
+            return new LeaseAnswer(properties);
+        };
+
+        /**
+         * Encodes the specified LeaseAnswer message. Does not implicitly {@link triremekv.LeaseAnswer.verify|verify} messages.
+         * @function encode
+         * @memberof triremekv.LeaseAnswer
+         * @static
+         * @param {triremekv.LeaseAnswer.$Properties} message LeaseAnswer message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        LeaseAnswer.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.TTL != null && $Object.hasOwnProperty.call(message, "TTL") && (typeof message.TTL === "object" ? message.TTL.low || message.TTL.high : message.TTL !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).int64(message.TTL);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a LeaseAnswer message from the specified reader or buffer.
+         * @function decode
+         * @memberof triremekv.LeaseAnswer
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {triremekv.LeaseAnswer & triremekv.LeaseAnswer.$Shape} LeaseAnswer
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        LeaseAnswer.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.triremekv.LeaseAnswer();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                            message.TTL = value;
+                        else
+                            delete message.TTL;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Creates a LeaseAnswer message from a plain object. Also converts values to their respective internal types.
+         * @function fromObject
+         * @memberof triremekv.LeaseAnswer
+         * @static
+         * @param {Object.<string,*>} object Plain object
+         * @returns {triremekv.LeaseAnswer} LeaseAnswer
+         */
+        LeaseAnswer.fromObject = function (object, _depth) {
+            if (object instanceof $root.triremekv.LeaseAnswer)
+                return object;
+            if (!$util.isObject(object))
+                throw $TypeError(".triremekv.LeaseAnswer: object expected");
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let message = new $root.triremekv.LeaseAnswer();
+            if (object.TTL != null)
+                if (typeof object.TTL === "object" ? object.TTL.low || object.TTL.high : $Number(object.TTL) !== 0)
+                    if ($util.Long)
+                        message.TTL = $util.Long.fromValue(object.TTL, false);
+                    else if (typeof object.TTL === "string")
+                        message.TTL = $parseInt(object.TTL, 10);
+                    else if (typeof object.TTL === "number")
+                        message.TTL = object.TTL;
+                    else if (typeof object.TTL === "object")
+                        message.TTL = new $util.LongBits(object.TTL.low >>> 0, object.TTL.high >>> 0).toNumber();
+            return message;
+        };
+
+        /**
+         * Creates a plain object from a LeaseAnswer message. Also converts values to other types if specified.
+         * @function toObject
+         * @memberof triremekv.LeaseAnswer
+         * @static
+         * @param {triremekv.LeaseAnswer} message LeaseAnswer
+         * @param {$protobuf.IConversionOptions} [options] Conversion options
+         * @returns {Object.<string,*>} Plain object
+         */
+        LeaseAnswer.toObject = function (message, options, _depth) {
+            if (!options)
+                options = {};
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let object = {};
+            if (options.defaults)
+                if ($util.Long) {
+                    let long = new $util.Long(0, 0, false);
+                    object.TTL = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                } else
+                    object.TTL = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+            if (message.TTL != null && $Object.hasOwnProperty.call(message, "TTL"))
+                if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                    object.TTL = typeof message.TTL === "number" ? $BigInt(message.TTL) : $util.Long.fromBits(message.TTL.low >>> 0, message.TTL.high >>> 0, false).toBigInt();
+                else if (typeof message.TTL === "number")
+                    object.TTL = options.longs === $String ? $String(message.TTL) : message.TTL;
+                else
+                    object.TTL = options.longs === $String ? $util.Long.prototype.toString.call(message.TTL) : options.longs === $Number ? new $util.LongBits(message.TTL.low >>> 0, message.TTL.high >>> 0).toNumber() : message.TTL;
+            return object;
+        };
+
+        /**
+         * Converts this LeaseAnswer to JSON.
+         * @function toJSON
+         * @memberof triremekv.LeaseAnswer
+         * @instance
+         * @returns {Object.<string,*>} JSON object
+         */
+        LeaseAnswer.prototype.toJSON = function() {
+            return LeaseAnswer.toObject(this, $protobuf.util.toJSONOptions);
+        };
+
+        return LeaseAnswer;
     })();
 
     return triremekv;

@@ -21,14 +21,16 @@ async function copyTable(
   src: SqliteDb,
   dst: SqliteDb,
   insert: Statement,
-  table: "live" | "history",
+  table: "live" | "history" | "lease",
   rowsPerStep: number,
 ): Promise<void> {
   const cols = table === "live"
     ? ["key", "create_rev", "mod_rev", "version", "value", "lease"]
+    : table === "lease"
+    ? ["id", "ttl"]
     : ["key", "mod_rev", "sub", "create_rev", "version", "value", "lease"];
-  const order = table === "live" ? "key" : "key, mod_rev";
-  const after = table === "live" ? "key > ?" : "(key, mod_rev) > (?, ?)";
+  const order = table === "live" ? "key" : table === "lease" ? "id" : "key, mod_rev";
+  const after = table === "live" ? "key > ?" : table === "lease" ? "id > ?" : "(key, mod_rev) > (?, ?)";
   const first = src.prepare(`SELECT ${cols.join(", ")} FROM ${table} ORDER BY ${order} LIMIT ${rowsPerStep}`);
   const next = src.prepare(`SELECT ${cols.join(", ")} FROM ${table} WHERE ${after} ORDER BY ${order} LIMIT ${rowsPerStep}`);
   let rows = first.all();
@@ -40,7 +42,7 @@ async function copyTable(
     dst.exec("COMMIT");
     await yieldToLoop();
     dst.exec("BEGIN");
-    rows = table === "live" ? next.all(last.key) : next.all(last.key, last.mod_rev);
+    rows = table === "live" ? next.all(last.key) : table === "lease" ? next.all(last.id) : next.all(last.key, last.mod_rev);
   }
 }
 
@@ -72,6 +74,7 @@ export async function writeImage(storePath: string, destPath: string, opts: Writ
       "history",
       rowsPerStep,
     );
+    await copyTable(src, dst, dst.prepare("INSERT INTO lease (id, ttl) VALUES (?, ?)"), "lease", rowsPerStep);
     dst.exec("COMMIT");
   } finally {
     if (reading) src.exec("COMMIT");

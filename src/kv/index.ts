@@ -2,6 +2,8 @@
 export { MvccStore, type MvccStoreOptions } from "./mvcc.ts";
 export { EtcdError, Errors, StatusCode } from "./errors.ts";
 export { decodeInternalRequest, encodeInternalRequest } from "./codec.ts";
+export { checkLeaseGrant, type Lease, LeaseErrors, MAX_LEASE_ID, MAX_LEASE_TTL, randomLeaseId } from "./lease.ts";
+export { Lessor, type LessorOptions } from "./lessor.ts";
 export { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from "./validate.ts";
 export { isTxnReadOnly, isTxnSerializable } from "./txn.ts";
 export { compareBytes, prefixEnd } from "./keys.ts";

@@ -12,11 +12,12 @@ import { dirname } from "node:path";
 import { Errors, EtcdError } from "./errors.ts";
 import { keyRange, type KeyRange } from "./keys.ts";
 import { writeImage } from "./image.ts";
+import { type Lease, LeaseTable } from "./lease.ts";
 import { type EventsRead, type ReadLimits, readEvents, tombstone } from "./events.ts";
-import { hashHistory, isEmptyRange, rangeSql, toKv } from "./rows.ts";
-import { COMPACTION_STEP_REVISIONS, COMPACTION_STEP_SQL, fsyncPath, inspectImage, SCHEMA, SCHEMA_VERSION } from "./schema.ts";
+import { KvReader } from "./reader.ts";
+import { hashHistory } from "./rows.ts";
+import { COMPACTION_STEP_REVISIONS, COMPACTION_STEP_SQL, fsyncPath, inspectImage, READABLE_SCHEMA_VERSIONS, SCHEMA, SCHEMA_VERSION } from "./schema.ts";
 import { openSqlite, type SqliteDb, type SqliteDriver, type Statement } from "../storage/sqlite.ts";
-import { DESCEND, effectiveOrder, hasRevisionFilters, KEY, NONE, passesFilters, sorter, VALUE } from "./range.ts";
 import { isTxnReadOnly, type ReadView, txnPath } from "./txn.ts";
 import type {
   ApplyEntry,
@@ -71,6 +72,7 @@ export class MvccStore {
   #listeners = new Set<StoreListener>();
   /** The events of the batch being applied; null when nobody listens (the hot path builds none). */
   #events: WatchEvent[] | null = null;
+  readonly #leases = new LeaseTable((sql) => this.#stmt(sql));
 
   private constructor(readonly path: string, private readonly opts: MvccStoreOptions) {
     this.#openDb();
@@ -118,11 +120,12 @@ export class MvccStore {
     }
     db.exec(SCHEMA);
     const meta = this.#readMeta();
-    if (meta.schema === undefined) {
+    if (meta.schema === undefined || (meta.schema < SCHEMA_VERSION && READABLE_SCHEMA_VERSIONS.includes(meta.schema))) {
+      // New, or older and migrated: SCHEMA just created what the older version lacked.
       this.#writeMeta({ schema: SCHEMA_VERSION });
     } else if (meta.schema !== SCHEMA_VERSION) {
       db.close();
-      throw new Error(`kv store ${this.path}: schema version ${meta.schema}, this build reads ${SCHEMA_VERSION}`);
+      throw new Error(`kv store ${this.path}: schema version ${meta.schema}, this build reads ${READABLE_SCHEMA_VERSIONS.join(", ")}`);
     }
     this.#revision = meta.revision ?? 0;
     this.#compactRevision = meta.compact_revision ?? -1;
@@ -155,97 +158,15 @@ export class MvccStore {
 
   // ---- reads -------------------------------------------------------------------------------
 
-  /** Newest versions of the existing keys in `r`, in key order. */
-  #latest(r: KeyRange, opts: { limit?: number; keysOnly?: boolean; descending?: boolean } = {}): KeyValue[] {
-    if (isEmptyRange(r)) return [];
-    const { where, params } = rangeSql(r);
-    const cols = opts.keysOnly ? "key, create_rev, mod_rev, version, lease" : "key, create_rev, mod_rev, version, value, lease";
-    const order = opts.descending ? "DESC" : "ASC";
-    const limit = opts.limit !== undefined && opts.limit > 0 ? ` LIMIT ${opts.limit}` : "";
-    return this.#stmt(`SELECT ${cols} FROM live WHERE ${where} ORDER BY key ${order}${limit}`).all(...params).map(toKv);
-  }
-
-  #countLatest(r: KeyRange): number {
-    if (isEmptyRange(r)) return 0;
-    const { where, params } = rangeSql(r);
-    return this.#stmt(`SELECT COUNT(*) AS n FROM live WHERE ${where}`).get(...params)!.n as number;
-  }
-
-  /** Versions of the keys in `r` as of revision `rev` (tombstoned keys left out). */
-  #at(r: KeyRange, rev: number, keysOnly: boolean): KeyValue[] {
-    if (isEmptyRange(r)) return [];
-    const { where, params } = rangeSql(r);
-    const value = keysOnly ? "" : " value,";
-    // SQLite takes the bare columns from the row holding MAX(mod_rev).
-    const rows = this.#stmt(
-      `SELECT key, MAX(mod_rev) AS mod_rev, create_rev, version,${value} lease FROM history ` +
-        `WHERE ${where} AND mod_rev <= ? GROUP BY key ORDER BY key`,
-    ).all(...params, rev);
-    const out: KeyValue[] = [];
-    for (const row of rows) if ((row.version as number) > 0) out.push(toKv(row));
-    return out;
-  }
-
-  readonly #view: ReadView = { latest: (r) => this.#latest(r) };
+  readonly #reader = new KvReader((sql) => this.#stmt(sql));
+  readonly #view: ReadView = { latest: (r) => this.#reader.latest(r) };
 
   /**
    * etcd's Range at the current state (serializable: the caller decides whether a ReadIndex
    * barrier comes first). Throws EtcdError for compacted or future revisions.
    */
   range(req: RangeRequest): RangeResponse {
-    return this.#range(req, this.#revision);
-  }
-
-  /** `current` is the revision a txn in progress reads at (etcd: beginRev, +1 once it wrote). */
-  #range(req: RangeRequest, current: number): RangeResponse {
-    const key = req.key ?? EMPTY;
-    if (key.length === 0) throw Errors.emptyKey();
-    const r = keyRange(key, req.rangeEnd);
-    const asked = req.revision ?? 0;
-    if (asked > current) throw Errors.futureRev();
-    if (asked > 0 && asked < this.#compactRevision) throw Errors.compacted();
-    const rev = asked <= 0 ? current : asked;
-    const header = { revision: current };
-    const historical = rev < current;
-    const keysOnly = req.keysOnly === true;
-    const reqLimit = Math.max(0, req.limit ?? 0);
-    const { order, target } = effectiveOrder(req);
-    const filtered = hasRevisionFilters(req);
-
-    if (req.countOnly) {
-      const count = historical ? this.#at(r, rev, true).length : this.#countLatest(r);
-      return { header, kvs: [], more: false, count };
-    }
-
-    let kvs: KeyValue[];
-    let count: number;
-    const keyOrderOnly = !filtered && (order === NONE || target === KEY);
-    if (!historical && keyOrderOnly) {
-      // The hot path: let SQLite order and limit (one extra row tells `more`).
-      kvs = this.#latest(r, {
-        limit: reqLimit > 0 ? reqLimit + 1 : undefined,
-        keysOnly,
-        descending: order === DESCEND,
-      });
-      count = reqLimit > 0 && kvs.length > reqLimit ? this.#countLatest(r) : kvs.length;
-    } else {
-      // Sorting by value needs the values even when only keys are returned (etcd sorts first).
-      const fetchKeysOnly = keysOnly && !(order !== NONE && target === VALUE);
-      kvs = historical ? this.#at(r, rev, fetchKeysOnly) : this.#latest(r, { keysOnly: fetchKeysOnly });
-      count = kvs.length;
-      if (filtered) kvs = kvs.filter((kv) => passesFilters(req, kv));
-      if (order !== NONE) {
-        const cmp = sorter(target);
-        kvs.sort(order === DESCEND ? (a, b) => cmp(b, a) : cmp);
-      }
-      if (keysOnly && !fetchKeysOnly) for (const kv of kvs) kv.value = EMPTY;
-    }
-    let more = false;
-    if (reqLimit > 0 && kvs.length > reqLimit) {
-      kvs = kvs.slice(0, reqLimit);
-      more = true;
-    }
-    return { header, kvs, more, count };
+    return this.#reader.range(req, this.#revision, this.#compactRevision);
   }
 
   /** A txn whose every op (both branches, nested too) is a Range: served from local state
@@ -261,14 +182,9 @@ export class MvccStore {
 
   // ---- writes ------------------------------------------------------------------------------
 
-  #getLive(key: Uint8Array): KeyValue | undefined {
-    const row = this.#stmt("SELECT key, create_rev, mod_rev, version, value, lease FROM live WHERE key = ?").get(key);
-    return row === undefined ? undefined : toKv(row);
-  }
-
   #putKey(ctx: WriteContext, req: PutRequest): KeyValue | undefined {
     const key = req.key ?? EMPTY;
-    const prev = this.#getLive(key);
+    const prev = this.#reader.get(key);
     const value = req.ignoreValue ? prev!.value : (req.value ?? EMPTY);
     const lease = req.ignoreLease ? prev!.lease : (req.lease ?? 0);
     const createRev = prev?.createRevision ?? ctx.rev;
@@ -289,7 +205,7 @@ export class MvccStore {
   #deleteRange(ctx: WriteContext, req: DeleteRangeRequest): KeyValue[] {
     const r = keyRange(req.key ?? EMPTY, req.rangeEnd);
     // A watcher may want the deleted values (prev_kv): read them whenever someone listens.
-    const victims = this.#latest(r, { keysOnly: !req.prevKv && this.#events === null });
+    const victims = this.#reader.latest(r, { keysOnly: !req.prevKv && this.#events === null });
     const del = this.#stmt("DELETE FROM live WHERE key = ?");
     const tomb = this.#stmt(
       "INSERT OR REPLACE INTO history (key, mod_rev, sub, create_rev, version, value, lease) VALUES (?, ?, ?, 0, 0, ?, 0)",
@@ -304,11 +220,11 @@ export class MvccStore {
 
   /** etcd's checkPut: a put needing the existing key, or naming a lease, is refused. */
   #checkPut(req: PutRequest): void {
-    if ((req.ignoreValue || req.ignoreLease) && this.#getLive(req.key ?? EMPTY) === undefined) {
+    if ((req.ignoreValue || req.ignoreLease) && this.#reader.get(req.key ?? EMPTY) === undefined) {
       throw Errors.keyNotFound();
     }
-    // Leases do not exist yet, so every lease id is unknown.
-    if ((req.lease ?? 0) !== 0) throw Errors.leaseNotFound();
+    const lease = req.lease ?? 0;
+    if (lease !== 0 && !req.ignoreLease && !this.#leases.has(lease)) throw Errors.leaseNotFound();
   }
 
   #checkRange(req: RangeRequest): void {
@@ -340,7 +256,7 @@ export class MvccStore {
   }
 
   #execOp(ctx: WriteContext, op: RequestOp, path: boolean[], at: { i: number }): ResponseOp {
-    if (op.requestRange) return { responseRange: this.#range(op.requestRange, this.#txnRev(ctx)) };
+    if (op.requestRange) return { responseRange: this.#reader.range(op.requestRange, this.#txnRev(ctx), this.#compactRevision) };
     if (op.requestPut) {
       const prev = this.#putKey(ctx, op.requestPut);
       const put: PutResponse = { header: { revision: ctx.rev } };
@@ -397,6 +313,16 @@ export class MvccStore {
       if (req.compaction) {
         this.#compact(req.compaction);
         return { op: "compaction", compaction: { header: { revision: this.#revision } } };
+      }
+      if (req.leaseGrant) {
+        const l = this.#leases.grant(req.leaseGrant);
+        return { op: "leaseGrant", leaseGrant: { header: { revision: this.#revision }, ID: l.id, TTL: l.ttl } };
+      }
+      if (req.leaseRevoke) {
+        // Every attached key goes in ONE revision, like a txn of deletes (etcd's lessor.Revoke).
+        this.#leases.revoke(req.leaseRevoke, (key) => this.#deleteRange(ctx, { key }));
+        if (ctx.sub > 0) this.#revision = ctx.rev;
+        return { op: "leaseRevoke", leaseRevoke: { header: { revision: this.#revision } } };
       }
       // An entry from a newer version with a request kind this build does not know: consumed
       // as a no-op so the replicas stay identical, and the proposer learns why.
@@ -512,6 +438,19 @@ export class MvccStore {
     this.#scheduleCleanup();
     if (events !== null && events.length > 0) for (const l of this.#listeners) l.events(events);
     return results;
+  }
+
+  // ---- leases (lease.ts) --------------------------------------------------------------------
+
+  /** Every granted lease, by id. */
+  leases(): Lease[] {
+    return this.#leases.all();
+  }
+
+  /** One lease and, if asked, the keys attached to it; undefined when it does not exist. */
+  lease(id: number, withKeys = false): (Lease & { keys: Uint8Array[] }) | undefined {
+    const l = this.#leases.get(id);
+    return l === undefined ? undefined : { ...l, keys: withKeys ? this.#leases.keysOf(id) : [] };
   }
 
   // ---- watch support -----------------------------------------------------------------------

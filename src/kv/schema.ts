@@ -3,7 +3,10 @@ import { closeSync, fsyncSync, openSync, statSync } from "node:fs";
 import { openSqlite, type SqliteDb } from "../storage/sqlite.ts";
 import type { SnapshotImage } from "./types.ts";
 
-export const SCHEMA_VERSION = 1;
+/** 2 added the `lease` table (and live_by_lease); a version-1 file is migrated on open. */
+export const SCHEMA_VERSION = 2;
+/** Versions this build opens (older ones are migrated by creating what they lack). */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
 export const SCHEMA_TABLES = `
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -14,8 +17,10 @@ CREATE TABLE IF NOT EXISTS history (
   key BLOB NOT NULL, mod_rev INTEGER NOT NULL, sub INTEGER NOT NULL, create_rev INTEGER NOT NULL,
   version INTEGER NOT NULL, value BLOB NOT NULL, lease INTEGER NOT NULL,
   PRIMARY KEY (key, mod_rev)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lease (id INTEGER PRIMARY KEY, ttl INTEGER NOT NULL);
 `;
-export const SCHEMA_INDEXES = `CREATE INDEX IF NOT EXISTS history_by_rev ON history (mod_rev);`;
+export const SCHEMA_INDEXES = `CREATE INDEX IF NOT EXISTS history_by_rev ON history (mod_rev);
+CREATE INDEX IF NOT EXISTS live_by_lease ON live (lease) WHERE lease != 0;`;
 export const SCHEMA = SCHEMA_TABLES + SCHEMA_INDEXES;
 
 /** Revisions whose obsolete history one background compaction step removes. */
@@ -41,7 +46,9 @@ export function inspectImage(path: string): SnapshotImage {
     db = openSqlite(path);
     const meta: Record<string, number> = {};
     for (const row of db.prepare("SELECT name, value FROM meta").all()) meta[row.name as string] = row.value as number;
-    if (meta.schema !== SCHEMA_VERSION) throw new Error(`schema version ${meta.schema}, expected ${SCHEMA_VERSION}`);
+    if (!READABLE_SCHEMA_VERSIONS.includes(meta.schema)) {
+      throw new Error(`schema version ${meta.schema}, expected one of ${READABLE_SCHEMA_VERSIONS.join(", ")}`);
+    }
     db.prepare("SELECT 1 FROM live LIMIT 1").all();
     db.prepare("SELECT 1 FROM history LIMIT 1").all();
     return {

@@ -11,6 +11,8 @@ export type TxnRequest = etcdserverpb.TxnRequest.$Properties;
 export type CompactionRequest = etcdserverpb.CompactionRequest.$Properties;
 export type RequestOp = etcdserverpb.RequestOp.$Properties;
 export type Compare = etcdserverpb.Compare.$Properties;
+export type LeaseGrantRequest = etcdserverpb.LeaseGrantRequest.$Properties;
+export type LeaseRevokeRequest = etcdserverpb.LeaseRevokeRequest.$Properties;
 /** What one Raft entry carries for the state machine. */
 export type InternalRequest = triremekv.InternalRequest.$Properties;
 
@@ -58,13 +60,23 @@ export interface TxnResponse {
 export interface CompactionResponse {
   header: RevisionHeader;
 }
+export interface LeaseGrantResponse {
+  header: RevisionHeader;
+  ID: number;
+  TTL: number;
+}
+export interface LeaseRevokeResponse {
+  header: RevisionHeader;
+}
 
 /** The answer to one applied write, for the client waiting on it. */
 export type WriteResponse =
   | { op: "put"; put: PutResponse }
   | { op: "deleteRange"; deleteRange: DeleteRangeResponse }
   | { op: "txn"; txn: TxnResponse }
-  | { op: "compaction"; compaction: CompactionResponse };
+  | { op: "compaction"; compaction: CompactionResponse }
+  | { op: "leaseGrant"; leaseGrant: LeaseGrantResponse }
+  | { op: "leaseRevoke"; leaseRevoke: LeaseRevokeResponse };
 
 /** A write can also be refused at apply time (etcd does the same: the entry is consumed, the
  *  store is unchanged, the client gets the error). */

@@ -5,6 +5,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import { triremekv } from "../gen/etcd.js";
+import { decodeInternalRequest } from "../kv/codec.ts";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import type { WriteResponse } from "../kv/types.ts";
 
@@ -13,6 +14,8 @@ const toBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLe
 type ForwardRequest = triremekv.ForwardRequest.$Properties;
 type ForwardResponse = triremekv.ForwardResponse.$Properties;
 type ForwardResult = triremekv.ForwardResult.$Properties;
+type LeaseQuery = triremekv.LeaseQuery.$Properties;
+type LeaseAnswer = triremekv.LeaseAnswer.$Properties;
 
 export const forwardService: grpc.ServiceDefinition = {
   Writes: {
@@ -25,7 +28,42 @@ export const forwardService: grpc.ServiceDefinition = {
     responseDeserialize: (b: Buffer) => triremekv.ForwardResponse.decode(b),
     originalName: "writes",
   },
+  // A keep-alive or remaining-TTL question about a lease, for the leader's lessor (lessor.ts).
+  Lease: {
+    path: "/trireme.Forward/Lease",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (m: LeaseQuery) => toBuffer(triremekv.LeaseQuery.encode(m).finish()),
+    requestDeserialize: (b: Buffer) => triremekv.LeaseQuery.decode(b),
+    responseSerialize: (m: LeaseAnswer) => toBuffer(triremekv.LeaseAnswer.encode(m).finish()),
+    responseDeserialize: (b: Buffer) => triremekv.LeaseAnswer.decode(b),
+    originalName: "lease",
+  },
 };
+
+/** The leader's end of write forwarding: every write of the batch is proposed with the writes
+ *  of this turn (`writeEntry`), and the answers go back in order. */
+export function forwardedWritesHandler(
+  clusterId: number,
+  writeEntry: (data: Uint8Array) => Promise<WriteResponse>,
+): grpc.handleUnaryCall<triremekv.ForwardRequest, ForwardResponse> {
+  return (call, callback) => {
+    const req = call.request;
+    if (req.clusterId !== clusterId) {
+      callback({ code: grpc.status.FAILED_PRECONDITION, details: `trireme: forwarded writes from cluster ${req.clusterId}, this is cluster ${clusterId}` });
+      return;
+    }
+    const results = req.requests.map((data, i) => {
+      try {
+        decodeInternalRequest(data); // a peer must not be able to make the log hold garbage
+      } catch (err) {
+        return Promise.resolve(errorResult(new EtcdError(StatusCode.INVALID_ARGUMENT, `trireme: forwarded write ${i}: ${(err as Error).message}`)));
+      }
+      return writeEntry(data).then(toForwardResult, errorResult);
+    });
+    Promise.all(results).then((r) => callback(null, { results: r }));
+  };
+}
 
 /** The leader could not be reached at all: the writes never left this member, so sending them
  *  again (to the next leader) cannot apply them twice. */
@@ -41,6 +79,10 @@ export function toForwardResult(r: WriteResponse): ForwardResult {
       return { txn: r.txn as never };
     case "compaction":
       return { compaction: r.compaction };
+    case "leaseGrant":
+      return { leaseGrant: r.leaseGrant };
+    case "leaseRevoke":
+      return { leaseRevoke: r.leaseRevoke };
   }
 }
 
@@ -58,6 +100,8 @@ function fromForwardResult(r: ForwardResult): WriteResponse {
   }
   if (r.txn) return { op: "txn", txn: { header: header(r.txn.header), succeeded: r.txn.succeeded ?? false, responses: (r.txn.responses ?? []) as never } };
   if (r.compaction) return { op: "compaction", compaction: { header: header(r.compaction.header) } };
+  if (r.leaseGrant) return { op: "leaseGrant", leaseGrant: { header: header(r.leaseGrant.header), ID: r.leaseGrant.ID ?? 0, TTL: r.leaseGrant.TTL ?? 0 } };
+  if (r.leaseRevoke) return { op: "leaseRevoke", leaseRevoke: { header: header(r.leaseRevoke.header) } };
   throw new EtcdError(StatusCode.UNAVAILABLE, "trireme: the leader answered a forwarded write with nothing");
 }
 
@@ -155,6 +199,28 @@ export class LeaderForwarder {
         });
       },
     );
+  }
+
+  /** Asks the leader at `address` about a lease (renew: a keep-alive). Not batched: keep-alives
+   *  are rare next to writes. Rejects with LeaderUnreachable when the call failed in transport
+   *  (a renewal is idempotent, so the caller may ask the next leader), else with EtcdError. */
+  lease(address: string, id: number, renew: boolean): Promise<number> {
+    const req: LeaseQuery = { clusterId: this.clusterId, ID: id, renew };
+    return new Promise((resolve, reject) => {
+      this.client(address).makeUnaryRequest(
+        forwardService.Lease.path,
+        forwardService.Lease.requestSerialize,
+        forwardService.Lease.responseDeserialize,
+        req,
+        new grpc.Metadata(),
+        { deadline: Date.now() + this.timeoutMs },
+        (err, res) => {
+          if (!err) resolve((res as LeaseAnswer).TTL ?? 0);
+          else if (err.code === grpc.status.UNAVAILABLE && !err.details.startsWith("etcdserver:")) reject(new LeaderUnreachable(err.details));
+          else reject(callError(err));
+        },
+      );
+    });
   }
 
   close(): void {

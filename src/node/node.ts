@@ -4,7 +4,6 @@
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import type { HeaderInfo, KvBackend, MemberInfo, StatusInfo } from "../api/backend.ts";
-import * as grpc from "@grpc/grpc-js";
 import { startClientServer, type ClientServer } from "../api/server.ts";
 import type { Config } from "../config/types.ts";
 import { decodeInternalRequest, encodeInternalRequest } from "../kv/codec.ts";
@@ -18,8 +17,8 @@ import { openDataDir, type DataDir } from "../storage/index.ts";
 import { clusterIdOf, PeerTransport, type TransportObserver } from "../transport/index.ts";
 import { asDivergence } from "./divergence.ts";
 import { LeaderWatch } from "./leader-watch.ts";
-import { errorResult, forwardService, LeaderForwarder, LeaderUnreachable, toForwardResult } from "./forward.ts";
-import { triremekv } from "../gen/etcd.js";
+import { forwardedWritesHandler, forwardService, LeaderForwarder, LeaderUnreachable } from "./forward.ts";
+import { NodeLeases } from "./lessor.ts";
 import type { Logger } from "./log.ts";
 import { checkNotRemoved, genesisConf, markRemoved } from "./member-files.ts";
 import { Members } from "./members.ts";
@@ -62,6 +61,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private readonly writes: WriteQueue;
   private readonly reads: ReadQueue;
   private readonly forwarder: LeaderForwarder;
+  /** Lease deadlines on the leader, and the API's LeaseBackend (lessor.ts). */
+  readonly leases: NodeLeases;
   private readonly changes: MembershipChanges;
   private readonly removal: RemovalWatch;
   private readonly ticker: Ticker;
@@ -100,6 +101,19 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.writes = new WriteQueue(timeoutMs);
     this.reads = new ReadQueue(timeoutMs);
     this.forwarder = new LeaderForwarder(timeoutMs, this.clusterId, config.limits.max_request_bytes);
+    this.leases = new NodeLeases({
+      clusterId: this.clusterId,
+      id: this.id,
+      store,
+      forwarder: this.forwarder,
+      electionTimeoutMs: config.raft.election_timeout_ms,
+      requestTimeoutMs: timeoutMs,
+      leader: () => this.soft.leader,
+      clientAddress: (id) => this.membership.get(id)?.client_address,
+      caughtUp: () => (this.store.appliedIndex >= this.raft.status().commit ? Promise.resolve() : this.readBarrier()),
+      write: (req) => this.write(req),
+      accepting: () => this.accepting,
+    });
     this.changes = new MembershipChanges({
       id: this.id,
       requestTimeoutMs: timeoutMs,
@@ -208,7 +222,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
       address: config.node.client_address,
       backend: this,
       limits: config.limits,
-      extraServices: [{ definition: forwardService, implementation: { writes: this.onForwardedWrites } }],
+      extraServices: [{
+        definition: forwardService,
+        implementation: { writes: forwardedWritesHandler(this.clusterId, (data) => this.writeEntry(data)), lease: this.leases.onForwarded },
+      }],
     });
     this.ticker.start();
     this.started = true;
@@ -254,6 +271,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.removal.tick(now, this.soft.leader !== 0, () => this.raft.status().conf.voters.length > 0, () => this.raft.status().commit);
     this.writes.expire(now);
     this.reads.tick(now);
+    this.leases.tick(now);
     this.schedule();
   }
 
@@ -330,6 +348,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private onSoftState(s: SoftState): void {
     const prev = this.soft;
     this.soft = s;
+    this.leases.leadership(s.role === Role.Leader);
     if (s.leader !== prev.leader) {
       this.leaderChanges++;
       const term = this.raft.status().term;
@@ -363,6 +382,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     }));
     const results = this.store.applyBatch(batch);
     for (let i = 0; i < batch.length; i++) this.writes.applied(batch[i].index, batch[i].term, results[i]);
+    this.leases.applied(batch, results);
     this.appliedSinceSnapshot += entries.length;
     this.reads.applied(this.store.appliedIndex);
     this.opts.events?.applied?.(entries.length);
@@ -461,25 +481,6 @@ export class TriremeNode implements KvBackend, MetricsSource {
       }
     }
   }
-
-  /** The leader's end of forwarding: every write of the batch is proposed with the writes of
-   *  this turn, and the answers go back in order. */
-  private readonly onForwardedWrites: grpc.handleUnaryCall<triremekv.ForwardRequest, triremekv.ForwardResponse.$Properties> = (call, callback) => {
-    const req = call.request;
-    if (req.clusterId !== this.clusterId) {
-      callback({ code: grpc.status.FAILED_PRECONDITION, details: `trireme: forwarded writes from cluster ${req.clusterId}, this is cluster ${this.clusterId}` });
-      return;
-    }
-    const results = req.requests.map((data, i) => {
-      try {
-        decodeInternalRequest(data); // a peer must not be able to make the log hold garbage
-      } catch (err) {
-        return Promise.resolve(errorResult(new EtcdError(StatusCode.INVALID_ARGUMENT, `trireme: forwarded write ${i}: ${(err as Error).message}`)));
-      }
-      return this.writeEntry(data).then(toForwardResult, errorResult);
-    });
-    Promise.all(results).then((r) => callback(null, { results: r }));
-  };
 
   async readBarrier(): Promise<void> {
     if (!this.accepting) throw Errors.stopped();

@@ -1,0 +1,131 @@
+// The node's side of leases: the leader's deadlines (kv/lessor.ts) started on election and
+// dropped on stepping down, fed by applied grants and revokes, checked on the tick (an expired
+// lease becomes a proposed LeaseRevoke), and the LeaseBackend the API uses — answered here on the
+// leader, asked of the leader (trireme.Forward/Lease) on a follower. Nothing here is replicated
+// except the revokes it proposes: renewals live in the leader's memory only, like etcd's.
+import type * as grpc from "@grpc/grpc-js";
+import type { LeaseBackend } from "../api/backend.ts";
+import type { triremekv } from "../gen/etcd.js";
+import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
+import { Lessor } from "../kv/lessor.ts";
+import type { MvccStore } from "../kv/mvcc.ts";
+import type { ApplyEntry, ApplyResult, InternalRequest, WriteResponse } from "../kv/types.ts";
+import { LeaderUnreachable, type LeaderForwarder } from "./forward.ts";
+
+/** etcd's lessor looks for expired leases every 500 ms (and revokes at most 500 per look). */
+const CHECK_EVERY_MS = 500;
+/** Between two attempts to reach a leader that could not answer (an election, a crash). */
+const RETRY_MS = 50;
+
+export interface NodeLeasesDeps {
+  clusterId: number;
+  store: MvccStore;
+  forwarder: LeaderForwarder;
+  electionTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** This member's id, and the leader it knows (0: none). */
+  id: number;
+  leader(): number;
+  /** The client address of a member, if known. */
+  clientAddress(id: number): string | undefined;
+  /** Resolves once this member has applied everything committed so far (a new leader may not
+   *  have applied its predecessor's last grants yet: etcd's waitAppliedIndex). */
+  caughtUp(): Promise<void>;
+  /** Proposes a write (the node's KvBackend.write). */
+  write(req: InternalRequest): Promise<WriteResponse>;
+  accepting(): boolean;
+  /** The lessor's clock (ms, monotonic); performance.now() by default. Tests inject a fake. */
+  now?: () => number;
+}
+
+const notLeader = () => new EtcdError(StatusCode.UNAVAILABLE, "etcdserver: not leader");
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class NodeLeases implements LeaseBackend {
+  readonly lessor: Lessor;
+  readonly minTtl: number;
+  #lastCheck = -Infinity;
+
+  constructor(private readonly deps: NodeLeasesDeps) {
+    this.lessor = new Lessor(deps.now ? { now: deps.now } : {});
+    // etcd's minTTL: ceil(1.5 × election timeout), so a lease outlives a leader election.
+    this.minTtl = Math.ceil((1.5 * deps.electionTimeoutMs) / 1000);
+  }
+
+  /** Leadership changed: a new leader restarts every lease at its full TTL plus an election
+   *  timeout (etcd's Promote), so no lease expires early because the leader changed. */
+  leadership(isLeader: boolean): void {
+    if (isLeader && !this.lessor.primary) this.lessor.promote(this.deps.store.leases(), this.deps.electionTimeoutMs);
+    else if (!isLeader && this.lessor.primary) this.lessor.demote();
+  }
+
+  /** A batch was applied: grants get deadlines (on the leader), revokes drop theirs. */
+  applied(batch: readonly ApplyEntry[], results: readonly (ApplyResult | null)[]): void {
+    for (let i = 0; i < batch.length; i++) {
+      const r = results[i];
+      if (r?.op === "leaseGrant") this.lessor.granted(r.leaseGrant.ID, r.leaseGrant.TTL);
+      else if (r?.op === "leaseRevoke") this.lessor.revoked(batch[i].request?.leaseRevoke?.ID ?? 0);
+    }
+  }
+
+  /** On every tick: on the leader, every CHECK_EVERY_MS, propose a revoke per expired lease. A
+   *  revoke that fails (leadership lost, the client revoked first) is left to the lessor's retry. */
+  tick(now: number): void {
+    if (!this.lessor.primary || now - this.#lastCheck < CHECK_EVERY_MS) return;
+    this.#lastCheck = now;
+    for (const ID of this.lessor.expired()) this.deps.write({ leaseRevoke: { ID } }).catch(() => {});
+  }
+
+  renew(id: number): Promise<number> {
+    return this.#ask(id, true);
+  }
+
+  remaining(id: number): Promise<number> {
+    return this.#ask(id, false);
+  }
+
+  /** Answered by the leader's lessor: here if this member leads, else at the leader (retried at
+   *  the next leader while the request's time lasts: both questions are idempotent). */
+  async #ask(id: number, renew: boolean): Promise<number> {
+    const deadline = performance.now() + this.deps.requestTimeoutMs;
+    for (;;) {
+      if (!this.deps.accepting()) throw Errors.stopped();
+      const leader = this.deps.leader();
+      if (leader === this.deps.id) {
+        await this.deps.caughtUp();
+        if (this.lessor.primary) return renew ? this.lessor.renew(id) : this.lessor.remaining(id);
+      } else if (leader !== 0) {
+        const address = this.deps.clientAddress(leader);
+        if (address === undefined) throw Errors.noLeader();
+        try {
+          return await this.deps.forwarder.lease(address, id, renew);
+        } catch (err) {
+          const retry = err instanceof LeaderUnreachable || (err instanceof EtcdError && err.message === notLeader().message);
+          if (!retry) throw err;
+        }
+      }
+      if (performance.now() + RETRY_MS >= deadline) throw leader === 0 ? Errors.noLeader() : Errors.timeout();
+      await sleep(RETRY_MS);
+    }
+  }
+
+  /** The leader's end of trireme.Forward/Lease. */
+  readonly onForwarded: grpc.handleUnaryCall<triremekv.LeaseQuery, triremekv.LeaseAnswer.$Properties> = (call, callback) => {
+    const q = call.request;
+    if (q.clusterId !== this.deps.clusterId) {
+      callback({ code: StatusCode.FAILED_PRECONDITION, details: `trireme: lease query from cluster ${q.clusterId}, this is cluster ${this.deps.clusterId}` });
+      return;
+    }
+    if (this.deps.leader() !== this.deps.id) {
+      callback({ code: StatusCode.UNAVAILABLE, details: notLeader().message });
+      return;
+    }
+    this.deps.caughtUp().then(
+      () => {
+        if (!this.lessor.primary) callback({ code: StatusCode.UNAVAILABLE, details: notLeader().message });
+        else callback(null, { TTL: q.renew ? this.lessor.renew(q.ID) : this.lessor.remaining(q.ID) });
+      },
+      (err: Error) => callback({ code: err instanceof EtcdError ? err.code : StatusCode.UNAVAILABLE, details: err.message }),
+    );
+  };
+}
