@@ -226,6 +226,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
         definition: forwardService,
         implementation: { writes: forwardedWritesHandler(this.clusterId, (data) => this.writeEntry(data)), lease: this.leases.onForwarded },
       }],
+      // etcd ends a leader-requiring watch after an election timeout without a leader.
+      watch: { leaderCheckMs: config.raft.election_timeout_ms },
     });
     this.ticker.start();
     this.started = true;
