@@ -342,7 +342,13 @@ export class TriremeNode implements KvBackend, MetricsSource {
     }
     if (rd.hardState) await this.data.hardState.save(rd.hardState);
     this.send(rd.messages);
-    if (rd.committedEntries.length > 0) this.apply(rd.committedEntries);
+    if (rd.committedEntries.length > 0) {
+      // MemFirst: a membership change is applied only once it is on disk. After a crash the state
+      // machine may be ahead of the log, and restore.ts rebuilds its membership from the log.
+      const conf = rd.committedEntries.findLast((e) => e.type === EntryType.ConfChange);
+      if (conf !== undefined && conf.index > this.data.log.durableIndex) await this.data.log.sync();
+      this.apply(rd.committedEntries);
+    }
     for (const rs of rd.readStates) this.reads.confirmed(rs.requestId, rs.index, this.store.appliedIndex);
     for (const id of rd.droppedReads) this.reads.dropped(id);
   }

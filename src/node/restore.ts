@@ -3,7 +3,7 @@
 // hard state, and how far the state machine had applied. The member table comes from the
 // cluster's own records: the snapshot's, then the addresses in the log's ConfChange entries.
 import type { MvccStore } from "../kv/mvcc.ts";
-import { decodeConfChange } from "../raft/confchange.ts";
+import { applyConfChange, decodeConfChange } from "../raft/confchange.ts";
 import { EntryType, type ConfState, type RestoredState, type SnapshotMeta } from "../raft/types.ts";
 import { StorageError, type DataDir } from "../storage/index.ts";
 import type { Logger } from "./log.ts";
@@ -60,13 +60,16 @@ export async function restoreState(
       lastIndex,
       lost: store.appliedIndex - lastIndex,
     });
-    const conf = snapshot.conf;
+    // The membership at the applied index: the node applies a ConfChange only once it is on disk
+    // (node.ts), so every change up to there is in the surviving log; replay them onto the snapshot's.
+    let conf = snapshot.conf;
+    for (const e of entries) if (e.type === EntryType.ConfChange) conf = applyConfChange(conf, decodeConfChange(e.data));
     const taken = await snapshots.take(() => conf, members.encode());
     if (taken === undefined || taken.index !== store.appliedIndex) {
       throw new Error(`could not snapshot the state machine at its applied index ${store.appliedIndex} in ${data.dir}`);
     }
     data.log.compactPrefix(taken.index, taken.term);
-    snapshot = { index: taken.index, term: taken.term, conf: snapshot.conf };
+    snapshot = { index: taken.index, term: taken.term, conf };
     entries = data.log.loadAll();
     lastIndex = taken.index;
   }

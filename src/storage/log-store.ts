@@ -47,6 +47,9 @@ export interface LogStore {
   /** Every stored entry in order: what the node feeds the Raft core at start-up. */
   loadAll(): Entry[];
   flushLag(): { entries: number; oldestUnflushedAgeMs: number };
+  /** Resolves once every entry appended so far is durable (MemFirst: flushes now, whatever the
+   *  flush policy). */
+  sync(): Promise<void>;
   stats(): StorageStats;
   /** Writes everything still buffered, then closes the writer. */
   close(): Promise<void>;
@@ -318,6 +321,11 @@ export class SqliteLogStore implements LogStore, HardStateStore {
 
   load(): HardState {
     return { ...this.hardState };
+  }
+
+  sync(): Promise<void> {
+    // Rewriting the current hard state makes the next write transaction carry every pending entry.
+    return this.last <= this.durableIndex ? Promise.resolve() : this.save(this.hardState);
   }
 
   save(hs: HardState): Promise<void> {

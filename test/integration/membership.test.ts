@@ -171,3 +171,34 @@ describe("membership changes through etcd's Cluster API", () => {
     assert.deepEqual(roles(await memberList(c, third)), [`${third}:voter`]);
   });
 });
+
+describe("a MemFirst member that crashes right after a membership change", () => {
+  let cluster: TestCluster | undefined;
+  after(async () => {
+    await cluster?.destroy();
+  });
+
+  // Review finding 1: with the change only in the unflushed tail of the log but already applied,
+  // a restart adopted the state machine with the membership from before the change.
+  test("comes back with the change: a ConfChange is applied only once it is on disk", { timeout: 60_000 }, async () => {
+    requireEtcdctl();
+    const c = (cluster = TestCluster.start({
+      basePort: 29800,
+      nodes: 1,
+      strategy: "mem",
+      tweak: (config) => {
+        // Nothing reaches the disk by the policy alone for a minute: only a barrier can.
+        config.raft.persistence.flush_policy = { Batch: { threshold: 10_000, interval_ms: 60_000 } };
+        config.raft.persistence.max_buffered_entries = 10_000;
+      },
+    }));
+    await c.waitForLeader(20_000);
+    for (let i = 0; i < 5; i++) await etcdctlOk(c.endpoint(1), ["put", `k${i}`, `v${i}`]);
+    await etcdctlOk(c.endpoint(1), ["member", "add", "n2", `--peer-urls=http://127.0.0.1:${memberPort(29800, 2) + 1}`, "--learner"]);
+    for (let i = 5; i < 8; i++) await etcdctlOk(c.endpoint(1), ["put", `k${i}`, `v${i}`]);
+    await c.kill(1);
+    c.startMember(1);
+    await c.waitForLeader(20_000);
+    assert.deepEqual(roles(await memberList(c, 1)), ["1:voter", "2:learner"], "the learner added before the crash is still a member");
+  });
+});

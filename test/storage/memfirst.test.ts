@@ -98,6 +98,18 @@ describe("MemFirst Batch", () => {
     await d.close();
   });
 
+  test("sync() makes everything appended durable now, whatever the batch policy says", async () => {
+    const { d } = await open(memBatch(1000, 60_000), []);
+    d.log.append(range(1, 7));
+    assert.equal(d.log.durableIndex, 0, "below the threshold, long before the interval: nothing flushed yet");
+    const t0 = performance.now();
+    await d.log.sync();
+    assert.equal(d.log.durableIndex, 7);
+    assert.ok(performance.now() - t0 < 5000, "did not wait for the 60 s interval");
+    await d.log.sync(); // nothing pending: resolves at once
+    await d.close();
+  });
+
   test("flush lag: one warning when the lag stays above the threshold, one line when it recovers", async () => {
     const logged: Logged[] = [];
     const { d } = await open(memBatch(1000, 60_000), logged, { entries: 5, afterMs: 30 });
