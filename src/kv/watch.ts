@@ -38,6 +38,13 @@ export interface WatchHubOptions {
   catchUpEvents?: number;
   /** Key + value bytes read per watcher per catch-up step. Default 1 MiB. */
   catchUpBytes?: number;
+  /** Revisions a catch-up step looks at, at most: it bounds the rows SQLite scans, not only the
+   *  rows that match (a watcher on a quiet prefix from revision 1 scanned the whole history in
+   *  one step). Default 1000. */
+  catchUpRevisions?: number;
+  /** Event-loop time the catch-up of all watchers may take per turn before it yields (the loop
+   *  also runs the Raft heartbeats). Default 5 ms. */
+  catchUpBudgetMs?: number;
 }
 
 /** Where a stream's answers go (the gRPC call). */
@@ -174,6 +181,8 @@ export class WatchHub {
       maxQueuedBytes: opts.maxQueuedBytes ?? 4 * 1024 * 1024,
       catchUpEvents: opts.catchUpEvents ?? 1000,
       catchUpBytes: opts.catchUpBytes ?? 1024 * 1024,
+      catchUpRevisions: opts.catchUpRevisions ?? 1000,
+      catchUpBudgetMs: opts.catchUpBudgetMs ?? 5,
     };
   }
 
@@ -403,16 +412,28 @@ export class WatchHub {
   /** One bounded read per unsynced watcher whose stream has room; again next turn if any can
    *  go on (a stream that is blocked calls resume() when it drains). */
   #catchUpStep(): void {
+    const deadline = performance.now() + this.#opts.catchUpBudgetMs;
     let more = false;
+    let stepped = false;
     for (const w of [...this.#unsynced]) {
+      if (stepped && performance.now() > deadline) {
+        more = true; // out of time (after at least one step): the rest go first next turn
+        break;
+      }
       if (!w.stream.idle) continue;
+      stepped = true;
       try {
         this.#catchUpOne(w);
       } catch (err) {
         this.#abort(w.stream, err instanceof Error ? err : new Error(String(err)));
         continue;
       }
-      if (!w.synced && !w.removed && w.stream.idle) more = true;
+      if (!w.synced && !w.removed) {
+        // To the back of the line, so a budget that runs out never starves the same watchers.
+        this.#unsynced.delete(w);
+        this.#unsynced.add(w);
+        if (w.stream.idle) more = true;
+      }
     }
     if (more) this.#kick();
   }
@@ -433,7 +454,8 @@ export class WatchHub {
       return;
     }
     if (w.minRev <= rev) {
-      const read = store.eventsBetween(w.range, w.minRev, rev, {
+      const to = Math.min(rev, w.minRev + this.#opts.catchUpRevisions - 1);
+      const read = store.eventsBetween(w.range, w.minRev, to, {
         limit: this.#opts.catchUpEvents,
         maxBytes: this.#opts.catchUpBytes,
         prevKv: w.prevKv,

@@ -66,6 +66,41 @@ describe("WatchHub", () => {
     tmp.cleanup();
   });
 
+  test("catching up a quiet prefix over a long history reads a window of revisions per step and yields", async () => {
+    // Review finding 2: a step bounded only the rows that match, so a watcher from revision 1 on a
+    // prefix nobody writes scanned the whole history in one synchronous step.
+    const { h, hub, open } = setup({ catchUpRevisions: 100, catchUpBudgetMs: 0 });
+    h.store.applyBatch(Array.from({ length: 3000 }, (_, i) => ({
+      index: ++h.index,
+      term: 1,
+      request: { put: { key: b(`busy/${i % 50}`), value: b("x") } },
+    })));
+    h.put("quiet/a", "1");
+    const { sink, stream } = open();
+    watch(stream, "quiet/", { rangeEnd: prefixEnd(b("quiet/")), startRevision: 1 });
+    assert.equal(hub.unsyncedCount, 1);
+    let turns = 0;
+    while (hub.unsyncedCount > 0 && turns < 1000) {
+      await turn();
+      turns++;
+    }
+    assert.equal(hub.unsyncedCount, 0, "caught up");
+    assert.ok(turns >= 30, `3,001 revisions in windows of 100 take at least 30 turns, took ${turns}`);
+    assert.deepEqual(sink.trace(0), ["quiet/a@3001:PUT"], "and nothing is missed");
+  });
+
+  test("with a time budget per turn, many catching-up watchers take turns and all finish", async () => {
+    const { h, hub, open } = setup({ catchUpRevisions: 10, catchUpBudgetMs: 0 });
+    for (let i = 0; i < 100; i++) h.put(`k/${i % 7}`, String(i));
+    const streams = Array.from({ length: 20 }, () => open());
+    for (const { stream } of streams) watch(stream, "k/", { rangeEnd: prefixEnd(b("k/")), startRevision: 1 });
+    // A zero budget lets one step run per turn: after 20 turns every watcher has had one.
+    for (let i = 0; i < 20; i++) await turn();
+    assert.ok(streams.every(({ sink }) => sink.eventsOf(0).length > 0), "no watcher starved behind the others");
+    await until(() => hub.unsyncedCount === 0, "every watcher caught up");
+    for (const { sink } of streams) assert.equal(sink.trace(0).length, 100);
+  });
+
   test("created answer, then one answer per revision with put and delete events in order", () => {
     const { h, open } = setup();
     h.put("foo", "0");
