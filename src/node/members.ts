@@ -11,6 +11,7 @@ import type { PeerAddress } from "../transport/index.ts";
 const ADDRESS_KEYS = ["client_address", "control_address", "data_address", "bulk_address"] as const;
 
 export class Members {
+  private highestSeen = 0;
   private readonly byId = new Map<number, PeerConfig>();
 
   /** `peers`: the config file's list; anything the cluster itself recorded replaces it. */
@@ -66,7 +67,14 @@ export class Members {
   /** The id for a new member: above every id this table or `conf` ever knew, so a removed
    *  member's id is never given to another. */
   nextId(conf: ConfState): number {
-    return Math.max(0, ...this.byId.keys(), ...conf.voters, ...conf.learners) + 1;
+    return Math.max(this.highestSeen, ...this.byId.keys(), ...conf.voters, ...conf.learners) + 1;
+  }
+
+  /** An id the cluster used (the genesis membership, a snapshot's, any ConfChange in the log,
+   *  removals included): never handed out again, even once its address is forgotten (a removed
+   *  member dropped from `cluster.peers` before a restart). */
+  noteId(...ids: NodeId[]): void {
+    for (const id of ids) if (id > this.highestSeen) this.highestSeen = id;
   }
 
   /** The member of `ids` (other than `except`) already using one of `p`'s addresses. */

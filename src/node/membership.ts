@@ -78,6 +78,16 @@ export function removalKeepsQuorum(status: RaftStatus, id: NodeId): boolean {
   return started.length >= quorumSize(voters.length);
 }
 
+/** etcd's IsReadyToAddVotingMember: a new voter (not started yet) must leave a quorum of started
+ *  voters — except when a single member gets its second (etcd allows it for restoring a cluster). */
+export function additionKeepsQuorum(status: RaftStatus): boolean {
+  const voters = status.conf.voters;
+  const started = voters.filter((v) => v === status.id || (status.progress.get(v)?.match ?? 0) > 0).length;
+  const after = voters.length + 1;
+  if (started === 1 && after === 2) return true;
+  return started >= quorumSize(after);
+}
+
 const RETRY_MS = 20;
 /** How long a promotion waits for the learner to say its name. */
 const NAME_TIMEOUT_MS = 1000;
@@ -111,7 +121,9 @@ export class MembershipChanges {
       if (e.type !== EntryType.ConfChange) continue;
       changed = true;
       this.highestConfIndex = e.index;
-      const peer = decodePeerContext(decodeConfChange(e.data).context);
+      const cc = decodeConfChange(e.data);
+      this.members.noteId(cc.nodeId);
+      const peer = decodePeerContext(cc.context);
       if (peer !== undefined) this.members.upsert(peer);
     }
     return changed;
@@ -195,6 +207,7 @@ export class MembershipChanges {
     if (typeof peer === "string") throw MemberErrors.badURLs(peer);
     if (conf.voters.includes(id) || conf.learners.includes(id)) throw MemberErrors.memberExists();
     if (this.members.addressOwner(peer, [...conf.voters, ...conf.learners]) !== undefined) throw MemberErrors.peerURLExists();
+    if (!isLearner && !additionKeepsQuorum(this.host.status())) throw MemberErrors.notEnoughStarted();
     const type = isLearner ? ConfChangeType.AddLearner : ConfChangeType.AddVoter;
     const after = await this.proposeAndWait({ type, nodeId: id, context: encodePeerContext(peer) });
     const members = this.members.info(after);

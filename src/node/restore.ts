@@ -43,9 +43,12 @@ export async function restoreState(
     );
   }
   let entries = data.log.loadAll();
+  members.noteId(...genesis.voters, ...genesis.learners, ...snapshot.conf.voters, ...snapshot.conf.learners);
   for (const e of entries) {
     if (e.type !== EntryType.ConfChange) continue;
-    const peer = decodePeerContext(decodeConfChange(e.data).context);
+    const cc = decodeConfChange(e.data);
+    members.noteId(cc.nodeId);
+    const peer = decodePeerContext(cc.context);
     if (peer !== undefined) members.upsert(peer);
   }
   const hardState = data.hardState.load();

@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { PeerConfig } from "../../src/config/types.ts";
 import { decodePeerContext, encodePeerContext, Members } from "../../src/node/members.ts";
-import { learnerReady, peerIds, removalKeepsQuorum } from "../../src/node/membership.ts";
+import { additionKeepsQuorum, learnerReady, peerIds, removalKeepsQuorum } from "../../src/node/membership.ts";
 import { peerFromURLs } from "../../src/node/peer-urls.ts";
 import type { ProgressStatus, RaftStatus } from "../../src/raft/types.ts";
 
@@ -79,6 +79,12 @@ describe("Members", () => {
     const m = new Members([peer(1), peer(2), peer(3)]);
     assert.equal(m.nextId({ voters: [1, 2], learners: [] }), 4, "3 was removed: still not reused");
     assert.equal(m.nextId({ voters: [1, 2, 3], learners: [7] }), 8);
+    // Review finding 6: 3 removed, then dropped from cluster.peers before a restart: its address
+    // is forgotten, but the genesis membership or the log's RemoveNode still name it.
+    const restarted = new Members([peer(1), peer(2)]);
+    assert.equal(restarted.nextId({ voters: [1, 2], learners: [] }), 3, "without the note, 3 would be handed out again");
+    restarted.noteId(1, 2, 3);
+    assert.equal(restarted.nextId({ voters: [1, 2], learners: [] }), 4);
   });
 
   test("address owner: any of the four addresses of a current member", () => {
@@ -145,6 +151,14 @@ describe("membership rules", () => {
     const withLearner = status({ conf: { voters: [1, 2, 3], learners: [4] } }, { 2: { match: 8 } });
     assert.equal(removalKeepsQuorum(withLearner, 4), true, "removing a learner never loses a quorum");
     assert.equal(removalKeepsQuorum(status({}, { 2: { match: 8 }, 3: { match: 8 } }), 1), true);
+  });
+
+  test("a new voter needs a quorum of started voters after it, except a single member's second (etcd)", () => {
+    // Voters {1,2,3}; 2 started, 3 never did: 2 started of 4 voters is no quorum (3).
+    assert.equal(additionKeepsQuorum(status({}, { 2: { match: 8 }, 3: { match: 0 } })), false);
+    assert.equal(additionKeepsQuorum(status({}, { 2: { match: 8 }, 3: { match: 8 } })), true, "3 started of 4");
+    assert.equal(additionKeepsQuorum(status({ conf: { voters: [1], learners: [] } })), true, "1 -> 2, as etcd allows");
+    assert.equal(additionKeepsQuorum(status({ conf: { voters: [1, 2], learners: [] } }, { 2: { match: 0 } })), false, "1 started of 3");
   });
 
   test("transport peers: current and committed members; the address book while joining", () => {
