@@ -8,7 +8,7 @@ import type { MemberInfo } from "../api/backend.ts";
 import type { PeerConfig } from "../config/types.ts";
 import { ClusterService, type Decoded } from "../api/services.ts";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
-import { decodeConfChange } from "../raft/confchange.ts";
+import { confChangeProblem, decodeConfChange } from "../raft/confchange.ts";
 import { quorumSize } from "../raft/quorum.ts";
 import { ConfChangeType, EntryType, Role, type ConfChange, type ConfState, type Entry, type NodeId, type ProposeResult, type RaftStatus } from "../raft/types.ts";
 import { decodePeerContext, encodePeerContext, type Members } from "./members.ts";
@@ -122,11 +122,27 @@ export class MembershipChanges {
       changed = true;
       this.highestConfIndex = e.index;
       const cc = decodeConfChange(e.data);
+      if (cc.nodeId === this.host.id && cc.type !== ConfChangeType.RemoveNode) this.checkOwnAddition(e.index, cc);
       this.members.noteId(cc.nodeId);
       const peer = decodePeerContext(cc.context);
       if (peer !== undefined) this.members.upsert(peer);
     }
     return changed;
+  }
+
+  /** The cluster's log adds this member: that must fit the membership this member had just
+   *  before. It cannot when the member was added with `member add` but started with
+   *  initial_state = "new": it then bootstrapped with itself as a voter, and replaying the log
+   *  onto that would leave it a voter the cluster does not know (review finding 3; etcd catches
+   *  the same mistake through a different cluster id). */
+  private checkOwnAddition(index: number, cc: ConfChange): void {
+    const problem = confChangeProblem(this.host.confAt(index - 1), cc);
+    if (problem === undefined) return;
+    throw new Error(
+      `the cluster's log adds this member (${cc.type === ConfChangeType.AddLearner ? "as a learner" : "as a voter"}) at index ${index}, ` +
+        `which does not fit the membership it started with (${problem}): it was added with \`member add\` but started with ` +
+        `[cluster] initial_state = "new". Stop it, empty its data directory and start it again with initial_state = "existing"`,
+    );
   }
 
   /** The ids the transport should reach and admit now (see peerIds and transportPeers). */

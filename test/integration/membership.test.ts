@@ -202,3 +202,29 @@ describe("a MemFirst member that crashes right after a membership change", () =>
     assert.deepEqual(roles(await memberList(c, 1)), ["1:voter", "2:learner"], "the learner added before the crash is still a member");
   });
 });
+
+describe("a member added with member add but started as a new cluster's member", () => {
+  let cluster: TestCluster | undefined;
+  after(async () => {
+    await cluster?.destroy();
+  });
+
+  // Review finding 3: it bootstrapped with itself as a voter and replayed the cluster's log onto
+  // that, a voter the cluster did not know. It must stop and say what to do.
+  test("stops with a message naming initial_state, and the cluster keeps it as a learner", { timeout: 60_000 }, async () => {
+    requireEtcdctl();
+    const c = (cluster = TestCluster.start({ basePort: 29850, nodes: 1, strategy: "disk" }));
+    await c.waitForLeader(20_000);
+    await etcdctlOk(c.endpoint(1), ["put", "k", "v"]);
+    await etcdctlOk(c.endpoint(1), ["member", "add", "n2", `--peer-urls=http://127.0.0.1:${memberPort(29850, 2) + 1}`, "--learner"]);
+    c.addMember(2, (config) => {
+      config.cluster.initial_state = "new"; // the mistake
+    });
+    c.startMember(2);
+    const code = await c.waitForExit(2, 20_000);
+    assert.notEqual(code, 0);
+    const said = c.lines(2).map((l) => l.raw).join("\n");
+    assert.match(said, /added with `member add` but started with \[cluster\] initial_state = \\?"new\\?"/);
+    assert.deepEqual(roles(await memberList(c, 1)), ["1:voter", "2:learner"]);
+  });
+});
