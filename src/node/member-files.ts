@@ -8,7 +8,8 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/types.ts";
-import type { ConfState } from "../raft/types.ts";
+import { decodeConfChange } from "../raft/confchange.ts";
+import { ConfChangeType, EntryType, type ConfState, type Entry } from "../raft/types.ts";
 
 export const GENESIS_FILE = "membership-genesis.json";
 export const REMOVED_FILE = "removed.json";
@@ -84,4 +85,19 @@ function writeDurably(dir: string, name: string, text: string): void {
   } finally {
     closeSync(d);
   }
+}
+
+/** The index of this member's own removal when it is among the entries already applied (and no
+ *  later entry adds it back): a crash between applying it and writing removed.json, or a failed
+ *  write, must not let the member run on as a non-member (review finding 5). */
+export function appliedRemoval(entries: readonly Entry[], id: number, applied: number): number | undefined {
+  let removedAt: number | undefined;
+  for (const e of entries) {
+    if (e.index > applied) break;
+    if (e.type !== EntryType.ConfChange) continue;
+    const cc = decodeConfChange(e.data);
+    if (cc.nodeId !== id) continue;
+    removedAt = cc.type === ConfChangeType.RemoveNode ? e.index : undefined;
+  }
+  return removedAt;
 }

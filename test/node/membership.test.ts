@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { defaultConfig } from "../../src/config/schema.ts";
 import type { PeerConfig } from "../../src/config/types.ts";
 import { EtcdError } from "../../src/kv/errors.ts";
-import { checkNotRemoved, genesisConf, GENESIS_FILE, markRemoved } from "../../src/node/member-files.ts";
+import { appliedRemoval, checkNotRemoved, genesisConf, GENESIS_FILE, markRemoved } from "../../src/node/member-files.ts";
 import { decodePeerContext, Members } from "../../src/node/members.ts";
 import { MembershipChanges, type MembershipHost } from "../../src/node/membership.ts";
 import { provesRemoval, RemovalWatch, type LeaderView } from "../../src/node/removal-watch.ts";
@@ -217,6 +217,18 @@ describe("membership files in the data directory", () => {
     assert.equal(markRemoved(d, 3, "it applied its own removal at log index 42"), undefined);
     assert.throws(() => checkNotRemoved(d), /this member was removed from the cluster at .* \(it applied its own removal at log index 42\) .*member add/);
     assert.ok(markRemoved(join(d, "missing", "dir"), 3, "x") instanceof Error);
+  });
+
+  test("an applied removal of this member found in the log at start-up (crash before removed.json)", () => {
+    const e = (index: number, type: ConfChangeType, nodeId: number): Entry =>
+      ({ index, term: 1, type: EntryType.ConfChange, data: encodeConfChange({ type, nodeId, context: new Uint8Array(0) }) });
+    const normal = (index: number): Entry => ({ index, term: 1, type: EntryType.Normal, data: new Uint8Array(0) });
+    const log = [normal(1), e(2, ConfChangeType.AddLearner, 3), e(3, ConfChangeType.RemoveNode, 2), e(4, ConfChangeType.RemoveNode, 3), normal(5)];
+    assert.equal(appliedRemoval(log, 3, 5), 4);
+    assert.equal(appliedRemoval(log, 3, 3), undefined, "not applied yet: it may still be truncated");
+    assert.equal(appliedRemoval(log, 2, 5), 3);
+    assert.equal(appliedRemoval([...log, e(6, ConfChangeType.AddLearner, 3)], 3, 6), undefined, "added back later");
+    assert.equal(appliedRemoval(log, 1, 5), undefined);
   });
 });
 
