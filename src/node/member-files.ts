@@ -101,3 +101,10 @@ export function appliedRemoval(entries: readonly Entry[], id: number, applied: n
   }
   return removedAt;
 }
+
+/** At start-up, after the restore: records a removal found applied in the log, then refuses. */
+export function refuseIfRemovedInLog(dir: string, id: number, restored: { entries: readonly Entry[]; applied: number }): void {
+  const removedAt = appliedRemoval(restored.entries, id, restored.applied);
+  if (removedAt !== undefined) markRemoved(dir, id, `it applied its own removal at log index ${removedAt}`);
+  checkNotRemoved(dir);
+}

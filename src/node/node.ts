@@ -20,7 +20,7 @@ import { LeaderWatch } from "./leader-watch.ts";
 import { forwardedWritesHandler, forwardService, LeaderForwarder, LeaderUnreachable } from "./forward.ts";
 import { NodeLeases } from "./lessor.ts";
 import type { Logger } from "./log.ts";
-import { appliedRemoval, checkNotRemoved, genesisConf, markRemoved } from "./member-files.ts";
+import { checkNotRemoved, genesisConf, markRemoved, refuseIfRemovedInLog } from "./member-files.ts";
 import { Members } from "./members.ts";
 import { MembershipChanges } from "./membership.ts";
 import { RemovalWatch } from "./removal-watch.ts";
@@ -156,9 +156,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       const snapshots = new SnapshotManager(data.snapshots, store, config.node.data_dir, config.raft.snapshot_keep, log);
       const fresh = data.latestSnapshot === undefined && data.log.lastIndex() === 0; // a carried-over term may exist
       const restored = await restoreState(data, store, snapshots, members, log, genesisConf(config.node.data_dir, config, fresh));
-      const removedAt = appliedRemoval(restored.state.entries, config.node.id, restored.state.applied);
-      if (removedAt !== undefined) markRemoved(config.node.data_dir, config.node.id, `it applied its own removal at log index ${removedAt}`);
-      checkNotRemoved(config.node.data_dir);
+      refuseIfRemovedInLog(config.node.data_dir, config.node.id, restored.state);
       const raftConfig: RaftConfig = {
         id: config.node.id,
         heartbeatTicks: Math.max(1, Math.round(config.raft.heartbeat_interval_ms / config.raft.tick_ms)),
