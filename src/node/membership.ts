@@ -173,7 +173,16 @@ export class MembershipChanges {
   applied(entries: readonly Entry[]): AppliedOutcome {
     const out: AppliedOutcome = { confChanged: false };
     for (const e of entries) {
-      if (e.type !== EntryType.ConfChange) continue;
+      if (e.type !== EntryType.ConfChange) {
+        // Another entry took the index a waiting change was proposed at: that change is gone.
+        const lost = this.waiting.get(e.index);
+        if (lost !== undefined) {
+          this.waiting.delete(e.index);
+          clearTimeout(lost.timer);
+          lost.reject(Errors.leaderChanged());
+        }
+        continue;
+      }
       out.confChanged = true;
       const cc = decodeConfChange(e.data);
       if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.host.id) out.removedAt = e.index;

@@ -89,6 +89,16 @@ describe("MembershipChanges on the leader", () => {
     changes.close();
   });
 
+  test("a change whose index another entry took (a new leader overwrote it) answers at once: leader changed", async () => {
+    const host = new FakeHost();
+    const changes = new MembershipChanges(host, new Members([peer(1), peer(2), peer(3)]));
+    const pending = changes.add(["http://127.0.0.1:2420"], true);
+    await proposals(host, 1);
+    changes.applied([{ index: 11, term: 3, type: EntryType.Normal, data: new Uint8Array() }]);
+    await assert.rejects(pending, (err: EtcdError) => /leader changed/.test(err.message));
+    changes.close();
+  });
+
   test("a proposal refused while another change is pending is retried", async () => {
     const host = new FakeHost();
     host.refuse.push({ ok: false, error: { code: "conf-change-pending", index: 9 } });
