@@ -1,6 +1,8 @@
-// The etcd v3 client port: KV, Maintenance (Status, Alarm) and Cluster over grpc-js, against
-// a KvBackend. Validation follows etcd's v3rpc layer; everything stateful is the backend's.
+// The etcd v3 client port: KV, Watch, Lease, Maintenance (Status, Snapshot, ...) and Cluster
+// over grpc-js, against a KvBackend. Validation follows etcd's v3rpc layer; everything stateful
+// is the backend's.
 import * as grpc from "@grpc/grpc-js";
+import { dirname } from "node:path";
 import type { LimitsSection } from "../config/types.ts";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import { isTxnReadOnly, isTxnSerializable } from "../kv/txn.ts";
@@ -11,6 +13,7 @@ import { ClusterService, type Decoded, KVService, MaintenanceService } from "./s
 import type { WatchHubOptions } from "../kv/watch.ts";
 import { createWatchServer, WatchService } from "./watch.ts";
 import { LeaseApi, LeaseService } from "./lease.ts";
+import { createSnapshotService, sweepBackupTemps } from "./snapshot.ts";
 
 /** etcd lets a gRPC message exceed --max-request-bytes by this much, so that a request just
  *  over the limit gets etcd's own "request is too large" rather than a transport error
@@ -27,6 +30,8 @@ export interface ClientServerOptions {
   /** Watch tuning (progress interval, slow-client cap, leader check period); etcd's defaults
    *  otherwise. */
   watch?: WatchHubOptions & { leaderCheckMs?: number };
+  /** Maintenance.Snapshot tuning: blob bytes per message, rows per copy step. */
+  snapshot?: { chunkBytes?: number; rowsPerStep?: number };
 }
 
 export interface ClientServer {
@@ -165,7 +170,11 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
     leaseKeepAlive: lease.keepAlive,
   });
 
+  // Backups in flight when a previous process died left their temporary images behind.
+  sweepBackupTemps(dirname(store.path));
+  const snapshot = createSnapshotService({ store, header, ...opts.snapshot });
   server.addService(MaintenanceService, {
+    snapshot: snapshot.handler,
     hashKV: unary(MaintenanceService.HashKV, (req) => {
       const h = store.hashKv(req.revision ?? 0);
       return { header: header(h.revision), hash: h.hash, compactRevision: Math.max(0, h.compactRevision) };
@@ -238,7 +247,9 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
       // Watch streams never end by themselves: end them first so tryShutdown can finish.
       watch.close();
       lease.close();
-      return new Promise<void>((resolve) => {
+      // Ends backups in progress and removes their temporary images before the store closes.
+      const snapshots = snapshot.close();
+      const shutdown = new Promise<void>((resolve) => {
         // tryShutdown waits forever on open streams: force after the grace period.
         const timer = setTimeout(() => {
           server.forceShutdown();
@@ -249,6 +260,7 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
           resolve();
         });
       });
+      return Promise.all([snapshots, shutdown]).then(() => {});
     },
   };
 }

@@ -21,18 +21,19 @@ function toBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
-/** A unary method; `bidiMethod` is the same with a stream each way (Watch, LeaseKeepAlive). */
+/** A unary method; `bidiMethod` is the same with a stream each way (Watch, LeaseKeepAlive),
+ *  `serverStreamMethod` with a stream of responses only (Maintenance.Snapshot). */
 export function method<Req, Res>(
   service: string,
   name: string,
   req: Codec<Req>,
   res: Codec<Res>,
-  streams = false,
+  streams: boolean | "responses" = false,
 ): MethodDefinition<Decoded<Req>, Res> {
   return {
     path: `/etcdserverpb.${service}/${name}`,
-    requestStream: streams,
-    responseStream: streams,
+    requestStream: streams === true,
+    responseStream: streams !== false,
     requestSerialize: (d) => {
       if (!d.ok) throw new Error(`${name}: cannot send an undecodable request`);
       return toBuffer(req.encode(d.msg).finish());
@@ -52,6 +53,10 @@ export function method<Req, Res>(
 
 export function bidiMethod<Req, Res>(service: string, name: string, req: Codec<Req>, res: Codec<Res>): MethodDefinition<Decoded<Req>, Res> {
   return method(service, name, req, res, true);
+}
+
+export function serverStreamMethod<Req, Res>(service: string, name: string, req: Codec<Req>, res: Codec<Res>): MethodDefinition<Decoded<Req>, Res> {
+  return method(service, name, req, res, "responses");
 }
 
 import pb = etcdserverpb;
@@ -75,6 +80,12 @@ export const MaintenanceService = {
     "Defragment",
     c<pb.DefragmentRequest.$Properties>(pb.DefragmentRequest),
     c<pb.DefragmentResponse.$Properties>(pb.DefragmentResponse),
+  ),
+  Snapshot: serverStreamMethod(
+    "Maintenance",
+    "Snapshot",
+    c<pb.SnapshotRequest.$Properties>(pb.SnapshotRequest),
+    c<pb.SnapshotResponse.$Properties>(pb.SnapshotResponse),
   ),
   MoveLeader: method(
     "Maintenance",

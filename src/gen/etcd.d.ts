@@ -1544,6 +1544,58 @@ export namespace etcdserverpb {
         type $Shape = etcdserverpb.DefragmentResponse.$Properties;
     }
 
+    interface ISnapshotRequest extends etcdserverpb.SnapshotRequest.$Properties {
+    }
+
+    class SnapshotRequest {
+        constructor(properties?: etcdserverpb.SnapshotRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        static create(properties: etcdserverpb.SnapshotRequest.$Shape): etcdserverpb.SnapshotRequest & etcdserverpb.SnapshotRequest.$Shape;
+        static create(properties?: etcdserverpb.SnapshotRequest.$Properties): etcdserverpb.SnapshotRequest;
+        static encode(message: etcdserverpb.SnapshotRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.SnapshotRequest & etcdserverpb.SnapshotRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.SnapshotRequest;
+        static toObject(message: etcdserverpb.SnapshotRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace SnapshotRequest {
+        interface $Properties {
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.SnapshotRequest.$Properties;
+    }
+
+    interface ISnapshotResponse extends etcdserverpb.SnapshotResponse.$Properties {
+    }
+
+    class SnapshotResponse {
+        constructor(properties?: etcdserverpb.SnapshotResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        remainingBytes: number;
+        blob: Uint8Array;
+        version: string;
+        static create(properties: etcdserverpb.SnapshotResponse.$Shape): etcdserverpb.SnapshotResponse & etcdserverpb.SnapshotResponse.$Shape;
+        static create(properties?: etcdserverpb.SnapshotResponse.$Properties): etcdserverpb.SnapshotResponse;
+        static encode(message: etcdserverpb.SnapshotResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.SnapshotResponse & etcdserverpb.SnapshotResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.SnapshotResponse;
+        static toObject(message: etcdserverpb.SnapshotResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace SnapshotResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            remainingBytes?: (number|null);
+            blob?: (Uint8Array|null);
+            version?: (string|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.SnapshotResponse.$Properties;
+    }
+
     interface IMoveLeaderRequest extends etcdserverpb.MoveLeaderRequest.$Properties {
     }
 

@@ -14790,6 +14790,493 @@ export const etcdserverpb = $root.etcdserverpb = (() => {
         return DefragmentResponse;
     })();
 
+    etcdserverpb.SnapshotRequest = (function() {
+
+        /**
+         * Properties of a SnapshotRequest.
+         * @typedef {Object} etcdserverpb.SnapshotRequest.$Properties
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a SnapshotRequest.
+         * @memberof etcdserverpb
+         * @interface ISnapshotRequest
+         * @augments etcdserverpb.SnapshotRequest.$Properties
+         * @deprecated Use etcdserverpb.SnapshotRequest.$Properties instead.
+         */
+
+        /**
+         * Shape of a SnapshotRequest.
+         * @typedef {etcdserverpb.SnapshotRequest.$Properties} etcdserverpb.SnapshotRequest.$Shape
+         */
+
+        /**
+         * Constructs a new SnapshotRequest.
+         * @memberof etcdserverpb
+         * @classdesc Represents a SnapshotRequest.
+         * @constructor
+         * @param {etcdserverpb.SnapshotRequest.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const SnapshotRequest = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * Creates a new SnapshotRequest instance using the specified properties.
+         * @function create
+         * @memberof etcdserverpb.SnapshotRequest
+         * @static
+         * @param {etcdserverpb.SnapshotRequest.$Properties=} [properties] Properties to set
+         * @returns {etcdserverpb.SnapshotRequest} SnapshotRequest instance
+         * @type {{
+         *   (properties: etcdserverpb.SnapshotRequest.$Shape): etcdserverpb.SnapshotRequest & etcdserverpb.SnapshotRequest.$Shape;
+         *   (properties?: etcdserverpb.SnapshotRequest.$Properties): etcdserverpb.SnapshotRequest;
+         * }}
+         */
+        SnapshotRequest.create = function(properties) {
+            return new SnapshotRequest(properties);
+        };
+
+        /**
+         * Encodes the specified SnapshotRequest message. Does not implicitly {@link etcdserverpb.SnapshotRequest.verify|verify} messages.
+         * @function encode
+         * @memberof etcdserverpb.SnapshotRequest
+         * @static
+         * @param {etcdserverpb.SnapshotRequest.$Properties} message SnapshotRequest message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        SnapshotRequest.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a SnapshotRequest message from the specified reader or buffer.
+         * @function decode
+         * @memberof etcdserverpb.SnapshotRequest
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {etcdserverpb.SnapshotRequest & etcdserverpb.SnapshotRequest.$Shape} SnapshotRequest
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        SnapshotRequest.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.etcdserverpb.SnapshotRequest();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                reader.skipType(tag & 7, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Creates a SnapshotRequest message from a plain object. Also converts values to their respective internal types.
+         * @function fromObject
+         * @memberof etcdserverpb.SnapshotRequest
+         * @static
+         * @param {Object.<string,*>} object Plain object
+         * @returns {etcdserverpb.SnapshotRequest} SnapshotRequest
+         */
+        SnapshotRequest.fromObject = function (object, _depth) {
+            if (object instanceof $root.etcdserverpb.SnapshotRequest)
+                return object;
+            if (!$util.isObject(object))
+                throw $TypeError(".etcdserverpb.SnapshotRequest: object expected");
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            return new $root.etcdserverpb.SnapshotRequest();
+        };
+
+        /**
+         * Creates a plain object from a SnapshotRequest message. Also converts values to other types if specified.
+         * @function toObject
+         * @memberof etcdserverpb.SnapshotRequest
+         * @static
+         * @param {etcdserverpb.SnapshotRequest} message SnapshotRequest
+         * @param {$protobuf.IConversionOptions} [options] Conversion options
+         * @returns {Object.<string,*>} Plain object
+         */
+        SnapshotRequest.toObject = function () {
+            return {};
+        };
+
+        /**
+         * Converts this SnapshotRequest to JSON.
+         * @function toJSON
+         * @memberof etcdserverpb.SnapshotRequest
+         * @instance
+         * @returns {Object.<string,*>} JSON object
+         */
+        SnapshotRequest.prototype.toJSON = function() {
+            return SnapshotRequest.toObject(this, $protobuf.util.toJSONOptions);
+        };
+
+        return SnapshotRequest;
+    })();
+
+    etcdserverpb.SnapshotResponse = (function() {
+
+        /**
+         * Properties of a SnapshotResponse.
+         * @typedef {Object} etcdserverpb.SnapshotResponse.$Properties
+         * @property {etcdserverpb.ResponseHeader.$Properties|null} [header] SnapshotResponse header
+         * @property {number|null} [remainingBytes] SnapshotResponse remainingBytes
+         * @property {Uint8Array|null} [blob] SnapshotResponse blob
+         * @property {string|null} [version] SnapshotResponse version
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a SnapshotResponse.
+         * @memberof etcdserverpb
+         * @interface ISnapshotResponse
+         * @augments etcdserverpb.SnapshotResponse.$Properties
+         * @deprecated Use etcdserverpb.SnapshotResponse.$Properties instead.
+         */
+
+        /**
+         * Shape of a SnapshotResponse.
+         * @typedef {etcdserverpb.SnapshotResponse.$Properties} etcdserverpb.SnapshotResponse.$Shape
+         */
+
+        /**
+         * Constructs a new SnapshotResponse.
+         * @memberof etcdserverpb
+         * @classdesc Represents a SnapshotResponse.
+         * @constructor
+         * @param {etcdserverpb.SnapshotResponse.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const SnapshotResponse = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * SnapshotResponse header.
+         * @member {etcdserverpb.ResponseHeader.$Properties|null|undefined} header
+         * @memberof etcdserverpb.SnapshotResponse
+         * @instance
+         */
+        SnapshotResponse.prototype.header = null;
+
+        /**
+         * SnapshotResponse remainingBytes.
+         * @member {number} remainingBytes
+         * @memberof etcdserverpb.SnapshotResponse
+         * @instance
+         */
+        SnapshotResponse.prototype.remainingBytes = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * SnapshotResponse blob.
+         * @member {Uint8Array} blob
+         * @memberof etcdserverpb.SnapshotResponse
+         * @instance
+         */
+        SnapshotResponse.prototype.blob = $util.newBuffer([]);
+
+        /**
+         * SnapshotResponse version.
+         * @member {string} version
+         * @memberof etcdserverpb.SnapshotResponse
+         * @instance
+         */
+        SnapshotResponse.prototype.version = "";
+
+        /**
+         * Creates a new SnapshotResponse instance using the specified properties.
+         * @function create
+         * @memberof etcdserverpb.SnapshotResponse
+         * @static
+         * @param {etcdserverpb.SnapshotResponse.$Properties=} [properties] Properties to set
+         * @returns {etcdserverpb.SnapshotResponse} SnapshotResponse instance
+         * @type {{
+         *   (properties: etcdserverpb.SnapshotResponse.$Shape): etcdserverpb.SnapshotResponse & etcdserverpb.SnapshotResponse.$Shape;
+         *   (properties?: etcdserverpb.SnapshotResponse.$Properties): etcdserverpb.SnapshotResponse;
+         * }}
+         */
+        SnapshotResponse.create = function(properties) {
+            return new SnapshotResponse(properties);
+        };
+
+        /**
+         * Encodes the specified SnapshotResponse message. Does not implicitly {@link etcdserverpb.SnapshotResponse.verify|verify} messages.
+         * @function encode
+         * @memberof etcdserverpb.SnapshotResponse
+         * @static
+         * @param {etcdserverpb.SnapshotResponse.$Properties} message SnapshotResponse message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        SnapshotResponse.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.header != null && $Object.hasOwnProperty.call(message, "header"))
+                $root.etcdserverpb.ResponseHeader.encode(message.header, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+            if (message.remainingBytes != null && $Object.hasOwnProperty.call(message, "remainingBytes") && (typeof message.remainingBytes === "object" ? message.remainingBytes.low || message.remainingBytes.high : message.remainingBytes !== 0))
+                writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.remainingBytes);
+            if (message.blob != null && $Object.hasOwnProperty.call(message, "blob") && message.blob.length)
+                writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.blob);
+            if (message.version != null && $Object.hasOwnProperty.call(message, "version") && message.version !== "")
+                writer.uint32(/* id 4, wireType 2 =*/34).string(message.version);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a SnapshotResponse message from the specified reader or buffer.
+         * @function decode
+         * @memberof etcdserverpb.SnapshotResponse
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {etcdserverpb.SnapshotResponse & etcdserverpb.SnapshotResponse.$Shape} SnapshotResponse
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        SnapshotResponse.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.etcdserverpb.SnapshotResponse();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        message.header = $root.etcdserverpb.ResponseHeader.decode(reader, reader.size(), $undefined, _depth + 1, message.header);
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.remainingBytes = value;
+                        else
+                            delete message.remainingBytes;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.blob = value;
+                        else
+                            delete message.blob;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.version = value;
+                        else
+                            delete message.version;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Creates a SnapshotResponse message from a plain object. Also converts values to their respective internal types.
+         * @function fromObject
+         * @memberof etcdserverpb.SnapshotResponse
+         * @static
+         * @param {Object.<string,*>} object Plain object
+         * @returns {etcdserverpb.SnapshotResponse} SnapshotResponse
+         */
+        SnapshotResponse.fromObject = function (object, _depth) {
+            if (object instanceof $root.etcdserverpb.SnapshotResponse)
+                return object;
+            if (!$util.isObject(object))
+                throw $TypeError(".etcdserverpb.SnapshotResponse: object expected");
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let message = new $root.etcdserverpb.SnapshotResponse();
+            if (object.header != null) {
+                if (!$util.isObject(object.header))
+                    throw $TypeError(".etcdserverpb.SnapshotResponse.header: object expected");
+                message.header = $root.etcdserverpb.ResponseHeader.fromObject(object.header, _depth + 1);
+            }
+            if (object.remainingBytes != null)
+                if (typeof object.remainingBytes === "object" ? object.remainingBytes.low || object.remainingBytes.high : $Number(object.remainingBytes) !== 0)
+                    if ($util.Long)
+                        message.remainingBytes = $util.Long.fromValue(object.remainingBytes, true);
+                    else if (typeof object.remainingBytes === "string")
+                        message.remainingBytes = $parseInt(object.remainingBytes, 10);
+                    else if (typeof object.remainingBytes === "number")
+                        message.remainingBytes = object.remainingBytes;
+                    else if (typeof object.remainingBytes === "object")
+                        message.remainingBytes = new $util.LongBits(object.remainingBytes.low >>> 0, object.remainingBytes.high >>> 0).toNumber(true);
+            if (object.blob != null)
+                if (object.blob.length)
+                    if (typeof object.blob === "string")
+                        $util.base64.decode(object.blob, message.blob = $util.newBuffer($util.base64.length(object.blob)), 0);
+                    else if (object.blob.length >= 0)
+                        message.blob = object.blob;
+            if (object.version != null)
+                if (typeof object.version !== "string" || object.version.length)
+                    message.version = $String(object.version);
+            return message;
+        };
+
+        /**
+         * Creates a plain object from a SnapshotResponse message. Also converts values to other types if specified.
+         * @function toObject
+         * @memberof etcdserverpb.SnapshotResponse
+         * @static
+         * @param {etcdserverpb.SnapshotResponse} message SnapshotResponse
+         * @param {$protobuf.IConversionOptions} [options] Conversion options
+         * @returns {Object.<string,*>} Plain object
+         */
+        SnapshotResponse.toObject = function (message, options, _depth) {
+            if (!options)
+                options = {};
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let object = {};
+            if (options.defaults) {
+                object.header = null;
+                if ($util.Long) {
+                    let long = new $util.Long(0, 0, true);
+                    object.remainingBytes = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                } else
+                    object.remainingBytes = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                if (options.bytes === $String)
+                    object.blob = "";
+                else {
+                    object.blob = [];
+                    if (options.bytes !== $Array)
+                        object.blob = $util.newBuffer(object.blob);
+                }
+                object.version = "";
+            }
+            if (message.header != null && $Object.hasOwnProperty.call(message, "header"))
+                object.header = $root.etcdserverpb.ResponseHeader.toObject(message.header, options, _depth + 1);
+            if (message.remainingBytes != null && $Object.hasOwnProperty.call(message, "remainingBytes"))
+                if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                    object.remainingBytes = typeof message.remainingBytes === "number" ? $BigInt(message.remainingBytes) : $util.Long.fromBits(message.remainingBytes.low >>> 0, message.remainingBytes.high >>> 0, true).toBigInt();
+                else if (typeof message.remainingBytes === "number")
+                    object.remainingBytes = options.longs === $String ? $String(message.remainingBytes) : message.remainingBytes;
+                else
+                    object.remainingBytes = options.longs === $String ? $util.Long.prototype.toString.call(message.remainingBytes) : options.longs === $Number ? new $util.LongBits(message.remainingBytes.low >>> 0, message.remainingBytes.high >>> 0).toNumber(true) : message.remainingBytes;
+            if (message.blob != null && $Object.hasOwnProperty.call(message, "blob"))
+                object.blob = options.bytes === $String ? $util.base64.encode(message.blob, 0, message.blob.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.blob) : message.blob;
+            if (message.version != null && $Object.hasOwnProperty.call(message, "version"))
+                object.version = message.version;
+            return object;
+        };
+
+        /**
+         * Converts this SnapshotResponse to JSON.
+         * @function toJSON
+         * @memberof etcdserverpb.SnapshotResponse
+         * @instance
+         * @returns {Object.<string,*>} JSON object
+         */
+        SnapshotResponse.prototype.toJSON = function() {
+            return SnapshotResponse.toObject(this, $protobuf.util.toJSONOptions);
+        };
+
+        return SnapshotResponse;
+    })();
+
     etcdserverpb.MoveLeaderRequest = (function() {
 
         /**

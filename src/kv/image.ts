@@ -13,6 +13,9 @@ export interface WriteImageOptions {
   binding?: SqliteDriver;
   /** Rows copied per step before yielding to the event loop. */
   rowsPerStep?: number;
+  /** Stops the copy at the next step (a backup whose client went away): the promise rejects
+   *  and no file is left behind. */
+  signal?: AbortSignal;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -23,6 +26,7 @@ async function copyTable(
   insert: Statement,
   table: "live" | "history" | "lease",
   rowsPerStep: number,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const cols = table === "live"
     ? ["key", "create_rev", "mod_rev", "version", "value", "lease"]
@@ -41,6 +45,7 @@ async function copyTable(
     // Commit each step (no journal, no sync: cheap) so page writes are spread out too.
     dst.exec("COMMIT");
     await yieldToLoop();
+    signal?.throwIfAborted();
     dst.exec("BEGIN");
     rows = table === "live" ? next.all(last.key) : table === "lease" ? next.all(last.id) : next.all(last.key, last.mod_rev);
   }
@@ -54,7 +59,9 @@ export async function writeImage(storePath: string, destPath: string, opts: Writ
   const src = openSqlite(storePath, { driver: opts.binding });
   const dst = openSqlite(tmp, { driver: opts.binding });
   let reading = false;
+  let copied = false;
   try {
+    opts.signal?.throwIfAborted();
     src.exec("BEGIN");
     reading = true;
     // The first read fixes the snapshot every later read in this transaction sees.
@@ -66,20 +73,24 @@ export async function writeImage(storePath: string, destPath: string, opts: Writ
     dst.exec("BEGIN");
     const putMeta = dst.prepare("INSERT INTO meta (name, value) VALUES (?, ?)");
     for (const row of meta) putMeta.run(row.name, row.value);
-    await copyTable(src, dst, dst.prepare("INSERT INTO live VALUES (?, ?, ?, ?, ?, ?)"), "live", rowsPerStep);
+    await copyTable(src, dst, dst.prepare("INSERT INTO live VALUES (?, ?, ?, ?, ?, ?)"), "live", rowsPerStep, opts.signal);
     await copyTable(
       src,
       dst,
       dst.prepare("INSERT INTO history (key, mod_rev, sub, create_rev, version, value, lease) VALUES (?, ?, ?, ?, ?, ?, ?)"),
       "history",
       rowsPerStep,
+      opts.signal,
     );
-    await copyTable(src, dst, dst.prepare("INSERT INTO lease (id, ttl) VALUES (?, ?)"), "lease", rowsPerStep);
+    await copyTable(src, dst, dst.prepare("INSERT INTO lease (id, ttl) VALUES (?, ?)"), "lease", rowsPerStep, opts.signal);
     dst.exec("COMMIT");
+    copied = true;
   } finally {
     if (reading) src.exec("COMMIT");
     src.close();
     dst.close();
+    // A failed or abandoned copy leaves nothing behind.
+    if (!copied && existsSync(tmp)) unlinkSync(tmp);
   }
   // fsync in the thread pool: a large image's dirty pages can take a while to reach the disk.
   const fh = await open(tmp, "r");

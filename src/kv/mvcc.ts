@@ -540,8 +540,8 @@ export class MvccStore {
    * snapshotTo it does not make kv.db itself durable: compact the Raft log only up to the
    * returned index, and start-up restores from the snapshot if kv.db is behind it.
    */
-  snapshotToAsync(path: string, opts: { rowsPerStep?: number } = {}): Promise<SnapshotImage> {
-    return writeImage(this.path, path, { binding: this.opts.binding, rowsPerStep: opts.rowsPerStep });
+  snapshotToAsync(path: string, opts: { rowsPerStep?: number; signal?: AbortSignal } = {}): Promise<SnapshotImage> {
+    return writeImage(this.path, path, { binding: this.opts.binding, rowsPerStep: opts.rowsPerStep, signal: opts.signal });
   }
 
   /** Reads the applied index/term and revision recorded in an image without installing it.
