@@ -28,6 +28,7 @@ import { ReadQueue } from "./reads.ts";
 import { restoreState } from "./restore.ts";
 import { SnapshotManager, type TakenSnapshot } from "./snapshots.ts";
 import { SnapshotTransfers } from "./snapshot-transfers.ts";
+import { raftConfigOf } from "./raft-config.ts";
 import { Ticker } from "./ticker.ts";
 import { WriteQueue } from "./writes.ts";
 
@@ -157,23 +158,13 @@ export class TriremeNode implements KvBackend, MetricsSource {
       const fresh = data.latestSnapshot === undefined && data.log.lastIndex() === 0; // a carried-over term may exist
       const restored = await restoreState(data, store, snapshots, members, log, genesisConf(config.node.data_dir, config, fresh));
       refuseIfRemovedInLog(config.node.data_dir, config.node.id, restored.state);
-      const raftConfig: RaftConfig = {
-        id: config.node.id,
-        heartbeatTicks: Math.max(1, Math.round(config.raft.heartbeat_interval_ms / config.raft.tick_ms)),
-        electionTicks: Math.max(2, Math.round(config.raft.election_timeout_ms / config.raft.tick_ms)),
-        preVote: config.raft.pre_vote,
-        checkQuorum: config.raft.check_quorum,
-        leaseRead: config.raft.lease_read,
-        countPolicy: config.raft.persistence.strategy === "DiskFirst" ? "durable" : "appended",
-        maxEntriesPerAppend: config.raft.max_entries_per_append,
-        maxBytesPerAppend: config.raft.max_bytes_per_append,
-        maxInflightAppends: config.raft.max_inflight_appends,
-        maxInflightBytes: config.raft.max_inflight_bytes,
-        maxUncommittedBytes: config.raft.max_uncommitted_bytes,
-        random: Math.random,
-      };
+      const raftConfig = raftConfigOf(config);
       const node = new TriremeNode(opts, data, store, members, snapshots, raftConfig, restored);
-      await node.listen();
+      // A port in use (say the client port) must not leave the planes already bound listening.
+      await node.listen().catch(async (err: unknown) => {
+        await node.stop().catch(() => {});
+        throw err;
+      });
       return node;
     } catch (err) {
       store?.close();
