@@ -47,7 +47,9 @@ export function inRange(r: KeyRange, k: Uint8Array): boolean {
 export function prefixEnd(prefix: Uint8Array): Uint8Array {
   for (let i = prefix.length - 1; i >= 0; i--) {
     if (prefix[i] < 0xff) {
-      const end = prefix.slice(0, i + 1);
+      // A copy, whatever `prefix` is: Buffer#slice is a view, and incrementing it would change
+      // the caller's key (a watch on "p/" became one on "p0").
+      const end = Uint8Array.from(prefix.subarray(0, i + 1));
       end[i] += 1;
       return end;
     }

@@ -12,7 +12,7 @@
 // slow client costs history reads, never unbounded memory.
 import { Buffer } from "node:buffer";
 import { Errors } from "./errors.ts";
-import { compareBytes, inRange, keyRange, type KeyRange } from "./keys.ts";
+import { compareBytes, inRange, keyRange, prefixEnd, type KeyRange } from "./keys.ts";
 import type { MvccStore } from "./mvcc.ts";
 import { EventType, type WatchCreateRequest, type WatchEvent, type WatchResponse } from "./types.ts";
 
@@ -78,6 +78,8 @@ interface Watcher {
   readonly range: KeyRange;
   /** Index key for single-key watchers. */
   readonly single: string | undefined;
+  /** Index key of its range group for range watchers (computed once). */
+  readonly group: string | undefined;
   readonly noPut: boolean;
   readonly noDelete: boolean;
   readonly prevKv: boolean;
@@ -95,6 +97,21 @@ const OVERHEAD = 32;
 const kvBytes = (kv: { key: Uint8Array; value: Uint8Array }) => OVERHEAD + kv.key.length + kv.value.length;
 const eventBytes = (ev: WatchEvent) => kvBytes(ev.kv) + (ev.prevKv ? kvBytes(ev.prevKv) : 0);
 const keyId = (k: Uint8Array) => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString("latin1");
+interface RangeGroup {
+  range: KeyRange;
+  /** keyId of the prefix when the range is exactly "every key starting with it". */
+  prefix: string | undefined;
+  watchers: Set<Watcher>;
+}
+
+/** The prefix a range stands for (range_end = prefixEnd(key)), if it is one. The empty prefix
+ *  ("every key", range_end "\0" from key "\0"...) is left to the plain test. */
+function prefixOf(r: KeyRange): string | undefined {
+  if (r.kind !== "between" || r.key.length === 0) return undefined;
+  return compareBytes(prefixEnd(r.key), r.end) === 0 ? keyId(r.key) : undefined;
+}
+
+const rangeId = (r: KeyRange) => `${r.kind}\u0000${keyId(r.key)}\u0000${r.kind === "between" ? keyId(r.end) : ""}`;
 
 class StreamState {
   readonly watchers = new Map<number, Watcher>();
@@ -166,7 +183,13 @@ export class WatchHub {
   readonly #opts: Required<WatchHubOptions>;
   readonly #streams = new Set<StreamState>();
   readonly #single = new Map<string, Set<Watcher>>();
-  readonly #ranged = new Set<Watcher>();
+  /** Range watchers grouped by their range: an event is tested once per distinct range, not once
+   *  per watcher (many clients watching one prefix is the common case). */
+  readonly #ranged = new Map<string, RangeGroup>();
+  /** The groups whose range is a prefix (`--prefix`), by prefix: an event finds them by looking
+   *  up each prefix of its key, so ten thousand distinct prefixes cost a key's length, not ten
+   *  thousand comparisons (review finding 8). */
+  readonly #prefixes = new Map<string, RangeGroup>();
   readonly #unsynced = new Set<Watcher>();
   #watchers = 0;
   #unsubscribe: (() => void) | undefined;
@@ -238,7 +261,8 @@ export class WatchHub {
       st.push(answer(rev, -1, { created: true, canceled: true, cancelReason: reason }));
     // etcd watches "\0" (the smallest key) when no key is given.
     const key = req.key && req.key.length > 0 ? req.key : Uint8Array.of(0);
-    const range = keyRange(key, req.rangeEnd);
+    // Copies: the request's bytes may be a view into a transport buffer that is reused later.
+    const range = keyRange(Uint8Array.from(key), req.rangeEnd && req.rangeEnd.length > 0 ? Uint8Array.from(req.rangeEnd) : req.rangeEnd);
     if (range.kind === "between" && compareBytes(range.key, range.end) >= 0) return refuse(WatchErrors.emptyRange);
     let id = Number(req.watchId ?? 0);
     if (id !== 0) {
@@ -254,6 +278,7 @@ export class WatchHub {
       stream: st,
       range,
       single: range.kind === "single" ? keyId(range.key) : undefined,
+      group: range.kind === "single" ? undefined : rangeId(range),
       noPut: filters.includes(FilterType.NOPUT),
       noDelete: filters.includes(FilterType.NODELETE),
       prevKv: req.prevKv === true,
@@ -281,8 +306,16 @@ export class WatchHub {
 
   #index(w: Watcher): void {
     if (this.#watchers++ === 0) this.#listen();
-    if (w.single === undefined) this.#ranged.add(w);
-    else {
+    if (w.group !== undefined) {
+      const id = w.group;
+      let group = this.#ranged.get(id);
+      if (group === undefined) {
+        group = { range: w.range, prefix: prefixOf(w.range), watchers: new Set() };
+        this.#ranged.set(id, group);
+        if (group.prefix !== undefined) this.#prefixes.set(group.prefix, group);
+      }
+      group.watchers.add(w);
+    } else if (w.single !== undefined) {
       let set = this.#single.get(w.single);
       if (set === undefined) this.#single.set(w.single, set = new Set());
       set.add(w);
@@ -297,8 +330,15 @@ export class WatchHub {
       this.#unsynced.delete(w);
       w.stream.unsynced--;
     }
-    if (w.single === undefined) this.#ranged.delete(w);
-    else {
+    if (w.group !== undefined) {
+      const id = w.group;
+      const group = this.#ranged.get(id)!;
+      group.watchers.delete(w);
+      if (group.watchers.size === 0) {
+        this.#ranged.delete(id);
+        if (group.prefix !== undefined) this.#prefixes.delete(group.prefix);
+      }
+    } else if (w.single !== undefined) {
       const set = this.#single.get(w.single)!;
       set.delete(w);
       if (set.size === 0) this.#single.delete(w.single);
@@ -367,10 +407,25 @@ export class WatchHub {
           list.push(w.prevKv || ev.prevKv === undefined ? ev : { type: ev.type, kv: ev.kv });
         };
         if (this.#single.size > 0) for (const w of this.#single.get(keyId(ev.kv.key)) ?? []) add(w);
-        for (const w of this.#ranged) if (inRange(w.range, ev.kv.key)) add(w);
+        for (const group of this.#groupsOf(ev.kv.key)) for (const w of group.watchers) add(w);
       }
       for (const [w, events] of perWatcher) this.#deliver(w, rev, events);
     }
+  }
+
+  /** The range groups whose range holds `key`. */
+  *#groupsOf(key: Uint8Array): Iterable<RangeGroup> {
+    const others = this.#ranged.size - this.#prefixes.size;
+    if (this.#prefixes.size <= key.length + 1) {
+      for (const group of this.#ranged.values()) if (inRange(group.range, key)) yield group;
+      return;
+    }
+    // Many prefix groups: look each prefix of the key up, and test only the other ranges.
+    for (let n = 0; n <= key.length; n++) {
+      const group = this.#prefixes.get(keyId(key.subarray(0, n)));
+      if (group !== undefined) yield group;
+    }
+    if (others > 0) for (const group of this.#ranged.values()) if (group.prefix === undefined && inRange(group.range, key)) yield group;
   }
 
   #deliver(w: Watcher, rev: number, events: WatchEvent[]): void {

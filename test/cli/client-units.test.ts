@@ -15,6 +15,14 @@ describe("key ranges (clientv3 WithPrefix / WithFromKey)", () => {
     assert.deepEqual(prefixEnd(bytes(0xff, 0xff)), bytes(0), "no end exists: to the end of the key space");
   });
 
+  test("prefixEnd never changes its input, even a Buffer (whose slice is a view)", () => {
+    // A key decoded from a gRPC message is a Buffer view: a watch on "p/" became one on "p0".
+    const key = Buffer.from("xxp/yy").subarray(2, 4);
+    const end = prefixEnd(key);
+    assert.equal(Buffer.from(key).toString(), "p/");
+    assert.equal(Buffer.from(end).toString(), "p0");
+  });
+
   test("keyRange: prefix, from-key, explicit end, and the empty key", () => {
     assert.deepEqual(keyRange("a/", { prefix: true }), { key: encode("a/"), rangeEnd: encode("a0") });
     assert.deepEqual(keyRange("", { prefix: true }), { key: bytes(0), rangeEnd: bytes(0) });

@@ -89,6 +89,25 @@ describe("WatchHub", () => {
     assert.deepEqual(sink.trace(0), ["quiet/a@3001:PUT"], "and nothing is missed");
   });
 
+  test("range watchers sharing a range, and others: each gets its events; a cancel leaves the rest", () => {
+    const { h, open } = setup();
+    const one = open();
+    const two = open();
+    const prefix = (p: string) => ({ rangeEnd: prefixEnd(b(p)) });
+    watch(one.stream, "a/", prefix("a/")); // id 0 on stream one
+    watch(one.stream, "a/", prefix("a/")); // id 1, same range
+    watch(two.stream, "a/", prefix("a/")); // id 0 on stream two
+    watch(two.stream, "b/", prefix("b/")); // id 1
+    h.put("a/x", "1");
+    h.put("b/y", "2");
+    one.stream.cancel(1);
+    h.put("a/z", "3");
+    assert.deepEqual(one.sink.trace(0), ["a/x@1:PUT", "a/z@3:PUT"]);
+    assert.deepEqual(one.sink.trace(1), ["a/x@1:PUT"], "cancelled before a/z");
+    assert.deepEqual(two.sink.trace(0), ["a/x@1:PUT", "a/z@3:PUT"]);
+    assert.deepEqual(two.sink.trace(1), ["b/y@2:PUT"]);
+  });
+
   test("with a time budget per turn, many catching-up watchers take turns and all finish", async () => {
     const { h, hub, open } = setup({ catchUpRevisions: 10, catchUpBudgetMs: 0 });
     for (let i = 0; i < 100; i++) h.put(`k/${i % 7}`, String(i));

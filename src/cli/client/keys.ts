@@ -1,24 +1,15 @@
 // Turning KEY [RANGE_END] --prefix --from-key into the API's key/range_end bytes, exactly as
 // etcd's clientv3 does (WithPrefix, WithFromKey), so the same flags select the same keys.
 
+import { prefixEnd } from "../../kv/keys.ts";
 const encoder = new TextEncoder();
 export const encode = (s: string): Uint8Array => encoder.encode(s);
 
 /** range_end "\0" means "to the end of the key space". */
 const TO_THE_END = Uint8Array.of(0);
 
-/** The smallest key greater than every key that starts with `prefix` (clientv3 getPrefix). */
-export function prefixEnd(prefix: Uint8Array): Uint8Array {
-  for (let i = prefix.length - 1; i >= 0; i--) {
-    if (prefix[i] < 0xff) {
-      const end = prefix.slice(0, i + 1);
-      end[i]++;
-      return end;
-    }
-  }
-  // All 0xff: no key follows every such key, so the range runs to the end.
-  return TO_THE_END;
-}
+// The smallest key greater than every key that starts with a prefix (clientv3 getPrefix).
+export { prefixEnd };
 
 export interface KeyRange {
   key: Uint8Array;
