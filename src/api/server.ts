@@ -36,6 +36,8 @@ export interface ClientServerOptions {
 
 export interface ClientServer {
   readonly port: number;
+  /** Open Watch streams and watchers (for the metrics). */
+  watchCounts(): { streams: number; watchers: number };
   /** Stops accepting, lets calls in flight finish for up to `graceMs`, then cuts the rest. */
   close(graceMs?: number): Promise<void>;
 }
@@ -243,6 +245,7 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
 
   return {
     port,
+    watchCounts: () => ({ streams: watch.hub.streamCount, watchers: watch.hub.watcherCount }),
     close(graceMs = 2000) {
       // Watch streams never end by themselves: end them first so tryShutdown can finish.
       watch.close();

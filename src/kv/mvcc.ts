@@ -379,6 +379,21 @@ export class MvccStore {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  #counts: { at: number; keys: number; leases: number } | undefined;
+
+  /** Live keys and leases, for the metrics scrape: counted once per applied index (a COUNT over a
+   *  large table runs on the loop that sends heartbeats; an idle member must not repeat it). */
+  counts(): { keys: number; leases: number } {
+    if (this.#counts === undefined || this.#counts.at !== this.#appliedIndex) {
+      this.#counts = {
+        at: this.#appliedIndex,
+        keys: this.#stmt("SELECT COUNT(*) AS n FROM live").get()!.n as number,
+        leases: this.#stmt("SELECT COUNT(*) AS n FROM lease").get()!.n as number,
+      };
+    }
+    return { keys: this.#counts.keys, leases: this.#counts.leases };
+  }
+
   /** Row counts for metrics and tests: existing keys, history rows (versions + tombstones). */
   stats(): { keys: number; historyRows: number; compactRevision: number; compactedUpTo: number } {
     return {
@@ -565,6 +580,7 @@ export class MvccStore {
     fsyncPath(dirname(this.path));
     this.#closed = false;
     this.#openDb();
+    this.#counts = undefined;
     for (const l of this.#listeners) l.restored?.(previousRevision);
     return image;
   }

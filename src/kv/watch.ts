@@ -209,6 +209,11 @@ export class WatchHub {
     };
   }
 
+  /** Open streams. */
+  get streamCount(): number {
+    return this.#streams.size;
+  }
+
   /** Watchers on all streams (synced or not). */
   get watcherCount(): number {
     return this.#watchers;

@@ -50,6 +50,9 @@ export const M = {
   snapshotTransferBytes: def("trireme_snapshot_transfer_bytes", "gauge", "Bytes moved so far by each snapshot transfer under way, by peer and direction.", ["peer", "direction"]),
   kvKeys: def("trireme_kv_keys", "gauge", "Live keys in the key-value store."),
   kvRevision: def("trireme_kv_revision", "gauge", "Current revision of the key-value store."),
+  leases: def("trireme_leases", "gauge", "Leases in the key-value store (granted and not revoked)."),
+  watchStreams: def("trireme_watch_streams", "gauge", "Open Watch streams of this member's clients."),
+  watchers: def("trireme_watchers", "gauge", "Watchers on this member's Watch streams."),
 } as const satisfies Record<string, MetricDefinition>;
 
 export const ALL_METRICS: readonly MetricDefinition[] = Object.values(M);

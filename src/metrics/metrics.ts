@@ -73,6 +73,9 @@ export class Metrics {
     this.transferGauge(M.snapshotTransferBytes, (done) => done);
     this.pullGauge(M.kvKeys, (s) => s.kvKeys);
     this.pullGauge(M.kvRevision, (s) => s.kvRevision);
+    this.pullGauge(M.leases, (s) => s.leases);
+    this.pullGauge(M.watchStreams, (s) => s.watchStreams);
+    this.pullGauge(M.watchers, (s) => s.watchers);
 
     // Zero-valued series so every counter shows up before its first event (dashboards and
     // alerts on rate() need the series to exist).

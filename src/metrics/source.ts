@@ -27,6 +27,11 @@ export interface NodeSample {
   proposalsPending: number;
   kvKeys: number;
   kvRevision: number;
+  /** Leases in the store (granted, not revoked). */
+  leases: number;
+  /** Open Watch streams and the watchers on them (this member's clients only). */
+  watchStreams: number;
+  watchers: number;
   /** Snapshot transfers under way, in either direction. */
   snapshotTransfers: SnapshotTransfer[];
   /** The node has finished start-up (storage opened, log replayed, servers listening). */

@@ -536,7 +536,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       flushLagEntries: Math.max(0, st.lastIndex - log.durableIndex),
       flushLagSeconds: lag.oldestUnflushedAgeMs / 1000,
       proposalsPending: this.writes.size,
-      kvKeys: this.store.stats().keys,
+      ...counts(this.store.counts(), this.client?.watchCounts()),
       kvRevision: this.store.revision,
       snapshotTransfers: this.transfers.list(),
       started: this.started && !this.stopping,
@@ -596,4 +596,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.store.close();
     this.opts.log.info("member stopped", { id: this.id.toString(16) });
   }
+}
+
+function counts(store: { keys: number; leases: number }, watch = { streams: 0, watchers: 0 }) {
+  return { kvKeys: store.keys, leases: store.leases, watchStreams: watch.streams, watchers: watch.watchers };
 }

@@ -17,6 +17,20 @@ const fresh = () => {
 after(() => dirs.forEach((d) => d.cleanup()));
 
 describe("leases in the kv store", () => {
+  test("counts() for the metrics: live keys and leases, re-counted only after an apply", () => {
+    const h = new Harness(join(fresh(), "kv.db"));
+    assert.deepEqual(h.store.counts(), { keys: 0, leases: 0 });
+    h.ok({ leaseGrant: { ID: 7, TTL: 10 } });
+    h.put("a", "1");
+    h.put("b", "2");
+    assert.deepEqual(h.store.counts(), { keys: 2, leases: 1 });
+    h.del("a");
+    assert.deepEqual(h.store.counts(), { keys: 1, leases: 1 });
+    h.ok({ leaseRevoke: { ID: 7 } });
+    assert.deepEqual(h.store.counts(), { keys: 1, leases: 0 });
+    h.store.close();
+  });
+
   test("grant records the lease; a second grant of the same id is refused", () => {
     const h = new Harness(join(fresh(), "kv.db"));
     const r = h.ok({ leaseGrant: { ID: 42, TTL: 10 } });

@@ -15,6 +15,9 @@ export function baseSample(): NodeSample {
     proposalsPending: 0,
     kvKeys: 10,
     kvRevision: 42,
+    leases: 2,
+    watchStreams: 3,
+    watchers: 5,
     snapshotTransfers: [],
     started: true,
   };

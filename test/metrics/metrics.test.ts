@@ -40,6 +40,11 @@ describe("Metrics registry", () => {
     assert.equal(seriesValue(text, "trireme_proposals_pending"), 5);
     assert.equal(seriesValue(text, "trireme_kv_keys"), 7);
     assert.equal(seriesValue(text, "trireme_kv_revision"), 99);
+    src.s = { ...src.s, leases: 4, watchStreams: 1, watchers: 6 };
+    text = await m.text();
+    assert.equal(seriesValue(text, "trireme_leases"), 4);
+    assert.equal(seriesValue(text, "trireme_watch_streams"), 1);
+    assert.equal(seriesValue(text, "trireme_watchers"), 6);
   });
 
   test("one scrape samples the source once, so gauges agree with each other", async () => {
