@@ -87,7 +87,8 @@ export class Lessor {
    *  the lease is unknown or already expired (etcd answers a keep-alive with TTL 0 then). */
   renew(id: number): number {
     const l = this.#leases.get(id);
-    if (l === undefined || l.expired) return 0;
+    // Past its deadline it is expired even before the next check marks it (etcd refuses too).
+    if (l === undefined || l.expired || l.deadline <= this.#now()) return 0;
     this.#track(id, l.ttl, this.#now() + l.ttl * 1000);
     return l.ttl;
   }
@@ -123,6 +124,20 @@ export class Lessor {
   #track(id: number, ttl: number, deadline: number): void {
     this.#leases.set(id, { ttl, deadline, expired: false });
     this.#push({ id, at: deadline });
+    // Renewals leave stale entries behind: rebuild once they outnumber the live ones, so a lease
+    // kept alive for days does not grow the heap without bound (O(1) amortized per renew).
+    if (this.#heap.length > 2 * this.#leases.size + 64) this.#rebuild();
+  }
+
+  #rebuild(): void {
+    const live = [...this.#leases].map(([id, l]) => ({ id, at: l.deadline }));
+    this.#heap.length = 0;
+    for (const d of live) this.#push(d);
+  }
+
+  /** Entries in the deadline heap (tests: stale entries stay bounded). */
+  get heapSize(): number {
+    return this.#heap.length;
   }
 
   // A binary min-heap on `at`. Renewals push a new entry and leave the old one stale (skipped

@@ -28,9 +28,12 @@ export interface NodeLeasesDeps {
   leader(): number;
   /** The client address of a member, if known. */
   clientAddress(id: number): string | undefined;
-  /** Resolves once this member has applied everything committed so far (a new leader may not
-   *  have applied its predecessor's last grants yet: etcd's waitAppliedIndex). */
-  caughtUp(): Promise<void>;
+  /** A ReadIndex round: resolves once a quorum has confirmed this member still leads and it has
+   *  applied everything committed before the call (its predecessor's last grants included).
+   *  Without it a deposed leader that has not noticed yet renews leases the new leader is about
+   *  to revoke (review: a lease revoked 2.9 s before the TTL just granted; etcd 3.5.13's
+   *  ensureLeadership). */
+  confirmLeadership(): Promise<void>;
   /** Proposes a write (the node's KvBackend.write). */
   write(req: InternalRequest): Promise<WriteResponse>;
   accepting(): boolean;
@@ -92,8 +95,8 @@ export class NodeLeases implements LeaseBackend {
       if (!this.deps.accepting()) throw Errors.stopped();
       const leader = this.deps.leader();
       if (leader === this.deps.id) {
-        await this.deps.caughtUp();
-        if (this.lessor.primary) return renew ? this.lessor.renew(id) : this.lessor.remaining(id);
+        await this.deps.confirmLeadership();
+        if (this.lessor.primary && this.deps.leader() === this.deps.id) return renew ? this.lessor.renew(id) : this.lessor.remaining(id);
       } else if (leader !== 0) {
         const address = this.deps.clientAddress(leader);
         if (address === undefined) throw Errors.noLeader();
@@ -120,9 +123,9 @@ export class NodeLeases implements LeaseBackend {
       callback({ code: StatusCode.UNAVAILABLE, details: notLeader().message });
       return;
     }
-    this.deps.caughtUp().then(
+    this.deps.confirmLeadership().then(
       () => {
-        if (!this.lessor.primary) callback({ code: StatusCode.UNAVAILABLE, details: notLeader().message });
+        if (!this.lessor.primary || this.deps.leader() !== this.deps.id) callback({ code: StatusCode.UNAVAILABLE, details: notLeader().message });
         else callback(null, { TTL: q.renew ? this.lessor.renew(q.ID) : this.lessor.remaining(q.ID) });
       },
       (err: Error) => callback({ code: err instanceof EtcdError ? err.code : StatusCode.UNAVAILABLE, details: err.message }),

@@ -111,7 +111,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       requestTimeoutMs: timeoutMs,
       leader: () => this.soft.leader,
       clientAddress: (id) => this.membership.get(id)?.client_address,
-      caughtUp: () => (this.store.appliedIndex >= this.raft.status().commit ? Promise.resolve() : this.readBarrier()),
+      confirmLeadership: () => this.readBarrier(),
       write: (req) => this.write(req),
       accepting: () => this.accepting,
     });

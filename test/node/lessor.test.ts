@@ -55,6 +55,30 @@ describe("Lessor", () => {
     assert.equal(lessor.renew(99), 0, "unknown lease");
   });
 
+  test("past its deadline a lease is not revived by a keep-alive, even before the next check", () => {
+    const { clock, lessor } = fake();
+    lessor.promote([]);
+    lessor.granted(1, 5);
+    clock.t += 5000; // the deadline; no expired() call yet
+    assert.equal(lessor.renew(1), 0);
+    assert.deepEqual(lessor.expired(), [1], "and the check still reports it");
+  });
+
+  test("a lease renewed a million times keeps the deadline heap bounded", () => {
+    const { clock, lessor } = fake();
+    lessor.promote([]);
+    lessor.granted(1, 3600);
+    lessor.granted(2, 3600);
+    for (let i = 0; i < 1_000_000; i++) {
+      clock.t += 1;
+      lessor.renew(1);
+    }
+    assert.ok(lessor.heapSize <= 2 * 2 + 64 + 1, `heap holds ${lessor.heapSize} entries for 2 leases`);
+    clock.t += 3600 * 1000 - 1; // lease 2 (granted at 0) is past due; lease 1 (renewed at 1,000 s) is 1 ms short
+    assert.deepEqual(lessor.expired(), [2]);
+    assert.equal(lessor.renew(1), 3600, "lease 1, renewed last, is alive");
+  });
+
   test("promote restarts every lease at its full TTL (plus the extension): a new leader never shortens", () => {
     const { clock, lessor } = fake();
     lessor.promote([{ id: 1, ttl: 5 }]);
@@ -133,6 +157,8 @@ describe("NodeLeases (the node's wiring of the lessor)", () => {
     const clock = { t: 0 };
     const proposed: InternalRequest[] = [];
     let leader = 2;
+    const confirmations = { n: 0 };
+    let confirm: () => Promise<void> = () => Promise.resolve();
     const leases = new NodeLeases({
       clusterId: 1,
       id: 1,
@@ -142,7 +168,10 @@ describe("NodeLeases (the node's wiring of the lessor)", () => {
       requestTimeoutMs: 200,
       leader: () => leader,
       clientAddress: () => undefined,
-      caughtUp: () => Promise.resolve(),
+      confirmLeadership: () => {
+        confirmations.n++;
+        return confirm();
+      },
       write: (req) => {
         proposed.push(req);
         return Promise.resolve({ op: "leaseRevoke", leaseRevoke: { header: { revision: 0 } } });
@@ -150,8 +179,32 @@ describe("NodeLeases (the node's wiring of the lessor)", () => {
       accepting: () => true,
       now: () => clock.t,
     });
-    return { store, apply, clock, proposed, leases, lead: (l: number) => (leader = l) };
+    return {
+      store, apply, clock, proposed, leases, confirmations,
+      lead: (l: number) => (leader = l),
+      onConfirm: (f: () => Promise<void>) => (confirm = f),
+    };
   }
+
+  test("a keep-alive on the leader is answered only after a quorum confirmed it still leads", async () => {
+    const { store, apply, leases, lead, confirmations, onConfirm } = setup();
+    lead(1);
+    leases.leadership(true);
+    apply({ leaseGrant: { ID: 3, TTL: 10 } });
+    assert.equal(await leases.renew(3), 10);
+    assert.equal(confirmations.n, 1, "every keep-alive waits for a ReadIndex round");
+    // A deposed leader that has not noticed: the round shows another leader; no local answer.
+    onConfirm(() => {
+      lead(2);
+      return Promise.resolve();
+    });
+    await assert.rejects(leases.renew(3), /no leader/, "asked of the new leader (unknown address here), never answered locally");
+    // The round itself fails (no quorum): the keep-alive fails, it is not answered.
+    lead(1);
+    onConfirm(() => Promise.reject(new Error("etcdserver: request timed out")));
+    await assert.rejects(leases.renew(3), /timed out/);
+    store.close();
+  });
 
   test("minimum TTL is ceil(1.5 × election timeout)", () => {
     const { leases, store } = setup();
