@@ -13,12 +13,20 @@ export interface WriteImageOptions {
   binding?: SqliteDriver;
   /** Rows copied per step before yielding to the event loop. */
   rowsPerStep?: number;
+  /** Key + value bytes copied per step, about (a single larger row is copied alone). */
+  bytesPerStep?: number;
+  /** Called after each step, with the rows it copied (tests and progress). */
+  onStep?: (rows: number) => void;
   /** Stops the copy at the next step (a backup whose client went away): the promise rejects
    *  and no file is left behind. */
   signal?: AbortSignal;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Key + value bytes copied per step before yielding: with large values a row count alone let one
+ *  step copy 2,000 × 1 MiB and stall the loop for seconds (review: a backup deposed a leader). */
+const BYTES_PER_STEP = 4 * 1024 * 1024;
 
 async function copyTable(
   src: SqliteDb,
@@ -27,27 +35,54 @@ async function copyTable(
   table: "live" | "history" | "lease",
   rowsPerStep: number,
   signal: AbortSignal | undefined,
+  bytesPerStep = BYTES_PER_STEP,
+  onStep?: (rows: number) => void,
 ): Promise<void> {
   const cols = table === "live"
     ? ["key", "create_rev", "mod_rev", "version", "value", "lease"]
     : table === "lease"
     ? ["id", "ttl"]
     : ["key", "mod_rev", "sub", "create_rev", "version", "value", "lease"];
-  const order = table === "live" ? "key" : table === "lease" ? "id" : "key, mod_rev";
-  const after = table === "live" ? "key > ?" : table === "lease" ? "id > ?" : "(key, mod_rev) > (?, ?)";
-  const first = src.prepare(`SELECT ${cols.join(", ")} FROM ${table} ORDER BY ${order} LIMIT ${rowsPerStep}`);
-  const next = src.prepare(`SELECT ${cols.join(", ")} FROM ${table} WHERE ${after} ORDER BY ${order} LIMIT ${rowsPerStep}`);
-  let rows = first.all();
-  while (rows.length > 0) {
+  const keyCols = table === "live" ? ["key"] : table === "lease" ? ["id"] : ["key", "mod_rev"];
+  const order = keyCols.join(", ");
+  const tuple = (n: number) => (n === 1 ? "?" : `(${Array(n).fill("?").join(", ")})`);
+  const keyTuple = keyCols.length === 1 ? keyCols[0] : `(${order})`;
+  const after = `${keyTuple} > ${tuple(keyCols.length)}`;
+  const upTo = `${keyTuple} <= ${tuple(keyCols.length)}`;
+  const sized = table !== "lease"; // lease rows are two integers
+  // Sizes first (SQLite answers length() without loading the values), then the rows up to the
+  // row where the step's byte budget runs out (at least one row).
+  const probeFirst = src.prepare(`SELECT ${order}${sized ? ", length(key) + length(value) AS n" : ""} FROM ${table} ORDER BY ${order} LIMIT ${rowsPerStep}`);
+  const probeNext = src.prepare(`SELECT ${order}${sized ? ", length(key) + length(value) AS n" : ""} FROM ${table} WHERE ${after} ORDER BY ${order} LIMIT ${rowsPerStep}`);
+  const rowsFirst = src.prepare(`SELECT ${cols.join(", ")} FROM ${table} WHERE ${upTo} ORDER BY ${order}`);
+  const rowsNext = src.prepare(`SELECT ${cols.join(", ")} FROM ${table} WHERE ${after} AND ${upTo} ORDER BY ${order}`);
+  const keyOf = (row: Record<string, SqlValue>) => keyCols.map((c) => row[c] as SqlValue);
+  let last: SqlValue[] | undefined;
+  for (;;) {
+    const probe = last === undefined ? probeFirst.all() : probeNext.all(...last);
+    if (probe.length === 0) break;
+    let cut = probe.length - 1;
+    if (sized) {
+      let bytes = 0;
+      for (let i = 0; i < probe.length; i++) {
+        bytes += probe[i].n as number;
+        if (bytes > bytesPerStep) {
+          cut = Math.max(0, i - 1); // the rows before it, or this one alone
+          break;
+        }
+      }
+    }
+    const cutKey = keyOf(probe[cut]);
+    const rows = last === undefined ? rowsFirst.all(...cutKey) : rowsNext.all(...last, ...cutKey);
     for (const row of rows) insert.run(...cols.map((c) => row[c] as SqlValue));
-    if (rows.length < rowsPerStep) break;
-    const last = rows[rows.length - 1];
+    onStep?.(rows.length);
+    last = cutKey;
+    if (cut === probe.length - 1 && probe.length < rowsPerStep) break;
     // Commit each step (no journal, no sync: cheap) so page writes are spread out too.
     dst.exec("COMMIT");
     await yieldToLoop();
     signal?.throwIfAborted();
     dst.exec("BEGIN");
-    rows = table === "live" ? next.all(last.key) : table === "lease" ? next.all(last.id) : next.all(last.key, last.mod_rev);
   }
 }
 
@@ -73,7 +108,7 @@ export async function writeImage(storePath: string, destPath: string, opts: Writ
     dst.exec("BEGIN");
     const putMeta = dst.prepare("INSERT INTO meta (name, value) VALUES (?, ?)");
     for (const row of meta) putMeta.run(row.name, row.value);
-    await copyTable(src, dst, dst.prepare("INSERT INTO live VALUES (?, ?, ?, ?, ?, ?)"), "live", rowsPerStep, opts.signal);
+    await copyTable(src, dst, dst.prepare("INSERT INTO live VALUES (?, ?, ?, ?, ?, ?)"), "live", rowsPerStep, opts.signal, opts.bytesPerStep, opts.onStep);
     await copyTable(
       src,
       dst,
@@ -81,6 +116,8 @@ export async function writeImage(storePath: string, destPath: string, opts: Writ
       "history",
       rowsPerStep,
       opts.signal,
+      opts.bytesPerStep,
+      opts.onStep,
     );
     await copyTable(src, dst, dst.prepare("INSERT INTO lease (id, ttl) VALUES (?, ?)"), "lease", rowsPerStep, opts.signal);
     dst.exec("COMMIT");

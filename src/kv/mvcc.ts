@@ -11,7 +11,7 @@ import { existsSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { Errors, EtcdError } from "./errors.ts";
 import { keyRange, type KeyRange } from "./keys.ts";
-import { writeImage } from "./image.ts";
+import { writeImage, type WriteImageOptions } from "./image.ts";
 import { type Lease, LeaseTable } from "./lease.ts";
 import { type EventsRead, type ReadLimits, readEvents, tombstone } from "./events.ts";
 import { KvReader } from "./reader.ts";
@@ -555,8 +555,8 @@ export class MvccStore {
    * snapshotTo it does not make kv.db itself durable: compact the Raft log only up to the
    * returned index, and start-up restores from the snapshot if kv.db is behind it.
    */
-  snapshotToAsync(path: string, opts: { rowsPerStep?: number; signal?: AbortSignal } = {}): Promise<SnapshotImage> {
-    return writeImage(this.path, path, { binding: this.opts.binding, rowsPerStep: opts.rowsPerStep, signal: opts.signal });
+  snapshotToAsync(path: string, opts: Omit<WriteImageOptions, "binding"> = {}): Promise<SnapshotImage> {
+    return writeImage(this.path, path, { ...opts, binding: this.opts.binding });
   }
 
   /** Reads the applied index/term and revision recorded in an image without installing it.
