@@ -13,6 +13,7 @@ import { open, unlink, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { etcdserverpb } from "../gen/etcd.js";
 import { EtcdError } from "../kv/errors.ts";
+import { markImageSource } from "../kv/image.ts";
 import type { MvccStore } from "../kv/mvcc.ts";
 import type { Decoded } from "./services.ts";
 
@@ -115,6 +116,8 @@ export function createSnapshotService(opts: SnapshotServiceOptions): SnapshotSer
       signal.throwIfAborted();
       // Every message carries the image's revision: the point in time of the backup.
       const header = opts.header(image.revision);
+      // `trireme data restore` refuses to give the restored (new) cluster the same id.
+      markImageSource(temp, Number(header.clusterId ?? 0));
       fh = await open(temp, "r");
       const total = (await fh.stat()).size;
       const hash = createHash("sha256");

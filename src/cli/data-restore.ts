@@ -6,7 +6,7 @@ import { RestoreError, restoreBackup } from "../node/backup-restore.ts";
 import { StorageError } from "../storage/index.ts";
 import { parse, UsageError, type Command } from "./usage.ts";
 
-const usage = `Usage: trireme data restore --snapshot FILE --config FILE [--data-dir DIR] [--skip-hash-check]
+const usage = `Usage: trireme data restore --snapshot FILE --config FILE [--data-dir DIR] [--skip-hash-check] [--same-cluster-name]
 
 Builds a NEW data directory for the member described by the config from a backup taken with
 \`etcdctl snapshot save\` (like \`etcdutl snapshot restore\`). Run it once per member, each with
@@ -23,6 +23,8 @@ Flags:
   -c, --config FILE      this member's config.toml (required)
       --data-dir DIR     override [node] data_dir
       --skip-hash-check  accept a file without etcd's trailing SHA-256 (a raw kv.db)
+      --same-cluster-name  keep the [cluster] name of the cluster the backup came from (refused
+                         otherwise: old members could reach the new cluster as their own)
   -h, --help             show this help
 
 Exit status: 0 restored, 1 refused or failed (the message names the file), 2 bad usage.`;
@@ -37,6 +39,7 @@ export const dataRestore: Command = {
       config: { type: "string", short: "c" },
       "data-dir": { type: "string" },
       "skip-hash-check": { type: "boolean" },
+      "same-cluster-name": { type: "boolean" },
     }, usage);
     if (values.snapshot === undefined) throw new UsageError("--snapshot FILE is required", usage);
     if (values.config === undefined) throw new UsageError("--config FILE is required", usage);
@@ -50,7 +53,12 @@ export const dataRestore: Command = {
     }
     if (values["data-dir"] !== undefined) config.node.data_dir = resolve(values["data-dir"]);
     try {
-      const r = await restoreBackup({ snapshotFile: resolve(values.snapshot), config, skipHashCheck: values["skip-hash-check"] === true });
+      const r = await restoreBackup({
+        snapshotFile: resolve(values.snapshot),
+        config,
+        skipHashCheck: values["skip-hash-check"] === true,
+        sameClusterName: values["same-cluster-name"] === true,
+      });
       console.log(
         `restored member ${r.nodeId} of cluster "${config.cluster.name}" into ${r.dataDir}: snapshot at index ${r.index}, term ${r.term}, ` +
           `revision ${r.revision}, ${r.imageBytes} bytes, members ${r.conf.voters.join(", ")}` +

@@ -140,3 +140,13 @@ export async function writeImage(storePath: string, destPath: string, opts: Writ
   fsyncPath(dirname(destPath));
   return inspectImage(destPath);
 }
+
+/** Records in a backup image the cluster it was taken from (a meta row a store ignores). */
+export function markImageSource(path: string, clusterId: number, binding?: SqliteDriver): void {
+  const db = openSqlite(path, binding ? { driver: binding } : {});
+  try {
+    db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('source_cluster_id', ?)").run(clusterId);
+  } finally {
+    db.close();
+  }
+}

@@ -56,6 +56,7 @@ export function inspectImage(path: string): SnapshotImage {
       term: meta.applied_term ?? 0,
       revision: meta.revision ?? 0,
       bytes: statSync(path).size,
+      ...(meta.source_cluster_id !== undefined ? { sourceClusterId: meta.source_cluster_id } : {}),
     };
   } catch (err) {
     throw new Error(`kv snapshot image ${path}: not a trireme kv image (${(err as Error).message})`);

@@ -99,6 +99,8 @@ export interface SnapshotImage {
   revision: number;
   /** Size of the image file in bytes. */
   bytes: number;
+  /** A backup records the cluster it was taken from (restore refuses to reuse its name). */
+  sourceClusterId?: number;
 }
 
 export type WatchCreateRequest = etcdserverpb.WatchCreateRequest.$Properties;

@@ -42,6 +42,10 @@ export interface RestoreBackupOptions {
   config: Config;
   /** Accept a file without etcd's trailing SHA-256 (a raw kv.db), like etcdutl's flag. */
   skipHashCheck?: boolean;
+  /** Restore under the [cluster] name of the cluster the backup came from. Refused otherwise:
+   *  a member of the old cluster left running on an address the new one uses would be taken
+   *  for one of its own (the cluster id comes from the name). */
+  sameClusterName?: boolean;
 }
 
 export interface RestoredBackup {
@@ -164,6 +168,13 @@ export async function restoreBackup(opts: RestoreBackupOptions): Promise<Restore
     if (image.index <= 0) throw new RestoreError(snapshotFile, "records applied index 0: an empty store that never applied an entry; there is nothing to restore");
 
     const clusterId = clusterIdOf(config.cluster.name);
+    if (image.sourceClusterId === clusterId && opts.sameClusterName !== true) {
+      throw new RestoreError(
+        snapshotFile,
+        `was taken from cluster "${config.cluster.name}", the name this config gives the restored cluster: a restore builds a NEW cluster, ` +
+          `so give it a new [cluster] name (or pass --same-cluster-name once no member of the old cluster can reach the new one)`,
+      );
+    }
     const conf: ConfState = { voters: config.cluster.peers.map((p) => p.id).sort((a, b) => a - b), learners: [] };
     const data = await openDataDir({ dir, clusterId, nodeId: config.node.id, persistence: config.raft.persistence });
     try {

@@ -117,6 +117,7 @@ describe("Maintenance.Snapshot", () => {
     const image = MvccStore.inspectImage(file);
     assert.equal(image.revision, store.revision);
     assert.equal(image.index, store.appliedIndex);
+    assert.equal(image.sourceClusterId, 0xb4c, "the backup records the cluster it came from");
     const copy = MvccStore.open(file);
     try {
       const all = { key: enc.encode("\0"), rangeEnd: enc.encode("\0") };

@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { writeClusterConfigs } from "../../scripts/cluster.ts";
 import { LocalBackend } from "../../src/api/local-backend.ts";
 import { loadConfig } from "../../src/config/load.ts";
+import { markImageSource } from "../../src/kv/image.ts";
 import { MvccStore } from "../../src/kv/mvcc.ts";
 import { inspectDataDir, SnapshotStore } from "../../src/storage/index.ts";
 import { clusterIdOf } from "../../src/transport/index.ts";
@@ -130,6 +131,23 @@ describe("trireme data restore", () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /SHA-256 not checked/);
     assert.equal((await trireme("data", "check", t3)).code, 0);
+  });
+
+  test("a backup taken from the cluster the config names is refused unless --same-cluster-name", async () => {
+    // What Maintenance.Snapshot does: the image records the cluster it came from.
+    const config = await loadConfig(configs[0]!);
+    const marked = join(dir, "marked-kv.db");
+    writeFileSync(marked, readFileSync(rawImage));
+    markImageSource(marked, clusterIdOf(config.cluster.name));
+    const bytes = readFileSync(marked);
+    const sameSource = join(dir, "same-source.db");
+    writeFileSync(sameSource, Buffer.concat([bytes, createHash("sha256").update(bytes).digest()]));
+    const t1 = freshDir();
+    await refused(["-s", sameSource, "-c", configs[0]!], t1, /was taken from cluster ".*", the name this config gives the restored cluster.*--same-cluster-name/);
+    assert.equal(existsSync(t1), false, "nothing left behind");
+    const t2 = freshDir();
+    const ok = await trireme("data", "restore", "-s", sameSource, "-c", configs[0]!, "--data-dir", t2, "--same-cluster-name");
+    assert.equal(ok.code, 0, ok.stderr);
   });
 
   test("a non-empty data directory: exit 1, nothing in it touched", async () => {
