@@ -107,6 +107,9 @@ export function createSnapshotService(opts: SnapshotServiceOptions): SnapshotSer
   const dir = opts.tempDir ?? dirname(opts.store.path);
   const running = new Map<AbortController, Promise<void>>();
   let closed = false;
+  /** Backups run one at a time (the others wait their turn): each image needs free space about
+   *  the size of kv.db in the data directory, and N at once would need N times that. */
+  let previous: Promise<void> = Promise.resolve();
 
   async function stream(call: SnapshotCall, signal: AbortSignal): Promise<void> {
     const temp = join(dir, `${BACKUP_TEMP_PREFIX}${process.pid}-${randomBytes(8).toString("hex")}.db`);
@@ -157,7 +160,12 @@ export function createSnapshotService(opts: SnapshotServiceOptions): SnapshotSer
     const ac = new AbortController();
     const cancelled = () => ac.abort(new StreamEnded("the client cancelled the snapshot"));
     call.on("cancelled", cancelled);
-    const done = stream(call, ac.signal)
+    const turn = previous;
+    const done = turn
+      .then(() => {
+        ac.signal.throwIfAborted();
+        return stream(call, ac.signal);
+      })
       .catch((err: unknown) => {
         if (ac.signal.aborted && !closed) return; // the client is gone: nobody to tell
         const status = closed
@@ -172,6 +180,7 @@ export function createSnapshotService(opts: SnapshotServiceOptions): SnapshotSer
         running.delete(ac);
       });
     running.set(ac, done);
+    previous = done;
   };
 
   return {

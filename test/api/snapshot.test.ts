@@ -141,6 +141,9 @@ describe("Maintenance.Snapshot", () => {
     writing = false;
     await writer;
     assert.ok(store.revision > before + 2, "writes were applied while the snapshots were taken");
+    // One backup at a time (each needs free space about the size of kv.db): the second image is
+    // taken after the first was streamed, while the writes went on.
+    assert.ok(a[0]!.header!.revision! < b[0]!.header!.revision!, `a at ${a[0]!.header!.revision}, b at ${b[0]!.header!.revision}`);
     for (const [msgs, name] of [[a, "a.db"], [b, "b.db"]] as const) {
       const { file, header } = unpack(msgs, name);
       const copy = MvccStore.open(file);
