@@ -28,6 +28,7 @@ import { ReadQueue } from "./reads.ts";
 import { restoreState } from "./restore.ts";
 import { SnapshotManager, type TakenSnapshot } from "./snapshots.ts";
 import { SnapshotTransfers } from "./snapshot-transfers.ts";
+import { moveLeader } from "./move-leader.ts";
 import { raftConfigOf } from "./raft-config.ts";
 import { Ticker } from "./ticker.ts";
 import { WriteQueue } from "./writes.ts";
@@ -516,6 +517,12 @@ export class TriremeNode implements KvBackend, MetricsSource {
   readonly memberAdd = (peerURLs: string[], isLearner: boolean) => this.changes.add(peerURLs, isLearner);
   readonly memberRemove = (id: number) => this.changes.remove(id);
   readonly memberPromote = (id: number) => this.changes.promote(id);
+  readonly moveLeader = (target: number) => moveLeader({
+    status: () => this.raft.status(),
+    transferLeader: (to) => (this.guard(() => this.raft.transferLeader(to)), this.schedule()),
+    waitForLeader: (ok, deadline) => this.leaders.waitFor(this.soft.leader, ok, deadline),
+    timeoutMs: 2 * this.opts.config.raft.election_timeout_ms,
+  }, target);
 
   // ------------------------------------------------------------------ introspection
 

@@ -295,4 +295,18 @@ describe("a 3-member cluster through etcd clients", () => {
     assert.equal(await ctlAt(target, ["get", "after-bad", "--print-value-only"]), "fine\n");
     assert.ok(cluster.isRunning(target), `member ${target} must still be running`);
   });
+  // Last: it moves the leadership the tests above rely on.
+  test("etcdctl move-leader hands leadership to a follower; an unknown id is etcd's bad transferee", TEST_TIMEOUT, async () => {
+    await ready;
+    const { leader } = await cluster.waitForLeader();
+    const target = cluster.ids.find((id) => id !== leader)!;
+    const all = cluster.endpoints();
+    const out = await etcdctlOk(all, ["move-leader", target.toString(16)]);
+    assert.match(out, new RegExp(`Leadership transferred from ${leader.toString(16)} to ${target.toString(16)}`));
+    const now = await cluster.waitForLeader();
+    assert.equal(now.leader, target);
+    const bad = await etcdctl(all, ["move-leader", "7f"]);
+    assert.notEqual(bad.code, 0);
+    assert.match(errorLine(bad), /bad leader transferee/);
+  });
 });
