@@ -2,7 +2,6 @@
 // writes, peer sends and applies, and the etcd v3 API served on top (this class is the API's
 // KvBackend). The core decides; this shell only does what a Ready says, in its order.
 import { join } from "node:path";
-import pkg from "../../package.json" with { type: "json" };
 import type { HeaderInfo, KvBackend, MemberInfo, StatusInfo } from "../api/backend.ts";
 import { startClientServer, type ClientServer } from "../api/server.ts";
 import type { Config } from "../config/types.ts";
@@ -80,7 +79,6 @@ export class TriremeNode implements KvBackend, MetricsSource {
   /** New client requests are refused once false; the loop keeps running until `stopping`. */
   private accepting = true;
   private readonly requestTimeoutMs: number;
-  private leaderChanges = 0;
   private snapshotting: Promise<void> | undefined;
   private started = false;
   private readonly transfers: SnapshotTransfers;
@@ -351,7 +349,6 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.soft = s;
     this.leases.leadership(s.role === Role.Leader);
     if (s.leader !== prev.leader) {
-      this.leaderChanges++;
       const term = this.raft.status().term;
       this.opts.log.info(s.leader === 0 ? "leader lost" : "leader changed", {
         leader: s.leader.toString(16),
@@ -550,33 +547,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
     };
   }
 
-  raftStatus() {
-    return this.raft.status();
-  }
-
+  /** This incarnation's term and vote (carried over when the member rebuilds after a divergence). */
   hardState(): HardState {
     const st = this.raft.status();
     return { term: st.term, vote: st.vote };
-  }
-
-  get leaderChangeCount(): number {
-    return this.leaderChanges;
-  }
-
-  get pendingRequests(): number {
-    return this.writes.size + this.reads.size;
-  }
-
-  get logStore() {
-    return this.data.log;
-  }
-
-  get clientPort(): number {
-    return this.client.port;
-  }
-
-  get version(): string {
-    return pkg.version;
   }
 
   // ------------------------------------------------------------------ shutdown
