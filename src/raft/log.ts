@@ -152,7 +152,10 @@ export class RaftLog {
   /** Throws if (prevIndex, prevTerm) or `entries` contradict a committed entry we still hold. */
   assertAgreesUpToCommit(prevIndex: number, prevTerm: number, entries: Entry[]): void {
     const check = (index: number, term: number) => {
-      if (index <= this.snapshot.index || index > this.committed) return;
+      // The snapshot's own index keeps its term: an append that contradicts it contradicts
+      // committed state too (MemFirst: a member adopted its state machine one entry past what
+      // the new majority kept, and acknowledging it anyway wedged replication for good).
+      if (index < this.snapshot.index || index > this.committed) return;
       invariant(this.term(index) === term, "committed entries never truncated", () =>
         `an append has term ${term} at index ${index}, our committed entry there has term ${this.term(index)} (commit ${this.committed})`);
     };

@@ -207,6 +207,29 @@ describe("replication and commit", () => {
     );
   });
 
+  test("an append contradicting the entry a follower's snapshot ends at is refused (invariant)", () => {
+    // MemFirst after a whole-cluster crash: this follower adopted its state machine at index 4 as
+    // a snapshot; the new leader lost entry 4 and wrote another there. Acknowledging it (the
+    // index is covered by the snapshot) let the leader count a match that is not one, forever.
+    const c = new Cluster([1, 2]);
+    c.elect(1);
+    c.raft(1).propose([bytes("a"), bytes("b"), bytes("c")]);
+    c.stabilize();
+    const r2 = c.raft(2);
+    assert.equal(r2.status().commit, 4);
+    r2.compact(4);
+    c.flushReadies();
+    const term = r2.status().term;
+    assert.throws(
+      () => r2.step({
+        type: MessageType.App, from: 1, to: 2, term: term + 1, logTerm: term, index: 3,
+        entries: [{ term: term + 1, index: 4, type: 0, data: bytes("other") }],
+        commit: 0, reject: false, rejectHint: 0, rejectHintTerm: 0, context: 0,
+      }),
+      (e: unknown) => e instanceof RaftInvariantError && /committed entries never truncated.*index 4/.test(e.message),
+    );
+  });
+
   test("a second ready() before advance() throws and hands nothing out twice", () => {
     const c = new Cluster([1]);
     c.elect(1);
