@@ -1,14 +1,14 @@
 #!/usr/bin/env bun
 // Side by side with etcd, in one run on 127.0.0.1: a 3-member etcd (Debian's etcd-server), then a
-// 3-node trireme cluster with DiskFirst, then with MemFirst, each driven by the same `trireme bench`
-// workloads, each stopped before the next starts, the whole set repeated. Prints a markdown table of
-// ops/s and latency percentiles with trireme/etcd ratios, and each system's CPU seconds and peak RSS
-// (summed over its processes, read from /proc before stopping). A benchmark: it prints numbers and
-// never passes or fails on them.
+// 3-node trireme cluster with DiskFirst, then with MemFirst, each driven by the same workloads from
+// etcd's own benchmark tool (--etcd-benchmark, built by ../shared/tools/etcd-benchmark.sh) and/or
+// `trireme bench` (--tools), each stopped before the next starts, the whole set repeated. Prints a
+// markdown table of ops/s, latency percentiles and server CPU µs per operation with trireme/etcd
+// ratios (against etcd driven by the same tool), and each system's CPU seconds and peak RSS.
 //
 //   bun scripts/bench-compare.ts [--repeat 2] [--systems etcd,disk,mem] [--base-port 25400]
-//                                [--seq-total 2000] [--total 20000] [--etcd-benchmark PATH]
-//                                [--max-seconds 1200] [--json FILE]
+//          [--seq-total 2000] [--total 20000] [--etcd-benchmark PATH] [--tools etcd,trireme]
+//          [--max-seconds 1200] [--json FILE]
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -30,8 +30,10 @@ interface Workload {
   id: string;
   title: string;
   args: string[];
-  /** etcd's own benchmark tool, for the cross-check (same workload). */
-  etcdTool?: string[];
+  /** The same workload in etcd's own benchmark tool's flags. */
+  etcdTool: string[];
+  /** Requests the workload makes (for CPU per operation). */
+  total: number;
 }
 
 interface Sample {
@@ -78,6 +80,7 @@ const { values: flags } = (() => {
         "seq-total": { type: "string", default: "2000" },
         total: { type: "string", default: "20000" },
         "etcd-benchmark": { type: "string" },
+        tools: { type: "string" },
         "max-seconds": { type: "string", default: "1200" },
         json: { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -104,6 +107,19 @@ const BASE_PORT = positive("base-port", flags["base-port"]!);
 const SEQ_TOTAL = positive("seq-total", flags["seq-total"]!);
 const TOTAL = positive("total", flags.total!);
 const MAX_SECONDS = positive("max-seconds", flags["max-seconds"]!);
+type ToolName = "etcd" | "trireme";
+// etcd's own tool is the yardstick whenever it is available; `trireme bench` otherwise.
+const TOOLS = (flags.tools ?? (flags["etcd-benchmark"] !== undefined ? "etcd" : "trireme")).split(",").map((t) => t.trim()) as ToolName[];
+for (const t of TOOLS) {
+  if (t !== "etcd" && t !== "trireme") {
+    console.error(`bench-compare: --tools: unknown tool "${t}" (expected etcd, trireme)`);
+    process.exit(2);
+  }
+  if (t === "etcd" && flags["etcd-benchmark"] === undefined) {
+    console.error("bench-compare: --tools etcd needs --etcd-benchmark PATH (build it with ../shared/tools/etcd-benchmark.sh)");
+    process.exit(2);
+  }
+}
 const SYSTEMS = flags.systems!.split(",").map((s) => s.trim()) as SystemName[];
 for (const s of SYSTEMS) {
   if (!(s in LABEL)) {
@@ -123,18 +139,24 @@ const WORKLOADS: Workload[] = [
     title: "put, 1 conn / 1 client",
     args: ["put", "--conns", "1", "--clients", "1", "--total", String(SEQ_TOTAL), ...KEYS],
     etcdTool: ["--conns=1", "--clients=1", "put", "--key-size=8", "--val-size=256", "--sequential-keys", "--key-space-size=1000000", `--total=${SEQ_TOTAL}`],
+    total: SEQ_TOTAL,
   },
   {
     id: "put-10x100",
     title: "put, 10 conns / 100 clients",
     args: ["put", "--conns", "10", "--clients", "100", "--total", String(TOTAL), ...KEYS],
     etcdTool: ["--conns=10", "--clients=100", "put", "--key-size=8", "--val-size=256", "--sequential-keys", "--key-space-size=1000000", `--total=${TOTAL}`],
+    total: TOTAL,
   },
   {
     id: "range-l-10x100",
     title: "linearizable range, 10 conns / 100 clients",
     // Random keys among those the puts wrote, so reads find values.
     args: ["range", "--conns", "10", "--clients", "100", "--total", String(TOTAL), "--consistency", "l", "--key-size", "8", "--key-space-size", String(TOTAL)],
+    // etcd's tool reads one key again and again (argv cannot carry the binary keys its puts
+    // wrote): each read is still a full linearizable round, the same on every system.
+    etcdTool: ["--conns=10", "--clients=100", "range", "bench-range-key", "--consistency=l", `--total=${TOTAL}`],
+    total: TOTAL,
   },
 ];
 
@@ -440,24 +462,26 @@ async function runSystem(system: SystemName, rep: number): Promise<void> {
         skipped.push(`${LABEL[system]} ${w.id} (set ${rep}): skipped, --max-seconds ${MAX_SECONDS} reached`);
         continue;
       }
-      const before = cpuSecondsOf(running.pids());
-      const r = await runTriremeBench(running.endpoints, w);
-      const cpu = cpuSecondsOf(running.pids()) - before;
-      if (typeof r === "string") {
-        skipped.push(`${LABEL[system]} ${w.id} (set ${rep}): ${r}`);
-        log(r);
-        continue;
+      if (TOOLS.includes("trireme")) {
+        const before = cpuSecondsOf(running.pids());
+        const r = await runTriremeBench(running.endpoints, w);
+        const cpu = cpuSecondsOf(running.pids()) - before;
+        if (typeof r === "string") {
+          skipped.push(`${LABEL[system]} ${w.id} (set ${rep}): ${r}`);
+          log(r);
+        } else {
+          samples.push({ system, rep, workload: w.id, tool: "trireme bench", opsPerSecond: r.opsPerSecond, p50: r.latencyMs.p50, p99: r.latencyMs.p99, p999: r.latencyMs["p99.9"], errors: r.errors, errorsByCode: r.errorsByCode, cpuSeconds: cpu });
+          log(`${LABEL[system]} ${w.id} (trireme bench): ${r.opsPerSecond} ops/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, ${r.errors} errors, ${cpu.toFixed(2)} CPU s`);
+        }
       }
-      samples.push({ system, rep, workload: w.id, tool: "trireme bench", opsPerSecond: r.opsPerSecond, p50: r.latencyMs.p50, p99: r.latencyMs.p99, p999: r.latencyMs["p99.9"], errors: r.errors, errorsByCode: r.errorsByCode, cpuSeconds: cpu });
-      log(`${LABEL[system]} ${w.id}: ${r.opsPerSecond} ops/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, ${r.errors} errors, ${cpu.toFixed(2)} CPU s`);
-      if (system === "etcd" && flags["etcd-benchmark"] !== undefined && w.etcdTool !== undefined) {
-        const before2 = cpuSecondsOf(running.pids());
-        const e = await runEtcdTool(flags["etcd-benchmark"], running.endpoints, w.etcdTool);
-        const cpu2 = cpuSecondsOf(running.pids()) - before2;
-        if (typeof e === "string") skipped.push(`etcd benchmark ${w.id} (set ${rep}): ${e}`);
+      if (TOOLS.includes("etcd")) {
+        const before = cpuSecondsOf(running.pids());
+        const e = await runEtcdTool(flags["etcd-benchmark"]!, running.endpoints, w.etcdTool);
+        const cpu = cpuSecondsOf(running.pids()) - before;
+        if (typeof e === "string") skipped.push(`${LABEL[system]} ${w.id} (set ${rep}, etcd benchmark): ${e}`);
         else {
-          samples.push({ system, rep, workload: w.id, tool: "etcd benchmark", opsPerSecond: e.ops, p50: e.p50, p99: e.p99, p999: e.p999, errors: 0, errorsByCode: {}, cpuSeconds: cpu2 });
-          log(`etcd benchmark ${w.id}: ${e.ops} ops/s, p50 ${e.p50} ms, p99 ${e.p99} ms`);
+          samples.push({ system, rep, workload: w.id, tool: "etcd benchmark", opsPerSecond: e.ops, p50: e.p50, p99: e.p99, p999: e.p999, errors: 0, errorsByCode: {}, cpuSeconds: cpu });
+          log(`${LABEL[system]} ${w.id} (etcd benchmark): ${e.ops} ops/s, p50 ${e.p50} ms, p99 ${e.p99} ms, ${cpu.toFixed(2)} CPU s`);
         }
       }
     }
@@ -478,26 +502,23 @@ const each = (xs: number[], digits: number) => (xs.length === 0 ? "–" : xs.map
 
 function table(): string {
   const lines: string[] = [];
-  lines.push("| workload | system | ops/s (each set) | p50 ms | p99 ms | p99.9 ms | ops/s ÷ etcd | p99 ÷ etcd | server CPU s |");
-  lines.push("|---|---|---|---|---|---|---|---|---|");
-  const rows: Array<[SystemName, Sample["tool"]]> = [
-    ["etcd", "trireme bench"],
-    ["etcd", "etcd benchmark"],
-    ["disk", "trireme bench"],
-    ["mem", "trireme bench"],
-  ];
+  lines.push("| workload | system (driver) | ops/s (each set) | p50 ms | p99 ms | p99.9 ms | server CPU µs/op | ops/s ÷ etcd | p99 ÷ etcd | CPU/op ÷ etcd |");
+  lines.push("|---|---|---|---|---|---|---|---|---|---|");
+  const tools: Sample["tool"][] = ["etcd benchmark", "trireme bench"];
+  const cpuPerOp = (s: Sample, w: Workload) => (s.cpuSeconds / w.total) * 1e6;
   for (const w of WORKLOADS) {
-    const base = samples.filter((s) => s.workload === w.id && s.system === "etcd" && s.tool === "trireme bench");
-    for (const [system, tool] of rows) {
-      const ss = samples.filter((s) => s.workload === w.id && s.system === system && s.tool === tool);
-      if (ss.length === 0) continue;
-      const name = tool === "etcd benchmark" ? `${LABEL[system]} (etcd's benchmark tool)` : LABEL[system];
-      const ratio = system === "etcd" ? "" : f(mean(ss.map((s) => s.opsPerSecond)) / mean(base.map((s) => s.opsPerSecond)), 2);
-      const p99ratio = system === "etcd" ? "" : f(mean(ss.map((s) => s.p99)) / mean(base.map((s) => s.p99)), 2);
-      const errs = ss.reduce((a, s) => a + s.errors, 0);
-      lines.push(
-        `| ${w.title} | ${name}${errs > 0 ? ` (${errs} errors)` : ""} | ${each(ss.map((s) => s.opsPerSecond), 0)} | ${each(ss.map((s) => s.p50), 2)} | ${each(ss.map((s) => s.p99), 2)} | ${each(ss.map((s) => s.p999), 2)} | ${ratio} | ${p99ratio} | ${each(ss.map((s) => s.cpuSeconds), 1)} |`,
-      );
+    for (const tool of tools) {
+      // Ratios compare like with like: against etcd driven by the same tool.
+      const base = samples.filter((s) => s.workload === w.id && s.system === "etcd" && s.tool === tool);
+      for (const system of ["etcd", "disk", "mem"] as SystemName[]) {
+        const ss = samples.filter((s) => s.workload === w.id && s.system === system && s.tool === tool);
+        if (ss.length === 0) continue;
+        const ratio = (pick: (s: Sample) => number) => (system === "etcd" ? "" : f(mean(ss.map(pick)) / mean(base.map(pick)), 2));
+        const errs = ss.reduce((a, s) => a + s.errors, 0);
+        lines.push(
+          `| ${w.title} | ${LABEL[system]} (${tool})${errs > 0 ? ` (${errs} errors)` : ""} | ${each(ss.map((s) => s.opsPerSecond), 0)} | ${each(ss.map((s) => s.p50), 2)} | ${each(ss.map((s) => s.p99), 2)} | ${each(ss.map((s) => s.p999), 2)} | ${each(ss.map((s) => cpuPerOp(s, w)), 0)} | ${ratio((s) => s.opsPerSecond)} | ${ratio((s) => s.p99)} | ${ratio((s) => cpuPerOp(s, w))} |`,
+        );
+      }
     }
   }
   lines.push("", "| system | set | CPU s (whole set, all processes) | peak RSS MiB (sum of VmHWM) |", "|---|---|---|---|");
@@ -524,7 +545,7 @@ function printReport(): void {
   const report = [
     `### bench-compare: ${machine()}`,
     "",
-    `Command: \`bun scripts/bench-compare.ts ${process.argv.slice(2).join(" ")}\`. Every figure is from \`trireme bench\` unless marked; ` +
+    `Command: \`bun scripts/bench-compare.ts ${process.argv.slice(2).join(" ")}\`. The driver of each row is in brackets; ` +
       `"a / b" are the ${REPEAT} sets in order. Keys 8 B, values 256 B, a new key per put.`,
     "",
     table(),
