@@ -18,6 +18,7 @@ import { KvReader } from "./reader.ts";
 import { hashHistory } from "./rows.ts";
 import { COMPACTION_STEP_REVISIONS, COMPACTION_STEP_SQL, fsyncPath, inspectImage, READABLE_SCHEMA_VERSIONS, SCHEMA, SCHEMA_VERSION } from "./schema.ts";
 import { openSqlite, type SqliteDb, type SqliteDriver, type Statement } from "../storage/sqlite.ts";
+import { Checkpointer, type CheckpointerOptions, type CheckpointResult } from "./checkpoint.ts";
 import { isTxnReadOnly, type ReadView, txnPath } from "./txn.ts";
 import type {
   ApplyEntry,
@@ -49,6 +50,8 @@ export interface MvccStoreOptions {
   synchronous?: "NORMAL" | "FULL";
   /** Which SQLite binding to use; the runtime's best by default (tests exercise both). */
   binding?: SqliteDriver;
+  /** Tuning of the checkpointer thread (tests make it eager). */
+  checkpoints?: Omit<CheckpointerOptions, "driver">;
 }
 
 /** The revision a write in progress produces, and how many changes it has made so far. */
@@ -59,6 +62,7 @@ interface WriteContext {
 
 export class MvccStore {
   #db!: SqliteDb;
+  #checkpointer!: Checkpointer;
   #stmts = new Map<string, Statement>();
   #revision = 0;
   #compactRevision = -1;
@@ -106,6 +110,10 @@ export class MvccStore {
       db = openSqlite(this.path, { driver: this.opts.binding });
       db.exec("PRAGMA journal_mode = WAL");
       db.exec(`PRAGMA synchronous = ${this.opts.synchronous ?? "NORMAL"}`);
+      // Checkpoints fsync: the checkpointer thread runs them, never this connection.
+      db.exec("PRAGMA wal_autocheckpoint = 0");
+      // The worker's FULL/TRUNCATE checkpoints hold the write lock for a moment: wait, not fail.
+      db.exec("PRAGMA busy_timeout = 10000");
     } catch (err) {
       throw new Error(`kv store ${this.path}: cannot open as SQLite (${(err as Error).message})`);
     }
@@ -133,6 +141,7 @@ export class MvccStore {
     this.#scheduleCleanup();
     this.#appliedIndex = meta.applied_index ?? 0;
     this.#appliedTerm = meta.applied_term ?? 0;
+    this.#checkpointer = new Checkpointer(this.path, { ...this.opts.checkpoints, driver: this.opts.binding });
   }
 
   #readMeta(): Record<string, number> {
@@ -361,7 +370,7 @@ export class MvccStore {
   #cleanupStep(): void {
     const from = this.#compactedUpTo;
     const to = Math.min(this.#compactRevision, from + COMPACTION_STEP_REVISIONS);
-    this.#stmt("BEGIN").run();
+    this.#stmt("BEGIN IMMEDIATE").run();
     try {
       for (const sql of COMPACTION_STEP_SQL) this.#stmt(sql).run(from, to);
       this.#writeMeta({ compacted_upto: to });
@@ -421,7 +430,7 @@ export class MvccStore {
     const results: (ApplyResult | null)[] = [];
     const saved = [this.#revision, this.#compactRevision, this.#appliedIndex, this.#appliedTerm] as const;
     const events = this.#events = this.#listeners.size > 0 ? [] : null;
-    this.#stmt("BEGIN").run();
+    this.#stmt("BEGIN IMMEDIATE").run();
     try {
       for (const e of entries) {
         if (e.index <= this.#appliedIndex) {
@@ -450,6 +459,7 @@ export class MvccStore {
     } finally {
       this.#events = null;
     }
+    this.#checkpointer.noteBatch();
     this.#scheduleCleanup();
     if (events !== null && events.length > 0) for (const l of this.#listeners) l.events(events);
     return results;
@@ -526,19 +536,25 @@ export class MvccStore {
   /** Rewrites kv.db compactly (etcd's Defragment; SQLite's VACUUM). Blocks while it runs. */
   defragment(): void {
     this.#stmt("VACUUM").run();
-    this.flush();
+    this.#checkpointHere();
   }
 
-  /** Makes everything applied so far durable (a WAL checkpoint fsyncs). The node must call
-   *  this (snapshotTo does) before it drops Raft log entries the store has applied. */
-  flush(): void {
+  /** Makes everything applied so far durable in kv.db (a FULL checkpoint, which fsyncs the WAL
+   *  and the file, run by the checkpointer thread). The node must await this (or use the index
+   *  of a snapshot image) before it drops Raft log entries the store has applied. */
+  flush(): Promise<CheckpointResult> {
+    return this.#checkpointer.flush();
+  }
+
+  /** A checkpoint on this thread, for the paths that block anyway (VACUUM, VACUUM INTO). */
+  #checkpointHere(): void {
     this.#stmt("PRAGMA wal_checkpoint(FULL)").get();
   }
 
   /** Writes a consistent image of the whole store to `path` (replaced if present) and fsyncs
    *  it. The image is a SQLite file that `restoreFrom` installs on any member. */
   snapshotTo(path: string): SnapshotImage {
-    this.flush();
+    this.#checkpointHere();
     if (existsSync(path)) unlinkSync(path);
     const image = { index: this.#appliedIndex, term: this.#appliedTerm, revision: this.#revision };
     this.#stmt("VACUUM INTO ?").run(path);
@@ -590,6 +606,9 @@ export class MvccStore {
     if (this.#cleanup !== undefined) clearImmediate(this.#cleanup);
     this.#cleanup = undefined;
     this.#stmts.clear();
+    // The worker's connection goes first, so this one is the last and its close checkpoints
+    // (restoreFrom deletes the WAL files right after).
+    this.#checkpointer.close();
     this.#db.close();
     this.#closed = true;
   }

@@ -97,6 +97,9 @@ export class SnapshotManager {
     try {
       // Copies in steps from a second connection: VACUUM INTO would stall the loop for seconds.
       const img = await this.kv.snapshotToAsync(image);
+      // kv.db itself durable past the image's index (a FULL checkpoint off the event loop), so a
+      // power loss after the log is compacted to it leaves a store start-up can use as it is.
+      await this.kv.flush();
       const info = await this.store.write({ index: img.index, term: img.term, conf: confAt(img.index), metadata }, createReadStream(image));
       await this.store.prune(this.keep);
       this.lastIndex = info.index;

@@ -1,0 +1,174 @@
+// The main thread's side of kv.db's checkpointer (checkpoint-worker.ts). The applying
+// connection runs with wal_autocheckpoint = 0, so it never checkpoints (and never fsyncs) on
+// the event loop; it tells this class after each batch, which asks the worker for a PASSIVE
+// checkpoint every `batchesPerCheckpoint` batches, or `idleMs` after the last write of a burst
+// (a timer armed only while writes happen, so an idle store wakes nobody), and now and then for
+// a TRUNCATE so the WAL file does not keep its high-water size. `flush()` is the durable point.
+import { Worker } from "node:worker_threads";
+import type { SqliteDriver } from "../storage/sqlite.ts";
+
+export type CheckpointMode = "PASSIVE" | "FULL" | "TRUNCATE";
+
+export type CheckpointRequest =
+  | { kind: "open"; path: string; driver: SqliteDriver | undefined }
+  | { kind: "checkpoint"; seq: number; mode: CheckpointMode }
+  | { kind: "close"; done: Int32Array };
+
+export type CheckpointReply =
+  | { kind: "opened" }
+  | { kind: "checkpointed"; seq: number; busy: number; log: number; done: number }
+  | { kind: "error"; seq: number; message: string };
+
+/** What one checkpoint reported: WAL frames in the log and how many are in the database file. */
+export interface CheckpointResult {
+  busy: number;
+  log: number;
+  done: number;
+}
+
+export interface CheckpointerOptions {
+  driver?: SqliteDriver;
+  /** Applied batches between PASSIVE checkpoints. */
+  batchesPerCheckpoint?: number;
+  /** A burst's last batches are checkpointed this long after the write that armed the timer. */
+  idleMs?: number;
+  /** Every this many periodic checkpoints is a TRUNCATE (resets the WAL file to zero bytes). */
+  truncateEvery?: number;
+}
+
+interface Pending {
+  resolve: (r: CheckpointResult) => void;
+  reject: (e: Error) => void;
+}
+
+export class Checkpointer {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  readonly #batchesPer: number;
+  readonly #idleMs: number;
+  readonly #truncateEvery: number;
+  #seq = 0;
+  #batches = 0;
+  #periodic = 0;
+  #inFlight = false;
+  /** Batches were applied since the last TRUNCATE began (or it failed). */
+  #walDirty = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  /** The last periodic checkpoint's failure, if any (reported by stats; flush() rejects itself). */
+  lastError: string | undefined;
+  /** Periodic checkpoints completed (tests, metrics). */
+  completed = 0;
+
+  constructor(path: string, opts: CheckpointerOptions = {}) {
+    this.#batchesPer = opts.batchesPerCheckpoint ?? 64;
+    this.#idleMs = opts.idleMs ?? 200;
+    this.#truncateEvery = opts.truncateEvery ?? 16;
+    this.#worker = new Worker(new URL("./checkpoint-worker.ts", import.meta.url));
+    // The store's close() ends the worker; until then it must not keep the process alive alone.
+    this.#worker.unref();
+    this.#worker.on("message", (m: CheckpointReply) => this.#onReply(m));
+    this.#worker.on("error", (err: Error) => this.#failAll(`kv checkpointer stopped: ${err.message}`));
+    this.#post({ kind: "open", path, driver: opts.driver });
+  }
+
+  #post(m: CheckpointRequest): void {
+    this.#worker.postMessage(m);
+  }
+
+  #onReply(m: CheckpointReply): void {
+    if (m.kind === "opened") return;
+    const p = this.#pending.get(m.seq);
+    if (m.kind === "error" && p === undefined) {
+      this.lastError = m.message;
+      return;
+    }
+    if (p === undefined) return;
+    this.#pending.delete(m.seq);
+    if (m.kind === "error") p.reject(new Error(m.message));
+    else p.resolve({ busy: m.busy, log: m.log, done: m.done });
+  }
+
+  #failAll(message: string): void {
+    this.lastError = message;
+    for (const p of this.#pending.values()) p.reject(new Error(message));
+    this.#pending.clear();
+  }
+
+  /** Asks the worker for a checkpoint and resolves with what SQLite reported. */
+  checkpoint(mode: CheckpointMode): Promise<CheckpointResult> {
+    if (this.#closed) return Promise.reject(new Error("kv store is closed: cannot checkpoint kv.db"));
+    const seq = ++this.#seq;
+    return new Promise<CheckpointResult>((resolve, reject) => {
+      this.#pending.set(seq, { resolve, reject });
+      this.#post({ kind: "checkpoint", seq, mode });
+    });
+  }
+
+  /** Called after every committed batch; cheap (a counter, at most one timer). */
+  noteBatch(): void {
+    if (this.#closed) return;
+    this.#batches++;
+    this.#walDirty = true;
+    if (this.#batches >= this.#batchesPer) this.#periodicCheckpoint(false);
+    this.#armTimer();
+  }
+
+  // Armed only while the WAL holds frames not yet truncated away, so an idle store has no timer.
+  #armTimer(): void {
+    if (this.#timer !== undefined || this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (!this.#walDirty) return;
+      // Likely a pause in the writes: the moment a TRUNCATE gets the WAL to itself.
+      if (this.#inFlight) this.#armTimer();
+      else this.#periodicCheckpoint(true);
+    }, this.#idleMs);
+    this.#timer.unref?.();
+  }
+
+  #periodicCheckpoint(afterPause: boolean): void {
+    // One at a time: batches applied meanwhile are picked up by the next one.
+    if (this.#inFlight) return;
+    this.#inFlight = true;
+    this.#batches = 0;
+    const mode: CheckpointMode = afterPause || ++this.#periodic % this.#truncateEvery === 0 ? "TRUNCATE" : "PASSIVE";
+    if (mode === "TRUNCATE") this.#walDirty = false;
+    this.checkpoint(mode).then(
+      (r) => {
+        this.completed++;
+        this.lastError = undefined;
+        if (mode === "TRUNCATE" && r.busy !== 0) this.#walDirty = true;
+      },
+      (err: Error) => {
+        this.lastError = err.message;
+        if (mode === "TRUNCATE") this.#walDirty = true;
+      },
+    ).finally(() => {
+      this.#inFlight = false;
+      if (this.#walDirty) this.#armTimer();
+    });
+  }
+
+  /** Makes everything committed so far durable in kv.db itself (a FULL checkpoint in the worker:
+   *  the WAL and the database file are fsynced). Rejects if the checkpoint could not finish. */
+  async flush(): Promise<CheckpointResult> {
+    const r = await this.checkpoint("FULL");
+    if (r.busy !== 0) throw new Error(`kv.db checkpoint could not finish (${r.done} of ${r.log} WAL frames copied): a reader or writer held it`);
+    return r;
+  }
+
+  /** Stops the worker after its connection is closed. Blocks until then (at most 10 s, usually a
+   *  checkpoint's length): the caller may delete the WAL files right after. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const done = new Int32Array(new SharedArrayBuffer(4));
+    this.#post({ kind: "close", done });
+    Atomics.wait(done, 0, 0, 10_000);
+    this.#failAll("kv store is closed: cannot checkpoint kv.db");
+    void this.#worker.terminate();
+  }
+}

@@ -1,0 +1,126 @@
+// kv.db's checkpointer thread: the applying connection never checkpoints, the worker keeps the
+// WAL bounded, flush() means a FULL checkpoint, a process crash loses nothing committed, and
+// closing the store ends the worker.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { MvccStore } from "../../src/kv/mvcc.ts";
+import { openSqlite } from "../../src/storage/sqlite.ts";
+import { b, tempDir } from "./helpers.ts";
+
+const walSize = (path: string) => (existsSync(path + "-wal") ? statSync(path + "-wal").size : 0);
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function applyPuts(store: MvccStore, batches: number, perBatch: number, value: Uint8Array, keys = 200): void {
+  let index = store.appliedIndex;
+  for (let n = 0; n < batches; n++) {
+    const entries = [];
+    for (let i = 0; i < perBatch; i++) {
+      index++;
+      entries.push({ index, term: 1, request: { put: { key: b(`k${index % keys}`), value } } });
+    }
+    store.applyBatch(entries);
+  }
+}
+
+describe("kv checkpointer", () => {
+  const t = tempDir("trireme-ckpt-");
+  after(() => t.cleanup());
+
+  it("never checkpoints on the applying connection, and flush() leaves the data in kv.db with an empty WAL", async () => {
+    const path = join(t.dir, "flush.db");
+    // No periodic checkpoints: only flush() may move frames into the file.
+    const store = MvccStore.open(path, { checkpoints: { batchesPerCheckpoint: 1e9, idleMs: 1e9 } });
+    try {
+      applyPuts(store, 200, 10, new Uint8Array(1024));
+      // 2,000 puts of 1 KiB are well past SQLite's default 1,000-page autocheckpoint.
+      assert.ok(walSize(path) > 4 * 1024 * 1024, `WAL ${walSize(path)} bytes: the applying connection checkpointed`);
+      const r = await store.flush();
+      assert.equal(r.busy, 0);
+      assert.equal(r.done, r.log, "every WAL frame is in the database file");
+      // The database file alone (its WAL ignored) has everything applied.
+      const copy = join(t.dir, "flush-alone.db");
+      copyFileSync(path, copy);
+      const alone = openSqlite(copy, { readonly: true });
+      try {
+        const row = alone.prepare("SELECT value FROM meta WHERE name = 'applied_index'").get();
+        assert.equal(row?.value, 2000);
+        assert.equal(alone.prepare("SELECT count(*) AS n FROM live").get()?.n, 200);
+      } finally {
+        alone.close();
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+  it("keeps the WAL bounded under many applied batches", { timeout: 60_000 }, async () => {
+    const path = join(t.dir, "bounded.db");
+    const store = MvccStore.open(path, { checkpoints: { batchesPerCheckpoint: 8, idleMs: 20 } });
+    try {
+      let maxWal = 0;
+      const value = new Uint8Array(1024);
+      for (let round = 0; round < 20; round++) {
+        for (let n = 0; n < 20; n++) {
+          applyPuts(store, 1, 10, value);
+          await turn();
+        }
+        // A pause in the writes lets the idle checkpoint truncate the WAL.
+        maxWal = Math.max(maxWal, walSize(path));
+        await until("the WAL to be truncated", () => walSize(path) === 0);
+      }
+      assert.equal(store.appliedIndex, 4000);
+      // One burst writes ~4 MiB of WAL here; without checkpoints it would grow with every burst.
+      assert.ok(maxWal < 16 * 1024 * 1024, `WAL reached ${maxWal} bytes`);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("loses nothing committed when the applying process is killed", { timeout: 60_000 }, async () => {
+    const path = join(t.dir, "crash.db");
+    const child = spawn(process.execPath, [join(import.meta.dirname, "fixtures", "apply-forever.ts"), path], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<void>((r) => child.on("exit", () => r()));
+    try {
+      await until("the child to apply 300 batches", () => out.split("\n").length > 300, 30_000);
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    const acknowledged = Math.max(...out.split("\n").filter((l) => l !== "").map(Number));
+    const store = MvccStore.open(path);
+    try {
+      assert.ok(store.appliedIndex >= acknowledged, `applied ${store.appliedIndex} < acknowledged ${acknowledged}`);
+      const r = store.range({ key: b(`k${acknowledged}`) });
+      assert.equal(r.kvs.length, 1);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("closing the store ends the worker: a child that opens, writes and closes exits by itself", { timeout: 30_000 }, async () => {
+    const code = `import { MvccStore } from ${JSON.stringify(join(import.meta.dirname, "../../src/kv/mvcc.ts"))};
+      const s = MvccStore.open(${JSON.stringify(join(t.dir, "exit.db"))});
+      s.apply({ index: 1, term: 1, request: { put: { key: new Uint8Array([1]), value: new Uint8Array([2]) } } });
+      await s.flush();
+      s.close();`;
+    const child = spawn(process.execPath, ["-e", code], { stdio: "inherit" });
+    const status = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => { child.kill("SIGKILL"); resolve(null); }, 15_000);
+      child.on("exit", (c) => { clearTimeout(timer); resolve(c); });
+    });
+    assert.equal(status, 0, "the child did not exit within 15 s (a leaked worker keeps it alive)");
+  });
+});
