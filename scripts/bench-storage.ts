@@ -2,7 +2,9 @@
 // the event-loop lag (lateness of a 10 ms timer) measured alongside: the proof that syncs stay
 // off the loop. Prints a Markdown table. Never a pass/fail: numbers only.
 //
-//   bun scripts/bench-storage.ts [--seconds 3] [--dir /tmp/x]
+//   bun scripts/bench-storage.ts [--seconds 3] [--dir /tmp/x] [--only idle-1,100] [--snapshot-mib 0]
+// --only keeps the rows whose name contains one of the comma-separated words (the lag baseline
+// always runs). CPU µs/commit is the whole process (main thread + writer) divided by commits.
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync, fdatasyncSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +21,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "3" },
     dir: { type: "string" },
     "snapshot-mib": { type: "string", default: "1024" },
+    only: { type: "string" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -58,6 +61,9 @@ interface Row {
   lagMax: number;
   fsyncs?: number;
   avgBatch?: number;
+  cpuUsPerCommit?: number;
+  /** Mean time inside the writer's transaction (BEGIN..COMMIT, fsync included). */
+  commitMsMean?: number;
 }
 
 async function rawFdatasync(): Promise<Row> {
@@ -83,7 +89,9 @@ async function rawFdatasync(): Promise<Row> {
   return { name: "raw write+fdatasync loop (main thread)", entriesPerSec: n / SECONDS, p50: pct(s, 50), p99: pct(s, 99), lagP99, lagMax };
 }
 
-async function strategy(name: string, persistence: PersistenceConfig, appenders: number, driver?: SqliteDriver): Promise<Row> {
+/** `idleMs` > 0: each appender waits that long after its entry is durable (the 1-entry commit
+ *  after idle, where the writer has gone to sleep). */
+async function strategy(name: string, persistence: PersistenceConfig, appenders: number, driver?: SqliteDriver, idleMs = 0): Promise<Row> {
   const dir = join(base, name.replace(/[^a-z0-9]+/gi, "-"));
   const d = await openDataDir({ dir, clusterId: 1, nodeId: 1, persistence, ...(driver ? { driver } : {}) });
   const log = d.log;
@@ -109,6 +117,7 @@ async function strategy(name: string, persistence: PersistenceConfig, appenders:
     durableSeen = durable;
   });
   let stop = false;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const { lagP99, lagMax } = await withLoopLag(async () => {
     const end = t0 + SECONDS * 1000;
@@ -130,6 +139,7 @@ async function strategy(name: string, persistence: PersistenceConfig, appenders:
         if (diskFirst) {
           // A DiskFirst node acknowledges only once durable.
           if (log.durableIndex < index) await new Promise<void>((r) => waiting.set(index, r));
+          if (idleMs > 0) await new Promise((r) => setTimeout(r, idleMs));
         } else {
           // MemFirst acknowledges at once; yield through a timer, as a client round trip
           // would. (A setImmediate spin starves Bun's timers by itself: with no storage at all
@@ -142,6 +152,7 @@ async function strategy(name: string, persistence: PersistenceConfig, appenders:
     clearTimeout(timer);
   });
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const durable = log.durableIndex;
   const stats = log.stats();
   if (stats.truncations > 0) throw new Error(`${name}: the benchmark truncated the log ${stats.truncations} times; it must only append`);
@@ -156,6 +167,8 @@ async function strategy(name: string, persistence: PersistenceConfig, appenders:
     lagMax,
     fsyncs: stats.fsyncs,
     avgBatch: stats.entriesWritten / Math.max(1, stats.fsyncs),
+    cpuUsPerCommit: (cpu.user + cpu.system) / Math.max(1, stats.fsyncs),
+    commitMsMean: stats.commitMsSum / Math.max(1, stats.fsyncs),
   };
 }
 
@@ -219,27 +232,33 @@ async function idle(): Promise<Row> {
   return { name: "idle event loop (baseline for the lag columns)", entriesPerSec: NaN, p50: NaN, p99: NaN, lagP99, lagMax };
 }
 
-const rows: Row[] = [];
-rows.push(await idle());
-rows.push(await rawFdatasync());
-rows.push(await strategy("DiskFirst, 1 appender", diskFirst, 1));
-rows.push(await strategy("DiskFirst, 16 appenders", diskFirst, 16));
-rows.push(await strategy("DiskFirst, 256 appenders (bun)", diskFirst, 256, "bun"));
-rows.push(await strategy("DiskFirst, 256 appenders, node:sqlite", diskFirst, 256, "node"));
-rows.push(await strategy("MemFirst Immediate, 256 appenders", memImmediate, 256));
-rows.push(await strategy("MemFirst Batch 1000/100ms, 256 appenders", memBatch(1000, 100), 256));
-rows.push(await strategy("MemFirst Batch 100/10ms, 256 appenders", memBatch(100, 10), 256));
+const only = values.only?.split(",").filter((w) => w.length > 0);
+const want = (name: string): boolean => only === undefined || only.some((w) => name.includes(w));
+const scenarios: [string, () => Promise<Row>][] = [
+  ["raw write+fdatasync loop (main thread)", rawFdatasync],
+  ["DiskFirst, 1 appender", () => strategy("DiskFirst, 1 appender", diskFirst, 1)],
+  ["DiskFirst, 1 appender, idle-1ms between entries", () => strategy("DiskFirst, 1 appender, idle-1ms between entries", diskFirst, 1, undefined, 1)],
+  ["DiskFirst, 16 appenders", () => strategy("DiskFirst, 16 appenders", diskFirst, 16)],
+  ["DiskFirst, 100 appenders", () => strategy("DiskFirst, 100 appenders", diskFirst, 100)],
+  ["DiskFirst, 256 appenders (bun)", () => strategy("DiskFirst, 256 appenders (bun)", diskFirst, 256, "bun")],
+  ["DiskFirst, 256 appenders, node:sqlite", () => strategy("DiskFirst, 256 appenders, node:sqlite", diskFirst, 256, "node")],
+  ["MemFirst Immediate, 256 appenders", () => strategy("MemFirst Immediate, 256 appenders", memImmediate, 256)],
+  ["MemFirst Batch 1000/100ms, 256 appenders", () => strategy("MemFirst Batch 1000/100ms, 256 appenders", memBatch(1000, 100), 256)],
+  ["MemFirst Batch 100/10ms, 256 appenders", () => strategy("MemFirst Batch 100/10ms, 256 appenders", memBatch(100, 10), 256)],
+];
+const rows: Row[] = [await idle()];
+for (const [name, run] of scenarios) if (want(name)) rows.push(await run());
 
 const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : "-");
 console.log(`\n${SECONDS} s per row, 256-byte entries, ${new Date().toISOString()}\n`);
-console.log("| scenario | entries/s | append→durable p50 ms | p99 ms | commits | entries/commit | loop lag p99 ms | loop lag max ms |");
-console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+console.log("| scenario | entries/s | append→durable p50 ms | p99 ms | commits | entries/commit | mean commit ms (in writer) | CPU µs/commit | loop lag p99 ms | loop lag max ms |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const r of rows) {
-  console.log(`| ${r.name} | ${Number.isFinite(r.entriesPerSec) ? Math.round(r.entriesPerSec).toLocaleString("en-US") : "-"} | ${f(r.p50, 3)} | ${f(r.p99, 3)} | ${r.fsyncs ?? "-"} | ${r.avgBatch === undefined ? "-" : f(r.avgBatch, 1)} | ${f(r.lagP99)} | ${f(r.lagMax)} |`);
+  console.log(`| ${r.name} | ${Number.isFinite(r.entriesPerSec) ? Math.round(r.entriesPerSec).toLocaleString("en-US") : "-"} | ${f(r.p50, 3)} | ${f(r.p99, 3)} | ${r.fsyncs ?? "-"} | ${r.avgBatch === undefined ? "-" : f(r.avgBatch, 1)} | ${r.commitMsMean === undefined ? "-" : f(r.commitMsMean, 3)} | ${r.cpuUsPerCommit === undefined ? "-" : Math.round(r.cpuUsPerCommit)} | ${f(r.lagP99)} | ${f(r.lagMax)} |`);
 }
-console.log("\nRange reads of 100 entries on the main thread (1 s each):\n");
-console.log("| driver | queries/s | entries/s |\n| --- | ---: | ---: |");
-for (const drv of ["bun", "node"] as const) {
+if (want("DiskFirst, 256 appenders (bun)")) console.log("\nRange reads of 100 entries on the main thread (1 s each):\n");
+if (want("DiskFirst, 256 appenders (bun)")) console.log("| driver | queries/s | entries/s |\n| --- | ---: | ---: |");
+for (const drv of want("DiskFirst, 256 appenders (bun)") ? (["bun", "node"] as const) : []) {
   const r = readBench(drv);
   console.log(`| ${drv === "bun" ? "bun:sqlite" : "node:sqlite"} | ${r.queriesPerSec.toLocaleString("en-US")} | ${r.entriesPerSec.toLocaleString("en-US")} |`);
 }

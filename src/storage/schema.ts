@@ -37,8 +37,28 @@ export const UPSERT_META = "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLIC
 export function applyWritePragmas(db: SqliteDb): void {
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = FULL");
-  // Keep the WAL from growing without bound under constant load; checkpoints run in the worker.
-  db.exec("PRAGMA wal_autocheckpoint = 10000");
+  // No checkpoint inside a commit: the writer runs them itself, after it has reported the commit
+  // (writer-worker.ts), so their db-file fsync never adds to an append's latency.
+  db.exec("PRAGMA wal_autocheckpoint = 0");
+}
+
+/** WAL frames (pages) after which the writer checkpoints once it has been idle for a moment.
+ *  Small on purpose: after a complete checkpoint the next commit rewrites the WAL from its
+ *  start, and overwriting blocks the file already has costs one fdatasync without a size change
+ *  (measured: 121 µs p50 against 184 µs appending; 169 against 279 after 1 ms idle). 1,000 pages
+ *  is a 4 MiB WAL, SQLite's default. */
+export const CHECKPOINT_FRAMES = 1000;
+/** Under constant load the writer is never idle: it then checkpoints between two batches at this
+ *  size (a 40 MiB WAL), as rarely as the old in-commit autocheckpoint did. A checkpoint between
+ *  batches delays the next one, so doing it every 1,000 frames made the 100-appender p99 3.5 ms. */
+export const CHECKPOINT_FRAMES_BUSY = 10_000;
+/** How long the writer must have had nothing to do before an idle checkpoint. */
+export const CHECKPOINT_IDLE_MS = 1;
+
+/** Upper estimate of the WAL frames one transaction writes: the pages its bytes fill, plus the
+ *  B-tree pages above them and the meta row's page. Overestimating only checkpoints earlier. */
+export function estimateFrames(bytes: number, rows: number): number {
+  return Math.ceil((bytes + rows * 16) / 4000) + 3;
 }
 
 export function readMeta(db: SqliteDb): Map<string, number> {

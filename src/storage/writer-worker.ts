@@ -1,11 +1,12 @@
 // The SQLite writer, on its own thread so that a commit's fsync never stalls the event loop that
 // runs heartbeats and gRPC. It executes batches strictly in the order they arrive; each batch is
 // one transaction and one sync (group commit happens on the main thread, which sends the next
-// batch only when this one is done).
+// batch only when this one is done). WAL checkpoints run here too, right after a commit has been
+// reported, never inside one.
 import { parentPort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { openSqlite, type SqliteDb, type Statement } from "./sqlite.ts";
-import { applyWritePragmas, Meta, UPSERT_META } from "./schema.ts";
+import { CHECKPOINT_FRAMES, CHECKPOINT_FRAMES_BUSY, CHECKPOINT_IDLE_MS, applyWritePragmas, estimateFrames, Meta, UPSERT_META } from "./schema.ts";
 import type { BatchMessage, FromWriter, ToWriter } from "./protocol.ts";
 
 const port = parentPort;
@@ -17,6 +18,9 @@ interface Writer {
   insert: Statement;
   compact: Statement;
   meta: Statement;
+  checkpoint: Statement;
+  /** Estimated WAL frames written since the last checkpoint. */
+  frames: number;
 }
 
 let writer: Writer | undefined;
@@ -54,7 +58,27 @@ function write(w: Writer, b: BatchMessage): void {
   }
 }
 
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Copies frames that are already durable in the WAL into log.db: durability does not depend on
+ *  it, and a crash in the middle is recovered from the WAL. PASSIVE never waits for the main
+ *  thread's readers; a checkpoint they cut short is finished by the next one. */
+function checkpoint(w: Writer, seq: number): void {
+  idleTimer = undefined;
+  try {
+    w.checkpoint.all();
+    w.frames = 0;
+  } catch (err) {
+    send({ kind: "error", seq, message: `WAL checkpoint of the log failed: ${(err as Error).message}` });
+  }
+}
+
 port.on("message", (m: ToWriter) => {
+  if (idleTimer !== undefined) {
+    // Work arrived: the checkpoint waits for the next quiet moment.
+    clearTimeout(idleTimer);
+    idleTimer = undefined;
+  }
   switch (m.kind) {
     case "init": {
       try {
@@ -66,6 +90,8 @@ port.on("message", (m: ToWriter) => {
           insert: db.prepare("INSERT INTO log(idx, term, type, data) VALUES(?, ?, ?, ?)"),
           compact: db.prepare("DELETE FROM log WHERE idx <= ?"),
           meta: db.prepare(UPSERT_META),
+          checkpoint: db.prepare("PRAGMA wal_checkpoint(PASSIVE)"),
+          frames: 0,
         };
         send({ kind: "ready" });
       } catch (err) {
@@ -84,7 +110,12 @@ port.on("message", (m: ToWriter) => {
         send({ kind: "done", seq: m.seq, commitMs: performance.now() - t0 });
       } catch (err) {
         send({ kind: "error", seq: m.seq, message: (err as Error).message });
+        return;
       }
+      const w = writer;
+      w.frames += estimateFrames(m.data.byteLength, m.count);
+      if (w.frames >= CHECKPOINT_FRAMES_BUSY) checkpoint(w, m.seq);
+      else if (w.frames >= CHECKPOINT_FRAMES) idleTimer = setTimeout(() => checkpoint(w, m.seq), CHECKPOINT_IDLE_MS);
       return;
     }
     case "close": {
