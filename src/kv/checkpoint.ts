@@ -53,6 +53,7 @@ export class Checkpointer {
   #inFlight = false;
   /** Batches were applied since the last TRUNCATE began (or it failed). */
   #walDirty = false;
+  #lastBatchAt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   /** The last periodic checkpoint's failure, if any (reported by stats; flush() rejects itself). */
@@ -110,6 +111,7 @@ export class Checkpointer {
     if (this.#closed) return;
     this.#batches++;
     this.#walDirty = true;
+    this.#lastBatchAt = performance.now();
     if (this.#batches >= this.#batchesPer) this.#periodicCheckpoint(false);
     this.#armTimer();
   }
@@ -120,8 +122,9 @@ export class Checkpointer {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (!this.#walDirty) return;
-      // Likely a pause in the writes: the moment a TRUNCATE gets the WAL to itself.
-      if (this.#inFlight) this.#armTimer();
+      // Only in a pause of the writes, when a TRUNCATE gets the WAL to itself: each reset of
+      // the WAL costs the applying connection one fsync of the new WAL header on its next commit.
+      if (this.#inFlight || performance.now() - this.#lastBatchAt < this.#idleMs) this.#armTimer();
       else this.#periodicCheckpoint(true);
     }, this.#idleMs);
     this.#timer.unref?.();
