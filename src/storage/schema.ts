@@ -53,12 +53,12 @@ export const CHECKPOINT_FRAMES = 1000;
  *  batches delays the next one, so doing it every 1,000 frames made the 100-appender p99 3.5 ms. */
 export const CHECKPOINT_FRAMES_BUSY = 10_000;
 /** How long the writer must have had nothing to do before an idle checkpoint. */
-export const CHECKPOINT_IDLE_MS = 1;
+export const CHECKPOINT_IDLE_MS = 5;
 
 /** Upper estimate of the WAL frames one transaction writes: the pages its bytes fill, plus the
  *  B-tree pages above them and the meta row's page. Overestimating only checkpoints earlier. */
 export function estimateFrames(bytes: number, rows: number): number {
-  return Math.ceil((bytes + rows * 16) / 4000) + 3;
+  return Math.ceil((bytes + rows * 16) / 4000) + 1;
 }
 
 export function readMeta(db: SqliteDb): Map<string, number> {
