@@ -147,6 +147,8 @@ export namespace trireme {
             senderId: number;
             messages: trireme.raft.Message.$Properties[];
             seq: number;
+            proposals: trireme.raft.Proposal.$Properties[];
+            answers: trireme.raft.ProposalAnswer.$Properties[];
             static create(properties: trireme.raft.Envelope.$Shape): trireme.raft.Envelope & trireme.raft.Envelope.$Shape;
             static create(properties?: trireme.raft.Envelope.$Properties): trireme.raft.Envelope;
             static encode(message: trireme.raft.Envelope.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -162,9 +164,69 @@ export namespace trireme {
                 senderId?: (number|null);
                 messages?: (trireme.raft.Message.$Properties[]|null);
                 seq?: (number|null);
+                proposals?: (trireme.raft.Proposal.$Properties[]|null);
+                answers?: (trireme.raft.ProposalAnswer.$Properties[]|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = trireme.raft.Envelope.$Properties;
+        }
+
+        interface IProposal extends trireme.raft.Proposal.$Properties {
+        }
+
+        class Proposal {
+            constructor(properties?: trireme.raft.Proposal.$Properties);
+            $unknowns?: Uint8Array[];
+            id: number;
+            requests: Uint8Array[];
+            static create(properties: trireme.raft.Proposal.$Shape): trireme.raft.Proposal & trireme.raft.Proposal.$Shape;
+            static create(properties?: trireme.raft.Proposal.$Properties): trireme.raft.Proposal;
+            static encode(message: trireme.raft.Proposal.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): trireme.raft.Proposal & trireme.raft.Proposal.$Shape;
+            static fromObject(object: { [k: string]: any }): trireme.raft.Proposal;
+            static toObject(message: trireme.raft.Proposal, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace Proposal {
+            interface $Properties {
+                id?: (number|null);
+                requests?: (Uint8Array[]|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = trireme.raft.Proposal.$Properties;
+        }
+
+        interface IProposalAnswer extends trireme.raft.ProposalAnswer.$Properties {
+        }
+
+        class ProposalAnswer {
+            constructor(properties?: trireme.raft.ProposalAnswer.$Properties);
+            $unknowns?: Uint8Array[];
+            id: number;
+            firstIndex: number;
+            term: number;
+            errorCode: number;
+            errorMessage: string;
+            static create(properties: trireme.raft.ProposalAnswer.$Shape): trireme.raft.ProposalAnswer & trireme.raft.ProposalAnswer.$Shape;
+            static create(properties?: trireme.raft.ProposalAnswer.$Properties): trireme.raft.ProposalAnswer;
+            static encode(message: trireme.raft.ProposalAnswer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): trireme.raft.ProposalAnswer & trireme.raft.ProposalAnswer.$Shape;
+            static fromObject(object: { [k: string]: any }): trireme.raft.ProposalAnswer;
+            static toObject(message: trireme.raft.ProposalAnswer, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace ProposalAnswer {
+            interface $Properties {
+                id?: (number|null);
+                firstIndex?: (number|null);
+                term?: (number|null);
+                errorCode?: (number|null);
+                errorMessage?: (string|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = trireme.raft.ProposalAnswer.$Properties;
         }
 
         interface IAck extends trireme.raft.Ack.$Properties {

@@ -1631,6 +1631,8 @@ export const trireme = $root.trireme = (() => {
              * @property {number|null} [senderId] Envelope senderId
              * @property {Array.<trireme.raft.Message.$Properties>|null} [messages] Envelope messages
              * @property {number|null} [seq] Envelope seq
+             * @property {Array.<trireme.raft.Proposal.$Properties>|null} [proposals] Envelope proposals
+             * @property {Array.<trireme.raft.ProposalAnswer.$Properties>|null} [answers] Envelope answers
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1657,6 +1659,8 @@ export const trireme = $root.trireme = (() => {
              */
             const Envelope = function (properties) {
                 this.messages = [];
+                this.proposals = [];
+                this.answers = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1694,6 +1698,22 @@ export const trireme = $root.trireme = (() => {
              * @instance
              */
             Envelope.prototype.seq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Envelope proposals.
+             * @member {Array.<trireme.raft.Proposal.$Properties>} proposals
+             * @memberof trireme.raft.Envelope
+             * @instance
+             */
+            Envelope.prototype.proposals = $util.emptyArray;
+
+            /**
+             * Envelope answers.
+             * @member {Array.<trireme.raft.ProposalAnswer.$Properties>} answers
+             * @memberof trireme.raft.Envelope
+             * @instance
+             */
+            Envelope.prototype.answers = $util.emptyArray;
 
             /**
              * Creates a new Envelope instance using the specified properties.
@@ -1736,6 +1756,12 @@ export const trireme = $root.trireme = (() => {
                         $root.trireme.raft.Message.encode(message.messages[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
                 if (message.seq != null && $Object.hasOwnProperty.call(message, "seq") && (typeof message.seq === "object" ? message.seq.low || message.seq.high : message.seq !== 0))
                     writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.seq);
+                if (message.proposals != null && message.proposals.length)
+                    for (let i = 0; i < message.proposals.length; ++i)
+                        $root.trireme.raft.Proposal.encode(message.proposals[i], writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                if (message.answers != null && message.answers.length)
+                    for (let i = 0; i < message.answers.length; ++i)
+                        $root.trireme.raft.ProposalAnswer.encode(message.answers[i], writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1815,6 +1841,22 @@ export const trireme = $root.trireme = (() => {
                                 delete message.seq;
                             continue;
                         }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.proposals && message.proposals.length))
+                                message.proposals = [];
+                            message.proposals.push($root.trireme.raft.Proposal.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.answers && message.answers.length))
+                                message.answers = [];
+                            message.answers.push($root.trireme.raft.ProposalAnswer.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1890,6 +1932,26 @@ export const trireme = $root.trireme = (() => {
                             message.seq = object.seq;
                         else if (typeof object.seq === "object")
                             message.seq = new $util.LongBits(object.seq.low >>> 0, object.seq.high >>> 0).toNumber(true);
+                if (object.proposals) {
+                    if (!$Array.isArray(object.proposals))
+                        throw $TypeError(".trireme.raft.Envelope.proposals: array expected");
+                    message.proposals = $Array(object.proposals.length);
+                    for (let i = 0; i < object.proposals.length; ++i) {
+                        if (!$util.isObject(object.proposals[i]))
+                            throw $TypeError(".trireme.raft.Envelope.proposals: object expected");
+                        message.proposals[i] = $root.trireme.raft.Proposal.fromObject(object.proposals[i], _depth + 1);
+                    }
+                }
+                if (object.answers) {
+                    if (!$Array.isArray(object.answers))
+                        throw $TypeError(".trireme.raft.Envelope.answers: array expected");
+                    message.answers = $Array(object.answers.length);
+                    for (let i = 0; i < object.answers.length; ++i) {
+                        if (!$util.isObject(object.answers[i]))
+                            throw $TypeError(".trireme.raft.Envelope.answers: object expected");
+                        message.answers[i] = $root.trireme.raft.ProposalAnswer.fromObject(object.answers[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -1910,8 +1972,11 @@ export const trireme = $root.trireme = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
-                if (options.arrays || options.defaults)
+                if (options.arrays || options.defaults) {
                     object.messages = [];
+                    object.proposals = [];
+                    object.answers = [];
+                }
                 if (options.defaults) {
                     if ($util.Long) {
                         let long = new $util.Long(0, 0, true);
@@ -1955,6 +2020,16 @@ export const trireme = $root.trireme = (() => {
                         object.seq = options.longs === $String ? $String(message.seq) : message.seq;
                     else
                         object.seq = options.longs === $String ? $util.Long.prototype.toString.call(message.seq) : options.longs === $Number ? new $util.LongBits(message.seq.low >>> 0, message.seq.high >>> 0).toNumber(true) : message.seq;
+                if (message.proposals && message.proposals.length) {
+                    object.proposals = $Array(message.proposals.length);
+                    for (let j = 0; j < message.proposals.length; ++j)
+                        object.proposals[j] = $root.trireme.raft.Proposal.toObject(message.proposals[j], options, _depth + 1);
+                }
+                if (message.answers && message.answers.length) {
+                    object.answers = $Array(message.answers.length);
+                    for (let j = 0; j < message.answers.length; ++j)
+                        object.answers[j] = $root.trireme.raft.ProposalAnswer.toObject(message.answers[j], options, _depth + 1);
+                }
                 return object;
             };
 
@@ -1970,6 +2045,635 @@ export const trireme = $root.trireme = (() => {
             };
 
             return Envelope;
+        })();
+
+        raft.Proposal = (function() {
+
+            /**
+             * Properties of a Proposal.
+             * @typedef {Object} trireme.raft.Proposal.$Properties
+             * @property {number|null} [id] Proposal id
+             * @property {Array.<Uint8Array>|null} [requests] Proposal requests
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Proposal.
+             * @memberof trireme.raft
+             * @interface IProposal
+             * @augments trireme.raft.Proposal.$Properties
+             * @deprecated Use trireme.raft.Proposal.$Properties instead.
+             */
+
+            /**
+             * Shape of a Proposal.
+             * @typedef {trireme.raft.Proposal.$Properties} trireme.raft.Proposal.$Shape
+             */
+
+            /**
+             * Constructs a new Proposal.
+             * @memberof trireme.raft
+             * @classdesc Represents a Proposal.
+             * @constructor
+             * @param {trireme.raft.Proposal.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Proposal = function (properties) {
+                this.requests = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Proposal id.
+             * @member {number} id
+             * @memberof trireme.raft.Proposal
+             * @instance
+             */
+            Proposal.prototype.id = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Proposal requests.
+             * @member {Array.<Uint8Array>} requests
+             * @memberof trireme.raft.Proposal
+             * @instance
+             */
+            Proposal.prototype.requests = $util.emptyArray;
+
+            /**
+             * Creates a new Proposal instance using the specified properties.
+             * @function create
+             * @memberof trireme.raft.Proposal
+             * @static
+             * @param {trireme.raft.Proposal.$Properties=} [properties] Properties to set
+             * @returns {trireme.raft.Proposal} Proposal instance
+             * @type {{
+             *   (properties: trireme.raft.Proposal.$Shape): trireme.raft.Proposal & trireme.raft.Proposal.$Shape;
+             *   (properties?: trireme.raft.Proposal.$Properties): trireme.raft.Proposal;
+             * }}
+             */
+            Proposal.create = function(properties) {
+                return new Proposal(properties);
+            };
+
+            /**
+             * Encodes the specified Proposal message. Does not implicitly {@link trireme.raft.Proposal.verify|verify} messages.
+             * @function encode
+             * @memberof trireme.raft.Proposal
+             * @static
+             * @param {trireme.raft.Proposal.$Properties} message Proposal message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Proposal.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && (typeof message.id === "object" ? message.id.low || message.id.high : message.id !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.id);
+                if (message.requests != null && message.requests.length)
+                    for (let i = 0; i < message.requests.length; ++i)
+                        writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.requests[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Proposal message from the specified reader or buffer.
+             * @function decode
+             * @memberof trireme.raft.Proposal
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {trireme.raft.Proposal & trireme.raft.Proposal.$Shape} Proposal
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Proposal.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.trireme.raft.Proposal();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.requests && message.requests.length))
+                                message.requests = [];
+                            message.requests.push(reader.bytes());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a Proposal message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof trireme.raft.Proposal
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {trireme.raft.Proposal} Proposal
+             */
+            Proposal.fromObject = function (object, _depth) {
+                if (object instanceof $root.trireme.raft.Proposal)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".trireme.raft.Proposal: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.trireme.raft.Proposal();
+                if (object.id != null)
+                    if (typeof object.id === "object" ? object.id.low || object.id.high : $Number(object.id) !== 0)
+                        if ($util.Long)
+                            message.id = $util.Long.fromValue(object.id, true);
+                        else if (typeof object.id === "string")
+                            message.id = $parseInt(object.id, 10);
+                        else if (typeof object.id === "number")
+                            message.id = object.id;
+                        else if (typeof object.id === "object")
+                            message.id = new $util.LongBits(object.id.low >>> 0, object.id.high >>> 0).toNumber(true);
+                if (object.requests) {
+                    if (!$Array.isArray(object.requests))
+                        throw $TypeError(".trireme.raft.Proposal.requests: array expected");
+                    message.requests = $Array(object.requests.length);
+                    for (let i = 0; i < object.requests.length; ++i)
+                        if (typeof object.requests[i] === "string")
+                            $util.base64.decode(object.requests[i], message.requests[i] = $util.newBuffer($util.base64.length(object.requests[i])), 0);
+                        else if (object.requests[i].length >= 0)
+                            message.requests[i] = object.requests[i];
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Proposal message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof trireme.raft.Proposal
+             * @static
+             * @param {trireme.raft.Proposal} message Proposal
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Proposal.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.requests = [];
+                if (options.defaults)
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.id = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.id = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.id = typeof message.id === "number" ? $BigInt(message.id) : $util.Long.fromBits(message.id.low >>> 0, message.id.high >>> 0, true).toBigInt();
+                    else if (typeof message.id === "number")
+                        object.id = options.longs === $String ? $String(message.id) : message.id;
+                    else
+                        object.id = options.longs === $String ? $util.Long.prototype.toString.call(message.id) : options.longs === $Number ? new $util.LongBits(message.id.low >>> 0, message.id.high >>> 0).toNumber(true) : message.id;
+                if (message.requests && message.requests.length) {
+                    object.requests = $Array(message.requests.length);
+                    for (let j = 0; j < message.requests.length; ++j)
+                        object.requests[j] = options.bytes === $String ? $util.base64.encode(message.requests[j], 0, message.requests[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.requests[j]) : message.requests[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Proposal to JSON.
+             * @function toJSON
+             * @memberof trireme.raft.Proposal
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Proposal.prototype.toJSON = function() {
+                return Proposal.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return Proposal;
+        })();
+
+        raft.ProposalAnswer = (function() {
+
+            /**
+             * Properties of a ProposalAnswer.
+             * @typedef {Object} trireme.raft.ProposalAnswer.$Properties
+             * @property {number|null} [id] ProposalAnswer id
+             * @property {number|null} [firstIndex] ProposalAnswer firstIndex
+             * @property {number|null} [term] ProposalAnswer term
+             * @property {number|null} [errorCode] ProposalAnswer errorCode
+             * @property {string|null} [errorMessage] ProposalAnswer errorMessage
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ProposalAnswer.
+             * @memberof trireme.raft
+             * @interface IProposalAnswer
+             * @augments trireme.raft.ProposalAnswer.$Properties
+             * @deprecated Use trireme.raft.ProposalAnswer.$Properties instead.
+             */
+
+            /**
+             * Shape of a ProposalAnswer.
+             * @typedef {trireme.raft.ProposalAnswer.$Properties} trireme.raft.ProposalAnswer.$Shape
+             */
+
+            /**
+             * Constructs a new ProposalAnswer.
+             * @memberof trireme.raft
+             * @classdesc Represents a ProposalAnswer.
+             * @constructor
+             * @param {trireme.raft.ProposalAnswer.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ProposalAnswer = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ProposalAnswer id.
+             * @member {number} id
+             * @memberof trireme.raft.ProposalAnswer
+             * @instance
+             */
+            ProposalAnswer.prototype.id = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ProposalAnswer firstIndex.
+             * @member {number} firstIndex
+             * @memberof trireme.raft.ProposalAnswer
+             * @instance
+             */
+            ProposalAnswer.prototype.firstIndex = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ProposalAnswer term.
+             * @member {number} term
+             * @memberof trireme.raft.ProposalAnswer
+             * @instance
+             */
+            ProposalAnswer.prototype.term = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ProposalAnswer errorCode.
+             * @member {number} errorCode
+             * @memberof trireme.raft.ProposalAnswer
+             * @instance
+             */
+            ProposalAnswer.prototype.errorCode = 0;
+
+            /**
+             * ProposalAnswer errorMessage.
+             * @member {string} errorMessage
+             * @memberof trireme.raft.ProposalAnswer
+             * @instance
+             */
+            ProposalAnswer.prototype.errorMessage = "";
+
+            /**
+             * Creates a new ProposalAnswer instance using the specified properties.
+             * @function create
+             * @memberof trireme.raft.ProposalAnswer
+             * @static
+             * @param {trireme.raft.ProposalAnswer.$Properties=} [properties] Properties to set
+             * @returns {trireme.raft.ProposalAnswer} ProposalAnswer instance
+             * @type {{
+             *   (properties: trireme.raft.ProposalAnswer.$Shape): trireme.raft.ProposalAnswer & trireme.raft.ProposalAnswer.$Shape;
+             *   (properties?: trireme.raft.ProposalAnswer.$Properties): trireme.raft.ProposalAnswer;
+             * }}
+             */
+            ProposalAnswer.create = function(properties) {
+                return new ProposalAnswer(properties);
+            };
+
+            /**
+             * Encodes the specified ProposalAnswer message. Does not implicitly {@link trireme.raft.ProposalAnswer.verify|verify} messages.
+             * @function encode
+             * @memberof trireme.raft.ProposalAnswer
+             * @static
+             * @param {trireme.raft.ProposalAnswer.$Properties} message ProposalAnswer message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ProposalAnswer.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && (typeof message.id === "object" ? message.id.low || message.id.high : message.id !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.id);
+                if (message.firstIndex != null && $Object.hasOwnProperty.call(message, "firstIndex") && (typeof message.firstIndex === "object" ? message.firstIndex.low || message.firstIndex.high : message.firstIndex !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.firstIndex);
+                if (message.term != null && $Object.hasOwnProperty.call(message, "term") && (typeof message.term === "object" ? message.term.low || message.term.high : message.term !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.term);
+                if (message.errorCode != null && $Object.hasOwnProperty.call(message, "errorCode") && message.errorCode !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.errorCode);
+                if (message.errorMessage != null && $Object.hasOwnProperty.call(message, "errorMessage") && message.errorMessage !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.errorMessage);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ProposalAnswer message from the specified reader or buffer.
+             * @function decode
+             * @memberof trireme.raft.ProposalAnswer
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {trireme.raft.ProposalAnswer & trireme.raft.ProposalAnswer.$Shape} ProposalAnswer
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ProposalAnswer.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.trireme.raft.ProposalAnswer();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.firstIndex = value;
+                            else
+                                delete message.firstIndex;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.term = value;
+                            else
+                                delete message.term;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.errorCode = value;
+                            else
+                                delete message.errorCode;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.errorMessage = value;
+                            else
+                                delete message.errorMessage;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a ProposalAnswer message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof trireme.raft.ProposalAnswer
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {trireme.raft.ProposalAnswer} ProposalAnswer
+             */
+            ProposalAnswer.fromObject = function (object, _depth) {
+                if (object instanceof $root.trireme.raft.ProposalAnswer)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".trireme.raft.ProposalAnswer: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.trireme.raft.ProposalAnswer();
+                if (object.id != null)
+                    if (typeof object.id === "object" ? object.id.low || object.id.high : $Number(object.id) !== 0)
+                        if ($util.Long)
+                            message.id = $util.Long.fromValue(object.id, true);
+                        else if (typeof object.id === "string")
+                            message.id = $parseInt(object.id, 10);
+                        else if (typeof object.id === "number")
+                            message.id = object.id;
+                        else if (typeof object.id === "object")
+                            message.id = new $util.LongBits(object.id.low >>> 0, object.id.high >>> 0).toNumber(true);
+                if (object.firstIndex != null)
+                    if (typeof object.firstIndex === "object" ? object.firstIndex.low || object.firstIndex.high : $Number(object.firstIndex) !== 0)
+                        if ($util.Long)
+                            message.firstIndex = $util.Long.fromValue(object.firstIndex, true);
+                        else if (typeof object.firstIndex === "string")
+                            message.firstIndex = $parseInt(object.firstIndex, 10);
+                        else if (typeof object.firstIndex === "number")
+                            message.firstIndex = object.firstIndex;
+                        else if (typeof object.firstIndex === "object")
+                            message.firstIndex = new $util.LongBits(object.firstIndex.low >>> 0, object.firstIndex.high >>> 0).toNumber(true);
+                if (object.term != null)
+                    if (typeof object.term === "object" ? object.term.low || object.term.high : $Number(object.term) !== 0)
+                        if ($util.Long)
+                            message.term = $util.Long.fromValue(object.term, true);
+                        else if (typeof object.term === "string")
+                            message.term = $parseInt(object.term, 10);
+                        else if (typeof object.term === "number")
+                            message.term = object.term;
+                        else if (typeof object.term === "object")
+                            message.term = new $util.LongBits(object.term.low >>> 0, object.term.high >>> 0).toNumber(true);
+                if (object.errorCode != null)
+                    if ($Number(object.errorCode) !== 0)
+                        message.errorCode = object.errorCode >>> 0;
+                if (object.errorMessage != null)
+                    if (typeof object.errorMessage !== "string" || object.errorMessage.length)
+                        message.errorMessage = $String(object.errorMessage);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ProposalAnswer message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof trireme.raft.ProposalAnswer
+             * @static
+             * @param {trireme.raft.ProposalAnswer} message ProposalAnswer
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ProposalAnswer.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.id = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.id = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.firstIndex = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.firstIndex = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.term = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.term = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.errorCode = 0;
+                    object.errorMessage = "";
+                }
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.id = typeof message.id === "number" ? $BigInt(message.id) : $util.Long.fromBits(message.id.low >>> 0, message.id.high >>> 0, true).toBigInt();
+                    else if (typeof message.id === "number")
+                        object.id = options.longs === $String ? $String(message.id) : message.id;
+                    else
+                        object.id = options.longs === $String ? $util.Long.prototype.toString.call(message.id) : options.longs === $Number ? new $util.LongBits(message.id.low >>> 0, message.id.high >>> 0).toNumber(true) : message.id;
+                if (message.firstIndex != null && $Object.hasOwnProperty.call(message, "firstIndex"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.firstIndex = typeof message.firstIndex === "number" ? $BigInt(message.firstIndex) : $util.Long.fromBits(message.firstIndex.low >>> 0, message.firstIndex.high >>> 0, true).toBigInt();
+                    else if (typeof message.firstIndex === "number")
+                        object.firstIndex = options.longs === $String ? $String(message.firstIndex) : message.firstIndex;
+                    else
+                        object.firstIndex = options.longs === $String ? $util.Long.prototype.toString.call(message.firstIndex) : options.longs === $Number ? new $util.LongBits(message.firstIndex.low >>> 0, message.firstIndex.high >>> 0).toNumber(true) : message.firstIndex;
+                if (message.term != null && $Object.hasOwnProperty.call(message, "term"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.term = typeof message.term === "number" ? $BigInt(message.term) : $util.Long.fromBits(message.term.low >>> 0, message.term.high >>> 0, true).toBigInt();
+                    else if (typeof message.term === "number")
+                        object.term = options.longs === $String ? $String(message.term) : message.term;
+                    else
+                        object.term = options.longs === $String ? $util.Long.prototype.toString.call(message.term) : options.longs === $Number ? new $util.LongBits(message.term.low >>> 0, message.term.high >>> 0).toNumber(true) : message.term;
+                if (message.errorCode != null && $Object.hasOwnProperty.call(message, "errorCode"))
+                    object.errorCode = message.errorCode;
+                if (message.errorMessage != null && $Object.hasOwnProperty.call(message, "errorMessage"))
+                    object.errorMessage = message.errorMessage;
+                return object;
+            };
+
+            /**
+             * Converts this ProposalAnswer to JSON.
+             * @function toJSON
+             * @memberof trireme.raft.ProposalAnswer
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ProposalAnswer.prototype.toJSON = function() {
+                return ProposalAnswer.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return ProposalAnswer;
         })();
 
         raft.Ack = (function() {

@@ -16,7 +16,8 @@ import { openDataDir, type DataDir } from "../storage/index.ts";
 import { clusterIdOf, PeerTransport, type TransportObserver } from "../transport/index.ts";
 import { asDivergence } from "./divergence.ts";
 import { LeaderWatch } from "./leader-watch.ts";
-import { forwardedWritesHandler, forwardService, LeaderForwarder, LeaderUnreachable } from "./forward.ts";
+import { forwardService, LeaderForwarder } from "./forward.ts";
+import { ProposalForwarder } from "./forward-peer.ts";
 import { NodeLeases } from "./lessor.ts";
 import type { Logger } from "./log.ts";
 import { checkNotRemoved, genesisConf, markRemoved, refuseIfRemovedInLog } from "./member-files.ts";
@@ -62,6 +63,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private readonly writes: WriteQueue;
   private readonly reads: ReadQueue;
   private readonly forwarder: LeaderForwarder;
+  private readonly proposals: ProposalForwarder;
   /** Lease deadlines on the leader, and the API's LeaseBackend (lessor.ts). */
   readonly leases: NodeLeases;
   private readonly changes: MembershipChanges;
@@ -100,7 +102,17 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.requestTimeoutMs = timeoutMs;
     this.writes = new WriteQueue(timeoutMs);
     this.reads = new ReadQueue(timeoutMs);
-    this.forwarder = new LeaderForwarder(timeoutMs, this.clusterId, config.limits.max_request_bytes);
+    this.forwarder = new LeaderForwarder(timeoutMs, this.clusterId);
+    this.proposals = new ProposalForwarder({
+      send: (to, p) => this.transport.sendProposals(to, p),
+      propose: (data) => this.raft.propose(data),
+      awaitApplied: (index, term, deadline) => this.writes.awaitApplied(index, term, deadline),
+      appliedIndex: () => this.store.appliedIndex,
+      self: this.id,
+      proposeHere: (data) => this.writes.enqueue(data),
+      timeoutMs,
+      maxBatchBytes: config.limits.max_request_bytes,
+    });
     this.leases = new NodeLeases({
       clusterId: this.clusterId,
       id: this.id,
@@ -201,6 +213,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
         onMessage: (m) => this.onMessage(m),
         openSnapshotSink: async (m) => this.transfers.receive(m),
         onSnapshotReceived: (m) => this.onMessage(m),
+        onProposals: (from, p) => void (this.stopping || (this.proposals.received(from, p), this.schedule())),
         onUnreachable: (peer) => {
           this.raft.reportUnreachable(peer);
           this.schedule();
@@ -215,7 +228,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       limits: config.limits,
       extraServices: [{
         definition: forwardService,
-        implementation: { writes: forwardedWritesHandler(this.clusterId, (data) => this.writeEntry(data)), lease: this.leases.onForwarded },
+        implementation: { lease: this.leases.onForwarded },
       }],
       // etcd ends a leader-requiring watch after an election timeout without a leader.
       watch: { leaderCheckMs: config.raft.election_timeout_ms },
@@ -263,6 +276,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     if (this.changes.departedDue(now)) this.refreshPeers();
     this.removal.tick(now, this.soft.leader !== 0, () => this.raft.status().conf.voters.length > 0, () => this.raft.status().commit);
     this.writes.expire(now);
+    this.proposals.expire(now);
     this.reads.tick(now);
     this.leases.tick(now);
     this.schedule();
@@ -290,6 +304,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       },
     );
     this.reads.flush((id) => this.raft.readIndex(id));
+    this.proposals.flush();
   }
 
   private async drain(): Promise<void> {
@@ -359,6 +374,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       this.opts.events?.leaderChanged?.(s.leader, term);
       this.opts.metrics?.leaderChanged();
       this.leaders.changed(s.leader);
+      this.proposals.leaderChanged(s.leader);
     }
   }
 
@@ -458,26 +474,12 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private async writeEntry(data: Uint8Array): Promise<WriteResponse> {
     if (!this.accepting) throw Errors.stopped();
     const deadline = performance.now() + this.requestTimeoutMs;
-    for (;;) {
-      if (this.soft.leader === 0) await this.leaders.waitFor(this.soft.leader, (l) => l !== 0, deadline);
-      if (!this.accepting) throw Errors.stopped();
-      if (this.soft.role === Role.Leader) {
-        const p = this.writes.enqueue(data);
-        this.schedule();
-        return p;
-      }
-      const leaderId = this.soft.leader;
-      const leader = this.membership.get(leaderId);
-      if (leader === undefined) throw Errors.noLeader();
-      try {
-        return await this.forwarder.forward(leader.client_address, data);
-      } catch (err) {
-        if (!(err instanceof LeaderUnreachable)) throw err;
-        // The leader we know of is gone (a crash): wait for the election within the request's
-        // time, then send the write to the new leader.
-        await this.leaders.waitFor(this.soft.leader, (l) => l !== 0 && l !== leaderId, deadline);
-      }
-    }
+    if (this.soft.leader === 0) await this.leaders.waitFor(this.soft.leader, (l) => l !== 0, deadline);
+    if (!this.accepting) throw Errors.stopped();
+    if (this.soft.role !== Role.Leader && this.membership.get(this.soft.leader) === undefined) throw Errors.noLeader();
+    const p = this.soft.role === Role.Leader ? this.writes.enqueue(data) : this.proposals.forward(this.soft.leader, data);
+    this.schedule();
+    return p;
   }
 
   async readBarrier(): Promise<void> {
@@ -539,7 +541,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       durableIndex: log.durableIndex,
       flushLagEntries: Math.max(0, st.lastIndex - log.durableIndex),
       flushLagSeconds: lag.oldestUnflushedAgeMs / 1000,
-      proposalsPending: this.writes.size,
+      proposalsPending: this.writes.size + this.proposals.size,
       ...counts(this.store.counts(), this.client?.watchCounts()),
       kvRevision: this.store.revision,
       snapshotTransfers: this.transfers.list(),
@@ -566,6 +568,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.stopping = true;
     this.ticker.stop();
     this.writes.failAll(Errors.stopped);
+    this.proposals.failAll(Errors.stopped);
     this.reads.failAll(Errors.stopped);
     this.forwarder.close();
     this.changes.close();

@@ -64,6 +64,16 @@ export class WriteQueue {
     for (const p of batch) refused(p, result);
   }
 
+  /** Waits for the entry a leader placed at `index` in `term` (a forwarded write) to be applied
+   *  here: the answer comes from this member's own state machine, so a read from it after
+   *  the answer sees the write. */
+  awaitApplied(index: number, term: number, deadline: number): Promise<WriteResponse> {
+    return new Promise((resolve, reject) => {
+      this.waiters.get(index)?.reject(Errors.leaderChanged());
+      this.waiters.set(index, { term, deadline, resolve, reject });
+    });
+  }
+
   /** An entry was applied; answers the client that proposed it, if it is waiting here. */
   applied(index: number, term: number, result: ApplyResult | null): void {
     const w = this.waiters.get(index);

@@ -2,6 +2,7 @@
 // every uint64 decodes to a JS number; defaults are filled here so the core sees complete objects.
 import { trireme } from "../gen/raft.js";
 import type { Entry, EntryType, Message, MessageType, SnapshotMeta } from "../raft/types.ts";
+import type { PeerProposals } from "./types.ts";
 
 export const pb = trireme.raft;
 export type PbMessage = trireme.raft.Message.$Properties;
@@ -58,6 +59,19 @@ export function fromPb(p: PbMessage): Message {
   };
   if (p.snapshot) m.snapshot = snapshotFromPb(p.snapshot);
   return m;
+}
+
+export function proposalsFromPb(env: PbEnvelope): PeerProposals {
+  return {
+    proposals: (env.proposals ?? []).map((p) => ({ id: p.id ?? 0, requests: p.requests ?? [] })),
+    answers: (env.answers ?? []).map((a) => ({
+      id: a.id ?? 0,
+      firstIndex: a.firstIndex ?? 0,
+      term: a.term ?? 0,
+      errorCode: a.errorCode ?? 0,
+      errorMessage: a.errorMessage ?? "",
+    })),
+  };
 }
 
 /** Bytes of a message as the wire carries them (for the `bytes` observer and size checks). */

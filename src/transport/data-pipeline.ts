@@ -26,6 +26,8 @@ interface Pending {
   seq: number;
   buf: Buffer;
   sentAt: number;
+  /** Called if the batch is dropped and certainly never reached the peer. */
+  undelivered?: () => void;
 }
 
 export class DataPipeline {
@@ -39,14 +41,14 @@ export class DataPipeline {
   constructor(private readonly o: PipelineOptions) {}
 
   /** Queue one encoded batch. `encode(seq)` builds the Envelope bytes for its sequence number. */
-  send(encode: (seq: number) => Buffer): void {
-    if (this.closed) return;
+  send(encode: (seq: number) => Buffer, undelivered?: () => void): void {
+    if (this.closed) return undelivered?.();
     if (this.queue.length >= this.o.maxQueued) {
       this.teardown(`data queue to peer ${this.o.peer} is full (${this.o.maxQueued} batches behind a full window)`);
-      return;
+      return undelivered?.();
     }
     const seq = this.nextSeq++;
-    this.queue.push({ seq, buf: encode(seq), sentAt: 0 });
+    this.queue.push({ seq, buf: encode(seq), sentAt: 0, ...(undelivered ? { undelivered } : {}) });
     this.pump();
   }
 
@@ -65,7 +67,9 @@ export class DataPipeline {
     this.acked = false;
     call.on("data", (ack: PbAck) => this.onAck(call, ack));
     call.on("error", (e: grpc.ServiceError) => {
-      if (this.call === call) this.teardown(`data stream to peer ${this.o.peer} failed: ${e.message}`);
+      // A stream that never connected delivered nothing: its batches may be sent elsewhere.
+      const neverConnected = !this.acked && /No connection established|ECONNREFUSED/.test(e.message);
+      if (this.call === call) this.teardown(`data stream to peer ${this.o.peer} failed: ${e.message}`, neverConnected);
     });
     call.on("end", () => {
       if (this.call === call) this.teardown(`data stream to peer ${this.o.peer} was closed by the peer`);
@@ -109,11 +113,13 @@ export class DataPipeline {
     }
   }
 
-  private teardown(reason: string): void {
+  private teardown(reason: string, neverConnected = false): void {
     const call = this.call;
     this.call = undefined;
+    const lost = neverConnected ? this.unacked.concat(this.queue) : this.queue.slice();
     this.unacked.length = 0;
     this.queue.length = 0;
+    for (const p of lost) p.undelivered?.();
     if (call) {
       call.removeAllListeners("data");
       call.on("error", () => {}); // the cancel below surfaces as CANCELLED; nobody needs it

@@ -4,7 +4,7 @@
 // known sender). Links can be cut to model partitions; a cut or stopped peer is reported through
 // onUnreachable, as the gRPC transport does.
 import { type Message, type NodeId, planeOf } from "../raft/types.ts";
-import type { PeerAddress, ProgressFn, SnapshotSource, Transport, TransportHandlers } from "./types.ts";
+import type { PeerAddress, PeerProposals, ProgressFn, SnapshotSource, Transport, TransportHandlers } from "./types.ts";
 
 export class InProcessNetwork {
   private readonly nodes = new Map<NodeId, InProcessTransport>();
@@ -86,6 +86,21 @@ export class InProcessTransport implements Transport {
         dest.handlers.onMessage(copy);
       });
     }
+  }
+
+  sendProposals(to: NodeId, p: PeerProposals, undelivered?: () => void): void {
+    if (!this.running) return undelivered?.();
+    const dest = this.net.route(this.nodeId, to);
+    const copy = structuredClone(p);
+    setImmediate(() => {
+      if (!this.running) return;
+      if (typeof dest === "string" || !dest.running || dest.refusal(this.clusterId, this.nodeId)) {
+        this.handlers.onUnreachable(to);
+        undelivered?.();
+        return;
+      }
+      dest.handlers.onProposals?.(this.nodeId, copy);
+    });
   }
 
   async sendSnapshot(m: Message, source: SnapshotSource, onProgress?: ProgressFn): Promise<void> {

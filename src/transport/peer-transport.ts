@@ -29,6 +29,7 @@ import {
   type LogFn,
   noopObserver,
   type PeerAddress,
+  type PeerProposals,
   type ProgressFn,
   type SnapshotSource,
   type Transport,
@@ -324,6 +325,14 @@ export class PeerTransport implements Transport {
       if (err) this.unreachable(to, "control", err.message);
       else this.reachability.succeeded(to, "control");
     });
+  }
+
+  sendProposals(to: NodeId, p: PeerProposals, undelivered?: () => void): void {
+    const link = this.linkFor(to);
+    if (!link) return undelivered?.();
+    const { clusterId, nodeId } = this.o;
+    link.pipeline.send((seq) => encodeEnvelope({ clusterId, senderId: nodeId, messages: [], seq, proposals: p.proposals, answers: p.answers }), undelivered);
+    this.armSweeper();
   }
 
   private sendData(to: NodeId, ms: Message[]): void {

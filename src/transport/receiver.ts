@@ -3,7 +3,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { createHash } from "node:crypto";
 import { type Message, MessageType, type NodeId, type Plane } from "../raft/types.ts";
-import { fromPb, wireSize, type PbAck, type PbChunk, type PbEnvelope } from "./codec.ts";
+import { fromPb, proposalsFromPb, wireSize, type PbAck, type PbChunk, type PbEnvelope } from "./codec.ts";
 import type { LogFn, RefusalReason, SnapshotSink, TransportHandlers, TransportObserver } from "./types.ts";
 
 export interface ReceiverContext {
@@ -95,6 +95,9 @@ function deliver(ctx: ReceiverContext, plane: Plane, env: PbEnvelope, port: Port
   ctx.observer.received(plane, from, n);
   ctx.observer.bytes(plane, from, "in", wireSize.get(env) ?? 0);
   for (const p of env.messages ?? []) ctx.handlers.onMessage(fromPb(p));
+  if (plane === "data" && ((env.proposals?.length ?? 0) > 0 || (env.answers?.length ?? 0) > 0)) {
+    ctx.handlers.onProposals?.(from, proposalsFromPb(env));
+  }
 }
 
 export function controlImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): grpc.UntypedServiceImplementation {

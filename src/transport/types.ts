@@ -24,8 +24,30 @@ export interface TransportHandlers {
   openSnapshotSink(m: Message): Promise<SnapshotSink>;
   /** The snapshot's checksum was verified and its sink committed. */
   onSnapshotReceived(m: Message): void;
+  /** Forwarded client writes or their answers arrived on the data plane (absent: dropped). */
+  onProposals?(from: NodeId, p: PeerProposals): void;
   /** A send failed or a stream broke: the core should go back to probing this peer. */
   onUnreachable(peer: NodeId): void;
+}
+
+/** A follower's client writes for the leader to propose, as encoded entries (etcd's MsgProp). */
+export interface ForwardedProposal {
+  id: number;
+  requests: Uint8Array[];
+}
+
+/** The leader's answer: accepted at firstIndex.. in term, or refused (errorCode != 0). */
+export interface ProposalAnswer {
+  id: number;
+  firstIndex: number;
+  term: number;
+  errorCode: number;
+  errorMessage: string;
+}
+
+export interface PeerProposals {
+  proposals: ForwardedProposal[];
+  answers: ProposalAnswer[];
 }
 
 /** Why the server side of a plane turned incoming traffic away. */
@@ -60,6 +82,9 @@ export interface Transport {
   start(): Promise<void>;
   setPeers(peers: PeerAddress[]): void;
   send(messages: Message[]): void;
+  /** Forwarded writes or answers to one peer, on the data plane in order with its appends.
+   *  `undelivered`: called if they were dropped and certainly never reached the peer. */
+  sendProposals(to: NodeId, p: PeerProposals, undelivered?: () => void): void;
   sendSnapshot(m: Message, source: SnapshotSource, onProgress?: ProgressFn): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,0 +1,206 @@
+// Write forwarding as a peer message on the data plane (etcd's MsgProp). A follower batches the
+// encoded entries of one loop turn per leader into one Proposal; the leader proposes them and
+// answers with the index they got; the follower then waits for ITS OWN apply of that index, so
+// a client reading serializably from this member after the answer sees its write, as with etcd.
+// The entry's term is checked at apply (WriteQueue): another entry there means the leader changed.
+import { decodeInternalRequest } from "../kv/codec.ts";
+import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
+import type { WriteResponse } from "../kv/types.ts";
+import type { ProposeResult } from "../raft/types.ts";
+import type { PeerProposals, ProposalAnswer } from "../transport/types.ts";
+
+export interface ForwardDeps {
+  send(to: number, p: PeerProposals, undelivered?: () => void): void;
+  /** The leader's core: proposes the batch as consecutive entries. */
+  propose(data: Uint8Array[]): ProposeResult;
+  /** Resolves when this member applied the entry at index in term. */
+  awaitApplied(index: number, term: number, deadline: number): Promise<WriteResponse>;
+  /** This member's id, and its own write path for when it became the leader. */
+  self: number;
+  proposeHere(data: Uint8Array): Promise<WriteResponse>;
+  /** Index this member's state machine has applied. */
+  appliedIndex(): number;
+  timeoutMs: number;
+  /** A batch stays under the leader's request size limit. */
+  maxBatchBytes: number;
+}
+
+interface Waiting {
+  data: Uint8Array;
+  deadline: number;
+  resolve(r: WriteResponse): void;
+  reject(e: Error): void;
+}
+
+interface InFlight {
+  leader: number;
+  waiting: Waiting[];
+  /** The transport knows it never reached the leader: safe to send to the next one. */
+  undelivered?: boolean;
+}
+
+export class ProposalForwarder {
+  private nextId = 1;
+  private queued = new Map<number, Waiting[]>();
+  private readonly inFlight = new Map<number, InFlight>();
+  /** Peers' proposals that arrived while leadership was being handed over: proposed when the
+   *  transfer ends (here, or refused as "leader changed"), as a client's own writes wait. */
+  private held: { from: number; id: number; requests: Uint8Array[]; deadline: number }[] = [];
+  /** Peer messages sent with proposals (tests count them). */
+  batchesSent = 0;
+
+  constructor(private readonly deps: ForwardDeps) {}
+
+  get size(): number {
+    let n = 0;
+    for (const l of this.queued.values()) n += l.length;
+    for (const f of this.inFlight.values()) n += f.waiting.length;
+    return n;
+  }
+
+  /** Queues a write for the leader; it leaves with the others of this turn at `flush`. */
+  forward(leader: number, data: Uint8Array): Promise<WriteResponse> {
+    return new Promise((resolve, reject) => {
+      let list = this.queued.get(leader);
+      if (list === undefined) this.queued.set(leader, (list = []));
+      list.push({ data, deadline: performance.now() + this.deps.timeoutMs, resolve, reject });
+    });
+  }
+
+  /** Sends every queued write: one peer message per leader, split only by the size limit. */
+  flush(): void {
+    if (this.held.length > 0) this.retryHeld();
+    if (this.queued.size === 0) return;
+    const queued = this.queued;
+    this.queued = new Map();
+    for (const [leader, list] of queued) {
+      const proposals: PeerProposals["proposals"] = [];
+      let batch: Waiting[] = [];
+      let bytes = 0;
+      const close = () => {
+        const id = this.nextId++;
+        this.inFlight.set(id, { leader, waiting: batch });
+        proposals.push({ id, requests: batch.map((w) => w.data) });
+        batch = [];
+        bytes = 0;
+      };
+      for (const w of list) {
+        if (batch.length > 0 && bytes + w.data.length > this.deps.maxBatchBytes) close();
+        batch.push(w);
+        bytes += w.data.length + 8;
+      }
+      if (batch.length > 0) close();
+      this.batchesSent++;
+      const ids = proposals.map((p) => p.id);
+      this.deps.send(leader, { proposals, answers: [] }, () => {
+        for (const id of ids) {
+          const f = this.inFlight.get(id);
+          if (f) f.undelivered = true;
+        }
+      });
+    }
+  }
+
+  /** A peer's proposals (this member leads) or a leader's answers to ours. */
+  received(from: number, p: PeerProposals): void {
+    if (p.proposals.length > 0) {
+      const answers: ProposalAnswer[] = [];
+      for (const prop of p.proposals) {
+        const a = this.proposeFor(prop.id, prop.requests);
+        if (a !== undefined) answers.push(a);
+        else this.held.push({ from, id: prop.id, requests: prop.requests, deadline: performance.now() + this.deps.timeoutMs });
+      }
+      if (answers.length > 0) this.deps.send(from, { proposals: [], answers });
+    }
+    for (const a of p.answers) this.answered(from, a);
+  }
+
+  private retryHeld(): void {
+    const held = this.held;
+    this.held = [];
+    const now = performance.now();
+    for (const h of held) {
+      const a = h.deadline <= now ? refusal(h.id, Errors.timeout()) : this.proposeFor(h.id, h.requests);
+      if (a !== undefined) this.deps.send(h.from, { proposals: [], answers: [a] });
+      else this.held.push(h);
+    }
+  }
+
+  /** The answer to a peer's proposal, or undefined while a leadership transfer holds it. */
+  private proposeFor(id: number, requests: Uint8Array[]): ProposalAnswer | undefined {
+    for (let i = 0; i < requests.length; i++) {
+      try {
+        decodeInternalRequest(requests[i]); // a peer must not be able to make the log hold garbage
+      } catch (err) {
+        return refusal(id, new EtcdError(StatusCode.INVALID_ARGUMENT, `trireme: forwarded write ${i}: ${(err as Error).message}`));
+      }
+    }
+    const r = this.deps.propose(requests);
+    if (r.ok) return { id, firstIndex: r.firstIndex, term: r.term, errorCode: 0, errorMessage: "" };
+    if (r.error.code === "transferring") return undefined;
+    return refusal(id, r.error.code === "too-many-uncommitted-bytes"
+      ? new EtcdError(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: too many requests")
+      : r.error.code === "not-leader"
+      ? Errors.leaderChanged()
+      : new EtcdError(StatusCode.UNAVAILABLE, `trireme: proposal refused (${r.error.code})`));
+  }
+
+  private answered(from: number, a: ProposalAnswer): void {
+    const f = this.inFlight.get(a.id);
+    if (f === undefined || f.leader !== from) return; // timed out, or failed by a leader change
+    this.inFlight.delete(a.id);
+    if (a.errorCode !== 0) {
+      const e = new EtcdError(a.errorCode as StatusCode, a.errorMessage);
+      for (const w of f.waiting) w.reject(e);
+      return;
+    }
+    f.waiting.forEach((w, i) => {
+      const index = a.firstIndex + i;
+      // The answer travels ahead of the appends on the same stream, so this is not expected;
+      // if it happens the result is gone and the outcome cannot be reported.
+      if (index <= this.deps.appliedIndex()) w.reject(Errors.timeout());
+      else this.deps.awaitApplied(index, a.term, w.deadline).then(w.resolve, w.reject);
+    });
+  }
+
+  /** The leader changed: writes it never answered may or may not be in its log; etcd answers
+   *  them "leader changed". Writes it answered keep waiting for their entry (checked by term). */
+  leaderChanged(leader: number): void {
+    for (const [id, f] of this.inFlight) {
+      if (f.leader === leader || (f.undelivered && leader === 0)) continue; // kept for the next leader
+      this.inFlight.delete(id);
+      if (!f.undelivered) {
+        for (const w of f.waiting) w.reject(Errors.leaderChanged());
+        continue;
+      }
+      // Never reached the old leader (it had crashed): cannot be applied twice, so it goes to the new one.
+      if (leader === this.deps.self) {
+        for (const w of f.waiting) this.deps.proposeHere(w.data).then(w.resolve, w.reject);
+        continue;
+      }
+      let list = this.queued.get(leader);
+      if (list === undefined) this.queued.set(leader, (list = []));
+      list.push(...f.waiting);
+    }
+  }
+
+  expire(now: number): void {
+    for (const [id, f] of this.inFlight) {
+      if (f.waiting[0].deadline > now) continue;
+      this.inFlight.delete(id);
+      for (const w of f.waiting) w.reject(Errors.timeout());
+    }
+  }
+
+  failAll(err: () => Error): void {
+    for (const list of this.queued.values()) for (const w of list) w.reject(err());
+    this.queued.clear();
+    for (const f of this.inFlight.values()) for (const w of f.waiting) w.reject(err());
+    this.inFlight.clear();
+    this.held = [];
+  }
+}
+
+function refusal(id: number, e: EtcdError): ProposalAnswer {
+  return { id, firstIndex: 0, term: 0, errorCode: e.code, errorMessage: e.message };
+}
