@@ -12,7 +12,7 @@ const root = resolve(import.meta.dirname);
 const bun = process.execPath;
 
 /** Extra entry points the binary loads at run time (worker threads must be bundled as entries). */
-export const extraEntrypoints: string[] = ["src/storage/writer-worker.ts"];
+export const extraEntrypoints: string[] = ["src/storage/writer-worker.ts", "src/kv/checkpoint-worker.ts"];
 
 const { values } = parseArgs({
   options: {

@@ -6,6 +6,7 @@
 // a TRUNCATE so the WAL file does not keep its high-water size. `flush()` is the durable point.
 import { Worker } from "node:worker_threads";
 import type { SqliteDriver } from "../storage/sqlite.ts";
+import { workerPath } from "../storage/worker-path.ts";
 
 export type CheckpointMode = "PASSIVE" | "FULL" | "TRUNCATE";
 
@@ -65,7 +66,7 @@ export class Checkpointer {
     this.#batchesPer = opts.batchesPerCheckpoint ?? 64;
     this.#idleMs = opts.idleMs ?? 200;
     this.#truncateEvery = opts.truncateEvery ?? 16;
-    this.#worker = new Worker(new URL("./checkpoint-worker.ts", import.meta.url));
+    this.#worker = new Worker(workerPath("checkpoint-worker", import.meta.url, "src/kv/checkpoint-worker.ts"));
     // The store's close() ends the worker; until then it must not keep the process alive alone.
     this.#worker.unref();
     this.#worker.on("message", (m: CheckpointReply) => this.#onReply(m));

@@ -1,11 +1,10 @@
 // The main-thread side of the writer worker: start it, send one batch at a time, hear back.
 // The worker must be a separate entry point when the binary is built: `bun build --compile
 // src/main.ts src/storage/writer-worker.ts` (see docs/performance.md, "Storage").
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { BatchMessage, FromWriter, ToWriter } from "./protocol.ts";
 import type { SqliteDriver } from "./sqlite.ts";
+import { workerPath } from "./worker-path.ts";
 
 export interface WriterEvents {
   done(seq: number, commitMs: number): void;
@@ -13,44 +12,9 @@ export interface WriterEvents {
   failed(message: string): void;
 }
 
-const WORKER_BASENAME = "writer-worker";
-
-/** Finds a file in a directory tree (the compiled binary's embedded file system is tiny). */
-function findIn(dir: string, file: string, depth = 6): string | undefined {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return undefined;
-  }
-  if (names.includes(file)) return join(dir, file);
-  if (depth === 0) return undefined;
-  for (const n of names) {
-    const p = join(dir, n);
-    if (statSync(p).isDirectory()) {
-      const hit = findIn(p, file, depth - 1);
-      if (hit !== undefined) return hit;
-    }
-  }
-  return undefined;
-}
-
-/** Where the worker's code is. From source: beside this file. In a `bun build --compile`
- *  binary, each extra entry point is embedded as `.js` at its path relative to the common root
- *  of all entry points (e.g. `/$bunfs/root/storage/writer-worker.js` when the entries are
- *  src/main.ts and src/storage/writer-worker.ts), so it is looked up there. */
+/** Where the writer worker's code is, from source or inside the compiled binary. */
 export function writerWorkerPath(): URL | string {
-  const beside = new URL(`./${WORKER_BASENAME}.ts`, import.meta.url);
-  if (!import.meta.url.includes("$bunfs")) return beside;
-  const root = "/$bunfs/root";
-  const found = findIn(root, `${WORKER_BASENAME}.js`) ?? findIn(root, `${WORKER_BASENAME}.ts`);
-  if (found === undefined || !existsSync(found)) {
-    throw new Error(
-      `${WORKER_BASENAME} is not embedded in this binary: build it with ` +
-        "`bun build --compile src/main.ts src/storage/writer-worker.ts` (the worker must be an entry point)",
-    );
-  }
-  return found;
+  return workerPath("writer-worker", import.meta.url, "src/storage/writer-worker.ts");
 }
 
 export class WriterClient {
