@@ -1,0 +1,115 @@
+// The contract between our HTTP/2 connection (src/h2) and what runs on it (src/grpc, the client
+// port's HTTP surface). Callbacks rather than EventEmitters: a call on the hot path costs a few
+// microseconds in total, and an emitter per stream would be a large part of that.
+
+/** A header list in wire order: lowercase names, pseudo-headers first. */
+export type HeaderList = [name: string, value: string][];
+
+/** RFC 9113 §7 error codes. */
+export const H2Error = {
+  NO_ERROR: 0x0,
+  PROTOCOL_ERROR: 0x1,
+  INTERNAL_ERROR: 0x2,
+  FLOW_CONTROL_ERROR: 0x3,
+  SETTINGS_TIMEOUT: 0x4,
+  STREAM_CLOSED: 0x5,
+  FRAME_SIZE_ERROR: 0x6,
+  REFUSED_STREAM: 0x7,
+  CANCEL: 0x8,
+  COMPRESSION_ERROR: 0x9,
+  CONNECT_ERROR: 0xa,
+  ENHANCE_YOUR_CALM: 0xb,
+  INADEQUATE_SECURITY: 0xc,
+  HTTP_1_1_REQUIRED: 0xd,
+} as const;
+export type H2ErrorCode = (typeof H2Error)[keyof typeof H2Error];
+
+/** What this endpoint advertises in its SETTINGS frame (RFC 9113 §6.5.2) and enforces. */
+export interface H2Settings {
+  headerTableSize: number;
+  maxConcurrentStreams: number;
+  /** Each stream's receive window. */
+  initialWindowSize: number;
+  /** The largest frame payload this endpoint accepts; 16,384..16,777,215. */
+  maxFrameSize: number;
+  /** Decoded size of a header list (RFC 9113 §6.5.2: names + values + 32 per field). */
+  maxHeaderListSize: number;
+}
+
+/** A byte stream under the connection: plain TCP today, TLS later, Bun or node:net underneath. */
+export interface ByteSocket {
+  /** Queues every byte (the socket keeps what the kernel did not take); false once more than the
+   *  socket's buffer is waiting, and `onDrain` follows when it has been written. */
+  write(bytes: Uint8Array): boolean;
+  /** Flushes what is queued, then closes. */
+  end(): void;
+  /** Closes at once, dropping what is queued. */
+  destroy(): void;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  onData: (chunk: Uint8Array) => void;
+  onDrain: () => void;
+  onClose: (err?: Error) => void;
+}
+
+/** A listening socket that hands each accepted connection over as a ByteSocket. */
+export interface ByteListener {
+  readonly port: number;
+  close(): void;
+}
+
+/** One request stream as the server sees it. The application sets the `on*` callbacks inside
+ *  `onStream`, before returning; data that arrives earlier is not lost (the connection delivers
+ *  after onStream returns). */
+export interface H2ServerStream {
+  readonly id: number;
+  /** The request's header list, pseudo-headers included, as received. */
+  readonly headers: HeaderList;
+  /** The peer's address, for logs. */
+  readonly remoteAddress: string;
+  /** A DATA frame's payload (padding removed). The stream's receive window is credited back after
+   *  the callback returns, unless the stream is paused. */
+  onData: (chunk: Uint8Array) => void;
+  /** The peer ended its side (END_STREAM). */
+  onEnd: () => void;
+  /** The stream is gone without a clean end from us: RST_STREAM from the peer (its code), or the
+   *  connection closed (CANCEL when the socket closed, the GOAWAY code otherwise). Called once; no
+   *  callback follows. */
+  onReset: (code: number) => void;
+  /** The send window or the connection's queue has room again after write() returned false. */
+  onDrain: () => void;
+  /** Sends the response headers. */
+  respond(headers: HeaderList, endStream?: boolean): void;
+  /** Sends data, in frames no larger than the peer's SETTINGS_MAX_FRAME_SIZE, within the stream and
+   *  connection send windows; what does not fit is queued. Returns false once more than the
+   *  stream's high-water mark is queued (the caller should wait for onDrain). */
+  write(data: Uint8Array): boolean;
+  /** Ends our side: trailers as a final HEADERS frame with END_STREAM, or an empty DATA frame with
+   *  END_STREAM. Queued data goes first. */
+  end(trailers?: HeaderList): void;
+  /** RST_STREAM with the code; no callback follows. */
+  reset(code: H2ErrorCode): void;
+  /** Stops crediting the receive window back, so the peer stops sending once it is used up. */
+  pause(): void;
+  resume(): void;
+  /** True once both sides ended or the stream was reset. */
+  readonly closed: boolean;
+}
+
+export interface H2ServerOptions {
+  settings?: Partial<H2Settings>;
+  /** The connection-level receive window, announced with a WINDOW_UPDATE on stream 0 right after
+   *  our SETTINGS (the RFC's initial value is 65,535). */
+  connectionWindowSize?: number;
+  /** PING every this many ms of silence from the peer; 0 turns keep-alive off. */
+  keepaliveIntervalMs?: number;
+  /** Close the connection when a PING is not acknowledged within this many ms. */
+  keepaliveTimeoutMs?: number;
+  /** Bytes queued on one stream beyond which write() returns false. */
+  streamHighWaterMark?: number;
+  /** A new request stream. */
+  onStream(stream: H2ServerStream): void;
+  /** A connection ended with a protocol error (for a log line); the connection has already been
+   *  closed with GOAWAY and the right code. */
+  onProtocolError?(remote: string, code: H2ErrorCode, message: string): void;
+}
