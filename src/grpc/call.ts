@@ -1,0 +1,134 @@
+// One call on the server, shaped like grpc-js's server call objects so the API handlers read the
+// same: `request`, `metadata`, write() → false when the stream is full, end(), emit("error",
+// status) to end with a status, and "data", "end", "drain", "cancelled", "close" events.
+import { Buffer } from "node:buffer";
+import { EventEmitter } from "node:events";
+import type { HeaderList, H2ServerStream } from "../h2/types.ts";
+import { frameMessage } from "./framing.ts";
+import type { Metadata } from "./metadata.ts";
+import { encodeGrpcMessage, GrpcStatus, type StatusObject } from "./status.ts";
+
+const RESPONSE_HEADERS: HeaderList = [[":status", "200"], ["content-type", "application/grpc"], ["grpc-accept-encoding", "identity,gzip"]];
+const OK_TRAILERS: HeaderList = [["grpc-status", "0"]];
+
+export interface CallCodec<Res> {
+  responseSerialize(value: Res): Buffer;
+}
+
+function statusHeaders(status: StatusObject): HeaderList {
+  if (status.code === GrpcStatus.OK && status.details === "") return OK_TRAILERS;
+  const out: HeaderList = [["grpc-status", String(status.code)]];
+  if (status.details !== "") out.push(["grpc-message", encodeGrpcMessage(status.details)]);
+  return out;
+}
+
+/** grpc-js accepts partial statuses from handlers; a missing code is UNKNOWN, as there. */
+export function toStatus(s: Partial<StatusObject> | Error): StatusObject {
+  if (s instanceof Error) return { code: GrpcStatus.UNKNOWN, details: s.message };
+  return { code: s.code ?? GrpcStatus.UNKNOWN, details: s.details ?? "" };
+}
+
+export class ServerCall<Req, Res> extends EventEmitter {
+  /** The request of a unary or server-streaming call. */
+  request!: Req;
+  /** The client cancelled, the connection went away or the deadline passed. */
+  cancelled = false;
+  private headersSent = false;
+  private statusSent = false;
+  private closed = false;
+  private deadline: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly stream: H2ServerStream,
+    private readonly codec: CallCodec<Res>,
+    readonly metadata: Metadata,
+  ) {
+    super();
+    // grpc-js ends a call with the status a handler emits as "error"; handlers rely on it.
+    this.on("error", (s: Partial<StatusObject>) => this.sendStatus(toStatus(s)));
+  }
+
+  get destroyed(): boolean {
+    return this.closed;
+  }
+
+  get writableEnded(): boolean {
+    return this.statusSent;
+  }
+
+  getPeer(): string {
+    return this.stream.remoteAddress;
+  }
+
+  /** Sends one response message; false once the stream's queue is over its high-water mark. */
+  write(message: Res): boolean {
+    if (this.statusSent || this.closed) return false;
+    let bytes: Buffer;
+    try {
+      bytes = this.codec.responseSerialize(message);
+    } catch (err) {
+      this.sendStatus({ code: GrpcStatus.INTERNAL, details: `error serializing response: ${(err as Error).message}` });
+      return false;
+    }
+    if (!this.headersSent) {
+      this.headersSent = true;
+      this.stream.respond(RESPONSE_HEADERS);
+    }
+    return this.stream.write(frameMessage(bytes));
+  }
+
+  /** Ends the call with OK. */
+  end(): void {
+    this.sendStatus({ code: GrpcStatus.OK, details: "" });
+  }
+
+  sendStatus(status: StatusObject): void {
+    if (this.statusSent || this.closed) return;
+    this.statusSent = true;
+    this.clearDeadline();
+    if (this.headersSent) {
+      this.stream.end(statusHeaders(status));
+    } else {
+      // Trailers-only: one HEADERS frame with the status and END_STREAM.
+      this.headersSent = true;
+      this.stream.respond([...RESPONSE_HEADERS, ...statusHeaders(status)], true);
+    }
+    this.finish();
+  }
+
+  /** Arms the grpc-timeout deadline: when it passes the call ends DEADLINE_EXCEEDED and the
+   *  handler sees "cancelled", as with grpc-js. */
+  setDeadline(ms: number): void {
+    this.deadline = setTimeout(() => {
+      this.deadline = undefined;
+      if (this.statusSent || this.closed) return;
+      this.cancelled = true;
+      this.emit("cancelled");
+      this.sendStatus({ code: GrpcStatus.DEADLINE_EXCEEDED, details: "Deadline exceeded" });
+    }, Math.max(0, ms));
+  }
+
+  /** The stream was reset by the client or lost with the connection. */
+  onReset(): void {
+    if (this.closed) return;
+    this.clearDeadline();
+    if (!this.statusSent) {
+      this.cancelled = true;
+      this.emit("cancelled");
+    }
+    this.finish();
+  }
+
+  private clearDeadline(): void {
+    if (this.deadline !== undefined) {
+      clearTimeout(this.deadline);
+      this.deadline = undefined;
+    }
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit("close");
+  }
+}
