@@ -113,3 +113,55 @@ export interface H2ServerOptions {
    *  closed with GOAWAY and the right code. */
   onProtocolError?(remote: string, code: H2ErrorCode, message: string): void;
 }
+
+/** One request stream as the client sees it (the mirror of H2ServerStream). */
+export interface H2ClientStream {
+  readonly id: number;
+  /** Response headers (endStream false, or true for a trailers-only answer) and trailers
+   *  (endStream true). */
+  onHeaders: (headers: HeaderList, endStream: boolean) => void;
+  onData: (chunk: Uint8Array) => void;
+  /** The server ended its side (END_STREAM, after onHeaders/onData). */
+  onEnd: () => void;
+  /** RST_STREAM from the server (its code), REFUSED_STREAM for a stream a GOAWAY did not take,
+   *  or CANCEL when the connection closed. Called once; no callback follows. */
+  onReset: (code: number) => void;
+  onDrain: () => void;
+  write(data: Uint8Array): boolean;
+  /** Ends our side with an empty DATA frame with END_STREAM, after queued data. */
+  end(): void;
+  reset(code: H2ErrorCode): void;
+  pause(): void;
+  resume(): void;
+  readonly closed: boolean;
+}
+
+export interface H2ClientOptions {
+  host: string;
+  port: number;
+  socket?: "bun" | "node";
+  settings?: Partial<H2Settings>;
+  connectionWindowSize?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveTimeoutMs?: number;
+  streamHighWaterMark?: number;
+  /** Give up connecting after this many ms. */
+  connectTimeoutMs?: number;
+}
+
+export interface H2ClientConnection {
+  /** Opens a stream with the request headers. Streams beyond the server's
+   *  SETTINGS_MAX_CONCURRENT_STREAMS wait for a free slot (their id is assigned when they open). */
+  request(headers: HeaderList, endStream?: boolean): H2ClientStream;
+  /** Round trip of a PING, in ms. */
+  ping(): Promise<number>;
+  /** GOAWAY(NO_ERROR), let open streams finish, close. */
+  close(): void;
+  /** Closes at once; open streams get onReset(CANCEL). */
+  destroy(): void;
+  readonly closed: boolean;
+  /** The connection is gone (peer closed, keep-alive timeout, protocol error, close()). */
+  onClose: (err?: Error) => void;
+  /** The server sent GOAWAY: no new streams on this connection. */
+  onGoaway: (code: number) => void;
+}
