@@ -176,8 +176,9 @@ describe("leader crash under DiskFirst", () => {
     for (const [i, v] of views.entries()) assert.deepEqual(v, views[0], `member ${cluster.ids[i]} serves what member ${cluster.ids[0]} serves`);
   });
 
-  // Guards FINDINGS.md 1 (fixed in 18ea71f): right after the leader died, a write through a
-  // follower failed at once with "etcdserver: no leader" instead of waiting for the election.
+  // During an election a write waits a bounded time for the next leader rather than failing at
+  // once: a follower that still names the dead leader must not answer "etcdserver: no leader"
+  // straight away; the write succeeds once the survivors have elected a leader.
   test("a write through a follower right after the leader crashed waits for the new leader", TEST_TIMEOUT, async () => {
     await ready;
     const { leader: old } = await cluster.waitForLeader();

@@ -118,7 +118,11 @@ interface Member {
   exited?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Per-test timeout: bun's hook timeout is a fixed 5 s, so hooks only spawn and stop, tests wait. */
+/** Per-test timeout: bun's hook timeout is a fixed 5 s (only `bun test --timeout` changes it, not
+ *  bunfig), so hooks only spawn and stop, tests wait. When a test or hook times out, bun kills the
+ *  member processes still running ("killed N dangling processes"), so the tests after it fail
+ *  with ECONNREFUSED: read the first failure. (Debian's etcdctl is 3.4, without `get
+ *  --count-only`: tests count `kvs`.) */
 export const TEST_TIMEOUT = { timeout: 60_000 };
 
 /** How long a SIGTERMed member may take to exit before it is SIGKILLed. Short enough that `after`

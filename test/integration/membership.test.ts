@@ -178,8 +178,10 @@ describe("a MemFirst member that crashes right after a membership change", () =>
     await cluster?.destroy();
   });
 
-  // Review finding 1: with the change only in the unflushed tail of the log but already applied,
-  // a restart adopted the state machine with the membership from before the change.
+  // Under MemFirst a membership change is applied only once it is in the log on disk: were it
+  // applied while still in the unflushed tail, a crash would leave a state machine ahead of the
+  // log, and adopting it would bring the member back with the voter set from before the change
+  // (it then led alone beside the rest of the cluster: two leaders).
   test("comes back with the change: a ConfChange is applied only once it is on disk", { timeout: 60_000 }, async () => {
     requireEtcdctl();
     const c = (cluster = TestCluster.start({
@@ -209,8 +211,10 @@ describe("a member added with member add but started as a new cluster's member",
     await cluster?.destroy();
   });
 
-  // Review finding 3: it bootstrapped with itself as a voter and replayed the cluster's log onto
-  // that, a voter the cluster did not know. It must stop and say what to do.
+  // A member added with `member add` must start with initial_state = "existing". Started as
+  // "new", it bootstraps with itself as a voter and, replaying the cluster's log onto that, would
+  // be a voter the cluster does not know (its votes could elect a leader no real majority chose).
+  // It must stop and say what to do.
   test("stops with a message naming initial_state, and the cluster keeps it as a learner", { timeout: 60_000 }, async () => {
     requireEtcdctl();
     const c = (cluster = TestCluster.start({ basePort: 29850, nodes: 1, strategy: "disk" }));

@@ -72,9 +72,10 @@ describe("MemFirst: a follower crashes, or stops cleanly, under load", () => {
     assert.ok(Number(restored.json?.durableIndex) >= Number(restored.json?.applied), `restored: ${restored.raw}`);
   });
 
-  // Guards FINDINGS.md 2 (fixed): after every MemFirst member is SIGKILLed the members adopt
-  // their state machines at different indexes; a follower ahead of the new leader is told where
-  // the leader's log ends and rebuilds, and nobody serves different data.
+  // MemFirst may lose the unflushed window of a whole-cluster crash, but never diverge silently:
+  // the members adopt their state machines at different indexes, a follower ahead of the new
+  // leader is told where the leader's log ends and rebuilds from its snapshot, and no member
+  // serves different data, refuses writes or stays stopped.
   test("every member SIGKILLed at once mid-writes, three times: after each restart all members serve writes and converge on the same data", TEST_TIMEOUT, async () => {
     await ready;
     // MemFirst may lose the unflushed window here (documented); what it must not do is let the

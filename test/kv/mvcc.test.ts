@@ -442,8 +442,9 @@ describe("MvccStore snapshots", () => {
   });
 
   test("snapshotToAsync bounds a step by bytes too: large values are copied a few per turn, all intact", async () => {
-    // Review (leases and backups) finding 2: 2,000 rows per step of 1 MiB values stalled a leader
-    // for seconds. With a 1 MiB budget, 24 values of 300 KiB take at least 6 turns.
+    // A copy step (backups and Raft snapshots) must be bounded by bytes, not only rows: 2,000
+    // rows of 1 MiB values in one synchronous step stalled a leader for seconds and deposed it.
+    // With a 1 MiB budget, 24 values of 300 KiB take at least 6 turns.
     const src = new Harness(join(t.dir, "big.db"));
     const big = (i: number) => new Uint8Array(300 * 1024).fill(i);
     for (let i = 0; i < 24; i++) src.put(`b${String(i).padStart(2, "0")}`, big(i));

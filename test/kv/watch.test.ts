@@ -67,8 +67,9 @@ describe("WatchHub", () => {
   });
 
   test("catching up a quiet prefix over a long history reads a window of revisions per step and yields", async () => {
-    // Review finding 2: a step bounded only the rows that match, so a watcher from revision 1 on a
-    // prefix nobody writes scanned the whole history in one synchronous step.
+    // A catch-up step must be bounded by the revisions it scans, not only the rows that match:
+    // otherwise a watcher from revision 1 on a prefix nobody writes scans the whole history in
+    // one synchronous step, stalling the member's event loop (and its heartbeats).
     const { h, hub, open } = setup({ catchUpRevisions: 100, catchUpBudgetMs: 0 });
     h.store.applyBatch(Array.from({ length: 3000 }, (_, i) => ({
       index: ++h.index,

@@ -79,8 +79,9 @@ describe("Members", () => {
     const m = new Members([peer(1), peer(2), peer(3)]);
     assert.equal(m.nextId({ voters: [1, 2], learners: [] }), 4, "3 was removed: still not reused");
     assert.equal(m.nextId({ voters: [1, 2, 3], learners: [7] }), 8);
-    // Review finding 6: 3 removed, then dropped from cluster.peers before a restart: its address
-    // is forgotten, but the genesis membership or the log's RemoveNode still name it.
+    // A removed member's id is never reused, even once its address is forgotten: 3 removed, then
+    // dropped from cluster.peers before a restart; the genesis membership or the log's RemoveNode
+    // still name it. (A returning old member 3 would otherwise be admitted as the new one.)
     const restarted = new Members([peer(1), peer(2)]);
     assert.equal(restarted.nextId({ voters: [1, 2], learners: [] }), 3, "without the note, 3 would be handed out again");
     restarted.noteId(1, 2, 3);

@@ -1,7 +1,7 @@
 // Start-up after a MemFirst crash that lost the log's unflushed tail while the state machine had
 // applied it: the state machine is adopted as a snapshot, and that snapshot must carry the
-// membership at its index — the conf changes still in the log included (review finding 1: they
-// were dropped, and a member grown from 1 to 3 voters came back believing it was alone).
+// membership at its index — the conf changes still in the log included (dropping them brought a
+// member grown from 1 to 3 voters back believing it was alone, leading beside the real cluster).
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";

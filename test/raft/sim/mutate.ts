@@ -38,7 +38,7 @@ const MUTATIONS: Mutation[] = [
     edits: [{ from: 'if (this.cfg.countPolicy === "appended" || index <= this.log.durable) {', to: "if (true) {" }],
   },
   {
-    name: "stale append answered with the commit index, not clamped to durable (F3)",
+    name: "stale append answered with the commit index, not clamped to durable",
     edits: [
       {
         from: "this.log.assertAgreesUpToCommit(m.index, m.logTerm, m.entries);\n      this.acknowledge(m.from, this.log.committed);",

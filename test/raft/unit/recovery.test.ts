@@ -1,4 +1,5 @@
-// Restarts, stale logs and old messages: the cases the simulator found (test/raft/sim/FINDINGS.md).
+// Restarts, stale logs and old messages: most of these are cases the deterministic simulator found
+// (docs/simulation.md, "What it found"); each test names the rule the core must keep.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Raft } from "../../../src/raft/raft.ts";
@@ -39,6 +40,9 @@ describe("restarts and stale state", () => {
     assert.deepEqual(r.ready().committedEntries.map((e) => e.term), [2, 2]);
   });
 
+  // A MemFirst follower acknowledges from memory, so after a crash its log can end below the
+  // leader's `match` for it: the leader must take such a rejection as real and probe again,
+  // not ignore it as stale and resend the same append forever.
   test("MemFirst: the leader repairs a follower whose log lost what it acknowledged", () => {
     const c = new Cluster([1, 2, 3], { countPolicy: "appended" });
     c.elect(1);
@@ -75,6 +79,9 @@ describe("restarts and stale state", () => {
     assert.deepEqual(c.raft(1).status().progress.get(2), before);
   });
 
+  // Every DiskFirst acknowledgement, the answer to a late duplicate append included, covers only
+  // durable entries: acknowledging the commit index instead left the leader's `match` above the
+  // follower's log after a crash.
   test("DiskFirst: answering a stale append never acknowledges what is not durable", () => {
     const r = new Raft(config(2, { countPolicy: "durable" }), { ...bootstrap([1, 2]), hardState: { term: 1, vote: 1 } });
     r.step(msg(MessageType.App, 1, 2, 1, { index: 0, logTerm: 0, entries: [entry(1, 1), entry(2, 1), entry(3, 1)], commit: 3 }));
@@ -148,7 +155,10 @@ describe("restarts and stale state", () => {
     assert.equal(c.raft(2).status().firstIndex, 5);
   });
 
-  test("a node that restarts with conf changes in its log beyond applied uses them (F2)", () => {
+  // The commit index is not durable, so a restarted node cannot tell which conf changes in its
+  // log committed: a membership takes effect when appended. Applying only up to `applied` let a
+  // node lead with a membership two changes old, whose majority is not one of the committed one.
+  test("a node that restarts with conf changes in its log beyond applied uses them", () => {
     const cc = (type: ConfChangeType, nodeId: number): Entry => ({
       index: 0, term: 1, type: EntryType.ConfChange, data: encodeConfChange({ type, nodeId, context: new Uint8Array() }),
     });
