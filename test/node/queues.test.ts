@@ -73,6 +73,22 @@ describe("WriteQueue", () => {
     q.skipThrough(4);
     await assert.rejects(a, /leader changed/);
   });
+
+  test("a proposal at an index an older waiter still holds answers that waiter: leader changed", async () => {
+    // Leader in term 5 at 9..10, deposed, leader again in term 7 proposing at 9: the term-5
+    // client must get an answer, not be dropped from the map and hang until its own deadline.
+    const q = new WriteQueue(10_000);
+    let oldError: Error | undefined;
+    void q.enqueue(new Uint8Array([1])).catch((e: Error) => (oldError = e));
+    q.flush(() => ({ ok: true, firstIndex: 9, lastIndex: 9, term: 5 }), () => {});
+    const next = q.enqueue(new Uint8Array([2]));
+    q.flush(() => ({ ok: true, firstIndex: 9, lastIndex: 9, term: 7 }), () => {});
+    await settle();
+    assert.equal(oldError?.message, "etcdserver: leader changed", "the term-5 waiter was answered");
+    q.applied(9, 7, put(3));
+    assert.deepEqual(await next, put(3));
+    assert.equal(q.size, 0);
+  });
 });
 
 describe("ReadQueue", () => {
@@ -119,6 +135,22 @@ describe("ReadQueue", () => {
     q.tick(performance.now() + 100);
     await assert.rejects(r, /etcdserver: request timed out/);
     assert.equal(q.size, 0);
+  });
+
+  test("request ids do not restart at 1 with each process", () => {
+    // The leader matches a ReadIndex answer by id only: a late answer to the previous run's read
+    // with the same id could release a new read below a write that had already completed.
+    const first = () => {
+      const q = new ReadQueue(10_000);
+      void q.barrier();
+      let id = 0;
+      q.flush((i) => (id = i));
+      return id;
+    };
+    const a = first();
+    const b = first();
+    assert.ok(a > 1 && b > 1, `first ids ${a}, ${b}`);
+    assert.notEqual(a, b, "two runs start from different ids");
   });
 });
 
