@@ -25,7 +25,7 @@ export interface WriteImageOptions {
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Key + value bytes copied per step before yielding: with large values a row count alone let one
- *  step copy 2,000 × 1 MiB and stall the loop for seconds (review: a backup deposed a leader). */
+ *  step copy 2,000 × 1 MiB and stall the loop for seconds, long enough for a backup to depose a leader. */
 const BYTES_PER_STEP = 4 * 1024 * 1024;
 
 async function copyTable(

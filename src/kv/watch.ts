@@ -188,7 +188,7 @@ export class WatchHub {
   readonly #ranged = new Map<string, RangeGroup>();
   /** The groups whose range is a prefix (`--prefix`), by prefix: an event finds them by looking
    *  up each prefix of its key, so ten thousand distinct prefixes cost a key's length, not ten
-   *  thousand comparisons (review finding 8). */
+   *  thousand comparisons. */
   readonly #prefixes = new Map<string, RangeGroup>();
   readonly #unsynced = new Set<Watcher>();
   #watchers = 0;

@@ -89,7 +89,7 @@ function writeDurably(dir: string, name: string, text: string): void {
 
 /** The index of this member's own removal when it is among the entries already applied (and no
  *  later entry adds it back): a crash between applying it and writing removed.json, or a failed
- *  write, must not let the member run on as a non-member (review finding 5). */
+ *  write, must not let the member run on as a non-member. */
 export function appliedRemoval(entries: readonly Entry[], id: number, applied: number): number | undefined {
   let removedAt: number | undefined;
   for (const e of entries) {

@@ -1,7 +1,7 @@
 // The membership a node uses: the one of the newest conf-change entry in its log, committed or not
 // (Raft thesis §4.1). A change takes effect when appended and is undone when its entry is
 // truncated. Applying on commit instead would let a restarted node, which does not know its
-// commit index, lead with a membership two changes old (simulator finding F2).
+// commit index, lead with a membership two changes old (a seeded simulation found exactly that).
 
 import { applyConfChange, copyConf, decodeConfChange } from "./confchange.ts";
 import type { RaftLog } from "./log.ts";
