@@ -3,7 +3,7 @@
 // lease becomes a proposed LeaseRevoke), and the LeaseBackend the API uses — answered here on the
 // leader, asked of the leader (trireme.Forward/Lease) on a follower. Nothing here is replicated
 // except the revokes it proposes: renewals live in the leader's memory only, like etcd's.
-import type * as grpc from "@grpc/grpc-js";
+import type { UnaryHandler } from "../grpc/types.ts";
 import type { LeaseBackend } from "../api/backend.ts";
 import type { triremekv } from "../gen/etcd.js";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
@@ -31,8 +31,8 @@ export interface NodeLeasesDeps {
   /** A ReadIndex round: resolves once a quorum has confirmed this member still leads and it has
    *  applied everything committed before the call (its predecessor's last grants included).
    *  Without it a deposed leader that has not noticed yet renews leases the new leader is about
-   *  to revoke (review: a lease revoked 2.9 s before the TTL just granted; etcd 3.5.13's
-   *  ensureLeadership). */
+   *  to revoke (a lease was seen revoked 2.9 s before the TTL just granted; etcd 3.5.13's
+   *  ensureLeadership does the same). */
   confirmLeadership(): Promise<void>;
   /** Proposes a write (the node's KvBackend.write). */
   write(req: InternalRequest): Promise<WriteResponse>;
@@ -113,7 +113,7 @@ export class NodeLeases implements LeaseBackend {
   }
 
   /** The leader's end of trireme.Forward/Lease. */
-  readonly onForwarded: grpc.handleUnaryCall<triremekv.LeaseQuery, triremekv.LeaseAnswer.$Properties> = (call, callback) => {
+  readonly onForwarded: UnaryHandler<triremekv.LeaseQuery, triremekv.LeaseAnswer.$Properties> = (call, callback) => {
     const q = call.request;
     if (q.clusterId !== this.deps.clusterId) {
       callback({ code: StatusCode.FAILED_PRECONDITION, details: `trireme: lease query from cluster ${q.clusterId}, this is cluster ${this.deps.clusterId}` });

@@ -133,8 +133,8 @@ export class MembershipChanges {
   /** The cluster's log adds this member: that must fit the membership this member had just
    *  before. It cannot when the member was added with `member add` but started with
    *  initial_state = "new": it then bootstrapped with itself as a voter, and replaying the log
-   *  onto that would leave it a voter the cluster does not know (review finding 3; etcd catches
-   *  the same mistake through a different cluster id). */
+   *  onto that would leave it a voter the cluster does not know (etcd catches the same mistake
+   *  through a different cluster id). */
   private checkOwnAddition(index: number, cc: ConfChange): void {
     const problem = confChangeProblem(this.host.confAt(index - 1), cc);
     if (problem === undefined) return;
