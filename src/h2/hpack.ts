@@ -4,7 +4,7 @@
 import { Buffer } from "node:buffer";
 import { decodeInt, encodeInt } from "./hpack-int.ts";
 import { STATIC_BY_NAME, STATIC_LENGTH, STATIC_TABLE } from "./hpack-static.ts";
-import { huffmanDecode, huffmanEncode, huffmanEncodedLength } from "./huffman.ts";
+import { huffmanDecodeInto, huffmanEncode, huffmanEncodedLength } from "./huffman.ts";
 import type { HeaderList } from "./types.ts";
 
 export type HpackDecodeResult =
@@ -221,9 +221,9 @@ export class HpackDecoder {
     if (end > block.length) { this.str = `string literal of ${len} octets runs past the end of the header block`; return -1; }
     let bytes = block, start = at, stop = end;
     if (b & 0x80) {
-      const h = huffmanDecode(block.subarray(at, end));
-      if (!h.ok) { this.str = h.error; return -1; }
-      bytes = h.bytes; start = 0; stop = h.bytes.length;
+      const h = huffmanDecodeInto(block, at, end);
+      if (h.length < 0) { this.str = "invalid Huffman code or padding in a string literal"; return -1; }
+      bytes = h.out; start = 0; stop = h.length;
     }
     this.strFlags = isName ? nameFlags(bytes, start, stop) : valueFlags(bytes, start, stop);
     this.str = start === stop ? "" : latin1(bytes, start, stop);
