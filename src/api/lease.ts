@@ -2,7 +2,8 @@
 // replicated writes; LeaseKeepAlive and the remaining TTL of LeaseTimeToLive are answered by the
 // primary (the leader keeps the deadlines, followers ask it: KvBackend.leases); LeaseLeases
 // and the granted TTL / keys of LeaseTimeToLive come from the local store after a read barrier.
-import * as grpc from "@grpc/grpc-js";
+import type { StreamHandler } from "../grpc/types.ts";
+import { GrpcStatus, type StatusObject } from "../grpc/status.ts";
 import { etcdserverpb } from "../gen/etcd.js";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import { checkLeaseGrant, randomLeaseId } from "../kv/lease.ts";
@@ -34,8 +35,8 @@ function expectOp<K extends WriteResponse["op"]>(r: WriteResponse, op: K): Extra
   return r as Extract<WriteResponse, { op: K }>;
 }
 
-const toStatus = (err: unknown): Partial<grpc.StatusObject> =>
-  err instanceof EtcdError ? { code: err.code, details: err.message } : { code: grpc.status.UNKNOWN, details: (err as Error).message };
+const toStatus = (err: unknown): StatusObject =>
+  err instanceof EtcdError ? { code: err.code, details: err.message } : { code: GrpcStatus.UNKNOWN, details: (err as Error).message };
 
 /** The Lease handlers over a backend; `header(revision)` fills the cluster part. */
 export class LeaseApi {
@@ -91,7 +92,7 @@ export class LeaseApi {
   /** One answer per request, in order; an unknown or expired lease is answered TTL 0 (etcd).
    *  When the client half-closes, the stream ends after the answers still owed (etcd returns on
    *  EOF). A failure (no leader, timeout) ends the stream with that error; clients reopen it. */
-  readonly keepAlive: grpc.handleBidiStreamingCall<Decoded<KeepAliveRequest>, KeepAliveResponse> = (call) => {
+  readonly keepAlive: StreamHandler<Decoded<KeepAliveRequest>, KeepAliveResponse> = (call) => {
     let leases: LeaseBackend;
     try {
       leases = this.#leases();
@@ -101,7 +102,7 @@ export class LeaseApi {
     }
     let ended = false;
     let chain = Promise.resolve();
-    const finish = (status?: Partial<grpc.StatusObject>) => {
+    const finish = (status?: StatusObject) => {
       if (ended) return;
       ended = true;
       this.#open.delete(stop);

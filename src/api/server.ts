@@ -1,7 +1,9 @@
 // The etcd v3 client port: KV, Watch, Lease, Maintenance (Status, Snapshot, ...) and Cluster
-// over grpc-js, against a KvBackend. Validation follows etcd's v3rpc layer; everything stateful
+// on our gRPC server (src/grpc), against a KvBackend. Validation follows etcd's v3rpc layer; everything stateful
 // is the backend's.
-import * as grpc from "@grpc/grpc-js";
+import { GrpcServer } from "../grpc/server.ts";
+import { GrpcStatus, type StatusObject } from "../grpc/status.ts";
+import type { MethodDefinition, ServiceDefinition, ServiceImplementation, UnaryHandler } from "../grpc/types.ts";
 import { dirname } from "node:path";
 import type { LimitsSection } from "../config/types.ts";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
@@ -14,6 +16,8 @@ import type { WatchHubOptions } from "../kv/watch.ts";
 import { createWatchServer, WatchService } from "./watch.ts";
 import { LeaseApi, LeaseService } from "./lease.ts";
 import { createSnapshotService, sweepBackupTemps } from "./snapshot.ts";
+import { httpRoutes } from "./http-routes.ts";
+import { serveHttp1 } from "./http1.ts";
 
 /** etcd lets a gRPC message exceed --max-request-bytes by this much, so that a request just
  *  over the limit gets etcd's own "request is too large" rather than a transport error
@@ -26,12 +30,14 @@ export interface ClientServerOptions {
   backend: KvBackend;
   limits: LimitsSection;
   /** More services on the same port (the node's internal write forwarding). */
-  extraServices?: { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }[];
+  extraServices?: { definition: ServiceDefinition; implementation: ServiceImplementation }[];
   /** Watch tuning (progress interval, slow-client cap, leader check period); etcd's defaults
    *  otherwise. */
   watch?: WatchHubOptions & { leaderCheckMs?: number };
   /** Maintenance.Snapshot tuning: blob bytes per message, rows per copy step. */
   snapshot?: { chunkBytes?: number; rowsPerStep?: number };
+  /** The Prometheus text for GET /metrics on this port, as etcd serves it; absent: 404. */
+  metricsText?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export interface ClientServer {
@@ -44,18 +50,18 @@ export interface ClientServer {
 
 type Handler<Req, Res> = (req: Req, size: number) => Res | Promise<Res>;
 
-function toStatus(err: unknown): Partial<grpc.StatusObject> {
+function toStatus(err: unknown): StatusObject {
   if (err instanceof EtcdError) return { code: err.code, details: err.message };
   const message = err instanceof Error ? err.message : String(err);
-  return { code: grpc.status.UNKNOWN, details: message };
+  return { code: GrpcStatus.UNKNOWN, details: message };
 }
 
-/** Adapts a handler that returns or throws into grpc-js's callback style; a request that did
+/** Adapts a handler that returns or throws into the server's callback style; a request that did
  *  not decode is answered INVALID_ARGUMENT and the server keeps serving. */
 function unary<Req, Res>(
-  def: grpc.MethodDefinition<Decoded<Req>, Res>,
+  def: MethodDefinition<Decoded<Req>, Res>,
   fn: Handler<Req, Res>,
-): grpc.handleUnaryCall<Decoded<Req>, Res> {
+): UnaryHandler<Decoded<Req>, Res> {
   return (call, callback) => {
     const d = call.request;
     if (!d.ok) {
@@ -87,6 +93,23 @@ const toMember = (m: MemberInfo) => ({
   isLearner: m.isLearner,
 });
 
+/** The client port's HTTP/2 settings. etcd leaves concurrent streams unlimited; a bound keeps one
+ *  connection from holding unbounded state, and 1,024 is far above what a client multiplexes. A
+ *  1 MiB stream window takes a request of etcd's 1.5 MiB default limit in two round trips. */
+const CLIENT_PORT_H2 = {
+  settings: { maxConcurrentStreams: 1024, initialWindowSize: 1 << 20, maxHeaderListSize: 64 * 1024 },
+  connectionWindowSize: 16 << 20,
+  keepaliveIntervalMs: 0,
+};
+
+/** "host:port", "[v6]:port"; port 0 picks a free one. */
+function splitAddress(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(":");
+  const port = Number(address.slice(colon + 1));
+  if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`client API: "${address}" is not host:port`);
+  return { host: address.slice(0, colon).replace(/^\[|\]$/g, ""), port };
+}
+
 export async function startClientServer(opts: ClientServerOptions): Promise<ClientServer> {
   const { backend, limits } = opts;
   const store = backend.store;
@@ -106,9 +129,10 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
     return { ...r, header: header(r.header.revision) };
   };
 
-  const server = new grpc.Server({
-    "grpc.max_receive_message_length": limits.max_request_bytes + GRPC_OVERHEAD_BYTES,
-    "grpc.max_send_message_length": -1,
+  const server = new GrpcServer({
+    maxReceiveMessageBytes: limits.max_request_bytes + GRPC_OVERHEAD_BYTES,
+    h2: CLIENT_PORT_H2,
+    onHttp1: (socket, first) => serveHttp1(socket, first, httpRoutes(backend, opts.metricsText)),
   });
 
   for (const extra of opts.extraServices ?? []) server.addService(extra.definition, extra.implementation);
@@ -236,12 +260,13 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
     }),
   });
 
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(opts.address, grpc.ServerCredentials.createInsecure(), (err, p) => {
-      if (err) reject(new Error(`client API: cannot listen on ${opts.address}: ${err.message}`));
-      else resolve(p);
-    })
-  );
+  const { host, port: wanted } = splitAddress(opts.address);
+  let port: number;
+  try {
+    port = await server.listen(host, wanted);
+  } catch (err) {
+    throw new Error(`client API: cannot listen on ${opts.address}: ${(err as Error).message}`);
+  }
 
   return {
     port,
@@ -252,17 +277,7 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
       lease.close();
       // Ends backups in progress and removes their temporary images before the store closes.
       const snapshots = snapshot.close();
-      const shutdown = new Promise<void>((resolve) => {
-        // tryShutdown waits forever on open streams: force after the grace period.
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      const shutdown = server.close(graceMs);
       return Promise.all([snapshots, shutdown]).then(() => {});
     },
   };

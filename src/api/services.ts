@@ -1,9 +1,9 @@
-// Hand-written grpc-js service definitions for the etcd v3 subset we serve: etcd's method
+// Hand-written service definitions (grpc-js's shape, served by src/grpc) for the etcd v3 subset we serve: etcd's method
 // paths, the static protobufjs codecs from src/gen/etcd.js, nothing loaded at run time.
 // Requests are decoded into `Decoded<T>` so that a malformed message becomes an
 // INVALID_ARGUMENT answer (not a dropped call) and the handler knows the wire size (etcd's
 // max-request-bytes check).
-import type { MethodDefinition } from "@grpc/grpc-js";
+import type { MethodDefinition } from "../grpc/types.ts";
 import { Buffer } from "node:buffer";
 import { etcdserverpb } from "../gen/etcd.js";
 

@@ -6,7 +6,9 @@
 // The image is taken with the store's stepwise copy (never one long blocking VACUUM) into a
 // temporary file beside kv.db, streamed from there honouring the client's flow control, and
 // deleted afterwards — also when the client goes away mid-way, or the server closes.
-import * as grpc from "@grpc/grpc-js";
+import type { ServerCall } from "../grpc/call.ts";
+import { GrpcStatus } from "../grpc/status.ts";
+import type { StreamHandler } from "../grpc/types.ts";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readdirSync, unlinkSync } from "node:fs";
 import { open, unlink, type FileHandle } from "node:fs/promises";
@@ -20,7 +22,7 @@ import type { Decoded } from "./services.ts";
 type SnapshotRequest = etcdserverpb.SnapshotRequest.$Properties;
 type SnapshotResponse = etcdserverpb.SnapshotResponse.$Properties;
 type ResponseHeader = etcdserverpb.ResponseHeader.$Properties;
-export type SnapshotCall = grpc.ServerWritableStream<Decoded<SnapshotRequest>, SnapshotResponse>;
+export type SnapshotCall = ServerCall<Decoded<SnapshotRequest>, SnapshotResponse>;
 
 /** Temporary images are `<dir>/.backup-<pid>-<random>.db` (and writeImage's `.partial`). */
 export const BACKUP_TEMP_PREFIX = ".backup-";
@@ -45,7 +47,7 @@ export interface SnapshotServiceOptions {
 }
 
 export interface SnapshotService {
-  handler: grpc.handleServerStreamingCall<Decoded<SnapshotRequest>, SnapshotResponse>;
+  handler: StreamHandler<Decoded<SnapshotRequest>, SnapshotResponse>;
   /** Snapshots in progress (each has a temporary file). */
   readonly active: number;
   /** Ends every snapshot in progress (their clients get UNAVAILABLE) and waits until their
@@ -150,11 +152,11 @@ export function createSnapshotService(opts: SnapshotServiceOptions): SnapshotSer
 
   const handler: SnapshotService["handler"] = (call) => {
     if (!call.request.ok) {
-      call.emit("error", { code: grpc.status.INVALID_ARGUMENT, details: `Maintenance.Snapshot: malformed request (${call.request.error})` });
+      call.emit("error", { code: GrpcStatus.INVALID_ARGUMENT, details: `Maintenance.Snapshot: malformed request (${call.request.error})` });
       return;
     }
     if (closed) {
-      call.emit("error", { code: grpc.status.UNAVAILABLE, details: "etcdserver: server stopped" });
+      call.emit("error", { code: GrpcStatus.UNAVAILABLE, details: "etcdserver: server stopped" });
       return;
     }
     const ac = new AbortController();
@@ -169,10 +171,10 @@ export function createSnapshotService(opts: SnapshotServiceOptions): SnapshotSer
       .catch((err: unknown) => {
         if (ac.signal.aborted && !closed) return; // the client is gone: nobody to tell
         const status = closed
-          ? { code: grpc.status.UNAVAILABLE, details: "etcdserver: server stopped" }
+          ? { code: GrpcStatus.UNAVAILABLE, details: "etcdserver: server stopped" }
           : err instanceof EtcdError
           ? { code: err.code, details: err.message }
-          : { code: grpc.status.INTERNAL, details: `etcdserver: snapshot failed: ${err instanceof Error ? err.message : String(err)}` };
+          : { code: GrpcStatus.INTERNAL, details: `etcdserver: snapshot failed: ${err instanceof Error ? err.message : String(err)}` };
         call.emit("error", status);
       })
       .finally(() => {

@@ -3,7 +3,8 @@
 // state, like etcd; the watching itself is kv/watch.ts's WatchHub, this file is the gRPC side:
 // decoding requests, filling the cluster header, etcd's fragmenting of large answers, and
 // backpressure from the HTTP/2 stream back into the hub.
-import * as grpc from "@grpc/grpc-js";
+import type { ServiceImplementation, StreamHandler } from "../grpc/types.ts";
+import { GrpcStatus, type StatusObject } from "../grpc/status.ts";
 import { etcdserverpb, mvccpb } from "../gen/etcd.js";
 import { Errors, StatusCode } from "../kv/errors.ts";
 import type { MvccStore } from "../kv/mvcc.ts";
@@ -41,7 +42,7 @@ export const NO_LEADER_CHECKS = 3;
 
 export interface WatchServer {
   readonly hub: WatchHub;
-  readonly implementation: grpc.UntypedServiceImplementation;
+  readonly implementation: ServiceImplementation;
   /** Ends every open watch stream (UNAVAILABLE "etcdserver: server stopped", so clients retry
    *  elsewhere) and stops the hub's timers. */
   close(): void;
@@ -112,7 +113,7 @@ export function createWatchServer(opts: WatchServiceOptions): WatchServer {
     monitor.unref?.();
   };
 
-  const watch: grpc.handleBidiStreamingCall<Decoded<WatchRequest>, WireResponse> = (call) => {
+  const watch: StreamHandler<Decoded<WatchRequest>, WireResponse> = (call) => {
     const requireLeader = call.metadata.get("hasleader")[0] === "true";
     if (requireLeader && leader !== undefined && leader() === 0) {
       call.emit("error", noLeader);
@@ -128,11 +129,11 @@ export function createWatchServer(opts: WatchServiceOptions): WatchServer {
         return ok;
       },
       abort(err) {
-        finish({ code: grpc.status.INTERNAL, details: `trireme: watch stream failed: ${err.message}` });
+        finish({ code: GrpcStatus.INTERNAL, details: `trireme: watch stream failed: ${err.message}` });
       },
     };
     const stream = hub.openStream(sink);
-    const finish = (status?: Partial<grpc.StatusObject>) => {
+    const finish = (status?: StatusObject) => {
       if (ended) return;
       ended = true;
       stream.close();
@@ -171,7 +172,7 @@ export function createWatchServer(opts: WatchServiceOptions): WatchServer {
 
   return {
     hub,
-    implementation: { watch } as grpc.UntypedServiceImplementation,
+    implementation: { watch } as ServiceImplementation,
     close() {
       for (const stop of [...open]) stop();
       if (monitor !== undefined) clearInterval(monitor);

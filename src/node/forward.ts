@@ -3,6 +3,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import { triremekv } from "../gen/etcd.js";
+import type { ServiceDefinition } from "../grpc/types.ts";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 
 const toBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -10,7 +11,7 @@ const toBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLe
 type LeaseQuery = triremekv.LeaseQuery.$Properties;
 type LeaseAnswer = triremekv.LeaseAnswer.$Properties;
 
-export const forwardService: grpc.ServiceDefinition = {
+export const forwardService = {
   // A keep-alive or remaining-TTL question about a lease, for the leader's lessor (lessor.ts).
   Lease: {
     path: "/trireme.Forward/Lease",
@@ -22,7 +23,7 @@ export const forwardService: grpc.ServiceDefinition = {
     responseDeserialize: (b: Buffer) => triremekv.LeaseAnswer.decode(b),
     originalName: "lease",
   },
-};
+} satisfies ServiceDefinition;
 
 /** The leader could not be reached at all: the writes never left this member, so sending them
  *  again (to the next leader) cannot apply them twice. */

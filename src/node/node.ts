@@ -232,6 +232,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       }],
       // etcd ends a leader-requiring watch after an election timeout without a leader.
       watch: { leaderCheckMs: config.raft.election_timeout_ms },
+      metricsText: metricsText(this.opts.metrics),
     });
     this.ticker.start();
     this.started = true;
@@ -584,4 +585,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
 function counts(store: { keys: number; leases: number }, watch = { streams: 0, watchers: 0 }) {
   return { kvKeys: store.keys, leases: store.leases, watchStreams: watch.streams, watchers: watch.watchers };
+}
+
+/** etcd serves /metrics on its client port too; the same registry as `[metrics] address`. */
+function metricsText(metrics: Metrics | undefined): (() => Promise<{ contentType: string; body: string }>) | undefined {
+  if (metrics === undefined) return undefined;
+  return async () => ({ contentType: metrics.contentType, body: await metrics.text() });
 }

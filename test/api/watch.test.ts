@@ -13,6 +13,7 @@ import { etcdserverpb } from "../../src/gen/etcd.js";
 import type { KvBackend } from "../../src/api/backend.ts";
 import { LocalBackend } from "../../src/api/local-backend.ts";
 import { type ClientServer, startClientServer } from "../../src/api/server.ts";
+import { GrpcServer } from "../../src/grpc/server.ts";
 import { createWatchServer, fragments, WatchService } from "../../src/api/watch.ts";
 import { MvccStore } from "../../src/kv/mvcc.ts";
 import type { InternalRequest } from "../../src/kv/types.ts";
@@ -298,7 +299,7 @@ describe("Watch service: fragments, a client that stops reading, shutdown", () =
     maxRequestBytes,
     hub: { maxQueuedBytes: 256 * 1024, catchUpEvents: 64 },
   });
-  const server = new grpc.Server();
+  const server = new GrpcServer({ maxReceiveMessageBytes: 4 * 1024 * 1024 });
   const Client = grpc.makeGenericClientConstructor(rawDef, "Watch");
   let client: InstanceType<typeof Client>;
   let index = 0;
@@ -314,15 +315,13 @@ describe("Watch service: fragments, a client that stops reading, shutdown", () =
 
   before(async () => {
     server.addService(WatchService, ws.implementation);
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:29012", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p)))
-    );
+    const port = await server.listen("127.0.0.1", 29012);
     client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   });
-  after(() => {
+  after(async () => {
     client?.close();
     ws.close();
-    server.forceShutdown();
+    await server.close(0);
     store.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,0 +1,220 @@
+// A gRPC server on our HTTP/2 connection: routes a stream by :path to a handler, turns DATA into
+// request messages (gzip per message when the client says grpc-encoding: gzip), and answers with
+// headers, messages and the status in trailers. Every request problem is a gRPC status on that
+// stream; the connection and the other calls go on.
+import { Buffer } from "node:buffer";
+import { gunzipSync } from "node:zlib";
+import { startH2Server, type H2Server } from "../h2/server.ts";
+import type { ByteSocket, H2ServerOptions, H2ServerStream, HeaderList } from "../h2/types.ts";
+import { ServerCall } from "./call.ts";
+import { type FramedMessage, MessageReader, parseGrpcTimeout } from "./framing.ts";
+import { Metadata } from "./metadata.ts";
+import { encodeGrpcMessage, GrpcStatus, type StatusObject } from "./status.ts";
+import type { MethodDefinition, ServiceDefinition, ServiceImplementation, StreamHandler, UnaryCallback, UnaryHandler } from "./types.ts";
+
+type AnyMethod = MethodDefinition<unknown, unknown>;
+interface Route {
+  method: AnyMethod;
+  unary?: UnaryHandler<unknown, unknown>;
+  stream?: StreamHandler<unknown, unknown>;
+}
+
+export interface GrpcServerOptions {
+  /** Largest request message, after decompression; larger is RESOURCE_EXHAUSTED as in grpc-go. */
+  maxReceiveMessageBytes: number;
+  /** HTTP/2 settings, windows and keep-alive of the port. */
+  h2?: Omit<H2ServerOptions, "onStream">;
+  /** A connection that speaks HTTP/1.x on the same port (the client port's /health and friends). */
+  onHttp1?: (socket: ByteSocket, firstBytes: Uint8Array) => void;
+}
+
+const toBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
+
+/** A response with no messages: the status in the only HEADERS frame. */
+function trailersOnly(stream: H2ServerStream, status: StatusObject, httpStatus = "200"): void {
+  const headers: HeaderList = [[":status", httpStatus], ["content-type", "application/grpc"], ["grpc-status", String(status.code)]];
+  if (status.details) headers.push(["grpc-message", encodeGrpcMessage(status.details)]);
+  stream.respond(headers, true);
+  stream.onData = () => {};
+  stream.onEnd = () => {};
+  stream.onReset = () => {};
+}
+
+export class GrpcServer {
+  private readonly routes = new Map<string, Route>();
+  private h2: H2Server | undefined;
+
+  constructor(private readonly opts: GrpcServerOptions) {}
+
+  /** Registers every method of the definition; the implementation is keyed by the method's
+   *  lower-camel name (grpc-js's `originalName`) or by the definition's key. */
+  addService(definition: ServiceDefinition, implementation: ServiceImplementation): void {
+    for (const [key, method] of Object.entries(definition)) {
+      const fn = implementation[method.originalName ?? ""] ?? implementation[key];
+      if (fn === undefined) continue;
+      if (this.routes.has(method.path)) throw new Error(`gRPC method ${method.path} is registered twice`);
+      const streaming = method.requestStream || method.responseStream;
+      this.routes.set(method.path, streaming
+        ? { method, stream: fn as StreamHandler<unknown, unknown> }
+        : { method, unary: fn as UnaryHandler<unknown, unknown> });
+    }
+  }
+
+  async listen(host: string, port: number): Promise<number> {
+    this.h2 = await startH2Server({
+      ...this.opts.h2,
+      host,
+      port,
+      onHttp1: this.opts.onHttp1,
+      onStream: (s) => this.onStream(s),
+    });
+    return this.h2.port;
+  }
+
+  connectionCount(): number {
+    return this.h2?.connectionCount() ?? 0;
+  }
+
+  /** Stops accepting, lets calls in flight finish for up to graceMs, then cuts the rest. */
+  close(graceMs = 2000): Promise<void> {
+    return this.h2 ? this.h2.close(graceMs) : Promise.resolve();
+  }
+
+  private onStream(stream: H2ServerStream): void {
+    let path = "";
+    let httpMethod = "";
+    let contentType = "";
+    let encoding = "identity";
+    let timeout: string | undefined;
+    for (const [name, value] of stream.headers) {
+      switch (name) {
+        case ":path": path = value; break;
+        case ":method": httpMethod = value; break;
+        case "content-type": contentType = value; break;
+        case "grpc-encoding": encoding = value; break;
+        case "grpc-timeout": timeout = value; break;
+      }
+    }
+    if (httpMethod !== "POST") {
+      trailersOnly(stream, { code: GrpcStatus.INTERNAL, details: `gRPC requires POST, got ${httpMethod || "no method"}` }, "405");
+      return;
+    }
+    if (!contentType.startsWith("application/grpc")) {
+      trailersOnly(stream, { code: GrpcStatus.INTERNAL, details: `invalid gRPC content-type "${contentType}"` }, "415");
+      return;
+    }
+    const route = this.routes.get(path);
+    if (route === undefined) {
+      trailersOnly(stream, { code: GrpcStatus.UNIMPLEMENTED, details: unknownMethod(path, this.routes) });
+      return;
+    }
+    if (encoding !== "identity" && encoding !== "gzip") {
+      stream.respond([[":status", "200"], ["content-type", "application/grpc"], ["grpc-accept-encoding", "identity,gzip"],
+        ["grpc-status", String(GrpcStatus.UNIMPLEMENTED)], ["grpc-message", encodeGrpcMessage(`grpc: unsupported compression "${encoding}"`)]], true);
+      return;
+    }
+    const call = new ServerCall<unknown, unknown>(stream, route.method, Metadata.fromHeaders(stream.headers));
+    const ms = parseGrpcTimeout(timeout);
+    if (ms !== undefined) call.setDeadline(ms);
+    this.bind(stream, call, route, encoding === "gzip");
+  }
+
+  private bind(stream: H2ServerStream, call: ServerCall<unknown, unknown>, route: Route, gzip: boolean): void {
+    const { method } = route;
+    const max = this.opts.maxReceiveMessageBytes;
+    const reader = new MessageReader(max);
+    const messages: FramedMessage[] = [];
+    let received = 0;
+    let request: unknown;
+    const fail = (code: number, details: string) => call.sendStatus({ code, details });
+
+    const decode = (m: FramedMessage): { ok: true; value: unknown } | { ok: false } => {
+      let bytes = m.bytes;
+      if (m.compressed) {
+        if (!gzip) { fail(GrpcStatus.INTERNAL, "grpc: compressed flag set on a message of a call with no grpc-encoding"); return { ok: false }; }
+        try {
+          bytes = gunzipSync(bytes, { maxOutputLength: Math.max(1, max) });
+        } catch (err) {
+          if (err instanceof RangeError) fail(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: received message after decompression larger than max (${max})`);
+          else fail(GrpcStatus.INTERNAL, `grpc: failed to decompress the received message: ${(err as Error).message}`);
+          return { ok: false };
+        }
+      }
+      try {
+        return { ok: true, value: method.requestDeserialize(toBuffer(bytes)) };
+      } catch (err) {
+        fail(GrpcStatus.INTERNAL, `grpc: error unmarshalling request: ${(err as Error).message}`);
+        return { ok: false };
+      }
+    };
+
+    stream.onData = (chunk) => {
+      if (call.writableEnded) return;
+      const bad = reader.push(chunk, messages);
+      if (bad) {
+        if (bad.tooLarge) fail(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: received message larger than max (${bad.size} vs. ${max})`);
+        else fail(GrpcStatus.INTERNAL, `grpc: ${bad.error}`);
+        return;
+      }
+      for (let i = 0; i < messages.length; i++) {
+        const d = decode(messages[i]!);
+        if (!d.ok) break;
+        received++;
+        if (method.requestStream) call.emit("data", d.value);
+        else if (received > 1) { fail(GrpcStatus.INTERNAL, `grpc: ${method.path} takes one request message, got more`); break; }
+        else request = d.value;
+      }
+      messages.length = 0;
+    };
+    stream.onEnd = () => {
+      if (call.writableEnded) return;
+      if (!reader.idle) { fail(GrpcStatus.INTERNAL, "grpc: the request ended inside a message"); return; }
+      if (method.requestStream) { call.emit("end"); return; }
+      if (received !== 1) { fail(GrpcStatus.INTERNAL, `grpc: ${method.path} takes one request message, got none`); return; }
+      call.request = request;
+      if (route.unary) runUnary(call, route.unary);
+      else runStream(call, route.stream!);
+    };
+    stream.onReset = () => call.onReset();
+    stream.onDrain = () => call.emit("drain");
+    // Client- and bidi-streaming handlers listen for "data" before the first message arrives.
+    if (method.requestStream) runStream(call, route.stream!);
+  }
+}
+
+function runUnary(call: ServerCall<unknown, unknown>, handler: UnaryHandler<unknown, unknown>): void {
+  let answered = false;
+  const callback: UnaryCallback<unknown> = (error, value) => {
+    if (answered) return;
+    answered = true;
+    if (error) call.sendStatus({ code: error.code ?? GrpcStatus.UNKNOWN, details: error.details ?? "" });
+    else {
+      call.write(value);
+      call.end();
+    }
+  };
+  try {
+    handler(call, callback);
+  } catch (err) {
+    callback({ code: GrpcStatus.UNKNOWN, details: (err as Error).message });
+  }
+}
+
+function runStream(call: ServerCall<unknown, unknown>, handler: StreamHandler<unknown, unknown>): void {
+  try {
+    handler(call);
+  } catch (err) {
+    call.sendStatus({ code: GrpcStatus.UNKNOWN, details: (err as Error).message });
+  }
+}
+
+/** grpc-go's words, so clients that match on them keep working. */
+function unknownMethod(path: string, routes: Map<string, Route>): string {
+  const slash = path.lastIndexOf("/");
+  const service = path.slice(1, slash);
+  const name = path.slice(slash + 1);
+  for (const known of routes.keys()) {
+    if (known.startsWith(`/${service}/`)) return `unknown method ${name} for service ${service}`;
+  }
+  return `unknown service ${service}`;
+}
