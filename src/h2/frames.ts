@@ -1,6 +1,7 @@
 // HTTP/2 frames (RFC 9113 §4, §6): the constants, and the writer that serializes every frame a
 // connection sends into one growing buffer, so that a whole event-loop turn leaves in one socket
 // write. Parsing is done in place by the connection (a frame header is 9 bytes read by index).
+import { Buffer } from "node:buffer";
 
 export const FrameType = {
   DATA: 0x0,
@@ -58,13 +59,25 @@ export function readU32(b: Uint8Array, at: number): number {
 }
 
 const INITIAL_CAPACITY = 16 * 1024;
+/** Up to this many bytes a copy loop beats TypedArray.set (measured on Bun: ~50 ns against ~70 ns
+ *  for 20 bytes, and set(x.subarray()) costs ~270 ns). */
+const LOOP_COPY_MAX = 64;
+
+/** Copies src[start, end) to dst at `at`. */
+function copy(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number): void {
+  const n = end - start;
+  if (n <= LOOP_COPY_MAX) {
+    for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
+  } else dst.set(start === 0 && end === src.length ? src : src.subarray(start, end), at);
+}
 /** A buffer that grew past this (a burst of large DATA) is dropped after the flush that sent it. */
 const KEEP_CAPACITY = 256 * 1024;
 
 /** Serializes frames into one buffer; `take()` hands the bytes out and starts over. The buffer is
  *  reused after take(): the socket adapters copy whatever they keep beyond write(). */
 export class FrameWriter {
-  private buf = new Uint8Array(INITIAL_CAPACITY);
+  // A Buffer rather than a plain Uint8Array: on Bun its subarray() (for take()) costs a third.
+  private buf: Uint8Array = Buffer.allocUnsafe(INITIAL_CAPACITY);
   length = 0;
 
   /** The bytes written since the last take(), as a view valid until the next write. */
@@ -76,7 +89,7 @@ export class FrameWriter {
 
   /** Called after the view from take() was handed to the socket (which copied what it kept). */
   recycle(): void {
-    if (this.buf.length > KEEP_CAPACITY && this.length === 0) this.buf = new Uint8Array(INITIAL_CAPACITY);
+    if (this.buf.length > KEEP_CAPACITY && this.length === 0) this.buf = Buffer.allocUnsafe(INITIAL_CAPACITY);
   }
 
   private reserve(n: number): void {
@@ -84,7 +97,7 @@ export class FrameWriter {
     if (need <= this.buf.length) return;
     let cap = this.buf.length * 2;
     while (cap < need) cap *= 2;
-    const next = new Uint8Array(cap);
+    const next = Buffer.allocUnsafe(cap);
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
   }
@@ -117,7 +130,7 @@ export class FrameWriter {
   /** Bytes as they are (the client connection preface). */
   raw(bytes: Uint8Array): void {
     this.reserve(bytes.length);
-    this.buf.set(bytes, this.length);
+    copy(this.buf, this.length, bytes, 0, bytes.length);
     this.length += bytes.length;
   }
 
@@ -126,10 +139,8 @@ export class FrameWriter {
     const n = end - start;
     this.reserve(FRAME_HEADER_LENGTH + n);
     this.header(n, FrameType.DATA, endStream ? Flag.END_STREAM : 0, streamId);
-    if (n > 0) {
-      this.buf.set(n === src.length ? src : src.subarray(start, end), this.length);
-      this.length += n;
-    }
+    copy(this.buf, this.length, src, start, end);
+    this.length += n;
   }
 
   /** A header block as HEADERS plus as many CONTINUATION frames as the peer's frame size needs. */
@@ -143,7 +154,7 @@ export class FrameWriter {
       const n = Math.min(maxFrameSize, block.length - at);
       const last = at + n === block.length;
       this.header(n, type, last ? flags | Flag.END_HEADERS : flags, streamId);
-      this.buf.set(block.subarray(at, at + n), this.length);
+      copy(this.buf, this.length, block, at, at + n);
       this.length += n;
       at += n;
       type = FrameType.CONTINUATION;

@@ -5,6 +5,11 @@
 
 /** Header fields that belong to HTTP/1.1 connections and are malformed in HTTP/2 (§8.2.2). */
 const CONNECTION_SPECIFIC = new Set(["connection", "proxy-connection", "keep-alive", "transfer-encoding", "upgrade"]);
+/** By length first: this runs for every field of every message, and most names have none of these. */
+function connectionSpecific(name: string): boolean {
+  const len = name.length;
+  return (len === 7 || len === 10 || len === 16 || len === 17) && CONNECTION_SPECIFIC.has(name);
+}
 
 /** The shape of a request's header list, or why it is malformed. */
 export interface RequestCheck {
@@ -14,9 +19,11 @@ export interface RequestCheck {
 }
 
 function regular(name: string, value: string, out: RequestCheck): boolean {
-  if (CONNECTION_SPECIFIC.has(name)) { out.error = `connection-specific header "${name}" (RFC 9113 §8.2.2)`; return false; }
-  if (name === "te" && value !== "trailers") { out.error = `te header "${value}"; only "trailers" is allowed (RFC 9113 §8.2.2)`; return false; }
-  if (name === "content-length") {
+  if (connectionSpecific(name)) { out.error = `connection-specific header "${name}" (RFC 9113 §8.2.2)`; return false; }
+  const len = name.length;
+  if (len === 2) {
+    if (name === "te" && value !== "trailers") { out.error = `te header "${value}"; only "trailers" is allowed (RFC 9113 §8.2.2)`; return false; }
+  } else if (len === 14 && name === "content-length") {
     if (!/^\d{1,15}$/.test(value) || (out.contentLength >= 0 && out.contentLength !== Number(value))) {
       out.error = `content-length "${value}" is not one number`;
       return false;
@@ -66,7 +73,7 @@ export function checkResponse(headers: readonly [string, string][]): number | st
     const name = h[0];
     if (name.charCodeAt(0) !== 0x3a) {
       regularSeen = true;
-      if (CONNECTION_SPECIFIC.has(name)) return `connection-specific header "${name}" in a response`;
+      if (connectionSpecific(name)) return `connection-specific header "${name}" in a response`;
       continue;
     }
     if (name !== ":status") return `unknown response pseudo-header ${name}`;
@@ -83,7 +90,7 @@ export function checkTrailers(headers: readonly [string, string][]): string {
   for (let i = 0; i < headers.length; i++) {
     const name = headers[i]![0];
     if (name.charCodeAt(0) === 0x3a) return `pseudo-header ${name} in trailers`;
-    if (CONNECTION_SPECIFIC.has(name)) return `connection-specific header "${name}" in trailers`;
+    if (connectionSpecific(name)) return `connection-specific header "${name}" in trailers`;
   }
   return "";
 }

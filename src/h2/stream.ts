@@ -36,7 +36,7 @@ export class Stream implements H2ServerStream, H2ClientStream, SendStream {
   // Sending.
   sendWindow = 0;
   inReady = false;
-  private queue: Uint8Array[] = [];
+  private queue: Uint8Array[] | undefined;
   private headOffset = 0;
   queuedBytes = 0;
   /** end() was called: nothing more may be written. */
@@ -92,7 +92,7 @@ export class Stream implements H2ServerStream, H2ClientStream, SendStream {
     if (this.isReset || this.localEnded) return false;
     if (!this.headersSent) throw new Error(`stream ${this.id}: write() before respond()`);
     if (data.length > 0) {
-      this.queue.push(data);
+      (this.queue ??= []).push(data);
       this.queuedBytes += data.length;
       this.ready();
     }
@@ -148,17 +148,18 @@ export class Stream implements H2ServerStream, H2ClientStream, SendStream {
     if (this.queuedBytes > 0) {
       const allow = Math.min(this.sendWindow, sender.connWindow, sender.maxFrameSize);
       if (allow <= 0) return this.sendWindow > 0;
-      const head = this.queue[0]!;
+      const queue = this.queue!;
+      const head = queue[0]!;
       const avail = head.length - this.headOffset;
       const n = allow < avail ? allow : avail;
       // The last DATA frame carries END_STREAM itself when there are no trailers to follow.
-      const endNow = n === avail && this.queue.length === 1 && this.endPending && this.trailers === undefined;
+      const endNow = n === avail && queue.length === 1 && this.endPending && this.trailers === undefined;
       sender.out.data(this.id, endNow, head, this.headOffset, this.headOffset + n);
       this.sendWindow -= n;
       sender.connWindow -= n;
       this.queuedBytes -= n;
       if (n === avail) {
-        this.queue.shift();
+        queue.shift();
         this.headOffset = 0;
       } else this.headOffset += n;
       if (this.needDrain && this.queuedBytes <= this.host.streamHighWaterMark) {
@@ -194,7 +195,7 @@ export class Stream implements H2ServerStream, H2ClientStream, SendStream {
   /** Drops what is queued (the stream was reset or the connection is gone). */
   discard(): void {
     this.isReset = true;
-    this.queue.length = 0;
+    this.queue = undefined;
     this.queuedBytes = 0;
     this.endPending = false;
     this.trailers = undefined;
