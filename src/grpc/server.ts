@@ -53,8 +53,8 @@ export class GrpcServer {
       const fn = implementation[method.originalName ?? ""] ?? implementation[key];
       if (fn === undefined) continue;
       if (this.routes.has(method.path)) throw new Error(`gRPC method ${method.path} is registered twice`);
-      const streaming = method.requestStream || method.responseStream;
-      this.routes.set(method.path, streaming
+      // Unary and client-streaming handlers answer through a callback, as in grpc-js.
+      this.routes.set(method.path, method.responseStream
         ? { method, stream: fn as StreamHandler<unknown, unknown> }
         : { method, unary: fn as UnaryHandler<unknown, unknown> });
     }
@@ -178,7 +178,10 @@ export class GrpcServer {
     stream.onReset = () => call.onReset();
     stream.onDrain = () => call.emit("drain");
     // Client- and bidi-streaming handlers listen for "data" before the first message arrives.
-    if (method.requestStream) runStream(call, route.stream!);
+    if (method.requestStream) {
+      if (route.unary) runUnary(call, route.unary);
+      else runStream(call, route.stream!);
+    }
   }
 }
 
