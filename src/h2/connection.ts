@@ -88,7 +88,7 @@ export abstract class Connection extends ConnectionCore {
       case FrameType.SETTINGS: return this.onSettings(flags, sid, b, start, end);
       case FrameType.PUSH_PROMISE: return this.fail(H2Error.PROTOCOL_ERROR, this.isClient ? "PUSH_PROMISE although we disabled push" : "PUSH_PROMISE from a client");
       case FrameType.PING: return this.onPing(flags, sid, b, start, end);
-      case FrameType.GOAWAY: return this.onGoaway(sid, b, start, end);
+      case FrameType.GOAWAY: return this.onGoawayFrame(sid, b, start, end);
       case FrameType.WINDOW_UPDATE: return this.onWindowUpdate(sid, b, start, end);
       case FrameType.CONTINUATION: return this.onBlockStep(this.blocks.continuation(flags, sid, b, start, end));
       default: return; // unknown frame types are ignored (RFC 9113 §4.1)
@@ -234,7 +234,7 @@ export abstract class Connection extends ConnectionCore {
     this.sender.schedule();
   }
 
-  private onGoaway(sid: number, b: Uint8Array, start: number, end: number): void {
+  private onGoawayFrame(sid: number, b: Uint8Array, start: number, end: number): void {
     if (sid !== 0) return this.fail(H2Error.PROTOCOL_ERROR, `GOAWAY on stream ${sid}`);
     if (end - start < 8) return this.fail(H2Error.FRAME_SIZE_ERROR, `GOAWAY of ${end - start} bytes`);
     const code = readU32(b, start + 4);

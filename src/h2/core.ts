@@ -44,7 +44,8 @@ export abstract class ConnectionCore implements StreamHost {
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
   private closedNotified = false;
   private finishQueued = false;
-  private closeError: Error | undefined;
+  /** Why the connection ended, for onClosed (set by the first cause). */
+  protected closeError: Error | undefined;
 
   constructor(protected readonly socket: ByteSocket, protected readonly config: ConnectionConfig, protected readonly hooks: ConnectionHooks) {
     const s = config.settings;
@@ -180,6 +181,7 @@ export abstract class ConnectionCore implements StreamHost {
     this.sender.out.goaway(this.lastPeerStreamId, code, message);
     this.goawaySent = true;
     if (code !== H2Error.NO_ERROR) this.endCode = code;
+    this.closeError ??= new Error(`HTTP/2 connection with ${this.remoteAddress} failed: ${errorName(code)}: ${message}`);
     this.teardown(this.endCode);
     this.hooks.onProtocolError?.(this.remoteAddress, code, `${errorName(code)}: ${message}`);
   }
@@ -201,7 +203,7 @@ export abstract class ConnectionCore implements StreamHost {
   /** The peer is unreachable (keep-alive): close at once. */
   private lost(err: Error): void {
     if (this.dead) return;
-    this.closeError = err;
+    this.closeError ??= err;
     this.teardown(H2Error.CANCEL, true);
   }
 

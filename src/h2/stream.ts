@@ -16,7 +16,6 @@ export interface StreamHost {
   resetByApp(s: Stream, code: number): void;
   /** The stream was resumed: credit back what it consumed while paused. */
   resumed(s: Stream): void;
-  /** A client stream that waits for a concurrency slot has something to send (no-op otherwise). */
   readonly isClient: boolean;
 }
 
@@ -127,10 +126,10 @@ export class Stream implements H2ServerStream, H2ClientStream, SendStream {
     if (!this.isReset) this.host.resumed(this);
   }
 
-  /** Client role: the stream has its id and its headers went out; queued data may follow. */
-  opened(): void {
-    this.headersSent = true;
-    if (this.hasPending) this.ready();
+  /** Client role: the stream has its id and its HEADERS went out; what was written meanwhile follows. */
+  opened(endStream: boolean): void {
+    if (endStream) this.markEndSent();
+    else if (this.hasPending) this.ready();
   }
 
   private ready(): void {
