@@ -2,13 +2,18 @@
 // and trailers, gRPC-shaped) driven by h2load, which prints req/s; this process's CPU time over the
 // run divided by the requests is the server's CPU per request (h2load is another process).
 //
-//   bun scripts/bench-h2.ts [--n 200000] [--c 10] [--m 10] [--socket bun|node] [--runs 3]
+// With --driver ours, our own client (src/h2/client.ts) drives it from this process instead, c
+// connections with m calls in flight each: the CPU is then client and server together.
+//
+//   bun scripts/bench-h2.ts [--n 200000] [--c 10] [--m 10] [--socket bun|node] [--runs 3] [--driver h2load|ours]
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { connectH2 } from "../src/h2/client.ts";
 import { startH2Server } from "../src/h2/server.ts";
+import type { H2ClientConnection, HeaderList } from "../src/h2/types.ts";
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +22,7 @@ const { values } = parseArgs({
     m: { type: "string", default: "10" },
     socket: { type: "string", default: "bun" },
     runs: { type: "string", default: "3" },
+    driver: { type: "string", default: "h2load" },
   },
 });
 const socket = values.socket === "node" ? "node" : "bun";
@@ -52,20 +58,55 @@ function h2load(n: string): Promise<string> {
   });
 }
 
+const REQUEST_HEADERS: HeaderList = [[":method", "POST"], [":scheme", "http"], [":path", "/bench.Echo/Unary"], [":authority", `127.0.0.1:${server.port}`],
+  ["content-type", "application/grpc"], ["te", "trailers"]];
+const REQUEST_BODY = new Uint8Array(5 + 8 + 256 + 6);
+
+/** n calls over c connections of ours, m in flight on each; resolves with the calls that succeeded. */
+async function ours(n: number): Promise<number> {
+  const conns: H2ClientConnection[] = await Promise.all(Array.from({ length: Number(values.c) }, () => connectH2({ host: "127.0.0.1", port: server.port, socket })));
+  let started = 0, ok = 0;
+  const one = (conn: H2ClientConnection): Promise<void> => new Promise((resolve) => {
+    const s = conn.request(REQUEST_HEADERS);
+    let status = "";
+    s.onHeaders = (h, end) => { if (end && h[0]?.[0] === "grpc-status") status = h[0][1]; };
+    s.onEnd = () => { if (status === "0") ok++; resolve(); };
+    s.onReset = () => resolve();
+    s.write(REQUEST_BODY);
+    s.end();
+  });
+  const lane = async (conn: H2ClientConnection): Promise<void> => {
+    while (started < n) { started++; await one(conn); }
+  };
+  await Promise.all(conns.flatMap((conn) => Array.from({ length: Number(values.m) }, () => lane(conn))));
+  for (const c of conns) c.close();
+  return ok;
+}
+
 const requests = Number(values.n);
-console.log(`bench-h2: ${socket} sockets, h2load -n ${requests} -c ${values.c} -m ${values.m}, POST ${5 + 8 + 256 + 6} bytes -> 10 bytes + trailers`);
-await h2load(String(Math.min(20000, requests))); // warm-up: JIT, HPACK tables
+const useOurs = values.driver === "ours";
+console.log(`bench-h2: ${socket} sockets, ${useOurs ? "our client" : "h2load"} -n ${requests} -c ${values.c} -m ${values.m}, POST ${5 + 8 + 256 + 6} bytes -> 10 bytes + trailers`);
+// Warm-up: JIT, HPACK tables.
+if (useOurs) await ours(Math.min(20000, requests));
+else await h2load(String(Math.min(20000, requests)));
 try {
   for (let run = 1; run <= Number(values.runs); run++) {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const out = await h2load(String(requests));
+    let ok: string, rps: string;
+    if (useOurs) {
+      ok = String(await ours(requests));
+      rps = (requests / ((performance.now() - t0) / 1000)).toFixed(0);
+    } else {
+      const out = await h2load(String(requests));
+      ok = /(\d+) succeeded/.exec(out)?.[1] ?? "?";
+      rps = /finished in [^,]+, ([\d.]+) req\/s/.exec(out)?.[1] ?? "?";
+    }
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    const ok = /(\d+) succeeded/.exec(out)?.[1] ?? "?";
-    const rps = /finished in [^,]+, ([\d.]+) req\/s/.exec(out)?.[1] ?? "?";
     const us = (cpu.user + cpu.system) / requests;
-    console.log(`run ${run}: ${rps} req/s (h2load), ${ok}/${requests} succeeded, server CPU ${us.toFixed(2)} µs/request (user ${(cpu.user / requests).toFixed(2)}, system ${(cpu.system / requests).toFixed(2)}), wall ${(wall / 1000).toFixed(2)} s`);
+    const who = useOurs ? "client+server" : "server";
+    console.log(`run ${run}: ${rps} req/s, ${ok}/${requests} succeeded, ${who} CPU ${us.toFixed(2)} µs/request (user ${(cpu.user / requests).toFixed(2)}, system ${(cpu.system / requests).toFixed(2)}), wall ${(wall / 1000).toFixed(2)} s`);
   }
 } finally {
   await server.close(100);
