@@ -55,15 +55,22 @@ export class ServerConnection extends Connection {
     }
     const check = checkRequest(decoded.headers);
     if (check.error !== "") return this.streamError(sid, H2Error.PROTOCOL_ERROR);
+    if (endStream && check.contentLength > 0) return this.streamError(sid, H2Error.PROTOCOL_ERROR);
     if (this.streams.size >= this.config.settings.maxConcurrentStreams) return this.streamError(sid, H2Error.REFUSED_STREAM);
     const s = new Stream(this, sid, this.remoteAddress);
     s.headers = decoded.headers;
     s.sendWindow = this.peer.initialWindowSize;
     s.recvWindow = this.config.settings.initialWindowSize;
     s.contentLength = check.contentLength;
+    // Known before the application sees the stream: a response it completes inside onStream then
+    // closes the stream cleanly instead of asking the client to stop sending.
+    s.remoteEnded = endStream;
     this.streams.set(sid, s);
     this.onStream(s);
-    if (endStream && !s.isReset && !this.dead) this.remoteEnd(s);
+    if (endStream && !s.isReset && !this.dead) {
+      s.onEnd();
+      if (s.localEndDone && !s.isReset) this.closeStream(s, false);
+    }
   }
 
   private trailers(s: Stream, endStream: boolean, decoded: HpackDecodeResult, badPriority: boolean): void {

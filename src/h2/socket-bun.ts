@@ -92,8 +92,8 @@ function handlers(onOpen: (w: BunByteSocket) => void, gone?: (s: ByteSocket) => 
     },
     data(s: BunSocket, chunk: Uint8Array) { s.data.wrapper?.onData(chunk); },
     drain(s: BunSocket) { s.data.wrapper?.drained(); },
-    // The peer's FIN: HTTP/2 has nothing more to read, so close our side too.
-    end(s: BunSocket) { s.end(); },
+    // The peer's FIN: HTTP/2 has nothing more to read, so close our side too (after what is queued).
+    end(s: BunSocket) { if (s.data?.wrapper) s.data.wrapper.end(); else s.end(); },
     close(s: BunSocket, err?: Error) { s.data?.wrapper?.closedBy(err); },
     error(s: BunSocket, err: Error) { s.data?.wrapper?.closedBy(err); },
   };

@@ -42,6 +42,7 @@ function app(held: H2ServerStream[], resets: Map<number, number>): H2ServerOptio
     }
     if (path === "/hold") { held.push(s); return; }
     if (path === "/reset") { s.reset(H2Error.INTERNAL_ERROR); return; }
+    if (path === "/immediate") { s.respond([[":status", "204"]], true); return; }
     let n = 0;
     s.onData = (c) => { n += c.length; };
     s.onEnd = () => {
@@ -272,6 +273,19 @@ describe("HTTP/2 server: the wire (raw frames)", () => {
     c.windowUpdate(1, 400);
     await c.waitFor((f) => f.type === FrameType.DATA && f.streamId === 1 && (f.flags & Flag.END_STREAM) !== 0, "the rest");
     assert.equal(c.body(1).length, 1000);
+  });
+
+  it("a response completed inside onStream closes the stream; if the request is still open, RST_STREAM(NO_ERROR) asks the client to stop", async () => {
+    const c = await connect();
+    c.headers(1, [[":method", "GET"], [":scheme", "http"], [":path", "/immediate"]], true);
+    c.headers(3, [[":method", "POST"], [":scheme", "http"], [":path", "/immediate"]], false);
+    const h = await c.waitFor((f) => f.type === FrameType.HEADERS && f.streamId === 1, "stream 1's response");
+    assert.ok(h.flags & Flag.END_STREAM);
+    assert.equal(await c.rstCode(3), H2Error.NO_ERROR);
+    c.data(3, Buffer.from("too late")); // in flight when the server closed the stream: ignored
+    c.frame(FrameType.PING, 0, 0, Buffer.from("barrier3"));
+    await c.waitFor((f) => f.type === FrameType.PING && (f.flags & Flag.ACK) !== 0, "the PING ACK");
+    assert.deepEqual(c.frames.filter((f) => f.type === FrameType.RST_STREAM).map((f) => f.streamId), [3]);
   });
 
   it("DATA frames respect the client's SETTINGS_MAX_FRAME_SIZE", async () => {

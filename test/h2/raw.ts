@@ -4,9 +4,9 @@
 // that say what was awaited and what came instead.
 import { Buffer } from "node:buffer";
 import * as net from "node:net";
-import { Flag, FrameType, FRAME_NAMES, PREFACE, readU32 } from "../../src/h2/frames.ts";
+import { Flag, FrameType, FRAME_NAMES, PREFACE, readU32, SettingId } from "../../src/h2/frames.ts";
 import { HpackDecoder, HpackEncoder } from "../../src/h2/hpack.ts";
-import type { HeaderList } from "../../src/h2/types.ts";
+import { H2Error, type HeaderList } from "../../src/h2/types.ts";
 
 export interface RawFrame {
   type: number;
@@ -200,4 +200,73 @@ export class RawClient {
       return f.payload.subarray(1, f.payload.length - f.payload[0]!);
     }));
   }
+}
+
+// ---- for fuzzing: a seeded generator, a valid exchange, and mutations of it ----
+
+/** A small seeded PRNG (mulberry32): a failing seed replays. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A valid client exchange as separate frames: preface, settings, requests with bodies,
+ *  trailers, window updates, pings, a reset, a priority. */
+export function validExchange(): Uint8Array[] {
+  const enc = new HpackEncoder();
+  const frames: Uint8Array[] = [PREFACE, frameBytes(FrameType.SETTINGS, 0, 0, settingsPayload([[SettingId.INITIAL_WINDOW_SIZE, 100000], [SettingId.MAX_FRAME_SIZE, 20000]]))];
+  frames.push(frameBytes(FrameType.SETTINGS, Flag.ACK, 0));
+  frames.push(frameBytes(FrameType.HEADERS, Flag.END_HEADERS, 1, enc.encode([...POST, ["content-type", "application/grpc"], ["te", "trailers"]])));
+  frames.push(frameBytes(FrameType.DATA, 0, 1, new Uint8Array(300).fill(7)));
+  frames.push(frameBytes(FrameType.DATA, Flag.PADDED, 1, new Uint8Array([4, 1, 2, 3, 0, 0, 0, 0])));
+  frames.push(frameBytes(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 1, enc.encode([["x-trailer", "t"]])));
+  frames.push(frameBytes(FrameType.WINDOW_UPDATE, 0, 0, u32(100000)));
+  frames.push(frameBytes(FrameType.PING, 0, 0, new Uint8Array(8).fill(1)));
+  frames.push(frameBytes(FrameType.PRIORITY, 0, 3, new Uint8Array([0, 0, 0, 1, 16])));
+  const block = enc.encode([...GET, ["x-long", "y".repeat(50)]]);
+  frames.push(frameBytes(FrameType.HEADERS, Flag.PRIORITY, 3, new Uint8Array([0, 0, 0, 0, 9, ...block.subarray(0, 10)])));
+  frames.push(frameBytes(FrameType.CONTINUATION, Flag.END_HEADERS, 3, block.subarray(10)));
+  frames.push(frameBytes(FrameType.HEADERS, Flag.END_HEADERS, 5, enc.encode([[":method", "GET"], [":scheme", "http"], [":path", "/hold"]])));
+  frames.push(frameBytes(FrameType.WINDOW_UPDATE, 0, 5, u32(5000)));
+  frames.push(frameBytes(FrameType.RST_STREAM, 0, 5, u32(H2Error.CANCEL)));
+  frames.push(frameBytes(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 7, enc.encode(GET)));
+  frames.push(frameBytes(0x0b, 0, 0, new Uint8Array(4)));
+  frames.push(frameBytes(FrameType.GOAWAY, 0, 0, new Uint8Array([0, 0, 0, 7, 0, 0, 0, 0])));
+  return frames;
+}
+
+export function mutate(frames: Uint8Array[], int: (n: number) => number, rand: () => number): Uint8Array {
+  const out: Uint8Array[] = frames.map((f) => new Uint8Array(f));
+  const rounds = 1 + int(4);
+  for (let r = 0; r < rounds; r++) {
+    const k = 1 + int(out.length - 1); // the preface stays mostly intact
+    const f = out[k]!;
+    switch (int(7)) {
+      case 0: for (let j = 0; j < 1 + int(3); j++) f[int(f.length)] = int(256); break; // flip bytes
+      case 1: f[int(Math.min(9, f.length))] = int(256); break; // a header byte
+      case 2: out.splice(k, 1); break; // drop a frame
+      case 3: out.splice(k, 0, f); break; // duplicate it
+      case 4: out.splice(k, 0, frameBytes(int(12), int(256), int(10), randomBytes(int(40), int))); break; // a random frame
+      case 5: out[k] = f.subarray(0, int(f.length)); break; // truncate
+      case 6: if (rand() < 0.2) out[0] = randomBytes(24, int); else out.push(randomBytes(int(64), int)); break;
+    }
+  }
+  let n = 0;
+  for (const f of out) n += f.length;
+  const all = new Uint8Array(n);
+  let at = 0;
+  for (const f of out) { all.set(f, at); at += f.length; }
+  return all;
+}
+
+function randomBytes(n: number, int: (n: number) => number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = int(256);
+  return b;
 }
