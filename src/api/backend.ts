@@ -56,6 +56,9 @@ export interface KvBackend {
   readonly store: MvccStore;
   header(): HeaderInfo;
   status(): StatusInfo;
+  /** A learner serves only Status and serializable Range, as etcd's do; absent: never a learner.
+   *  Called per request, so it must be cheap. */
+  isLearner?(): boolean;
   members(): MemberInfo[];
   /** Membership changes; absent until the node supports them (the RPC answers UNIMPLEMENTED). */
   memberAdd?(peerURLs: string[], isLearner: boolean): Promise<{ member: MemberInfo; members: MemberInfo[] }>;

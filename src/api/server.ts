@@ -3,7 +3,7 @@
 // is the backend's.
 import { GrpcServer } from "../grpc/server.ts";
 import { GrpcStatus, type StatusObject } from "../grpc/status.ts";
-import type { MethodDefinition, ServiceDefinition, ServiceImplementation, UnaryHandler } from "../grpc/types.ts";
+import type { MethodDefinition, ServiceDefinition, ServiceImplementation, StreamHandler, UnaryHandler } from "../grpc/types.ts";
 import { dirname } from "node:path";
 import type { LimitsSection } from "../config/types.ts";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
@@ -124,6 +124,19 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
   const unimplemented = (what: string) =>
     new EtcdError(StatusCode.UNIMPLEMENTED, `trireme: ${what} is not supported yet`);
 
+  // etcd's learners serve Status and serializable Range only; every other call (MemberList
+  // aside, see below) is refused with UNAVAILABLE so that clients move on to another endpoint.
+  const learner = () => backend.isLearner?.() === true;
+  const voterOnly = <Req, Res>(fn: Handler<Req, Res>): Handler<Req, Res> => (req, size) => {
+    if (learner()) throw Errors.notSupportedForLearner();
+    return fn(req, size);
+  };
+  const voterOnlyStream = <Req, Res>(handler: StreamHandler<Req, Res>): StreamHandler<Req, Res> => (call) => {
+    if (!learner()) return handler(call);
+    const e = Errors.notSupportedForLearner();
+    call.emit("error", { code: e.code, details: e.message });
+  };
+
   const rangeNow = (req: Parameters<typeof store.range>[0]) => {
     const r = store.range(req);
     return { ...r, header: header(r.header.revision) };
@@ -145,30 +158,31 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
     leader: () => backend.status().leader,
     leaderCheckMs: opts.watch?.leaderCheckMs,
   });
-  server.addService(WatchService, watch.implementation);
+  server.addService(WatchService, { watch: voterOnlyStream(watch.handler) });
   server.addService(KVService, {
     range: unary(KVService.Range, (req) => {
       checkRangeRequest(req);
+      if (!req.serializable && learner()) throw Errors.notSupportedForLearner();
       if (req.serializable) return rangeNow(req);
       return backend.readBarrier().then(() => rangeNow(req));
     }),
-    put: unary(KVService.Put, (req, size) => {
+    put: unary(KVService.Put, voterOnly((req, size) => {
       checkPutRequest(req);
       checkSize(size);
       return write({ put: req }).then((r) => {
         const put = expect(r, "put").put;
         return { ...put, header: header(put.header.revision) };
       });
-    }),
-    deleteRange: unary(KVService.DeleteRange, (req, size) => {
+    })),
+    deleteRange: unary(KVService.DeleteRange, voterOnly((req, size) => {
       checkDeleteRequest(req);
       checkSize(size);
       return write({ deleteRange: req }).then((r) => {
         const del = expect(r, "deleteRange").deleteRange;
         return { ...del, header: header(del.header.revision) };
       });
-    }),
-    txn: unary(KVService.Txn, (req, size) => {
+    })),
+    txn: unary(KVService.Txn, voterOnly((req, size) => {
       checkTxnRequest(req, limits.max_txn_ops);
       if (isTxnReadOnly(req)) {
         const local = () => {
@@ -182,39 +196,39 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
         const txn = expect(r, "txn").txn;
         return { ...txn, header: header(txn.header.revision) };
       });
-    }),
-    compact: unary(KVService.Compact, (req) =>
-      write({ compaction: req }).then((r) => ({ header: header(expect(r, "compaction").compaction.header.revision) }))),
+    })),
+    compact: unary(KVService.Compact, voterOnly((req) =>
+      write({ compaction: req }).then((r) => ({ header: header(expect(r, "compaction").compaction.header.revision) })))),
   });
 
   const lease = new LeaseApi(backend, header);
   server.addService(LeaseService, {
-    leaseGrant: unary(LeaseService.LeaseGrant, (req) => lease.grant(req)),
-    leaseRevoke: unary(LeaseService.LeaseRevoke, (req) => lease.revoke(req)),
-    leaseTimeToLive: unary(LeaseService.LeaseTimeToLive, (req) => lease.timeToLive(req)),
-    leaseLeases: unary(LeaseService.LeaseLeases, () => lease.list()),
-    leaseKeepAlive: lease.keepAlive,
+    leaseGrant: unary(LeaseService.LeaseGrant, voterOnly((req) => lease.grant(req))),
+    leaseRevoke: unary(LeaseService.LeaseRevoke, voterOnly((req) => lease.revoke(req))),
+    leaseTimeToLive: unary(LeaseService.LeaseTimeToLive, voterOnly((req) => lease.timeToLive(req))),
+    leaseLeases: unary(LeaseService.LeaseLeases, voterOnly(() => lease.list())),
+    leaseKeepAlive: voterOnlyStream(lease.keepAlive),
   });
 
   // Backups in flight when a previous process died left their temporary images behind.
   sweepBackupTemps(dirname(store.path));
   const snapshot = createSnapshotService({ store, header, ...opts.snapshot });
   server.addService(MaintenanceService, {
-    snapshot: snapshot.handler,
-    hashKV: unary(MaintenanceService.HashKV, (req) => {
+    snapshot: voterOnlyStream(snapshot.handler),
+    hashKV: unary(MaintenanceService.HashKV, voterOnly((req) => {
       const h = store.hashKv(req.revision ?? 0);
       return { header: header(h.revision), hash: h.hash, compactRevision: Math.max(0, h.compactRevision) };
-    }),
-    defragment: unary(MaintenanceService.Defragment, () => {
+    })),
+    defragment: unary(MaintenanceService.Defragment, voterOnly(() => {
       store.defragment();
       return { header: header(store.revision) };
-    }),
-    moveLeader: unary(MaintenanceService.MoveLeader, (req) => {
+    })),
+    moveLeader: unary(MaintenanceService.MoveLeader, voterOnly((req) => {
       if (!backend.moveLeader) throw unimplemented("MoveLeader");
       return backend.moveLeader(req.targetID ?? 0).then(() => ({ header: header(store.revision) }));
-    }),
+    })),
     // No alarms are ever raised (no space quota yet): GET answers an empty list.
-    alarm: unary(MaintenanceService.Alarm, () => ({ header: header(store.revision), alarms: [] })),
+    alarm: unary(MaintenanceService.Alarm, voterOnly(() => ({ header: header(store.revision), alarms: [] }))),
     status: unary(MaintenanceService.Status, () => {
       const s = backend.status();
       const db = store.dbSize();
@@ -234,30 +248,32 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
   });
 
   server.addService(ClusterService, {
+    // Unlike etcd, a learner answers MemberList: promoting a member added by URL asks it for the
+    // name in its config.toml (membership.ts, learnName), and the list is local, read-only data.
     memberList: unary(ClusterService.MemberList, () => ({ header: header(store.revision), members: backend.members().map(toMember) })),
-    memberAdd: unary(ClusterService.MemberAdd, (req) => {
+    memberAdd: unary(ClusterService.MemberAdd, voterOnly((req) => {
       if (!backend.memberAdd) throw unimplemented("MemberAdd");
       return backend.memberAdd(req.peerURLs ?? [], req.isLearner === true).then((r) => ({
         header: header(store.revision),
         member: toMember(r.member),
         members: r.members.map(toMember),
       }));
-    }),
-    memberRemove: unary(ClusterService.MemberRemove, (req) => {
+    })),
+    memberRemove: unary(ClusterService.MemberRemove, voterOnly((req) => {
       if (!backend.memberRemove) throw unimplemented("MemberRemove");
       return backend.memberRemove(req.ID ?? 0).then((ms) => ({ header: header(store.revision), members: ms.map(toMember) }));
-    }),
-    memberUpdate: unary(ClusterService.MemberUpdate, (req) => {
+    })),
+    memberUpdate: unary(ClusterService.MemberUpdate, voterOnly((req) => {
       if (!backend.memberUpdate) throw unimplemented("MemberUpdate");
       return backend.memberUpdate(req.ID ?? 0, req.peerURLs ?? []).then((ms) => ({
         header: header(store.revision),
         members: ms.map(toMember),
       }));
-    }),
-    memberPromote: unary(ClusterService.MemberPromote, (req) => {
+    })),
+    memberPromote: unary(ClusterService.MemberPromote, voterOnly((req) => {
       if (!backend.memberPromote) throw unimplemented("MemberPromote");
       return backend.memberPromote(req.ID ?? 0).then((ms) => ({ header: header(store.revision), members: ms.map(toMember) }));
-    }),
+    })),
   });
 
   const { host, port: wanted } = splitAddress(opts.address);

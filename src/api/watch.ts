@@ -43,6 +43,8 @@ export const NO_LEADER_CHECKS = 3;
 export interface WatchServer {
   readonly hub: WatchHub;
   readonly implementation: ServiceImplementation;
+  /** The Watch handler itself (the client port wraps it). */
+  readonly handler: StreamHandler<Decoded<WatchRequest>, WireResponse>;
   /** Ends every open watch stream (UNAVAILABLE "etcdserver: server stopped", so clients retry
    *  elsewhere) and stops the hub's timers. */
   close(): void;
@@ -173,6 +175,7 @@ export function createWatchServer(opts: WatchServiceOptions): WatchServer {
   return {
     hub,
     implementation: { watch } as ServiceImplementation,
+    handler: watch,
     close() {
       for (const stop of [...open]) stop();
       if (monitor !== undefined) clearInterval(monitor);

@@ -43,4 +43,5 @@ export const Errors = {
   timeout: e(StatusCode.UNAVAILABLE, "etcdserver: request timed out"),
   memberNotFound: e(StatusCode.NOT_FOUND, "etcdserver: member not found"),
   notCapable: e(StatusCode.UNAVAILABLE, "etcdserver: not capable"),
+  notSupportedForLearner: e(StatusCode.UNAVAILABLE, "etcdserver: rpc not supported for learner"),
 } as const;

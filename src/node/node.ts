@@ -63,6 +63,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private readonly writes: WriteQueue;
   private readonly reads: ReadQueue;
   private readonly forwarder: LeaderForwarder;
+  /** This member is a learner in the membership it uses (kept by refreshPeers, read per request). */
+  private learner = false;
   private readonly proposals: ProposalForwarder;
   /** Lease deadlines on the leader, and the API's LeaseBackend (lessor.ts). */
   readonly leases: NodeLeases;
@@ -409,6 +411,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   /** Dial and admit the members (and, on a leader, those whose removal is not committed yet). */
   private refreshPeers(): void {
     const st = this.raft.status();
+    this.learner = st.conf.learners.includes(this.id);
     this.transport.setPeers(this.membership.peerAddresses(this.id, this.changes.peersNow(st, this.raft.confAt(st.commit))));
   }
 
@@ -511,6 +514,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   members(): MemberInfo[] {
     return this.membership.info(this.raft.status().conf);
+  }
+
+  isLearner(): boolean {
+    return this.learner;
   }
 
   // Membership changes (membership.ts); MemberUpdate stays unimplemented (docs/membership.md).

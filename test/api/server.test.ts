@@ -41,6 +41,10 @@ class ScriptedBackend implements KvBackend {
   members() {
     return this.inner.members();
   }
+  learner = false;
+  isLearner() {
+    return this.learner;
+  }
 }
 
 type Answer = { err: grpc.ServiceError | null; bytes?: Buffer };
@@ -172,6 +176,43 @@ describe("client API server", () => {
     );
     assert.equal(a.err?.code, grpc.status.UNIMPLEMENTED);
     assert.match(a.err!.details, /MemberAdd is not supported yet/);
+  });
+
+  test("a learner serves Status, serializable Range and MemberList only, refusing the rest as etcd does", async () => {
+    await put("learner-key", "v");
+    backend.learner = true;
+    try {
+      const refused = "etcdserver: rpc not supported for learner";
+      const lin = await call("/etcdserverpb.KV/Range", etcdserverpb.RangeRequest.encode({ key: enc.encode("learner-key") }).finish());
+      assert.equal(lin.err?.code, grpc.status.UNAVAILABLE);
+      assert.equal(lin.err?.details, refused);
+      const ser = await range({ key: enc.encode("learner-key"), serializable: true });
+      assert.equal(ser.kvs.length, 1);
+      const status = await call("/etcdserverpb.Maintenance/Status", etcdserverpb.StatusRequest.encode({}).finish());
+      assert.equal(status.err, null);
+      const members = await call("/etcdserverpb.Cluster/MemberList", etcdserverpb.MemberListRequest.encode({}).finish());
+      assert.equal(members.err, null);
+      for (const [path, body] of [
+        ["/etcdserverpb.KV/Put", etcdserverpb.PutRequest.encode({ key: enc.encode("k"), value: enc.encode("v") }).finish()],
+        ["/etcdserverpb.KV/Txn", etcdserverpb.TxnRequest.encode({}).finish()],
+        ["/etcdserverpb.Cluster/MemberAdd", etcdserverpb.MemberAddRequest.encode({ peerURLs: ["http://x:1"] }).finish()],
+        ["/etcdserverpb.Maintenance/HashKV", etcdserverpb.HashKVRequest.encode({}).finish()],
+      ] as const) {
+        const a = await call(path, body);
+        assert.equal(a.err?.details, refused, path);
+      }
+      const writesBefore = backend.writes.length;
+      const watch = raw.makeBidiStreamRequest("/etcdserverpb.Watch/Watch", (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b);
+      const ended = new Promise<grpc.StatusObject>((resolve) => watch.on("status", resolve));
+      watch.on("error", () => {});
+      watch.write(etcdserverpb.WatchRequest.encode({ createRequest: { key: enc.encode("k") } }).finish());
+      const st = await ended;
+      assert.equal(st.code, grpc.status.UNAVAILABLE);
+      assert.equal(st.details, refused);
+      assert.equal(backend.writes.length, writesBefore, "nothing a learner refused reached the backend");
+    } finally {
+      backend.learner = false;
+    }
   });
 
   test("Status reports the store's revision and sizes", async () => {
