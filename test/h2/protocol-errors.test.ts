@@ -163,6 +163,20 @@ describe("HTTP/2 protocol errors (raw frames)", () => {
     assert.deepEqual(h.headers?.[0], [":status", "200"]);
   });
 
+  it("unknown frame types, PRIORITY on an idle stream and padded frames are accepted", async () => {
+    const c = await handshake();
+    c.frame(0xfa, 0xff, 0, Buffer.from("whatever"));
+    c.frame(0xfa, 0, 7, new Uint8Array(0));
+    c.frame(FrameType.PRIORITY, 0, 9, new Uint8Array([0, 0, 0, 0, 200]));
+    const block = c.encoder.encode(POST);
+    c.frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.PADDED | Flag.PRIORITY, 1, new Uint8Array([3, 0, 0, 0, 0, 16, ...block, 0, 0, 0]));
+    c.frame(FrameType.DATA, Flag.PADDED | Flag.END_STREAM, 1, new Uint8Array([2, 65, 66, 0, 0]));
+    await c.waitFor((f) => f.type === FrameType.DATA && f.streamId === 1 && (f.flags & Flag.END_STREAM) !== 0, "stream 1's response");
+    assert.equal(c.body(1).toString(), "n=2");
+    assert.equal(c.frames.some((f) => f.type === FrameType.GOAWAY || f.type === FrameType.RST_STREAM), false);
+    c.destroy();
+  });
+
   it("a CONTINUATION flood is cut off with ENHANCE_YOUR_CALM", async () => {
     const c = await handshake();
     c.frame(FrameType.HEADERS, 0, 1, c.encoder.encode(GET).subarray(0, 1));
