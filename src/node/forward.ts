@@ -1,8 +1,10 @@
 // A follower asks the leader about leases (`trireme.Forward/Lease` on the leader's client port).
 // Writes no longer come this way: they travel as peer messages on the data plane (forward-peer.ts).
-import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import { triremekv } from "../gen/etcd.js";
+import { GrpcCallError } from "../grpc/client-call.ts";
+import { GrpcClientPool } from "../grpc/pool.ts";
+import { GrpcStatus } from "../grpc/status.ts";
 import type { ServiceDefinition } from "../grpc/types.ts";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 
@@ -30,58 +32,34 @@ export const forwardService = {
 export class LeaderUnreachable extends Error {}
 
 export class LeaderForwarder {
-  private readonly clients = new Map<string, grpc.Client>();
+  private readonly pool = new GrpcClientPool();
 
   constructor(private readonly timeoutMs: number, private readonly clusterId: number) {}
-
-  private client(address: string): grpc.Client {
-    let c = this.clients.get(address);
-    if (c === undefined) {
-      c = new grpc.Client(address, grpc.credentials.createInsecure(), {
-        "grpc.max_receive_message_length": -1,
-        "grpc.max_send_message_length": -1,
-        "grpc.initial_reconnect_backoff_ms": 100,
-        "grpc.max_reconnect_backoff_ms": 1000,
-      });
-      this.clients.set(address, c);
-    }
-    return c;
-  }
 
   /** Asks the leader at `address` about a lease (renew: a keep-alive). Not batched: keep-alives
    *  are rare next to writes. Rejects with LeaderUnreachable when the call failed in transport
    *  (a renewal is idempotent, so the caller may ask the next leader), else with EtcdError. */
-  lease(address: string, id: number, renew: boolean): Promise<number> {
+  async lease(address: string, id: number, renew: boolean): Promise<number> {
     const req: LeaseQuery = { clusterId: this.clusterId, ID: id, renew };
-    return new Promise((resolve, reject) => {
-      this.client(address).makeUnaryRequest(
-        forwardService.Lease.path,
-        forwardService.Lease.requestSerialize,
-        forwardService.Lease.responseDeserialize,
-        req,
-        new grpc.Metadata(),
-        { deadline: Date.now() + this.timeoutMs },
-        (err, res) => {
-          if (!err) resolve((res as LeaseAnswer).TTL ?? 0);
-          else if (err.code === grpc.status.UNAVAILABLE && !err.details.startsWith("etcdserver:")) reject(new LeaderUnreachable(err.details));
-          else reject(callError(err));
-        },
-      );
-    });
+    try {
+      const res = await this.pool.unary(address, forwardService.Lease, req, this.timeoutMs);
+      return (res as LeaseAnswer).TTL ?? 0;
+    } catch (err) {
+      // Renewals are idempotent: any transport failure may be retried at the next leader.
+      if (err instanceof GrpcCallError && err.code === GrpcStatus.UNAVAILABLE && !err.details.startsWith("etcdserver:")) {
+        throw new LeaderUnreachable(err.details);
+      }
+      throw callError(err);
+    }
   }
 
   close(): void {
-    for (const c of this.clients.values()) c.close();
-    this.clients.clear();
+    this.pool.close();
   }
 }
 
-function callError(err: grpc.ServiceError): Error {
-  if (err.code === grpc.status.DEADLINE_EXCEEDED) return Errors.timeout();
-  if (err.code === grpc.status.UNAVAILABLE && !err.details.startsWith("etcdserver:")) {
-    // Only a connection never established proves the leader did not get the writes; a
-    // connection lost mid-call leaves the outcome unknown (etcd's "request timed out").
-    return /No connection established|ECONNREFUSED/.test(err.details) ? new LeaderUnreachable(err.details) : Errors.timeout();
-  }
+function callError(err: unknown): Error {
+  if (!(err instanceof GrpcCallError)) return err instanceof Error ? err : new Error(String(err));
+  if (err.code === GrpcStatus.DEADLINE_EXCEEDED) return Errors.timeout();
   return new EtcdError(err.code as StatusCode, err.details);
 }

@@ -3,7 +3,9 @@
 // passes the request on to the leader's client port unchanged. Also follows the ConfChange
 // entries the node persists and applies, to keep the address book (Members) current and to
 // notice this member's own removal.
-import * as grpc from "@grpc/grpc-js";
+import { GrpcCallError } from "../grpc/client-call.ts";
+import { GrpcClientPool } from "../grpc/pool.ts";
+import type { MethodDefinition } from "../grpc/types.ts";
 import type { MemberInfo } from "../api/backend.ts";
 import type { PeerConfig } from "../config/types.ts";
 import { ClusterService, type Decoded } from "../api/services.ts";
@@ -94,7 +96,7 @@ const NAME_TIMEOUT_MS = 1000;
 
 export class MembershipChanges {
   private readonly waiting = new Map<number, Waiter>();
-  private readonly clients = new Map<string, grpc.Client>();
+  private readonly clients = new GrpcClientPool();
   /** Highest index of a ConfChange entry persisted (an append at or below it may undo one). */
   private highestConfIndex = 0;
   private closed = false;
@@ -213,8 +215,7 @@ export class MembershipChanges {
       w.reject(Errors.stopped());
     }
     this.waiting.clear();
-    for (const c of this.clients.values()) c.close();
-    this.clients.clear();
+    this.clients.close();
   }
 
   // ------------------------------------------------------------------ requests
@@ -318,22 +319,14 @@ export class MembershipChanges {
     });
   }
 
-  private forward<Req, Res>(address: string, method: grpc.MethodDefinition<Decoded<Req>, Res>, req: Req, timeoutMs = this.host.requestTimeoutMs): Promise<Res> {
-    let client = this.clients.get(address);
-    if (client === undefined) {
-      client = new grpc.Client(address, grpc.credentials.createInsecure());
-      this.clients.set(address, client);
+  private async forward<Req, Res>(address: string, method: MethodDefinition<Decoded<Req>, Res>, req: Req, timeoutMs = this.host.requestTimeoutMs): Promise<Res> {
+    try {
+      return await this.clients.unary(address, method, { ok: true, msg: req, size: 0 }, timeoutMs);
+    } catch (err) {
+      throw asEtcdError(err, address);
     }
-    const request: Decoded<Req> = { ok: true, msg: req, size: 0 };
-    const deadline = Date.now() + timeoutMs;
-    return new Promise((resolve, reject) => {
-      client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request, { deadline }, (err, res) => {
-        if (err) reject(asEtcdError(err, address));
-        else if (res === undefined) reject(new EtcdError(StatusCode.UNAVAILABLE, `trireme: the leader at ${address} answered with nothing`));
-        else resolve(res);
-      });
-    });
   }
+
 }
 
 interface WireMember {
@@ -349,7 +342,8 @@ function fromWire(m: WireMember): MemberInfo {
 }
 
 /** The leader's own etcd error passes through; a transport failure says where it was going. */
-function asEtcdError(err: grpc.ServiceError, address: string): EtcdError {
-  if (/^(etcdserver|trireme|mvcc):/.test(err.details)) return new EtcdError(err.code as StatusCode, err.details);
-  return new EtcdError(StatusCode.UNAVAILABLE, `trireme: cannot pass the membership change on to the leader at ${address}: ${err.details}`);
+function asEtcdError(err: unknown, address: string): EtcdError {
+  const details = err instanceof GrpcCallError ? err.details : err instanceof Error ? err.message : String(err);
+  if (err instanceof GrpcCallError && /^(etcdserver|trireme|mvcc):/.test(details)) return new EtcdError(err.code as StatusCode, details);
+  return new EtcdError(StatusCode.UNAVAILABLE, `trireme: cannot pass the membership change on to the leader at ${address}: ${details}`);
 }

@@ -2,7 +2,8 @@
 // refuse its traffic and it stays leaderless forever. After a long time without a leader it
 // asks the cluster's leader, over the client API, whether it is still a member, and stops if
 // not (etcd's removed members learn it from their peers the same way).
-import * as grpc from "@grpc/grpc-js";
+import { GrpcClientPool } from "../grpc/pool.ts";
+import type { MethodDefinition } from "../grpc/types.ts";
 import type { PeerConfig } from "../config/types.ts";
 import type { Members } from "./members.ts";
 import { ClusterService, type Decoded, MaintenanceService } from "../api/services.ts";
@@ -80,13 +81,13 @@ export class RemovalWatch {
  *  A member of another cluster (an address reused) is not asked further. */
 export async function askClusterLeader(peers: readonly PeerConfig[], clusterId: number, timeoutMs: number): Promise<LeaderView | undefined> {
   for (const p of peers) {
-    const client = new grpc.Client(p.client_address, grpc.credentials.createInsecure());
+    const client = new GrpcClientPool();
     try {
-      const status = await unary(client, MaintenanceService.Status, {}, timeoutMs);
+      const status = await unary(client, p.client_address, MaintenanceService.Status, {}, timeoutMs);
       const self = Number(status.header?.memberId ?? 0);
       if (Number(status.header?.clusterId ?? 0) !== clusterId) continue;
       if (self === 0 || Number(status.leader ?? 0) !== self) continue;
-      const list = await unary(client, ClusterService.MemberList, {}, timeoutMs);
+      const list = await unary(client, p.client_address, ClusterService.MemberList, {}, timeoutMs);
       return { leaderId: self, memberIds: (list.members ?? []).map((m) => Number(m.ID ?? 0)), commitIndex: Number(status.raftIndex ?? 0) };
     } catch {
       // down or refusing: ask the next one
@@ -97,12 +98,6 @@ export async function askClusterLeader(peers: readonly PeerConfig[], clusterId: 
   return undefined;
 }
 
-function unary<Req, Res>(client: grpc.Client, method: grpc.MethodDefinition<Decoded<Req>, Res>, req: Req, timeoutMs: number): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const request: Decoded<Req> = { ok: true, msg: req, size: 0 };
-    client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request, { deadline: Date.now() + timeoutMs }, (err, res) => {
-      if (err || res === undefined) reject(err ?? new Error(`${method.path}: empty answer`));
-      else resolve(res);
-    });
-  });
+function unary<Req, Res>(pool: GrpcClientPool, address: string, method: MethodDefinition<Decoded<Req>, Res>, req: Req, timeoutMs: number): Promise<Res> {
+  return pool.unary(address, method, { ok: true, msg: req, size: 0 }, timeoutMs);
 }
