@@ -14,6 +14,8 @@ export interface ChannelOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** Called on every state change (reachability, metrics). */
   onState?: (state: ChannelState) => void;
+  /** SO_KEEPALIVE on each new connection's socket, probing after this many ms of idle (0: off). */
+  tcpKeepAliveMs?: number;
 }
 
 interface Waiter {
@@ -29,6 +31,8 @@ export class GrpcChannel {
   private backoffMs: number;
   private lastError: Error | undefined;
   private readonly waiters = new Set<Waiter>();
+  /** Whether tcpKeepAliveMs reached the last connection's socket (see setTcpKeepAlive). */
+  keepAliveApplied = false;
 
   constructor(readonly opts: ChannelOptions) {
     this.backoffMs = opts.backoff?.initialMs ?? 100;
@@ -101,6 +105,7 @@ export class GrpcChannel {
         this.attempt = undefined;
         if (this.state_ === "shutdown") { conn.destroy(); return; }
         this.conn = conn;
+        if ((this.opts.tcpKeepAliveMs ?? 0) > 0) this.keepAliveApplied = setTcpKeepAlive(conn, this.opts.tcpKeepAliveMs!);
         this.backoffMs = this.opts.backoff?.initialMs ?? 100;
         this.lastError = undefined;
         conn.onGoaway = () => this.lost(conn, new Error(`${this.target} sent GOAWAY`));
@@ -138,5 +143,26 @@ export class GrpcChannel {
       this.retryTimer = undefined;
       if (this.state_ === "transient-failure") this.dial();
     }, wait);
+  }
+}
+
+interface KeepAliveSocket {
+  setKeepAlive(enable: boolean, initialDelayMs: number): unknown;
+}
+
+/** SO_KEEPALIVE on the TCP socket under an h2 connection; false when it cannot be reached.
+ *  NEEDS(h2): a `tcpKeepAliveMs` option on H2ClientOptions (and H2ServerOptions), applied to the
+ *  Bun / node:net socket when it opens. Until then this reaches the socket through the
+ *  connection's `socket` (a ByteSocket) and that wrapper's `s` (Bun's socket or a net.Socket,
+ *  both with setKeepAlive), and reports false, never throws, if either is not there. */
+export function setTcpKeepAlive(conn: H2ClientConnection, ms: number): boolean {
+  const byteSocket = (conn as unknown as { socket?: { s?: Partial<KeepAliveSocket> } }).socket;
+  const raw = byteSocket?.s;
+  if (typeof raw?.setKeepAlive !== "function") return false;
+  try {
+    // Bun's returns false when it could not set the option; node's returns the socket.
+    return raw.setKeepAlive(true, ms) !== false;
+  } catch {
+    return false;
   }
 }

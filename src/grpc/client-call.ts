@@ -13,6 +13,9 @@ export interface ClientCallOptions {
   deadline?: number;
   /** Wait for a connection until the deadline instead of failing UNAVAILABLE at once. */
   waitForReady?: boolean;
+  /** With waitForReady: how long to wait for the connection (absolute Date.now() ms) when it is
+   *  not the call's deadline, e.g. for a long-lived stream that has none. */
+  readyDeadline?: number;
   /** Custom metadata (lowercase names; `-bin` values base64). */
   metadata?: HeaderList;
   /** gzip every request message (compressed off the event loop, in zlib's thread pool). */
@@ -58,6 +61,9 @@ function resetToStatus(code: number): CallStatus {
   return { code: GrpcStatus.INTERNAL, details: `stream reset by the server with HTTP/2 error ${code}` };
 }
 
+/** Bytes of request messages that may wait for gzip before write() says false. */
+const COMPRESS_HIGH_WATER_MARK = 1 << 20;
+
 function grpcTimeout(ms: number): string {
   const v = Math.max(1, Math.ceil(ms));
   return v < 1e8 ? `${v}m` : `${Math.ceil(v / 1000)}S`;
@@ -78,8 +84,12 @@ export class ClientCall<Res> {
   private readonly messages: FramedMessage[] = [];
   private responseGzip = false;
   private gotHeaders = false;
-  /** write() said false while the stream was not open yet: owe the caller an onDrain. */
-  private pendingFull = false;
+  /** write() said false: the caller waits for onDrain. */
+  private owedDrain = false;
+  /** The stream (or the queue before it opens) is over its high-water mark. */
+  private full = false;
+  /** Request bytes handed to gzip and not yet framed (compress): counted against the same mark. */
+  private compressing = 0;
 
   constructor(
     private readonly channel: GrpcChannel,
@@ -98,9 +108,10 @@ export class ClientCall<Res> {
       }, Math.max(0, deadline - Date.now()));
     }
     const conn = channel.current();
+    const readyBy = opts.readyDeadline ?? deadline;
     if (conn) this.open(conn);
-    else if (opts.waitForReady && deadline !== undefined) {
-      channel.ready(deadline).then((c) => this.open(c), (err: Error) =>
+    else if (opts.waitForReady && readyBy !== undefined) {
+      channel.ready(readyBy).then((c) => this.open(c), (err: Error) =>
         this.finish({ code: GrpcStatus.UNAVAILABLE, details: err.message, notSent: true }));
     } else {
       // Fail in a later turn so the caller has set its callbacks.
@@ -112,20 +123,38 @@ export class ClientCall<Res> {
     return this.done;
   }
 
-  /** Sends one serialized request message; false when the stream is full (wait for onDrain). */
+  /** Sends one serialized request message; false when the stream is full (wait for onDrain).
+   *  Messages waiting for gzip count as queued, so a fast producer is held back by compression
+   *  as well as by the peer's window. */
   write(message: Uint8Array): boolean {
     if (this.done || this.endPending) return false;
     if (this.opts.compress) {
+      this.compressing += message.length;
       this.compressChain = this.compressChain.then(() => new Promise<void>((resolve) => {
         gzip(message, (err, zipped) => {
+          this.compressing -= message.length;
           if (err) this.fail(GrpcStatus.INTERNAL, `cannot compress a request message: ${err.message}`);
           else this.send(frameMessage(zipped, true));
+          this.maybeDrain();
           resolve();
         });
       }));
-      return true;
+      return this.room();
     }
-    return this.send(frameMessage(message));
+    this.send(frameMessage(message));
+    return this.room();
+  }
+
+  private room(): boolean {
+    const ok = !this.full && this.compressing <= COMPRESS_HIGH_WATER_MARK;
+    if (!ok) this.owedDrain = true;
+    return ok;
+  }
+
+  private maybeDrain(): void {
+    if (!this.owedDrain || this.done || this.full || this.compressing > COMPRESS_HIGH_WATER_MARK) return;
+    this.owedDrain = false;
+    this.onDrain();
   }
 
   /** No more request messages. */
@@ -144,15 +173,14 @@ export class ClientCall<Res> {
     this.finish({ code: GrpcStatus.CANCELLED, details });
   }
 
-  private send(framed: Uint8Array): boolean {
-    if (this.done) return false;
+  private send(framed: Uint8Array): void {
+    if (this.done) return;
     if (!this.stream) {
       this.pending.push(framed);
-      if (this.pending.length < 64) return true;
-      this.pendingFull = true;
-      return false;
+      if (this.pending.length >= 64) this.full = true;
+      return;
     }
-    return this.stream.write(framed);
+    if (!this.stream.write(framed)) this.full = true;
   }
 
   private open(conn: { request(headers: HeaderList, endStream?: boolean): H2ClientStream }): void {
@@ -176,14 +204,15 @@ export class ClientCall<Res> {
     stream.onData = (chunk) => this.onData(chunk);
     stream.onEnd = () => this.finish({ code: GrpcStatus.INTERNAL, details: `${this.path}: the server ended the stream without a status` });
     stream.onReset = (code) => this.finish(resetToStatus(code));
-    stream.onDrain = () => this.onDrain();
+    stream.onDrain = () => {
+      this.full = false;
+      this.maybeDrain();
+    };
     let room = true;
     for (const p of this.pending) room = stream.write(p);
     this.pending = [];
-    if (this.pendingFull && room) {
-      this.pendingFull = false;
-      queueMicrotask(() => this.onDrain());
-    }
+    this.full = !room;
+    if (room) queueMicrotask(() => this.maybeDrain());
     if (this.endPending) void this.compressChain.then(() => { if (!this.done) stream.end(); });
   }
 

@@ -3,6 +3,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { GrpcChannel } from "../../src/grpc/channel.ts";
 import { ClientCall, GrpcCallError, unaryCall } from "../../src/grpc/client-call.ts";
@@ -117,6 +118,86 @@ for (const serverKind of ["ours", "grpc-js"] as const) {
     });
   });
 }
+
+describe("gRPC client: flow and connection options", () => {
+  let server: GrpcServer;
+  let port = 0;
+  before(async () => {
+    server = new GrpcServer({ maxReceiveMessageBytes: 8 << 20 });
+    server.addService(Echo, impl);
+    port = await server.listen("127.0.0.1", 0);
+  });
+  after(() => server.close(0));
+
+  it("with gzip, write() says false once messages pile up (waiting for gzip or the window), and drain follows", async () => {
+    const ch = new GrpcChannel({ host: "127.0.0.1", port });
+    try {
+      const size = 256 * 1024, count = 32;
+      let refused = 0;
+      const total = await new Promise<string>((resolve, reject) => {
+        const call = new ClientCall(ch, Echo.Sum.path, decode, { compress: true, deadline: Date.now() + 20_000, waitForReady: true });
+        let got = "";
+        let i = 0;
+        call.onMessage = (m) => { got = m; };
+        call.onStatus = (st) => (st.code === 0 ? resolve(got) : reject(new Error(st.details)));
+        const pump = (): void => {
+          while (i < count) {
+            // Random bytes do not shrink, so what waits for gzip is what the stream will carry.
+            const ok = call.write(randomBytes(size));
+            i++;
+            if (!ok) { refused++; return; }
+          }
+          call.end();
+        };
+        call.onDrain = pump;
+        pump();
+      });
+      assert.equal(total, String(size * count));
+      assert.ok(refused > 0, "write() never said false, so nothing bounded what a writer queues");
+    } finally {
+      ch.close();
+    }
+  });
+
+  it("a call with readyDeadline and no deadline waits for a server that starts later", async () => {
+    const probe = new GrpcServer({ maxReceiveMessageBytes: 1024 });
+    probe.addService(Echo, impl);
+    const later = await probe.listen("127.0.0.1", 0);
+    await probe.close(0);
+    const ch = new GrpcChannel({ host: "127.0.0.1", port: later, backoff: { initialMs: 20, maxMs: 50 } });
+    let late: GrpcServer | undefined;
+    try {
+      const got = new Promise<string[]>((resolve, reject) => {
+        const call = new ClientCall(ch, Echo.Chat.path, decode, { waitForReady: true, readyDeadline: Date.now() + 5000 });
+        const out: string[] = [];
+        call.onMessage = (m) => { out.push(m); if (out.length === 2) call.end(); };
+        call.onStatus = (st) => (st.code === 0 ? resolve(out) : reject(new Error(`${st.code}: ${st.details}`)));
+        call.write(Buffer.from("p"));
+        call.write(Buffer.from("q"));
+      });
+      await new Promise((r) => setTimeout(r, 150)); // a few refused attempts first
+      late = new GrpcServer({ maxReceiveMessageBytes: 1024 });
+      late.addService(Echo, impl);
+      await late.listen("127.0.0.1", later);
+      assert.deepEqual(await got, ["P", "Q"]);
+    } finally {
+      ch.close();
+      await late?.close(0);
+    }
+  });
+
+  it("tcpKeepAliveMs reaches the connection's socket", async () => {
+    const states: string[] = [];
+    const ch = new GrpcChannel({ host: "127.0.0.1", port, tcpKeepAliveMs: 30_000, onState: (st) => states.push(st) });
+    try {
+      await ch.ready(Date.now() + 5000);
+      assert.equal(ch.keepAliveApplied, true);
+      assert.deepEqual(states, ["connecting", "ready"]);
+    } finally {
+      ch.close();
+    }
+  });
+});
 
 describe("gRPC client to an address nobody listens on", () => {
   it("fails UNAVAILABLE and says the request was never sent", async () => {
