@@ -27,6 +27,10 @@ port.on("message", (m: CheckpointRequest) => {
         db = openSqlite(m.path, { driver: m.driver });
         // Never checkpoint as a side effect of this connection's own use or close.
         db.exec("PRAGMA wal_autocheckpoint = 0");
+        // The applying connection never syncs (synchronous=OFF): every sync of kv.db is this
+        // connection's, and a checkpoint syncs the WAL before copying and the file after only at
+        // NORMAL or above. Said explicitly rather than left to the build's default.
+        db.exec("PRAGMA synchronous = FULL");
         reply({ kind: "opened" });
       } catch (err) {
         reply({ kind: "error", seq: 0, message: `kv checkpointer: cannot open ${m.path} (${(err as Error).message})` });
@@ -56,7 +60,10 @@ port.on("message", (m: CheckpointRequest) => {
       db = undefined;
       Atomics.store(m.done, 0, 1);
       Atomics.notify(m.done, 0);
-      port!.close();
+      // Deno's parentPort has no close() (the call threw "port.close is not a function" at every
+      // shutdown there); unref() lets this thread end on its own, and the main thread terminates it anyway.
+      if (typeof port!.close === "function") port!.close();
+      else port!.unref();
       return;
   }
 });

@@ -45,9 +45,11 @@ import { EventType } from "./types.ts";
 const EMPTY = new Uint8Array(0);
 
 export interface MvccStoreOptions {
-  /** SQLite `synchronous` for kv.db. NORMAL is safe here because the Raft log is the source
-   *  of truth and re-applying is idempotent (src/kv/README.md); FULL costs an fsync per batch. */
-  synchronous?: "NORMAL" | "FULL";
+  /** SQLite `synchronous` of the applying connection. OFF (the default) is safe here because
+   *  the checkpointer's connection does every sync, the Raft log is the source of truth and
+   *  re-applying is idempotent (src/kv/README.md); NORMAL syncs a new WAL header after each WAL
+   *  reset on this thread; FULL costs an fsync per batch. */
+  synchronous?: "OFF" | "NORMAL" | "FULL";
   /** Which SQLite binding to use; the runtime's best by default (tests exercise both). */
   binding?: SqliteDriver;
   /** Tuning of the checkpointer thread (tests make it eager). */
@@ -109,7 +111,7 @@ export class MvccStore {
     try {
       db = openSqlite(this.path, { driver: this.opts.binding });
       db.exec("PRAGMA journal_mode = WAL");
-      db.exec(`PRAGMA synchronous = ${this.opts.synchronous ?? "NORMAL"}`);
+      db.exec(`PRAGMA synchronous = ${this.opts.synchronous ?? "OFF"}`);
       // Checkpoints fsync: the checkpointer thread runs them, never this connection.
       db.exec("PRAGMA wal_autocheckpoint = 0");
       // The worker's FULL/TRUNCATE checkpoints hold the write lock for a moment: wait, not fail.
@@ -546,9 +548,17 @@ export class MvccStore {
     return this.#checkpointer.flush();
   }
 
-  /** A checkpoint on this thread, for the paths that block anyway (VACUUM, VACUUM INTO). */
+  /** A checkpoint on this thread, for the paths that block anyway (VACUUM, VACUUM INTO). It
+   *  syncs, whatever this connection's own setting: a checkpoint that copies unsynced WAL frames
+   *  into the file could leave it torn by a power loss. */
   #checkpointHere(): void {
-    this.#stmt("PRAGMA wal_checkpoint(FULL)").get();
+    const own = this.opts.synchronous ?? "OFF";
+    if (own === "OFF") this.#db.exec("PRAGMA synchronous = NORMAL");
+    try {
+      this.#stmt("PRAGMA wal_checkpoint(FULL)").get();
+    } finally {
+      if (own === "OFF") this.#db.exec("PRAGMA synchronous = OFF");
+    }
   }
 
   /** Writes a consistent image of the whole store to `path` (replaced if present) and fsyncs
@@ -607,8 +617,10 @@ export class MvccStore {
     this.#cleanup = undefined;
     this.#stmts.clear();
     // The worker's connection goes first, so this one is the last and its close checkpoints
-    // (restoreFrom deletes the WAL files right after).
+    // (restoreFrom deletes the WAL files right after). That checkpoint must sync: once the WAL
+    // is gone the file alone holds the data, so this connection syncs for its close.
     this.#checkpointer.close();
+    this.#db.exec("PRAGMA synchronous = FULL");
     this.#db.close();
     this.#closed = true;
   }
