@@ -5,7 +5,8 @@
 import { existsSync, renameSync, unlinkSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { fsyncPath, inspectImage, SCHEMA_INDEXES, SCHEMA_TABLES } from "./schema.ts";
+import { syncDir } from "../storage/fsync.ts";
+import { inspectImage, SCHEMA_INDEXES, SCHEMA_TABLES } from "./schema.ts";
 import { openSqlite, type SqliteDb, type SqliteDriver, type Statement, type SqlValue } from "../storage/sqlite.ts";
 import type { SnapshotImage } from "./types.ts";
 
@@ -137,7 +138,8 @@ export async function writeImage(storePath: string, destPath: string, opts: Writ
     await fh.close();
   }
   renameSync(tmp, destPath);
-  fsyncPath(dirname(destPath));
+  // The directory too, in the thread pool: a sync on the event loop delays heartbeats.
+  await syncDir(dirname(destPath));
   return inspectImage(destPath);
 }
 
