@@ -4,6 +4,7 @@
 //
 //   bun scripts/cluster.ts [--nodes 3] [--strategy mem|disk] [--base-port 2379] [--dir data]
 //                          [--preset cloud-3] [--network lan] [--clean] [--snapshot-entries N]
+//                          [--runtime bun|deno]
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -50,15 +51,37 @@ export function writeClusterConfigs(o: ClusterOptions): string[] {
   });
 }
 
+/** What runs a member: Bun (the default, what the binary is built with) or Deno. */
+export type Runtime = "bun" | "deno";
+
+/** The runtime this launcher itself runs on; members run on it unless told otherwise. */
+export const currentRuntime: Runtime = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined" ? "deno" : "bun";
+
+/** The executable and arguments that run src/main.ts on `runtime`: this process's own binary when it
+ *  is that runtime, else the pinned one in node_modules/.bin. Deno needs its permissions spelled out
+ *  (a member opens sockets, files, workers and reads its environment). */
+export function memberCommand(runtime: Runtime = currentRuntime): { cmd: string; args: string[] } {
+  const cmd = runtime === currentRuntime ? process.execPath : join(root, "node_modules/.bin", runtime);
+  const main = join(root, "src/main.ts");
+  return runtime === "deno" ? { cmd, args: ["run", "--allow-all", "--quiet", main] } : { cmd, args: [main] };
+}
+
 export interface RunningMember {
   id: number;
   child: ChildProcess;
   clientAddress: string;
 }
 
-/** Starts one member process; its log lines go to `logFile`, and `onLine` sees each of them. */
-export function startMember(id: number, configFile: string, logFile: string, onLine?: (id: number, line: string) => void): ChildProcess {
-  const child = spawn(process.execPath, [join(root, "src/main.ts"), "start", "--config", configFile], {
+/** Starts one member process on `runtime`; its log lines go to `logFile`, and `onLine` sees each of them. */
+export function startMember(
+  id: number,
+  configFile: string,
+  logFile: string,
+  onLine?: (id: number, line: string) => void,
+  runtime: Runtime = currentRuntime,
+): ChildProcess {
+  const { cmd, args } = memberCommand(runtime);
+  const child = spawn(cmd, [...args, "start", "--config", configFile], {
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group: Ctrl-C in the terminal reaches only this launcher, which then stops
     // each member with one SIGTERM (a member treats a second signal as "exit now").
@@ -99,13 +122,14 @@ async function main(): Promise<void> {
       preset: { type: "string", default: "cloud-3" },
       network: { type: "string", default: "lan" },
       "snapshot-entries": { type: "string" },
+      runtime: { type: "string", default: currentRuntime },
       clean: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
   });
   if (values.help) {
-    console.log("Usage: bun scripts/cluster.ts [--nodes 3] [--strategy mem|disk] [--base-port 2379] [--dir data] [--preset cloud-3] [--network lan] [--snapshot-entries N] [--clean]");
+    console.log("Usage: bun scripts/cluster.ts [--nodes 3] [--strategy mem|disk] [--base-port 2379] [--dir data] [--preset cloud-3] [--network lan] [--snapshot-entries N] [--runtime bun|deno] [--clean]");
     return;
   }
   const nodes = Number(values.nodes);
@@ -113,6 +137,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 7) throw new Error(`--nodes: got ${values.nodes}; expected 1..7`);
   if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000) throw new Error(`--base-port: got ${values["base-port"]}; expected 1024..65000`);
   if (values.strategy !== "mem" && values.strategy !== "disk") throw new Error(`--strategy: got ${values.strategy}; expected mem or disk`);
+  if (values.runtime !== "bun" && values.runtime !== "deno") throw new Error(`--runtime: got ${values.runtime}; expected bun or deno`);
+  const runtime: Runtime = values.runtime;
   const dir = resolve(values.dir);
   if (values.clean && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   const files = writeClusterConfigs({
@@ -129,11 +155,11 @@ async function main(): Promise<void> {
     const child = startMember(id, file, join(dir, `node-${id}.log`), (mid, line) => {
       const what = describe(line);
       if (what !== undefined) console.log(`[member ${mid}] ${what}`);
-    });
+    }, runtime);
     return { id, child, clientAddress: `127.0.0.1:${memberPort(basePort, id)}` };
   });
   const endpoints = members.map((m) => m.clientAddress).join(",");
-  console.log(`trireme: ${nodes}-member cluster (${values.strategy === "disk" ? "DiskFirst" : "MemFirst"}) starting; data and logs in ${dir}`);
+  console.log(`trireme: ${nodes}-member cluster (${values.strategy === "disk" ? "DiskFirst" : "MemFirst"}, on ${runtime}) starting; data and logs in ${dir}`);
   console.log(`  endpoints: ${endpoints}`);
   console.log(`  try:  ETCDCTL_API=3 etcdctl --endpoints=${endpoints} put greeting hello`);
   console.log(`        ETCDCTL_API=3 etcdctl --endpoints=${endpoints} get greeting`);

@@ -3,6 +3,7 @@
 // heartbeats. This thread holds a second connection to kv.db and checkpoints when told to.
 import { parentPort } from "node:worker_threads";
 import { openSqlite, type SqliteDb } from "../storage/sqlite.ts";
+import { releaseParentPort } from "../storage/worker-port.ts";
 import type { CheckpointReply, CheckpointRequest } from "./checkpoint.ts";
 
 const port = parentPort;
@@ -60,10 +61,7 @@ port.on("message", (m: CheckpointRequest) => {
       db = undefined;
       Atomics.store(m.done, 0, 1);
       Atomics.notify(m.done, 0);
-      // Deno's parentPort has no close() (the call threw "port.close is not a function" at every
-      // shutdown there); unref() lets this thread end on its own, and the main thread terminates it anyway.
-      if (typeof port!.close === "function") port!.close();
-      else port!.unref();
+      releaseParentPort(port!);
       return;
   }
 });

@@ -8,6 +8,7 @@ import { performance } from "node:perf_hooks";
 import { openSqlite, type SqliteDb, type Statement } from "./sqlite.ts";
 import { CHECKPOINT_FRAMES, CHECKPOINT_FRAMES_BUSY, CHECKPOINT_IDLE_MS, applyWritePragmas, estimateFrames, Meta, UPSERT_META } from "./schema.ts";
 import type { BatchMessage, FromWriter, ToWriter } from "./protocol.ts";
+import { releaseParentPort } from "./worker-port.ts";
 
 const port = parentPort;
 if (port === null) throw new Error("writer-worker.ts must run as a worker thread");
@@ -124,7 +125,7 @@ port.on("message", (m: ToWriter) => {
       } finally {
         writer = undefined;
         send({ kind: "closed" });
-        port!.close();
+        releaseParentPort(port!);
       }
       return;
     }
