@@ -1,7 +1,9 @@
 // The follower side of scripts/bench-planes.ts, run as its own process: answers heartbeats and
 // appends like a Raft follower would and swallows snapshots. Prints "ready" once listening.
 // Usage (by bench-planes.ts): bun scripts/bench-planes-peer.ts '<json of PeerArgs>'
-import * as grpc from "@grpc/grpc-js";
+import type { ServerCall } from "../src/grpc/call.ts";
+import { GrpcServer } from "../src/grpc/server.ts";
+import type { ServiceDefinition, UnaryCallback } from "../src/grpc/types.ts";
 import type { NetworkSection } from "../src/config/types.ts";
 import { type Message, MessageType } from "../src/raft/types.ts";
 import { fromPb, type PbAck, type PbEnvelope } from "../src/transport/codec.ts";
@@ -21,7 +23,7 @@ export interface PeerArgs {
 /** The unary alternative to the Append stream: same Envelope in, Ack out, one call per batch. */
 export const unaryAppendService = {
   AppendUnary: { ...dataService.Append, path: "/trireme.raft.RaftData/AppendUnary", requestStream: false, responseStream: false },
-} satisfies grpc.ServiceDefinition;
+} satisfies ServiceDefinition;
 
 if (import.meta.main) await main(JSON.parse(process.argv[2] ?? "{}") as PeerArgs);
 
@@ -65,21 +67,18 @@ async function main(args: PeerArgs): Promise<void> {
       if ((level === "warn" || level === "error") && !/ended before its last chunk|cancelled the transfer/.test(msg)) console.error(`peer: ${level} ${msg}`);
     },
   });
-  const unary = new grpc.Server({ "grpc.max_receive_message_length": args.network.data.max_frame_size });
+  const unary = new GrpcServer({ maxReceiveMessageBytes: 64 << 20 });
   unary.addService(unaryAppendService, {
-    AppendUnary(call: grpc.ServerUnaryCall<PbEnvelope, PbAck>, cb: grpc.sendUnaryData<PbAck>) {
+    AppendUnary(call: ServerCall<PbEnvelope, PbAck>, cb: UnaryCallback<PbAck>) {
       for (const p of call.request.messages ?? []) onMessage(fromPb(p));
       cb(null, {});
     },
   });
-  await new Promise<void>((ok, fail) =>
-    unary.bindAsync(`127.0.0.1:${args.unaryPort}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? fail(e) : ok()))
-  );
+  await unary.listen("127.0.0.1", args.unaryPort);
   await t.start();
   t.setPeers([args.self, args.leader]);
   console.log("ready");
   process.on("SIGTERM", () => {
-    unary.forceShutdown();
-    t.close().finally(() => process.exit(0));
+    Promise.all([unary.close(0), t.close()]).finally(() => process.exit(0));
   });
 }

@@ -28,10 +28,11 @@ import { type Message, MessageType } from "../src/raft/types.ts";
 import { PeerTransport } from "../src/transport/peer-transport.ts";
 import type { PeerAddress, SnapshotSource } from "../src/transport/types.ts";
 import { type PeerArgs, unaryAppendService } from "./bench-planes-peer.ts";
-import * as grpc from "@grpc/grpc-js";
+import { GrpcChannel } from "../src/grpc/channel.ts";
+import { ClientCall } from "../src/grpc/client-call.ts";
 import { toPb } from "../src/transport/codec.ts";
 import { channelOptions, defaultBackoff } from "../src/transport/options.ts";
-import { encodeEnvelope } from "../src/transport/services.ts";
+import { decodeAck, encodeEnvelope } from "../src/transport/services.ts";
 
 const { values: opt } = parseArgs({
   options: {
@@ -244,13 +245,7 @@ interface Mode {
 /** The alternative data path for comparison: concurrent unary calls, at most 64 in flight,
  *  on a channel with the data plane's options; entries counted by AppResp as for the stream. */
 function unaryAppendLoad(m: Mode, batch: number): { stop: () => Promise<number> } {
-  const Ctor = grpc.makeGenericClientConstructor({
-    AppendUnary: { ...unaryAppendService.AppendUnary, requestSerialize: (b: Buffer) => b },
-  }, "RaftDataUnary");
-  const client = new Ctor(`127.0.0.1:${m.unaryPort}`, grpc.credentials.createInsecure(),
-    channelOptions("data", networkFor(true).data, defaultBackoff, false)) as unknown as grpc.Client & {
-      AppendUnary(b: Buffer, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null) => void): void;
-    };
+  const channel = new GrpcChannel(channelOptions("data", networkFor(true).data, { host: "127.0.0.1", port: m.unaryPort }, defaultBackoff, undefined));
   let running = true, inFlight = 0, acked = 0, index = 0;
   const entryData = new Uint8Array(256).fill(0x61);
   m.leader.onAppResp = (r) => {
@@ -262,10 +257,13 @@ function unaryAppendLoad(m: Mode, batch: number): { stop: () => Promise<number> 
       const buf = encodeEnvelope({ clusterId: CLUSTER, senderId: 1, messages: [toPb(blankMsg(MessageType.App, { index, entries }))] });
       index += batch;
       inFlight++;
-      client.AppendUnary(buf, new grpc.Metadata({ waitForReady: true }), { deadline: Date.now() + 5000 }, () => {
+      const call = new ClientCall(channel, unaryAppendService.AppendUnary.path, decodeAck, { deadline: Date.now() + 5000, waitForReady: true });
+      call.onStatus = () => {
         inFlight--;
         pump();
-      });
+      };
+      call.write(buf);
+      call.end();
     }
   };
   pump();
@@ -275,7 +273,7 @@ function unaryAppendLoad(m: Mode, batch: number): { stop: () => Promise<number> 
       const n = acked;
       await new Promise((r) => setTimeout(r, 200));
       m.leader.onAppResp = () => {};
-      client.close();
+      channel.close();
       return n;
     },
   };

@@ -3,7 +3,8 @@
 // write()/drain alone, which measured 2–9× slower). Acks must come back in order; anything else,
 // a stream error, or a batch left unacknowledged past its deadline tears the stream down, drops
 // what was in flight and tells the node so the core goes back to probing this follower.
-import * as grpc from "@grpc/grpc-js";
+import type { CallStatus, ClientCall } from "../grpc/client-call.ts";
+import { GrpcStatus } from "../grpc/status.ts";
 import type { NodeId } from "../raft/types.ts";
 import type { PbAck } from "./codec.ts";
 import type { TransportObserver } from "./types.ts";
@@ -17,21 +18,21 @@ export interface PipelineOptions {
   requestTimeoutMs: number;
   connectTimeoutMs: number;
   /** Opens a new stream; `waitForReady` when the channel has no connection yet. */
-  open: () => grpc.ClientDuplexStream<Buffer, PbAck>;
+  open: () => ClientCall<PbAck>;
   onBroken: (reason: string) => void;
   observer: TransportObserver;
 }
 
 interface Pending {
   seq: number;
-  buf: Buffer;
+  buf: Uint8Array;
   sentAt: number;
   /** Called if the batch is dropped and certainly never reached the peer. */
   undelivered?: () => void;
 }
 
 export class DataPipeline {
-  private call: grpc.ClientDuplexStream<Buffer, PbAck> | undefined;
+  private call: ClientCall<PbAck> | undefined;
   private acked = false; // has the current stream acknowledged anything yet?
   private readonly unacked: Pending[] = [];
   private readonly queue: Pending[] = [];
@@ -41,7 +42,7 @@ export class DataPipeline {
   constructor(private readonly o: PipelineOptions) {}
 
   /** Queue one encoded batch. `encode(seq)` builds the Envelope bytes for its sequence number. */
-  send(encode: (seq: number) => Buffer, undelivered?: () => void): void {
+  send(encode: (seq: number) => Uint8Array, undelivered?: () => void): void {
     if (this.closed) return undelivered?.();
     if (this.queue.length >= this.o.maxQueued) {
       this.teardown(`data queue to peer ${this.o.peer} is full (${this.o.maxQueued} batches behind a full window)`);
@@ -60,20 +61,18 @@ export class DataPipeline {
     return this.queue.length;
   }
 
-  private ensureCall(): grpc.ClientDuplexStream<Buffer, PbAck> {
+  private ensureCall(): ClientCall<PbAck> {
     if (this.call) return this.call;
     const call = this.o.open();
     this.call = call;
     this.acked = false;
-    call.on("data", (ack: PbAck) => this.onAck(call, ack));
-    call.on("error", (e: grpc.ServiceError) => {
-      // A stream that never connected delivered nothing: its batches may be sent elsewhere.
-      const neverConnected = !this.acked && /No connection established|ECONNREFUSED/.test(e.message);
-      if (this.call === call) this.teardown(`data stream to peer ${this.o.peer} failed: ${e.message}`, neverConnected);
-    });
-    call.on("end", () => {
-      if (this.call === call) this.teardown(`data stream to peer ${this.o.peer} was closed by the peer`);
-    });
+    call.onMessage = (ack) => this.onAck(call, ack);
+    call.onStatus = (s: CallStatus) => {
+      if (this.call !== call) return;
+      if (s.code === GrpcStatus.OK) return this.teardown(`data stream to peer ${this.o.peer} was closed by the peer`);
+      // A stream that never reached the peer delivered nothing: its batches may be sent elsewhere.
+      this.teardown(`data stream to peer ${this.o.peer} failed: ${codeText(s)}`, s.notSent === true);
+    };
     return call;
   }
 
@@ -88,7 +87,7 @@ export class DataPipeline {
     }
   }
 
-  private onAck(call: grpc.ClientDuplexStream<Buffer, PbAck>, ack: PbAck): void {
+  private onAck(call: ClientCall<PbAck>, ack: PbAck): void {
     if (this.call !== call) return;
     const head = this.unacked[0];
     const seq = ack.seq ?? 0;
@@ -120,11 +119,7 @@ export class DataPipeline {
     this.unacked.length = 0;
     this.queue.length = 0;
     for (const p of lost) p.undelivered?.();
-    if (call) {
-      call.removeAllListeners("data");
-      call.on("error", () => {}); // the cancel below surfaces as CANCELLED; nobody needs it
-      call.cancel();
-    }
+    call?.cancel(`data stream to peer ${this.o.peer} torn down: ${reason}`);
     if (!this.closed) this.o.onBroken(reason);
   }
 
@@ -132,4 +127,10 @@ export class DataPipeline {
     this.closed = true;
     if (this.call) this.teardown("closed");
   }
+}
+
+/** "UNAVAILABLE: details", as grpc-js worded a failed call. */
+export function codeText(s: { code: number; details: string }): string {
+  const name = Object.entries(GrpcStatus).find(([, v]) => v === s.code)?.[0] ?? `status ${s.code}`;
+  return `${name}: ${s.details}`;
 }

@@ -1,86 +1,80 @@
-// One listening port: a grpc-js Server fed by our own net.Server through a connection injector.
-// Owning the TCP listener lets us set SO_KEEPALIVE on accepted sockets (grpc-js has no option for
-// it), count live connections per plane, and close the port deterministically on shutdown.
-import * as grpc from "@grpc/grpc-js";
-import type * as http2 from "node:http2";
-import * as net from "node:net";
+// One listening port: our gRPC server with the plane's HTTP/2 settings, the count of what it
+// delivered, TCP keep-alive on its accepted connections, and a bounded close.
+import type { ServerCall } from "../grpc/call.ts";
+import { GrpcServer, type GrpcServerOptions } from "../grpc/server.ts";
+import type { PortCounter } from "./receiver.ts";
 
-export class PlaneListener {
-  readonly server: grpc.Server;
-  private readonly tcp: net.Server;
-  private injector: ReturnType<grpc.Server["createConnectionInjector"]> | undefined;
-  private readonly sockets = new Set<net.Socket>();
+interface KeepAliveSocket {
+  setKeepAlive(enable: boolean, initialDelayMs: number): unknown;
+}
+
+export class PlaneListener implements PortCounter {
+  readonly server: GrpcServer;
   private boundPort = 0;
   /** Raft messages (and snapshot chunks) delivered by the services on this port. */
   messagesIn = 0;
-
-  /** Whether `receiveWindow` could be applied (see applyReceiveWindow). */
-  readonly receiveWindowApplied: boolean;
+  /** Sockets already given SO_KEEPALIVE (one per connection). */
+  private readonly keptAlive = new WeakSet<object>();
+  private keepAliveWarned = false;
 
   constructor(
     readonly name: string,
     private readonly address: string,
-    options: grpc.ChannelOptions,
+    options: GrpcServerOptions,
     private readonly tcpKeepAliveMs: number,
-    receiveWindow: number,
+    /** Called once if SO_KEEPALIVE cannot be set on an accepted socket. */
+    private readonly onKeepAliveFailed: () => void = () => {},
   ) {
-    this.server = new grpc.Server(options);
-    this.receiveWindowApplied = applyReceiveWindow(this.server, receiveWindow);
-    this.tcp = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-  }
-
-  private accept(socket: net.Socket): void {
-    if (!this.injector) {
-      socket.destroy();
-      return;
-    }
-    if (this.tcpKeepAliveMs > 0) socket.setKeepAlive(true, this.tcpKeepAliveMs);
-    this.sockets.add(socket);
-    socket.once("close", () => this.sockets.delete(socket));
-    this.injector.injectConnection(socket);
+    this.server = new GrpcServer(options);
   }
 
   /** Call after every addService. Resolves once the port accepts connections. */
   async listen(): Promise<void> {
     const { host, port } = splitHostPort(this.address, this.name);
-    this.injector = this.server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-    await new Promise<void>((resolve, reject) => {
-      const onError = (e: Error) =>
-        reject(new Error(`cannot listen on ${this.name} address ${this.address}: ${e.message}`));
-      this.tcp.once("error", onError);
-      this.tcp.listen(port, host, () => {
-        this.tcp.off("error", onError);
-        resolve();
-      });
-    });
-    const a = this.tcp.address();
-    this.boundPort = typeof a === "object" && a ? a.port : port;
+    try {
+      this.boundPort = await this.server.listen(host, port);
+    } catch (e) {
+      throw new Error(`cannot listen on ${this.name} address ${this.address}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   port(): number {
     return this.boundPort;
   }
 
-  /** Remote "host:port" of every open connection: one per peer per plane when isolated. */
-  remotes(): string[] {
-    return [...this.sockets].map((s) => `${s.remoteAddress}:${s.remotePort}`);
+  /** Open HTTP/2 connections: one per peer per plane when isolated. */
+  connectionCount(): number {
+    return this.server.connectionCount();
   }
 
-  /** Stop accepting, let calls finish, then cut whatever is still open after `timeoutMs`
-   *  (grpc-js's tryShutdown waits forever on open streams). */
-  async close(timeoutMs: number): Promise<void> {
-    const tcpClosed = new Promise<void>((r) => this.tcp.close(() => r()));
-    const graceful = new Promise<boolean>((resolve) => this.server.tryShutdown(() => resolve(true)));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const clean = await Promise.race([graceful, timedOut]);
-    clearTimeout(timer);
-    if (!clean) this.server.forceShutdown();
-    this.injector?.destroy();
-    for (const s of this.sockets) s.destroy();
-    await tcpClosed;
+  /** NEEDS(h2): a `tcpKeepAliveMs` option on H2ServerOptions, applied to each accepted socket
+   *  when it opens. Until then SO_KEEPALIVE is set here at a connection's first call, reaching
+   *  the socket through the call's stream (`stream.host.socket.s`); a connection that never
+   *  carries a call is watched by the HTTP/2 PING keep-alive alone. */
+  sawCall(call: ServerCall<unknown, unknown>): void {
+    if (this.tcpKeepAliveMs <= 0) return;
+    const conn = (call as unknown as { stream?: { host?: { socket?: { s?: Partial<KeepAliveSocket> } } } }).stream?.host;
+    const raw = conn?.socket?.s;
+    if (raw !== undefined && this.keptAlive.has(raw)) return;
+    let ok = false;
+    if (raw !== undefined) {
+      this.keptAlive.add(raw);
+      try {
+        // Bun's returns false when it could not set the option; node's returns the socket.
+        ok = typeof raw.setKeepAlive === "function" && raw.setKeepAlive(true, this.tcpKeepAliveMs) !== false;
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok && !this.keepAliveWarned) {
+      this.keepAliveWarned = true;
+      this.onKeepAliveFailed();
+    }
+  }
+
+  /** Stops accepting, lets calls finish for up to `timeoutMs`, then cuts what is still open. */
+  close(timeoutMs: number): Promise<void> {
+    return this.server.close(timeoutMs);
   }
 }
 
@@ -91,28 +85,4 @@ export function splitHostPort(address: string, what: string): { host: string; po
     throw new Error(`${what} address "${address}" is not host:port`);
   }
   return { host: m[1] || "0.0.0.0", port };
-}
-
-/** HTTP/2's largest window. */
-const MAX_WINDOW = 2 ** 31 - 1;
-
-/** grpc-js has no option for a server's receive window, so a pushed snapshot (client→server)
- *  would crawl at 64 KiB per round trip on a long link. grpc-js builds its HTTP/2 server in
- *  `createHttp2Server`; wrapping that one method lets us advertise `connection_window_size` as the
- *  stream window (SETTINGS_INITIAL_WINDOW_SIZE) and raise each session's connection window.
- *  Returns false, and changes nothing, if this grpc-js no longer has the method. */
-function applyReceiveWindow(server: grpc.Server, bytes: number): boolean {
-  const hook = server as unknown as { createHttp2Server?: (c: grpc.ServerCredentials) => http2.Http2Server };
-  const original = hook.createHttp2Server;
-  if (typeof original !== "function") return false;
-  const window = Math.min(Math.max(bytes, 65535), MAX_WINDOW);
-  hook.createHttp2Server = (creds) => {
-    const h2 = original.call(server, creds);
-    h2.updateSettings({ initialWindowSize: window });
-    h2.on("session", (session: http2.ServerHttp2Session) => {
-      session.setLocalWindowSize(window);
-    });
-    return h2;
-  };
-  return true;
 }

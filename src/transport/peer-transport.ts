@@ -1,30 +1,20 @@
-// The gRPC transport: three isolated planes per peer pair (DESIGN.md, "The three planes").
-// Each plane has its own listener (grpc-js Server) with that plane's options and, per peer, its
-// own channel (its own HTTP/2 connection). `network.isolation = false` folds all three onto the
-// control port and one channel per peer, for the benchmark comparison only.
-import * as grpc from "@grpc/grpc-js";
+// The peer transport: three isolated planes per peer pair (DESIGN.md, "The three planes"), on our
+// own HTTP/2 + gRPC layer. Each plane has its own listener with that plane's settings and, per
+// peer, its own channel (its own HTTP/2 connection). `network.isolation = false` folds all three
+// onto the control port and one connection per peer, for the benchmark comparison only.
 import type { NetworkSection, PlaneConfig } from "../config/types.ts";
+import { GrpcStatus } from "../grpc/status.ts";
 import { type Message, type NodeId, type Plane, planeOf } from "../raft/types.ts";
 import { toPb } from "./codec.ts";
-import { DataPipeline } from "./data-pipeline.ts";
+import { codeText } from "./data-pipeline.ts";
+import { allUndelivered, packMessages, packProposals } from "./envelopes.ts";
 import { PlaneListener } from "./listener.ts";
-import { channelOptions, defaultBackoff, type ReconnectBackoff, serverOptions, startupNotes } from "./options.ts";
+import { CHUNK_OVERHEAD, defaultBackoff, listenerOptions, MAX_SNAPSHOT_CHUNK, mergedPlane, messageLimit, type ReconnectBackoff, startupNotes } from "./options.ts";
+import { PeerLink, PLANES } from "./peer-link.ts";
 import { Admission, bulkImpl, ConcurrencyLimit, controlImpl, dataImpl, errorText, type ReceiverContext } from "./receiver.ts";
-import {
-  BulkClientCtor,
-  type BulkClient,
-  bulkService,
-  ControlClientCtor,
-  type ControlClient,
-  controlService,
-  DataClientCtor,
-  type DataClient,
-  dataService,
-  encodeEnvelope,
-} from "./services.ts";
+import { bulkService, controlService, dataService, encodeEnvelope } from "./services.ts";
 import { ReachabilityLog } from "./reachability.ts";
 import { pushSnapshot } from "./snapshot-sender.ts";
-import { KeepAliveInsecureCredentials } from "./tcp-keepalive.ts";
 import {
   type LogFn,
   noopObserver,
@@ -45,37 +35,19 @@ export interface PeerTransportOptions {
   handlers: TransportHandlers;
   observer?: TransportObserver;
   log?: LogFn;
-  /** Channel reconnect backoff (grpc-js jitters each step by ±20 %). */
+  /** Channel reconnect backoff (each step jittered by ±20 %). */
   backoff?: ReconnectBackoff;
   /** Data plane: unacknowledged batches in flight per peer (default 64). */
   dataWindow?: number;
   /** Data plane: batches that may wait behind a full window per peer (default 1024). */
   dataMaxQueued?: number;
-  /** Bulk plane: bytes of snapshot content per chunk (default 256 KiB, capped by max_frame_size): small
+  /** Bulk plane: bytes of snapshot content per chunk (default 256 KiB, at most 4 MiB): small
    *  enough that hashing and encoding one chunk never holds the event loop for long. */
   snapshotChunkBytes?: number;
   /** close(): how long open calls get before the listeners are cut (default 2000 ms). */
   shutdownTimeoutMs?: number;
   /** While a peer stays unreachable on a plane, repeat the warning this often (default 30 s). */
   unreachableRepeatMs?: number;
-}
-
-const PLANES: readonly Plane[] = ["control", "data", "bulk"];
-/** Room for the chunk's header fields around its data, so a full chunk fits max_frame_size. */
-const CHUNK_OVERHEAD = 4096;
-
-interface PeerLink {
-  addr: PeerAddress;
-  control: ControlClient;
-  data: DataClient;
-  bulk: BulkClient;
-  pipeline: DataPipeline;
-  /** Distinct channels (one when isolation is off). */
-  channels: Map<Plane, grpc.Channel>;
-  up: Map<Plane, boolean>;
-  /** Snapshot pushes in progress: cancelled when the link goes (closing a channel does not). */
-  bulkCalls: Set<grpc.ClientWritableStream<Buffer>>;
-  closed: boolean;
 }
 
 export class PeerTransport implements Transport {
@@ -90,6 +62,8 @@ export class PeerTransport implements Transport {
   private readonly bulkWaiters: (() => void)[] = [];
   private readonly loggedUnknown = new Set<NodeId>();
   private readonly reachability: ReachabilityLog;
+  /** The largest message each plane sends (and its listener accepts). */
+  private readonly limits: Record<Plane, number>;
 
   constructor(private readonly o: PeerTransportOptions) {
     this.observer = o.observer ?? noopObserver;
@@ -97,6 +71,13 @@ export class PeerTransport implements Transport {
     this.reachability = new ReachabilityLog(this.log, o.unreachableRepeatMs);
     this.backoff = o.backoff ?? defaultBackoff;
     this.bulkSlots = o.network.bulk.concurrency_limit;
+    const n = o.network;
+    this.limits = { control: messageLimit("control", n), data: messageLimit("data", n), bulk: messageLimit("bulk", n) };
+    if (!n.isolation) {
+      // One connection carries every plane, so each plane may send what any plane may.
+      const max = Math.max(this.limits.control, this.limits.data, this.limits.bulk);
+      this.limits = { control: max, data: max, bulk: max };
+    }
   }
 
   private cfg(plane: Plane): PlaneConfig {
@@ -127,25 +108,27 @@ export class PeerTransport implements Transport {
       else if (plane === "data") l.server.addService(dataService, dataImpl(ctx, admission, limits.data, l));
       else l.server.addService(bulkService, bulkImpl(ctx, admission, limits.bulk, l));
     };
+    const warnKeepAlive = (name: string) => () =>
+      this.log("warn", `tcp_keepalive_in_secs could not be set on a connection accepted by the ${name} listener; ` +
+        `its peers are watched by HTTP/2 PINGs only`);
     if (this.isolated) {
       for (const plane of PLANES) {
         const c = this.cfg(plane);
-        const l = new PlaneListener(plane, this.o.listen[plane], serverOptions(c), c.tcp_keepalive_in_secs * 1000, c.connection_window_size);
+        const l = new PlaneListener(plane, this.o.listen[plane], listenerOptions(plane, c, this.limits[plane]), c.tcp_keepalive_in_secs * 1000, warnKeepAlive(plane));
         serve(l, plane);
         this.listeners.set(plane, l);
       }
     } else {
       this.log("warn", "network.isolation = false: control, data and bulk share one port and one connection per peer " +
         "(benchmark comparison only; heartbeats can queue behind snapshots)");
-      const merged = mergedServerOptions(this.o.network);
-      const window = Math.max(...PLANES.map((p) => this.cfg(p).connection_window_size));
-      const l = new PlaneListener("shared", this.o.listen.control, merged, this.cfg("control").tcp_keepalive_in_secs * 1000, window);
+      const merged = mergedPlane(this.o.network);
+      const l = new PlaneListener("shared", this.o.listen.control, listenerOptions("control", merged, this.limits.control),
+        merged.tcp_keepalive_in_secs * 1000, warnKeepAlive("shared"));
       for (const plane of PLANES) serve(l, plane);
       for (const plane of PLANES) this.listeners.set(plane, l);
     }
     for (const plane of PLANES) {
-      const applied = this.listeners.get(plane)!.receiveWindowApplied;
-      for (const note of startupNotes(plane, this.cfg(plane), applied)) this.log(note.level, note.text);
+      for (const note of startupNotes(plane, this.cfg(plane), this.limits[plane])) this.log(note.level, note.text);
     }
     const started = new Set<PlaneListener>();
     try {
@@ -169,9 +152,9 @@ export class PeerTransport implements Transport {
     return this.listeners.get(plane)?.port() ?? 0;
   }
 
-  /** Remote "host:port" of every inbound connection on a plane's listener (tests, `status`). */
-  inboundConnections(plane: Plane): string[] {
-    return this.listeners.get(plane)?.remotes() ?? [];
+  /** Open inbound HTTP/2 connections on a plane's listener (tests, `status`). */
+  inboundConnectionCount(plane: Plane): number {
+    return this.listeners.get(plane)?.connectionCount() ?? 0;
   }
 
   /** Messages (and snapshot chunks) the services on a plane's port delivered since start: tests
@@ -187,7 +170,7 @@ export class PeerTransport implements Transport {
 
   /** Whether this node's outgoing channel on `plane` to `peer` is connected. */
   isConnected(peer: NodeId, plane: Plane): boolean {
-    return this.links.get(peer)?.up.get(plane) ?? false;
+    return this.links.get(peer)?.isConnected(plane) ?? false;
   }
 
   setPeers(peers: PeerAddress[]): void {
@@ -197,87 +180,18 @@ export class PeerTransport implements Transport {
       const want = wanted.get(id);
       if (!want || !sameAddress(want, link.addr)) this.dropLink(id, link);
     }
-    for (const [id, addr] of wanted) if (!this.links.has(id)) this.links.set(id, this.createLink(addr));
-  }
-
-  private createLink(addr: PeerAddress): PeerLink {
-    const creds = (plane: Plane) => new KeepAliveInsecureCredentials(this.cfg(plane).tcp_keepalive_in_secs * 1000);
-    let control: ControlClient, data: DataClient, bulk: BulkClient;
-    const channels = new Map<Plane, grpc.Channel>();
-    if (this.isolated) {
-      control = new ControlClientCtor(addr.control, creds("control"), channelOptions("control", this.cfg("control"), this.backoff, false));
-      data = new DataClientCtor(addr.data, creds("data"), channelOptions("data", this.cfg("data"), this.backoff, false));
-      bulk = new BulkClientCtor(addr.bulk, creds("bulk"), channelOptions("bulk", this.cfg("bulk"), this.backoff, true));
-      channels.set("control", control.getChannel() as grpc.Channel);
-      channels.set("data", data.getChannel() as grpc.Channel);
-      channels.set("bulk", bulk.getChannel() as grpc.Channel);
-    } else {
-      const shared = { ...channelOptions("control", this.cfg("control"), this.backoff, false), ...sharedLimits(this.o.network) };
-      control = new ControlClientCtor(addr.control, creds("control"), shared);
-      const channelOverride = control.getChannel() as grpc.Channel;
-      data = new DataClientCtor(addr.control, creds("control"), { channelOverride });
-      bulk = new BulkClientCtor(addr.control, creds("control"), { channelOverride });
-      channels.set("control", channelOverride);
-    }
-    const id = addr.id;
-    const link: PeerLink = {
-      addr,
-      control,
-      data,
-      bulk,
-      channels,
-      up: new Map(),
-      bulkCalls: new Set(),
-      closed: false,
-      pipeline: new DataPipeline({
-        peer: id,
-        window: this.o.dataWindow ?? 64,
-        maxQueued: this.o.dataMaxQueued ?? 1024,
-        requestTimeoutMs: this.cfg("data").request_timeout_in_ms,
-        connectTimeoutMs: this.cfg("data").connect_timeout_in_ms,
-        open: () => data.Append(this.metadata(link, "data"), {}),
-        onBroken: (reason) => this.unreachable(id, "data", reason),
+    for (const [id, addr] of wanted) {
+      if (this.links.has(id)) continue;
+      this.links.set(id, new PeerLink(addr, {
+        network: this.o.network,
+        backoff: this.backoff,
         observer: this.observer,
-      }),
-    };
-    // Pre-warm every plane now (the guide's operational advice) and keep watching it.
-    for (const [plane, ch] of channels) this.watch(link, plane, ch);
-    return link;
-  }
-
-  /** Tracks a channel's state for the observer and reconnects it whenever it falls idle, so a
-   *  plane is connected before the first message needs it. */
-  private watch(link: PeerLink, plane: Plane, ch: grpc.Channel): void {
-    const planes = this.isolated ? [plane] : PLANES;
-    const step = () => {
-      if (link.closed) return;
-      const s = ch.getConnectivityState(true);
-      if (s === grpc.connectivityState.SHUTDOWN) return;
-      const up = s === grpc.connectivityState.READY;
-      if ((link.up.get(plane) ?? false) !== up) {
-        for (const p of planes) {
-          link.up.set(p, up);
-          this.observer.connection(p, link.addr.id, up);
-          if (up) this.reachability.succeeded(link.addr.id, p);
-        }
-      }
-      ch.watchConnectivityState(s, Date.now() + 3_600_000, step);
-    };
-    step();
-  }
-
-  /** First call on a channel without a connection waits for it (connect_timeout_in_ms is part of
-   *  its deadline); once connected, calls fail fast while the peer is down. */
-  private metadata(link: PeerLink, plane: Plane): grpc.Metadata {
-    const ch = link.channels.get(this.isolated ? plane : "control")!;
-    const s = ch.getConnectivityState(false);
-    const waiting = s === grpc.connectivityState.IDLE || s === grpc.connectivityState.CONNECTING;
-    return new grpc.Metadata({ waitForReady: waiting });
-  }
-
-  private deadline(link: PeerLink, plane: Plane, md: grpc.Metadata): number {
-    const c = this.cfg(plane);
-    return Date.now() + c.request_timeout_in_ms + (md.getOptions().waitForReady ? c.connect_timeout_in_ms : 0);
+        reachability: this.reachability,
+        dataWindow: this.o.dataWindow ?? 64,
+        dataMaxQueued: this.o.dataMaxQueued ?? 1024,
+        unreachable: (peer, plane, reason) => this.unreachable(peer, plane, reason),
+      }));
+    }
   }
 
   send(messages: Message[]): void {
@@ -294,8 +208,8 @@ export class PeerTransport implements Transport {
       if (list) list.push(m);
       else by.set(m.to, [m]);
     }
-    for (const [to, ms] of control) this.sendControl(to, ms);
-    for (const [to, ms] of data) this.sendData(to, ms);
+    for (const [to, ms] of control) this.sendPlane("control", to, ms);
+    for (const [to, ms] of data) this.sendPlane("data", to, ms);
   }
 
   private linkFor(to: NodeId): PeerLink | undefined {
@@ -308,21 +222,35 @@ export class PeerTransport implements Transport {
     return link;
   }
 
-  private envelope(ms: Message[], seq = 0): Buffer {
+  private envelope(ms: Message[], seq = 0): Uint8Array {
     return encodeEnvelope({ clusterId: this.o.clusterId, senderId: this.o.nodeId, messages: ms.map(toPb), seq });
   }
 
-  private sendControl(to: NodeId, ms: Message[]): void {
+  /** One turn's messages to a peer on a plane, in envelopes within the plane's message limit. */
+  private sendPlane(plane: "control" | "data", to: NodeId, ms: Message[]): void {
     const link = this.linkFor(to);
     if (!link) return;
-    const buf = this.envelope(ms);
-    const md = this.metadata(link, "control");
+    const { groups, tooLarge } = packMessages(ms, this.limits[plane]);
+    for (const t of tooLarge) {
+      this.unreachable(to, plane, `a message of type ${t.message.type} is ${t.bytes} bytes, over the ${plane} plane's limit of ` +
+        `${this.limits[plane]}: not sent (raise network.${plane}.max_frame_size, or lower raft.max_bytes_per_append)`);
+    }
+    for (const g of groups) {
+      if (plane === "control") this.sendControl(link, this.envelope(g));
+      else link.pipeline.send((seq) => this.envelope(g, seq));
+    }
+    if (plane === "data" && groups.length > 0) this.armSweeper();
+  }
+
+  private sendControl(link: PeerLink, buf: Uint8Array): void {
+    const to = link.id;
     const t0 = performance.now();
     this.observer.bytes("control", to, "out", buf.length);
-    link.control.Send(buf, md, { deadline: this.deadline(link, "control", md) }, (err) => {
-      this.observer.rpc("control", to, "Send", (performance.now() - t0) / 1000, !err);
+    link.sendControl(buf, (s) => {
+      const ok = s.code === GrpcStatus.OK;
+      this.observer.rpc("control", to, "Send", (performance.now() - t0) / 1000, ok);
       if (link.closed) return;
-      if (err) this.unreachable(to, "control", err.message);
+      if (!ok) this.unreachable(to, "control", codeText(s));
       else this.reachability.succeeded(to, "control");
     });
   }
@@ -331,14 +259,11 @@ export class PeerTransport implements Transport {
     const link = this.linkFor(to);
     if (!link) return undelivered?.();
     const { clusterId, nodeId } = this.o;
-    link.pipeline.send((seq) => encodeEnvelope({ clusterId, senderId: nodeId, messages: [], seq, proposals: p.proposals, answers: p.answers }), undelivered);
-    this.armSweeper();
-  }
-
-  private sendData(to: NodeId, ms: Message[]): void {
-    const link = this.linkFor(to);
-    if (!link) return;
-    link.pipeline.send((seq) => this.envelope(ms, seq));
+    const parts = packProposals(p, this.limits.data);
+    const lost = allUndelivered(parts.length, undelivered);
+    for (const part of parts) {
+      link.pipeline.send((seq) => encodeEnvelope({ clusterId, senderId: nodeId, messages: [], seq, proposals: part.proposals, answers: part.answers }), lost);
+    }
     this.armSweeper();
   }
 
@@ -376,22 +301,14 @@ export class PeerTransport implements Transport {
     }
     const t0 = performance.now();
     let ok = false;
+    let call: ReturnType<PeerLink["openBulk"]> | undefined;
     try {
-      const cfg = this.cfg("bulk");
       await pushSnapshot({
         clusterId: this.o.clusterId,
         nodeId: this.o.nodeId,
         peer: m.to,
-        chunkBytes: Math.max(1024, Math.min(this.o.snapshotChunkBytes ?? 256 << 10, cfg.max_frame_size - CHUNK_OVERHEAD)),
-        open: (cb) => {
-          const md = this.metadata(link, "bulk");
-          const call = link.bulk.InstallSnapshot(md, { deadline: this.deadline(link, "bulk", md) }, (err, ack) => {
-            link.bulkCalls.delete(call);
-            cb(err, ack);
-          });
-          link.bulkCalls.add(call);
-          return call;
-        },
+        chunkBytes: Math.max(1024, Math.min(this.o.snapshotChunkBytes ?? 256 << 10, MAX_SNAPSHOT_CHUNK, this.limits.bulk - CHUNK_OVERHEAD)),
+        open: () => (call = link.openBulk()),
         observer: this.observer,
       }, m, source, onProgress);
       ok = true;
@@ -399,6 +316,7 @@ export class PeerTransport implements Transport {
       this.log("warn", errorText(e), { peer: m.to, plane: "bulk" });
       throw e;
     } finally {
+      if (call) link.bulkCalls.delete(call);
       this.observer.rpc("bulk", m.to, "InstallSnapshot", (performance.now() - t0) / 1000, ok);
       this.releaseBulk();
     }
@@ -420,13 +338,7 @@ export class PeerTransport implements Transport {
   }
 
   private dropLink(id: NodeId, link: PeerLink): void {
-    link.closed = true;
-    link.pipeline.close();
-    for (const call of link.bulkCalls) call.cancel();
-    link.control.close();
-    link.data.close();
-    link.bulk.close();
-    for (const plane of PLANES) if (link.up.get(plane)) this.observer.connection(plane, id, false);
+    link.close();
     this.reachability.forget(id);
     this.links.delete(id);
   }
@@ -443,22 +355,4 @@ export class PeerTransport implements Transport {
 
 function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
   return a.control === b.control && a.data === b.data && a.bulk === b.bulk;
-}
-
-/** Isolation off: one channel must carry every plane's messages, so it takes the largest limits. */
-function sharedLimits(n: NetworkSection): grpc.ChannelOptions {
-  const max = Math.max(n.control.max_frame_size, n.data.max_frame_size, n.bulk.max_frame_size);
-  return {
-    "grpc.max_send_message_length": max,
-    "grpc.max_receive_message_length": max,
-    "grpc-node.flow_control_window": Math.max(n.control.connection_window_size, n.data.connection_window_size, n.bulk.connection_window_size),
-  };
-}
-
-function mergedServerOptions(n: NetworkSection): grpc.ChannelOptions {
-  return {
-    ...serverOptions(n.control),
-    ...sharedLimits(n),
-    "grpc.max_concurrent_streams": Math.max(n.control.max_concurrent_streams, n.data.max_concurrent_streams, n.bulk.max_concurrent_streams),
-  };
 }

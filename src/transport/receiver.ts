@@ -1,9 +1,12 @@
 // The server side of the three planes: admission (cluster id, known sender, concurrency limit),
 // delivery of control/data messages to the node, and verified snapshot reception.
-import * as grpc from "@grpc/grpc-js";
 import { createHash } from "node:crypto";
+import type { ServerCall } from "../grpc/call.ts";
+import { GrpcStatus, type StatusObject } from "../grpc/status.ts";
+import type { ServiceImplementation, UnaryCallback } from "../grpc/types.ts";
 import { type Message, MessageType, type NodeId, type Plane } from "../raft/types.ts";
 import { fromPb, proposalsFromPb, wireSize, type PbAck, type PbChunk, type PbEnvelope } from "./codec.ts";
+import { incoming } from "./incoming.ts";
 import type { LogFn, RefusalReason, SnapshotSink, TransportHandlers, TransportObserver } from "./types.ts";
 
 export interface ReceiverContext {
@@ -16,10 +19,10 @@ export interface ReceiverContext {
 }
 
 export class StatusError extends Error {
-  constructor(readonly code: grpc.status, details: string, readonly refusal?: RefusalReason) {
+  constructor(readonly code: number, details: string, readonly refusal?: RefusalReason) {
     super(details);
   }
-  toStatus(): Partial<grpc.StatusObject> {
+  toStatus(): StatusObject {
     return { code: this.code, details: this.message };
   }
 }
@@ -32,7 +35,7 @@ export class ConcurrencyLimit {
     if (this.inFlight >= this.limit) {
       this.observer.refused(this.plane, "concurrency_limit");
       return new StatusError(
-        grpc.status.RESOURCE_EXHAUSTED,
+        GrpcStatus.RESOURCE_EXHAUSTED,
         `${this.plane} plane of this node is at its concurrency_limit (${this.limit} calls in flight); retry later`,
         "concurrency_limit",
       );
@@ -59,14 +62,14 @@ export class Admission {
     let err: StatusError | undefined;
     if (clusterId !== ctx.clusterId) {
       err = new StatusError(
-        grpc.status.FAILED_PRECONDITION,
+        GrpcStatus.FAILED_PRECONDITION,
         `sender ${senderId} belongs to cluster ${clusterId}, but node ${ctx.nodeId} is in cluster ${ctx.clusterId}: ` +
           `check [cluster] name on both`,
         "foreign_cluster",
       );
     } else if (!ctx.isKnownPeer(senderId)) {
       err = new StatusError(
-        grpc.status.PERMISSION_DENIED,
+        GrpcStatus.PERMISSION_DENIED,
         `sender ${senderId} is not a member of cluster ${ctx.clusterId} known to node ${ctx.nodeId}`,
         "unknown_sender",
       );
@@ -83,10 +86,14 @@ export class Admission {
   }
 }
 
-/** Counts what one listening port delivered: tests check which port a message arrived on. */
+/** One listening port: counts what it delivered (tests check which port a message arrived on)
+ *  and sees each call first (the listener sets TCP keep-alive on its connection). */
 export interface PortCounter {
   messagesIn: number;
+  sawCall(call: ServerCall<unknown, unknown>): void;
 }
+
+type Call<Req> = ServerCall<Req, PbAck>;
 
 function deliver(ctx: ReceiverContext, plane: Plane, env: PbEnvelope, port: PortCounter): void {
   const from = env.senderId ?? 0;
@@ -100,9 +107,10 @@ function deliver(ctx: ReceiverContext, plane: Plane, env: PbEnvelope, port: Port
   }
 }
 
-export function controlImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): grpc.UntypedServiceImplementation {
+export function controlImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): ServiceImplementation {
   return {
-    Send(call: grpc.ServerUnaryCall<PbEnvelope, PbAck>, cb: grpc.sendUnaryData<PbAck>) {
+    Send(call: Call<PbEnvelope>, cb: UnaryCallback<PbAck>) {
+      port.sawCall(call);
       const busy = limit.tryAcquire();
       if (busy) return cb(busy.toStatus());
       try {
@@ -118,9 +126,10 @@ export function controlImpl(ctx: ReceiverContext, admission: Admission, limit: C
   };
 }
 
-export function dataImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): grpc.UntypedServiceImplementation {
+export function dataImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): ServiceImplementation {
   return {
-    Append(call: grpc.ServerDuplexStream<PbEnvelope, PbAck>) {
+    Append(call: Call<PbEnvelope>) {
+      port.sawCall(call);
       const busy = limit.tryAcquire();
       if (busy) {
         call.emit("error", busy.toStatus());
@@ -149,25 +158,22 @@ export function dataImpl(ctx: ReceiverContext, admission: Admission, limit: Conc
         release();
         call.end();
       });
-      call.on("cancelled", release);
-      call.on("error", release);
+      // "close" follows every end of the call: a status sent, a reset, the connection gone.
       call.on("close", release);
     },
   };
 }
 
-export function bulkImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): grpc.UntypedServiceImplementation {
+export function bulkImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): ServiceImplementation {
   return {
-    InstallSnapshot(call: grpc.ServerReadableStream<PbChunk, PbAck>, cb: grpc.sendUnaryData<PbAck>) {
+    InstallSnapshot(call: Call<PbChunk>, cb: UnaryCallback<PbAck>) {
+      port.sawCall(call);
       const busy = limit.tryAcquire();
-      if (busy) {
-        call.destroy();
-        return cb(busy.toStatus());
-      }
+      if (busy) return cb(busy.toStatus());
       receiveSnapshot(ctx, admission, call, port).then(
         () => cb(null, {}),
         (e: unknown) => {
-          const s = e instanceof StatusError ? e : new StatusError(grpc.status.INTERNAL, errorText(e));
+          const s = e instanceof StatusError ? e : new StatusError(GrpcStatus.INTERNAL, errorText(e));
           cb(s.toStatus());
         },
       ).finally(() => limit.release());
@@ -178,12 +184,12 @@ export function bulkImpl(ctx: ReceiverContext, admission: Admission, limit: Conc
 async function receiveSnapshot(
   ctx: ReceiverContext,
   admission: Admission,
-  call: grpc.ServerReadableStream<PbChunk, PbAck>,
+  call: Call<PbChunk>,
   port: PortCounter,
 ): Promise<void> {
-  // A sender that vanishes mid-way cancels the call; destroying the stream makes the loop below
-  // throw instead of waiting forever for the next chunk.
-  call.once("cancelled", () => call.destroy(new Error("the sender cancelled the transfer or its connection broke")));
+  // A sender that vanishes mid-way cancels the call: the loop below then throws instead of
+  // waiting forever for the next chunk.
+  const chunks = incoming(call, "the sender cancelled the transfer or its connection broke");
   let sink: SnapshotSink | undefined;
   let snap: Message | undefined;
   let sender = 0;
@@ -191,21 +197,21 @@ async function receiveSnapshot(
   let received = 0;
   const hash = createHash("sha256");
   try {
-    for await (const chunk of call as AsyncIterable<PbChunk>) {
+    for await (const chunk of chunks) {
       port.messagesIn++;
       if (!sink) {
         sender = chunk.senderId ?? 0;
         const refused = admission.check("bulk", chunk.clusterId ?? 0, sender);
         if (refused) throw refused;
         if (!chunk.message || chunk.message.type !== MessageType.Snap || !chunk.message.snapshot) {
-          throw new StatusError(grpc.status.INVALID_ARGUMENT, `first snapshot chunk from ${sender} carries no Snap message`);
+          throw new StatusError(GrpcStatus.INVALID_ARGUMENT, `first snapshot chunk from ${sender} carries no Snap message`);
         }
         total = chunk.totalBytes ?? 0;
         snap = fromPb(chunk.message);
         sink = await ctx.handlers.openSnapshotSink(snap);
       }
       if ((chunk.offset ?? 0) !== received) {
-        throw new StatusError(grpc.status.DATA_LOSS, `snapshot chunk from ${sender} at offset ${chunk.offset}, expected ${received}`);
+        throw new StatusError(GrpcStatus.DATA_LOSS, `snapshot chunk from ${sender} at offset ${chunk.offset}, expected ${received}`);
       }
       const data = chunk.data ?? new Uint8Array(0);
       ctx.observer.received("bulk", sender, 1);
@@ -219,11 +225,11 @@ async function receiveSnapshot(
         const digest = hash.digest();
         const want = chunk.checksum ?? new Uint8Array(0);
         if (received !== total) {
-          throw new StatusError(grpc.status.DATA_LOSS, `snapshot from ${sender}: received ${received} bytes, header said ${total}`);
+          throw new StatusError(GrpcStatus.DATA_LOSS, `snapshot from ${sender}: received ${received} bytes, header said ${total}`);
         }
         if (!digest.equals(want)) {
           throw new StatusError(
-            grpc.status.DATA_LOSS,
+            GrpcStatus.DATA_LOSS,
             `snapshot from ${sender}: SHA-256 mismatch (got ${digest.toString("hex")}, sender says ${Buffer.from(want).toString("hex")})`,
           );
         }
@@ -232,14 +238,14 @@ async function receiveSnapshot(
         return;
       }
     }
-    throw new StatusError(grpc.status.DATA_LOSS, `snapshot stream from ${sender} ended before its last chunk (${received}/${total} bytes)`);
+    throw new StatusError(GrpcStatus.DATA_LOSS, `snapshot stream from ${sender} ended before its last chunk (${received}/${total} bytes)`);
   } catch (e) {
-    if (e instanceof StatusError && (e.code === grpc.status.DATA_LOSS || e.code === grpc.status.INVALID_ARGUMENT)) {
+    if (e instanceof StatusError && (e.code === GrpcStatus.DATA_LOSS || e.code === GrpcStatus.INVALID_ARGUMENT)) {
       ctx.observer.refused("bulk", "bad_snapshot");
     }
     if (sink) await sink.abort(errorText(e)).catch(() => {});
     ctx.log("warn", `snapshot from ${sender} failed: ${errorText(e)}`, { plane: "bulk", sender });
-    throw e instanceof StatusError ? e : new StatusError(grpc.status.ABORTED, errorText(e));
+    throw e instanceof StatusError ? e : new StatusError(GrpcStatus.ABORTED, errorText(e));
   }
 }
 

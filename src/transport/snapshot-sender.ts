@@ -1,10 +1,13 @@
-// Pushes one snapshot on the bulk plane: chunks of at most `chunkBytes`, each write awaited (the
-// HTTP/2 stream's flow control is the backpressure), SHA-256 over the content sent in the last
-// chunk, progress after every chunk. The stream is never held in memory whole.
-import * as grpc from "@grpc/grpc-js";
+// Pushes one snapshot on the bulk plane: chunks of at most `chunkBytes`, each written when the
+// call has room (gzip and the HTTP/2 stream's flow control are the backpressure), SHA-256 over
+// the content sent in the last chunk, progress after every chunk. The stream is never held in
+// memory whole.
 import { createHash } from "node:crypto";
+import type { CallStatus, ClientCall } from "../grpc/client-call.ts";
+import { GrpcStatus } from "../grpc/status.ts";
 import type { Message, NodeId } from "../raft/types.ts";
 import { toPb, type PbAck } from "./codec.ts";
+import { codeText } from "./data-pipeline.ts";
 import { encodeChunk } from "./services.ts";
 import type { ProgressFn, SnapshotSource, TransportObserver } from "./types.ts";
 
@@ -13,29 +16,34 @@ export interface PushOptions {
   nodeId: NodeId;
   peer: NodeId;
   chunkBytes: number;
-  open: (cb: grpc.requestCallback<PbAck>) => grpc.ClientWritableStream<Buffer>;
+  /** Opens the InstallSnapshot call (gzip, with its deadline). */
+  open: () => ClientCall<PbAck>;
   observer: TransportObserver;
 }
 
 export async function pushSnapshot(o: PushOptions, m: Message, source: SnapshotSource, onProgress?: ProgressFn): Promise<void> {
+  const what = `snapshot ${m.snapshot?.index ?? "?"} to peer ${o.peer}`;
   let failure: Error | undefined;
   let settle!: (e: Error | undefined) => void;
   const done = new Promise<Error | undefined>((r) => (settle = r));
-  const call = o.open((err) => {
-    if (err) failure ??= new Error(`snapshot ${m.snapshot?.index ?? "?"} to peer ${o.peer} failed: ${err.message}`);
+  let drained: (() => void) | undefined;
+  const call = o.open();
+  call.onMessage = () => {};
+  call.onStatus = (s: CallStatus) => {
+    if (s.code !== GrpcStatus.OK) failure ??= new Error(`${what} failed: ${codeText(s)}`);
     settle(failure);
-  });
-  call.on("error", () => {}); // reported through the callback above
+    drained?.();
+  };
+  call.onDrain = () => drained?.();
 
-  const write = (buf: Buffer) =>
-    new Promise<void>((resolve) => {
-      o.observer.bytes("bulk", o.peer, "out", buf.length);
-      call.write(buf, () => resolve());
-    });
-  // A write whose call already failed may never call back: race it with the call's outcome.
-  const writeOrFail = async (buf: Buffer) => {
-    const r = await Promise.race([write(buf).then(() => undefined), done]);
-    if (r) throw r;
+  // A write that the call says it has no room for waits for drain, or for the call's end.
+  const write = async (buf: Uint8Array) => {
+    if (call.ended) throw failure ?? new Error(`${what} failed: the call ended early`);
+    o.observer.bytes("bulk", o.peer, "out", buf.length);
+    if (call.write(buf)) return;
+    await new Promise<void>((resolve) => (drained = resolve));
+    drained = undefined;
+    if (failure) throw failure;
   };
 
   const hash = createHash("sha256");
@@ -46,7 +54,7 @@ export async function pushSnapshot(o: PushOptions, m: Message, source: SnapshotS
       for (let at = 0; at < piece.length; at += o.chunkBytes) {
         const data = piece.subarray(at, Math.min(piece.length, at + o.chunkBytes));
         hash.update(data);
-        await writeOrFail(encodeChunk({
+        await write(encodeChunk({
           clusterId: o.clusterId,
           senderId: o.nodeId,
           message: first ? toPb(m) : null,
@@ -60,9 +68,9 @@ export async function pushSnapshot(o: PushOptions, m: Message, source: SnapshotS
       }
     }
     if (offset !== source.totalBytes) {
-      throw new Error(`snapshot ${m.snapshot?.index ?? "?"} to peer ${o.peer}: source yielded ${offset} bytes, declared ${source.totalBytes}`);
+      throw new Error(`${what}: source yielded ${offset} bytes, declared ${source.totalBytes}`);
     }
-    await writeOrFail(encodeChunk({
+    await write(encodeChunk({
       clusterId: o.clusterId,
       senderId: o.nodeId,
       message: first ? toPb(m) : null,
@@ -74,7 +82,7 @@ export async function pushSnapshot(o: PushOptions, m: Message, source: SnapshotS
     call.end();
   } catch (e) {
     const cause = failure ?? e; // the call's own failure, else the source's error
-    call.cancel();
+    call.cancel(e instanceof Error ? e.message : String(e));
     await done;
     throw cause;
   }

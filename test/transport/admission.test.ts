@@ -2,10 +2,12 @@
 // with a status that names both ids, and the receiver logs it once per sender.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as grpc from "@grpc/grpc-js";
+import { GrpcChannel } from "../../src/grpc/channel.ts";
+import { GrpcCallError, unaryCall } from "../../src/grpc/client-call.ts";
+import { GrpcStatus } from "../../src/grpc/status.ts";
 import { MessageType } from "../../src/raft/types.ts";
 import { toPb } from "../../src/transport/codec.ts";
-import { ControlClientCtor, encodeEnvelope } from "../../src/transport/services.ts";
+import { CONTROL_SEND, decodeAck, encodeEnvelope } from "../../src/transport/services.ts";
 import type { LogLevel } from "../../src/transport/types.ts";
 import { addressOf, msg, portAllocator, ServerSideObserver, startNode, type TestNode, until } from "./helpers.ts";
 
@@ -16,7 +18,7 @@ describe("admission", () => {
   const bLog: { level: LogLevel; msg: string }[] = [];
   const foreignLog: string[] = [];
   const bSeen = new ServerSideObserver();
-  let raw: InstanceType<typeof ControlClientCtor>;
+  let raw: GrpcChannel;
   before(async () => {
     const ba = addressOf(2, port), fa = addressOf(3, port), sa = addressOf(4, port);
     b = await startNode(2, ba, { log: (level, m) => bLog.push({ level, msg: m }), observer: bSeen });
@@ -25,23 +27,25 @@ describe("admission", () => {
     b.t.setPeers([ba, fa]); // 3 is a member by id, but of another cluster; 4 is not a member
     foreign.t.setPeers([ba, fa]);
     stranger.t.setPeers([ba, sa]);
-    raw = new ControlClientCtor(ba.control, grpc.credentials.createInsecure());
+    raw = new GrpcChannel({ host: "127.0.0.1", port: Number(ba.control.split(":")[1]) });
   });
   after(async () => {
     raw.close();
     await Promise.all([b.t.close(), foreign.t.close(), stranger.t.close()]);
   });
 
-  const call = (clusterId: number, senderId: number) =>
-    new Promise<grpc.ServiceError | null>((resolve) => {
-      const buf = encodeEnvelope({ clusterId, senderId, messages: [toPb(msg(MessageType.Heartbeat, senderId, 2))] });
-      raw.Send(buf, new grpc.Metadata({ waitForReady: true }), { deadline: Date.now() + 3000 }, (err) => resolve(err));
-    });
+  const call = async (clusterId: number, senderId: number): Promise<GrpcCallError | undefined> => {
+    const buf = encodeEnvelope({ clusterId, senderId, messages: [toPb(msg(MessageType.Heartbeat, senderId, 2))] });
+    return unaryCall(raw, CONTROL_SEND, buf, decodeAck, { deadline: Date.now() + 3000, waitForReady: true }).then(
+      () => undefined,
+      (e: unknown) => (e instanceof GrpcCallError ? e : Promise.reject(e)),
+    );
+  };
 
   test("a foreign cluster gets FAILED_PRECONDITION naming both cluster ids", async () => {
     const err = await call(99, 3);
     assert.ok(err);
-    assert.equal(err.code, grpc.status.FAILED_PRECONDITION);
+    assert.equal(err.code, GrpcStatus.FAILED_PRECONDITION);
     assert.match(err.details, /sender 3 belongs to cluster 99, but node 2 is in cluster 7/);
     assert.equal(b.rec.messages.length, 0);
     assert.equal(bSeen.count("control/foreign_cluster"), 1, bSeen.refusals.join());
@@ -51,7 +55,7 @@ describe("admission", () => {
   test("an unknown sender gets PERMISSION_DENIED naming the sender", async () => {
     const err = await call(7, 4);
     assert.ok(err);
-    assert.equal(err.code, grpc.status.PERMISSION_DENIED);
+    assert.equal(err.code, GrpcStatus.PERMISSION_DENIED);
     assert.match(err.details, /sender 4 is not a member of cluster 7 known to node 2/);
     assert.equal(b.rec.messages.length, 0);
     assert.equal(bSeen.count("control/unknown_sender"), 1, bSeen.refusals.join());

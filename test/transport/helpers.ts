@@ -16,7 +16,7 @@ export function plane(over: Partial<PlaneConfig> = {}): PlaneConfig {
     tcp_keepalive_in_secs: 60,
     http2_keep_alive_interval_in_secs: 60,
     http2_keep_alive_timeout_in_secs: 20,
-    max_frame_size: 16 << 20,
+    max_frame_size: 16_777_215,
     ...over,
   };
 }

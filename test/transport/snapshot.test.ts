@@ -3,10 +3,12 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import * as grpc from "@grpc/grpc-js";
+import { GrpcChannel } from "../../src/grpc/channel.ts";
+import { type CallStatus, ClientCall } from "../../src/grpc/client-call.ts";
+import { GrpcStatus } from "../../src/grpc/status.ts";
 import { type Message, MessageType } from "../../src/raft/types.ts";
 import { toPb } from "../../src/transport/codec.ts";
-import { BulkClientCtor, encodeChunk } from "../../src/transport/services.ts";
+import { BULK_INSTALL, decodeAck, encodeChunk } from "../../src/transport/services.ts";
 import type { SnapshotSource } from "../../src/transport/types.ts";
 import { addressOf, CountingProxy, msg, network, portAllocator, ServerSideObserver, startNode, type TestNode, until } from "./helpers.ts";
 
@@ -79,11 +81,12 @@ describe("bulk plane", () => {
   });
 
   test("a corrupted chunk is detected: the receiver aborts the sink and answers DATA_LOSS", async () => {
-    const client = new BulkClientCtor(b.addr.bulk, grpc.credentials.createInsecure());
+    const client = new GrpcChannel({ host: "127.0.0.1", port: Number(b.addr.bulk.split(":")[1]) });
     try {
       const n = b.rec.sinks.length;
-      const err = await new Promise<grpc.ServiceError | null>((resolve) => {
-        const call = client.InstallSnapshot(new grpc.Metadata({ waitForReady: true }), { deadline: Date.now() + 5000 }, (e) => resolve(e));
+      const err = await new Promise<CallStatus>((resolve) => {
+        const call = new ClientCall(client, BULK_INSTALL, decodeAck, { deadline: Date.now() + 5000, waitForReady: true });
+        call.onStatus = resolve;
         const good = new Uint8Array(1000).fill(1);
         const checksum = createHash("sha256").update(good).update(good).digest();
         const bad = Uint8Array.from(good);
@@ -93,8 +96,7 @@ describe("bulk plane", () => {
         call.write(encodeChunk({ clusterId: 7, senderId: 1, offset: 2000, last: true, checksum }));
         call.end();
       });
-      assert.ok(err);
-      assert.equal(err.code, grpc.status.DATA_LOSS);
+      assert.equal(err.code, GrpcStatus.DATA_LOSS);
       assert.match(err.details, /SHA-256 mismatch/);
       const sink = b.rec.sinks[n];
       assert.equal(sink.state, "aborted");

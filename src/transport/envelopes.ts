@@ -1,0 +1,98 @@
+// What one Envelope carries: the messages (or forwarded proposals) bound for one peer in one turn,
+// split so that no envelope passes the plane's message limit. Sizes are upper bounds computed
+// without encoding (protobuf spends at most 11 bytes on a scalar field with its tag, 6 on a
+// length prefix with its tag), so packing costs nothing on the hot path.
+import type { Message } from "../raft/types.ts";
+import { encodedSize } from "./codec.ts";
+import type { PeerProposals } from "./types.ts";
+
+/** cluster_id, sender_id and seq with their tags. */
+const ENVELOPE_HEAD = 33;
+/** 13 scalar fields with tags, and the message's own length prefix in the envelope. */
+const MESSAGE_HEAD = 13 * 11 + 6;
+/** term, index, type and the data length prefix with tags, and the entry's own prefix. */
+const ENTRY_HEAD = 3 * 11 + 12;
+
+export function messageBound(m: Message): number {
+  let n = MESSAGE_HEAD;
+  for (const e of m.entries) n += ENTRY_HEAD + e.data.byteLength;
+  // Snap messages travel on the bulk plane; a membership in one here would be small anyway.
+  if (m.snapshot) n += 64 + 11 * (m.snapshot.conf.voters.length + m.snapshot.conf.learners.length);
+  return n;
+}
+
+export interface Packed {
+  groups: Message[][];
+  /** Messages that alone exceed the limit (measured exactly): never sent. */
+  tooLarge: { message: Message; bytes: number }[];
+}
+
+/** Groups messages in order, each group's envelope within `limit` bytes. */
+export function packMessages(ms: Message[], limit: number): Packed {
+  const groups: Message[][] = [];
+  const tooLarge: Packed["tooLarge"] = [];
+  let cur: Message[] = [];
+  let size = ENVELOPE_HEAD;
+  for (const m of ms) {
+    let n = messageBound(m);
+    if (ENVELOPE_HEAD + n > limit) {
+      // The bound may overstate it: measure before refusing.
+      n = encodedSize(m) + 6;
+      if (ENVELOPE_HEAD + n > limit) {
+        tooLarge.push({ message: m, bytes: n });
+        continue;
+      }
+    }
+    if (cur.length > 0 && size + n > limit) {
+      groups.push(cur);
+      cur = [];
+      size = ENVELOPE_HEAD;
+    }
+    cur.push(m);
+    size += n;
+  }
+  if (cur.length > 0) groups.push(cur);
+  return { groups, tooLarge };
+}
+
+function proposalsBound(p: PeerProposals): number[] {
+  return [
+    ...p.proposals.map((x) => 6 + 11 + x.requests.reduce((n, r) => n + 6 + r.byteLength, 0)),
+    ...p.answers.map((a) => 6 + 4 * 11 + 6 + 3 * a.errorMessage.length),
+  ];
+}
+
+/** Splits forwarded proposals and answers, in order, into parts each within `limit` bytes (one
+ *  proposal is at most limits.max_request_bytes, far below any data-plane limit). */
+export function packProposals(p: PeerProposals, limit: number): PeerProposals[] {
+  const sizes = proposalsBound(p);
+  const total = sizes.reduce((a, b) => a + b, ENVELOPE_HEAD);
+  if (total <= limit) return [p];
+  const parts: PeerProposals[] = [];
+  let cur: PeerProposals = { proposals: [], answers: [] };
+  let size = ENVELOPE_HEAD;
+  const items = [...p.proposals.map((x) => ({ kind: "p" as const, x })), ...p.answers.map((x) => ({ kind: "a" as const, x }))];
+  items.forEach((item, i) => {
+    const n = sizes[i]!;
+    if (size + n > limit && cur.proposals.length + cur.answers.length > 0) {
+      parts.push(cur);
+      cur = { proposals: [], answers: [] };
+      size = ENVELOPE_HEAD;
+    }
+    if (item.kind === "p") cur.proposals.push(item.x);
+    else cur.answers.push(item.x);
+    size += n;
+  });
+  parts.push(cur);
+  return parts;
+}
+
+/** `undelivered` for a batch sent in `parts` envelopes: only when every part certainly never
+ *  reached the peer may the batch be sent elsewhere. */
+export function allUndelivered(parts: number, undelivered: (() => void) | undefined): (() => void) | undefined {
+  if (undelivered === undefined || parts === 1) return undelivered;
+  let left = parts;
+  return () => {
+    if (--left === 0) undelivered();
+  };
+}
