@@ -1,8 +1,9 @@
 // The bulk plane: a 64 MiB snapshot streams intact and gzip-compressed on the wire, corruption is
-// caught before commit, concurrency_limit refuses extra transfers, and a dying peer fails cleanly.
+// caught before commit, concurrency_limit refuses extra transfers, a slow sink holds the sender
+// back through flow control, and a dying peer fails cleanly.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { GrpcChannel } from "../../src/grpc/channel.ts";
 import { type CallStatus, ClientCall } from "../../src/grpc/client-call.ts";
 import { GrpcStatus } from "../../src/grpc/status.ts";
@@ -169,6 +170,57 @@ describe("bulk plane, receiver dies mid-way", () => {
       await assert.rejects(sending, /snapshot 400 to peer 2 failed/);
       assert.ok(performance.now() - t0 < 5000, "failure surfaces promptly, not at the 60 s transfer deadline");
       assert.equal(b.rec.sinks[0].state, "aborted");
+    } finally {
+      await a.t.close();
+      await b.t.close();
+    }
+  });
+});
+
+describe("bulk plane, slow sink", () => {
+  test("a sink that does not keep up stops the sender at about the stream window, not at the whole snapshot", { timeout: 30_000 }, async () => {
+    const aa = addressOf(1, port), ba = addressOf(2, port);
+    const window = 2 * MiB;
+    const n = network({ bulk: { connection_window_size: window } });
+    const a = await startNode(1, aa, { network: n });
+    const b = await startNode(2, ba, { network: n });
+    try {
+      a.t.setPeers([aa, ba]);
+      b.t.setPeers([aa, ba]);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let written = 0;
+      b.rec.openSnapshotSink = async () => ({
+        async write(c) {
+          await held; // the disk is slow
+          written += c.length;
+        },
+        async commit() {},
+        async abort() {},
+      });
+      // Random content: gzip cannot shrink it, so the window counts content bytes.
+      const total = 32 * MiB;
+      const block = randomBytes(MiB);
+      let sent = 0;
+      const sending = a.t.sendSnapshot(snapMsg(1, 2, 600), {
+        totalBytes: total,
+        chunks: async function* () {
+          for (let i = 0; i < 32; i++) yield block;
+        },
+      }, (s) => (sent = s));
+      sending.catch(() => {}); // awaited below; a failed assertion must not leave it unhandled
+      // Wait until the sender is held: no progress for 300 ms.
+      let last = -1, since = performance.now();
+      await until(() => {
+        if (sent !== last) { last = sent; since = performance.now(); }
+        return sent > 0 && performance.now() - since > 300;
+      }, "the sender to stall behind the slow sink", 10_000);
+      // The stream window, what the receiver queues before it pauses (4 chunks), what gzip and
+      // the sender's stream queue hold: a few MiB, far from the 32 MiB a credited window lets by.
+      assert.ok(sent <= window + 6 * MiB, `the sender got ${sent / MiB} MiB ahead of a sink that took nothing`);
+      release();
+      await sending;
+      assert.equal(written, total);
     } finally {
       await a.t.close();
       await b.t.close();
