@@ -53,7 +53,7 @@ class DenoMembers {
   }
 
   running(): number[] {
-    return this.ids.filter((id) => this.procs.get(id)?.exit === undefined && this.procs.has(id));
+    return this.ids.filter((id) => this.procs.has(id) && this.procs.get(id)!.exit === undefined);
   }
 
   start(id: number): void {
