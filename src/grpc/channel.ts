@@ -31,8 +31,6 @@ export class GrpcChannel {
   private backoffMs: number;
   private lastError: Error | undefined;
   private readonly waiters = new Set<Waiter>();
-  /** Whether tcpKeepAliveMs reached the last connection's socket (see setTcpKeepAlive). */
-  keepAliveApplied = false;
 
   constructor(readonly opts: ChannelOptions) {
     this.backoffMs = opts.backoff?.initialMs ?? 100;
@@ -100,12 +98,11 @@ export class GrpcChannel {
   private dial(): void {
     if (this.attempt || this.state_ === "shutdown") return;
     this.setState("connecting");
-    this.attempt = connectH2({ ...this.opts.h2, host: this.opts.host, port: this.opts.port }).then(
+    this.attempt = connectH2({ ...this.opts.h2, host: this.opts.host, port: this.opts.port, tcpKeepAliveMs: this.opts.tcpKeepAliveMs }).then(
       (conn) => {
         this.attempt = undefined;
         if (this.state_ === "shutdown") { conn.destroy(); return; }
         this.conn = conn;
-        if ((this.opts.tcpKeepAliveMs ?? 0) > 0) this.keepAliveApplied = setTcpKeepAlive(conn, this.opts.tcpKeepAliveMs!);
         this.backoffMs = this.opts.backoff?.initialMs ?? 100;
         this.lastError = undefined;
         conn.onGoaway = () => this.lost(conn, new Error(`${this.target} sent GOAWAY`));
@@ -143,26 +140,5 @@ export class GrpcChannel {
       this.retryTimer = undefined;
       if (this.state_ === "transient-failure") this.dial();
     }, wait);
-  }
-}
-
-interface KeepAliveSocket {
-  setKeepAlive(enable: boolean, initialDelayMs: number): unknown;
-}
-
-/** SO_KEEPALIVE on the TCP socket under an h2 connection; false when it cannot be reached.
- *  NEEDS(h2): a `tcpKeepAliveMs` option on H2ClientOptions (and H2ServerOptions), applied to the
- *  Bun / node:net socket when it opens. Until then this reaches the socket through the
- *  connection's `socket` (a ByteSocket) and that wrapper's `s` (Bun's socket or a net.Socket,
- *  both with setKeepAlive), and reports false, never throws, if either is not there. */
-export function setTcpKeepAlive(conn: H2ClientConnection, ms: number): boolean {
-  const byteSocket = (conn as unknown as { socket?: { s?: Partial<KeepAliveSocket> } }).socket;
-  const raw = byteSocket?.s;
-  if (typeof raw?.setKeepAlive !== "function") return false;
-  try {
-    // Bun's returns false when it could not set the option; node's returns the socket.
-    return raw.setKeepAlive(true, ms) !== false;
-  } catch {
-    return false;
   }
 }

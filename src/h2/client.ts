@@ -14,6 +14,7 @@ export async function connectH2(opts: H2ClientOptions): Promise<H2ClientConnecti
   const deadline = Date.now() + timeoutMs;
   const useNode = opts.socket === "node" || (opts.socket === undefined && (globalThis as { Bun?: unknown }).Bun === undefined);
   const socket = useNode ? await connectNode(opts.host, opts.port, timeoutMs) : await connectBun(opts.host, opts.port, timeoutMs);
+  if (opts.tcpKeepAliveMs) socket.setKeepAlive(opts.tcpKeepAliveMs);
   const conn = new ClientConnection(socket, config, `${opts.host}:${opts.port}`);
   await conn.ready(deadline - Date.now());
   return conn;

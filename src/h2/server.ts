@@ -111,8 +111,9 @@ export async function startH2Server(opts: H2ServerStartOptions): Promise<H2Serve
     port: opts.port,
     onSocket: (sock) => {
       sockets.add(sock);
-      if (closing) sock.destroy();
-      else sniff(sock);
+      if (closing) return sock.destroy();
+      if (opts.tcpKeepAliveMs) sock.setKeepAlive(opts.tcpKeepAliveMs);
+      sniff(sock);
     },
     onSocketGone: (sock) => {
       sockets.delete(sock);

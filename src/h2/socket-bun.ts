@@ -74,6 +74,12 @@ class BunByteSocket implements ByteSocket {
     this.closedBy();
   }
 
+  setKeepAlive(initialDelayMs: number): boolean {
+    if (this.closed) return false;
+    // Bun's setKeepAlive takes the delay in ms and returns false when the option was refused.
+    return this.s.setKeepAlive(true, initialDelayMs) !== false;
+  }
+
   closedBy(err?: Error): void {
     if (this.closed) return;
     this.closed = true;

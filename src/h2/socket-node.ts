@@ -43,6 +43,12 @@ class NodeByteSocket implements ByteSocket {
   destroy(): void {
     if (!this.closed) this.s.destroy();
   }
+
+  setKeepAlive(initialDelayMs: number): boolean {
+    if (this.closed) return false;
+    this.s.setKeepAlive(true, initialDelayMs);
+    return true;
+  }
 }
 
 export function listenNode(o: SocketListenOptions): Promise<ByteListener> {

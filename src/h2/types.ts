@@ -45,6 +45,8 @@ export interface ByteSocket {
   end(): void;
   /** Closes at once, dropping what is queued. */
   destroy(): void;
+  /** SO_KEEPALIVE with this idle time before the first probe; false when the OS refused. */
+  setKeepAlive(initialDelayMs: number): boolean;
   readonly remoteAddress: string;
   readonly remotePort: number;
   onData: (chunk: Uint8Array) => void;
@@ -107,6 +109,9 @@ export interface H2ServerOptions {
   keepaliveTimeoutMs?: number;
   /** Bytes queued on one stream beyond which write() returns false. */
   streamHighWaterMark?: number;
+  /** SO_KEEPALIVE on every accepted socket, with this idle time (ms) before the first probe;
+   *  0 or absent leaves the OS default (off). */
+  tcpKeepAliveMs?: number;
   /** A new request stream. */
   onStream(stream: H2ServerStream): void;
   /** A connection ended with a protocol error (for a log line); the connection has already been
@@ -147,6 +152,8 @@ export interface H2ClientOptions {
   streamHighWaterMark?: number;
   /** Give up connecting after this many ms. */
   connectTimeoutMs?: number;
+  /** SO_KEEPALIVE on the socket, with this idle time (ms) before the first probe. */
+  tcpKeepAliveMs?: number;
 }
 
 export interface H2ClientConnection {

@@ -108,13 +108,10 @@ export class PeerTransport implements Transport {
       else if (plane === "data") l.server.addService(dataService, dataImpl(ctx, admission, limits.data, l));
       else l.server.addService(bulkService, bulkImpl(ctx, admission, limits.bulk, l));
     };
-    const warnKeepAlive = (name: string) => () =>
-      this.log("warn", `tcp_keepalive_in_secs could not be set on a connection accepted by the ${name} listener; ` +
-        `its peers are watched by HTTP/2 PINGs only`);
     if (this.isolated) {
       for (const plane of PLANES) {
         const c = this.cfg(plane);
-        const l = new PlaneListener(plane, this.o.listen[plane], listenerOptions(plane, c, this.limits[plane]), c.tcp_keepalive_in_secs * 1000, warnKeepAlive(plane));
+        const l = new PlaneListener(plane, this.o.listen[plane], listenerOptions(plane, c, this.limits[plane]), c.tcp_keepalive_in_secs * 1000);
         serve(l, plane);
         this.listeners.set(plane, l);
       }
@@ -123,7 +120,7 @@ export class PeerTransport implements Transport {
         "(benchmark comparison only; heartbeats can queue behind snapshots)");
       const merged = mergedPlane(this.o.network);
       const l = new PlaneListener("shared", this.o.listen.control, listenerOptions("control", merged, this.limits.control),
-        merged.tcp_keepalive_in_secs * 1000, warnKeepAlive("shared"));
+        merged.tcp_keepalive_in_secs * 1000);
       for (const plane of PLANES) serve(l, plane);
       for (const plane of PLANES) this.listeners.set(plane, l);
     }

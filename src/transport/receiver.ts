@@ -86,11 +86,9 @@ export class Admission {
   }
 }
 
-/** One listening port: counts what it delivered (tests check which port a message arrived on)
- *  and sees each call first (the listener sets TCP keep-alive on its connection). */
+/** One listening port: counts what it delivered (tests check which port a message arrived on). */
 export interface PortCounter {
   messagesIn: number;
-  sawCall(call: ServerCall<unknown, unknown>): void;
 }
 
 type Call<Req> = ServerCall<Req, PbAck>;
@@ -110,7 +108,6 @@ function deliver(ctx: ReceiverContext, plane: Plane, env: PbEnvelope, port: Port
 export function controlImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): ServiceImplementation {
   return {
     Send(call: Call<PbEnvelope>, cb: UnaryCallback<PbAck>) {
-      port.sawCall(call);
       const busy = limit.tryAcquire();
       if (busy) return cb(busy.toStatus());
       try {
@@ -129,7 +126,6 @@ export function controlImpl(ctx: ReceiverContext, admission: Admission, limit: C
 export function dataImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): ServiceImplementation {
   return {
     Append(call: Call<PbEnvelope>) {
-      port.sawCall(call);
       const busy = limit.tryAcquire();
       if (busy) {
         call.emit("error", busy.toStatus());
@@ -167,7 +163,6 @@ export function dataImpl(ctx: ReceiverContext, admission: Admission, limit: Conc
 export function bulkImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): ServiceImplementation {
   return {
     InstallSnapshot(call: Call<PbChunk>, cb: UnaryCallback<PbAck>) {
-      port.sawCall(call);
       const busy = limit.tryAcquire();
       if (busy) return cb(busy.toStatus());
       receiveSnapshot(ctx, admission, call, port).then(

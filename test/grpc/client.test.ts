@@ -186,12 +186,12 @@ describe("gRPC client: flow and connection options", () => {
     }
   });
 
-  it("tcpKeepAliveMs reaches the connection's socket", async () => {
+  // SO_KEEPALIVE itself is read off the socket with ss in test/transport/options.test.ts.
+  it("a channel with tcpKeepAliveMs connects and reports connecting, then ready", async () => {
     const states: string[] = [];
     const ch = new GrpcChannel({ host: "127.0.0.1", port, tcpKeepAliveMs: 30_000, onState: (st) => states.push(st) });
     try {
       await ch.ready(Date.now() + 5000);
-      assert.equal(ch.keepAliveApplied, true);
       assert.deepEqual(states, ["connecting", "ready"]);
     } finally {
       ch.close();
