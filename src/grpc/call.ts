@@ -60,6 +60,16 @@ export class ServerCall<Req, Res> extends EventEmitter {
     return this.stream.remoteAddress;
   }
 
+  /** Stops crediting the stream's receive window, so a client streaming requests faster than
+   *  the handler consumes them is held back by HTTP/2 flow control; resume() gives credit again. */
+  pause(): void {
+    this.stream.pause();
+  }
+
+  resume(): void {
+    this.stream.resume();
+  }
+
   /** Sends one response message; false once the stream's queue is over its high-water mark. */
   write(message: Res): boolean {
     if (this.statusSent || this.closed) return false;

@@ -7,24 +7,10 @@ import type { ServerCall } from "../grpc/call.ts";
 /** Messages that may wait for the consumer before the stream is paused. */
 const HIGH_WATER = 4;
 
-interface Flow {
-  pause(): void;
-  resume(): void;
-}
-
-/** NEEDS(grpc): ServerCall.pause() / resume() (its H2ServerStream has them). Until then this
- *  reaches the call's `stream` field; without it nothing is paused, and messages only queue. */
-function flowOf(call: object): Flow | undefined {
-  const stream = (call as { stream?: Partial<Flow> }).stream;
-  if (typeof stream?.pause !== "function" || typeof stream.resume !== "function") return undefined;
-  return { pause: () => stream.pause!(), resume: () => stream.resume!() };
-}
-
 /** Iterates the call's messages until its "end"; throws `cancelledText` if the call is
  *  cancelled (the client reset it, its connection broke, or the deadline passed). */
 export function incoming<Req>(call: ServerCall<Req, unknown>, cancelledText: string): AsyncIterable<Req> {
   const queue: Req[] = [];
-  const flow = flowOf(call);
   let paused = false;
   let ended = false;
   let failure: Error | undefined;
@@ -36,9 +22,9 @@ export function incoming<Req>(call: ServerCall<Req, unknown>, cancelledText: str
   };
   call.on("data", (m: Req) => {
     queue.push(m);
-    if (!paused && queue.length >= HIGH_WATER && flow) {
+    if (!paused && queue.length >= HIGH_WATER) {
       paused = true;
-      flow.pause();
+      call.pause();
     }
     notify();
   });
@@ -58,7 +44,7 @@ export function incoming<Req>(call: ServerCall<Req, unknown>, cancelledText: str
         if (m !== undefined) {
           if (paused && queue.length < HIGH_WATER / 2) {
             paused = false;
-            flow?.resume();
+            call.resume();
           }
           yield m;
           continue;
