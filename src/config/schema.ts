@@ -139,7 +139,7 @@ export const PLANE_KEYS: readonly PlaneKeySpec[] = [
     key: "max_frame_size",
     kind: int(16_384, 2_147_483_647, "bytes", "at least HTTP/2's 16_384"),
     defaults: { control: 16_777_215, data: 16_777_215, bulk: 16_777_215 },
-    doc: "Largest message this plane carries, bytes (a batch of entries or a snapshot chunk must fit).",
+    doc: "HTTP/2 SETTINGS_MAX_FRAME_SIZE of this plane, bytes (above HTTP/2's 16_777_215 it is advertised as 16_777_215, with a start-up warning); an append or a single entry must not exceed the data plane's value.",
   },
 ];
 

@@ -21,7 +21,8 @@ export interface PlaneConfig {
   http2_keep_alive_interval_in_secs: number;
   /** How long to wait for a PING ack before the connection is considered dead. */
   http2_keep_alive_timeout_in_secs: number;
-  /** Largest frame/message this plane carries, bytes (applied as the gRPC message size limit). */
+  /** HTTP/2 SETTINGS_MAX_FRAME_SIZE of this plane's listener and channels, bytes (clamped to
+   *  HTTP/2's 16,777,215); messages have their own per-plane bound (src/transport/options.ts). */
   max_frame_size: number;
 }
 
