@@ -6,7 +6,7 @@ import { gunzipSync, gzip } from "node:zlib";
 import { H2Error, type H2ClientStream, type HeaderList } from "../h2/types.ts";
 import type { GrpcChannel } from "./channel.ts";
 import { type FramedMessage, frameMessage, MessageReader } from "./framing.ts";
-import { decodeGrpcMessage, GrpcStatus, type StatusObject } from "./status.ts";
+import { decodeGrpcMessage, GrpcStatus, type StatusObject, statusName } from "./status.ts";
 
 export interface ClientCallOptions {
   /** Absolute deadline (Date.now() ms); sent as grpc-timeout and enforced here too. */
@@ -28,7 +28,7 @@ export class GrpcCallError extends Error {
   /** `notSent`: the request provably never reached the server (no connection, or the stream was
    *  refused unprocessed), so sending it again elsewhere cannot apply it twice. */
   constructor(readonly code: number, readonly details: string, readonly notSent = false) {
-    super(`${codeName(code)}: ${details}`);
+    super(`${statusName(code)}: ${details}`);
   }
 }
 
@@ -37,10 +37,6 @@ export interface CallStatus extends StatusObject {
   notSent?: boolean;
 }
 
-function codeName(code: number): string {
-  const entry = Object.entries(GrpcStatus).find(([, v]) => v === code);
-  return entry ? entry[0] : `status ${code}`;
-}
 
 /** What an HTTP status means when a response has no grpc-status (gRPC's http-grpc-status-mapping). */
 function httpToGrpc(status: number): number {
@@ -111,8 +107,14 @@ export class ClientCall<Res> {
     const readyBy = opts.readyDeadline ?? deadline;
     if (conn) this.open(conn);
     else if (opts.waitForReady && readyBy !== undefined) {
+      // Waiting ran into the call's own deadline (whichever timer fired first): DEADLINE_EXCEEDED,
+      // as grpc-js says for a wait-for-ready call that never got a connection.
       channel.ready(readyBy).then((c) => this.open(c), (err: Error) =>
-        this.finish({ code: GrpcStatus.UNAVAILABLE, details: err.message, notSent: true }));
+        this.finish({
+          code: deadline !== undefined && Date.now() >= deadline - 1 ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.UNAVAILABLE,
+          details: err.message,
+          notSent: true,
+        }));
     } else {
       // Fail in a later turn so the caller has set its callbacks.
       queueMicrotask(() => this.finish({ code: GrpcStatus.UNAVAILABLE, details: `${channel.target}: ${channel.failure}`, notSent: true }));

@@ -21,6 +21,12 @@ export const GrpcStatus = {
   UNAUTHENTICATED: 16,
 } as const;
 
+/** The code's name ("UNAVAILABLE"), or its number for a code gRPC does not define. */
+export function statusName(code: number): string {
+  for (const [name, value] of Object.entries(GrpcStatus)) if (value === code) return name;
+  return String(code);
+}
+
 /** What a handler ends a call with; `details` becomes grpc-message. */
 export interface StatusObject {
   code: number;
