@@ -5,7 +5,7 @@
 // message is a 1-byte compressed flag + 4-byte big-endian length + bytes; the status comes in the
 // trailers (or in the headers of a trailers-only response) as grpc-status / grpc-message.
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from "node:http2";
-import { status as grpcStatus } from "@grpc/grpc-js";
+import { statusName } from "../grpc/status.ts";
 import { etcdserverpb } from "../gen/etcd.js";
 import { CallError, type KvClient, type PutRequest, type RangeRequest, type TxnRequest } from "./kv-client.ts";
 
@@ -134,7 +134,7 @@ export class H2KvConnection implements KvClient {
         const code = Number(st);
         if (code !== 0) {
           const raw = String(trailers?.["grpc-message"] ?? headers?.["grpc-message"] ?? "");
-          return finish(new CallError(grpcStatus[code] ?? String(code), decodeMessage(raw)));
+          return finish(new CallError(statusName(code), decodeMessage(raw)));
         }
         const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
         if (body.length < 5 || body[0] !== 0 || body.readUInt32BE(1) !== body.length - 5) {

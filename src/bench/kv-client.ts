@@ -1,7 +1,7 @@
 // etcd v3 KV clients for load generation. This one is grpc-js over the generated static codecs, one
 // HTTP/2 connection per instance (h2-client.ts is the lean alternative). Responses are decoded (a
 // broken reply is an error) but not kept.
-import * as grpc from "@grpc/grpc-js";
+import type * as Grpc from "@grpc/grpc-js";
 import { etcdserverpb } from "../gen/etcd.js";
 
 type Encodable<T> = { encode(m: T): { finish(): Uint8Array } };
@@ -41,9 +41,10 @@ export interface KvClient {
 }
 
 export class KvConnection implements KvClient {
-  private readonly client: grpc.Client;
+  private readonly client: Grpc.Client;
 
-  constructor(readonly endpoint: string) {
+  /** `grpc` is the loaded grpc-js module: the runner imports it only when this client is chosen. */
+  constructor(private readonly grpc: typeof Grpc, readonly endpoint: string) {
     this.client = new grpc.Client(endpoint, grpc.credentials.createInsecure(), {
       // Without a local pool grpc-js shares one subchannel (one TCP connection) between clients
       // with the same target and options, and --conns would be a lie.
@@ -81,8 +82,8 @@ export class KvConnection implements KvClient {
 
   private call<Req>(m: ReturnType<typeof method<Req>>, req: Req, timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(m.path, m.serialize, m.deserialize, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err) => {
-        if (err) reject(new CallError(grpc.status[err.code] ?? String(err.code), err.details || err.message));
+      this.client.makeUnaryRequest(m.path, m.serialize, m.deserialize, req, new this.grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err) => {
+        if (err) reject(new CallError(this.grpc.status[err.code] ?? String(err.code), err.details || err.message));
         else resolve();
       });
     });

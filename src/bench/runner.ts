@@ -63,9 +63,11 @@ export function workload(o: BenchOptions): Request {
 }
 
 export async function runBench(o: BenchOptions, hooks: RunHooks = {}): Promise<BenchResult> {
+  // grpc-js only when asked for: the rest of the binary never loads it.
+  const grpc = o.client === "grpc-js" ? await import("@grpc/grpc-js") : undefined;
   const conns: KvClient[] = Array.from({ length: o.conns }, (_, i) => {
     const endpoint = o.endpoints[i % o.endpoints.length]!;
-    return o.client === "grpc-js" ? new KvConnection(endpoint) : new H2KvConnection(endpoint);
+    return grpc ? new KvConnection(grpc, endpoint) : new H2KvConnection(endpoint);
   });
   try {
     await Promise.all(conns.map((c) => c.ready(o.dialTimeoutMs)));

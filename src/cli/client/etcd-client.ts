@@ -3,11 +3,18 @@
 // the first endpoint and moves on to the next only when that one is UNAVAILABLE (down, or a
 // member without a leader) and retrying cannot apply a write twice; any other answer is final.
 // Connections are opened per endpoint on first use and closed by close().
-import * as grpc from "@grpc/grpc-js";
+import type * as Grpc from "@grpc/grpc-js";
 import { ClusterService, type Decoded, KVService, MaintenanceService } from "../../api/services.ts";
+import { GrpcStatus } from "../../grpc/status.ts";
+import type { MethodDefinition } from "../../grpc/types.ts";
+
+// grpc-js is loaded on the first call, not when the binary starts: `trireme start` never uses
+// it, and importing it cost every member its memory and start-up CPU.
+let grpcModule: Promise<typeof Grpc> | undefined;
+const loadGrpc = (): Promise<typeof Grpc> => (grpcModule ??= import("@grpc/grpc-js"));
 
 /** A unary method of the API: what grpc-js needs to send Req and read Res. */
-type Method<Req, Res> = grpc.MethodDefinition<Decoded<Req>, Res>;
+type Method<Req, Res> = MethodDefinition<Decoded<Req>, Res>;
 type ReqOf<M> = M extends Method<infer Req, infer _Res> ? Req : never;
 type ResOf<M> = M extends Method<infer _Req, infer Res> ? Res : never;
 
@@ -31,7 +38,7 @@ export type Response<N extends MethodName> = ResOf<(typeof Methods)[N]>;
 /** One endpoint's failure: the gRPC status and the server's message (etcd's, verbatim). */
 export interface EndpointFailure {
   endpoint: string;
-  code: grpc.status;
+  code: number;
   details: string;
 }
 
@@ -43,7 +50,7 @@ export class CallError extends Error {
     this.name = "CallError";
   }
   /** The status of the last failure (the one that ended the call). */
-  get code(): grpc.status {
+  get code(): number {
     return this.failures[this.failures.length - 1].code;
   }
 }
@@ -55,10 +62,10 @@ const tidy = (details: string): string => details.replace(/\s*Resolution note:\s
 const SERVER_MESSAGE = /^(etcdserver|mvcc|trireme):/;
 
 function detailsOf(f: EndpointFailure, timeoutMs: number): string {
-  if (f.code === grpc.status.DEADLINE_EXCEEDED && /^Deadline exceeded/i.test(f.details)) {
+  if (f.code === GrpcStatus.DEADLINE_EXCEEDED && /^Deadline exceeded/i.test(f.details)) {
     return `no answer from ${f.endpoint} within ${timeoutMs} ms (raise --timeout)`;
   }
-  if (f.code === grpc.status.UNAVAILABLE && !SERVER_MESSAGE.test(f.details)) return `cannot reach ${f.endpoint}: ${f.details}`;
+  if (f.code === GrpcStatus.UNAVAILABLE && !SERVER_MESSAGE.test(f.details)) return `cannot reach ${f.endpoint}: ${f.details}`;
   return f.details;
 }
 
@@ -76,7 +83,7 @@ function describe(failures: EndpointFailure[], timeoutMs: number): string {
  *  cannot tell), and sending it again could apply it twice (a txn would then report FAILURE
  *  for its own success). etcd's clientv3 draws the same line (isSafeRetryMutableRPC). */
 function mayRetry(f: EndpointFailure, readOnly: boolean): boolean {
-  if (f.code !== grpc.status.UNAVAILABLE) return false;
+  if (f.code !== GrpcStatus.UNAVAILABLE) return false;
   return readOnly || f.details.startsWith("No connection established");
 }
 
@@ -100,7 +107,7 @@ export interface EtcdClientOptions {
 export class EtcdClient {
   readonly endpoints: readonly string[];
   readonly timeoutMs: number;
-  readonly #clients = new Map<string, grpc.Client>();
+  readonly #clients = new Map<string, Grpc.Client>();
 
   constructor(opts: EtcdClientOptions) {
     if (opts.endpoints.length === 0) throw new Error("EtcdClient: no endpoints");
@@ -137,7 +144,7 @@ export class EtcdClient {
     this.#clients.clear();
   }
 
-  #client(endpoint: string): grpc.Client {
+  #client(grpc: typeof Grpc, endpoint: string): Grpc.Client {
     let c = this.#clients.get(endpoint);
     if (c === undefined) {
       c = new grpc.Client(endpoint, grpc.credentials.createInsecure(), {
@@ -151,15 +158,16 @@ export class EtcdClient {
     return c;
   }
 
-  #unary<N extends MethodName>(
+  async #unary<N extends MethodName>(
     endpoint: string,
     name: N,
     req: Request<N>,
     deadline: number,
   ): Promise<{ ok: true; res: Response<N> } | { ok: false; failure: EndpointFailure }> {
     const method = Methods[name] as unknown as Method<Request<N>, Response<N>>;
+    const grpc = await loadGrpc();
     return new Promise((resolve) => {
-      this.#client(endpoint).makeUnaryRequest(
+      this.#client(grpc, endpoint).makeUnaryRequest(
         method.path,
         (msg: Request<N>) => method.requestSerialize({ ok: true, msg, size: 0 }),
         method.responseDeserialize,
@@ -169,7 +177,7 @@ export class EtcdClient {
         (err, res) => {
           if (err) resolve({ ok: false, failure: { endpoint, code: err.code, details: tidy(err.details || err.message) } });
           else if (res === undefined) {
-            resolve({ ok: false, failure: { endpoint, code: grpc.status.INTERNAL, details: `${endpoint}: empty answer` } });
+            resolve({ ok: false, failure: { endpoint, code: GrpcStatus.INTERNAL, details: `${endpoint}: empty answer` } });
           } else resolve({ ok: true, res });
         },
       );
