@@ -322,11 +322,23 @@ export class TestCluster {
     if (process.env.TRIREME_KEEP_IT_DIRS === undefined) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** One member's Maintenance.Status through etcdctl; throws if it does not answer. */
+  /** One member's Maintenance.Status through etcdctl; throws if it does not answer. etcdctl's JSON
+   *  leaves out every field that is zero (Go's omitempty), e.g. raftIndex of a member that has not
+   *  learned of a committed entry yet: here those are 0, as the type says, never undefined. */
   async status(id: number): Promise<MemberStatus> {
     const out = await etcdctlOk(this.endpoint(id), ["endpoint", "status", "-w", "json"]);
-    const parsed = JSON.parse(out) as { Status: MemberStatus }[];
-    return parsed[0]!.Status;
+    const s = (JSON.parse(out) as { Status: Partial<Omit<MemberStatus, "header">> & { header?: Partial<MemberStatus["header"]> } }[])[0]!.Status;
+    const h = s.header ?? {};
+    return {
+      ...s,
+      header: { ...h, cluster_id: h.cluster_id ?? 0, member_id: h.member_id ?? 0, revision: h.revision ?? 0, raft_term: h.raft_term ?? 0 },
+      version: s.version ?? "",
+      dbSize: s.dbSize ?? 0,
+      leader: s.leader ?? 0,
+      raftIndex: s.raftIndex ?? 0,
+      raftTerm: s.raftTerm ?? 0,
+      raftAppliedIndex: s.raftAppliedIndex ?? 0,
+    };
   }
 
   /**

@@ -35,7 +35,10 @@ describe("catch-up by snapshot", () => {
     await ready;
     const { leader } = await cluster.waitForLeader();
     const lagging = cluster.ids.find((id) => id !== leader)!;
-    const before = await cluster.status(lagging);
+    // Just after the election a follower can name the leader before it learns that the leader's
+    // first entry is committed: stop it only once it holds all the leader has committed, so what
+    // it has (`before`) is known, not a moment of start-up.
+    const before = await cluster.waitForApplied(lagging, (await cluster.status(leader)).raftIndex);
     assert.equal(await cluster.stopMember(lagging, 10_000), 0, `member ${lagging} must stop cleanly on SIGTERM`);
 
     const client = etcd3Client(cluster.endpoint(leader));
