@@ -17,6 +17,9 @@ export interface MetricDefinition {
 const SECONDS_FINE = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const SECONDS_SNAPSHOT = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const ENTRIES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
+// etcd's own WAL fsync buckets (prometheus.ExponentialBuckets(0.001, 2, 14)), so its dashboards'
+// histogram_quantile queries read the same way.
+const ETCD_FSYNC = Array.from({ length: 14 }, (_, i) => 0.001 * 2 ** i);
 
 function def(name: string, type: MetricType, help: string, labels: readonly string[] = [], buckets?: readonly number[]): MetricDefinition {
   return buckets === undefined ? { name, type, help, labels } : { name, type, help, labels, buckets };
@@ -53,6 +56,15 @@ export const M = {
   leases: def("trireme_leases", "gauge", "Leases in the key-value store (granted and not revoked)."),
   watchStreams: def("trireme_watch_streams", "gauge", "Open Watch streams of this member's clients."),
   watchers: def("trireme_watchers", "gauge", "Watchers on this member's Watch streams."),
+  // etcd's names for the same facts, so etcd's dashboards and alerts work unchanged.
+  etcdHasLeader: def("etcd_server_has_leader", "gauge", "Whether or not a leader exists. 1 is existence, 0 is not."),
+  etcdIsLeader: def("etcd_server_is_leader", "gauge", "Whether or not this member is a leader. 1 if is, 0 otherwise."),
+  etcdLeaderChanges: def("etcd_server_leader_changes_seen_total", "counter", "The number of leader changes seen."),
+  etcdProposalsPending: def("etcd_server_proposals_pending", "gauge", "The current number of pending proposals to commit."),
+  etcdProposalsCommitted: def("etcd_server_proposals_committed_total", "gauge", "The total number of consensus proposals committed."),
+  etcdProposalsApplied: def("etcd_server_proposals_applied_total", "gauge", "The total number of consensus proposals applied."),
+  etcdWalFsync: def("etcd_disk_wal_fsync_duration_seconds", "histogram", "The latency distributions of fsync called by WAL.", [], ETCD_FSYNC),
+  etcdKeys: def("etcd_debugging_mvcc_keys_total", "gauge", "Total number of keys."),
 } as const satisfies Record<string, MetricDefinition>;
 
 export const ALL_METRICS: readonly MetricDefinition[] = Object.values(M);

@@ -22,6 +22,8 @@ export class Metrics {
   private readonly leaderChanges: Counter<string>;
   private readonly divergences: Counter<string>;
   private readonly fsyncDuration: Histogram<string>;
+  private readonly etcdLeaderChanges: Counter<string>;
+  private readonly etcdWalFsync: Histogram<string>;
   private readonly flushBatchEntries: Histogram<string>;
   private readonly rpcDuration: Histogram<string>;
   private readonly rpcErrors: Counter<string>;
@@ -76,6 +78,14 @@ export class Metrics {
     this.pullGauge(M.leases, (s) => s.leases);
     this.pullGauge(M.watchStreams, (s) => s.watchStreams);
     this.pullGauge(M.watchers, (s) => s.watchers);
+    this.pullGauge(M.etcdHasLeader, (s) => (s.leaderId !== 0 ? 1 : 0));
+    this.pullGauge(M.etcdIsLeader, (s) => (s.isLeader ? 1 : 0));
+    this.etcdLeaderChanges = new Counter(opts(M.etcdLeaderChanges, r));
+    this.pullGauge(M.etcdProposalsPending, (s) => s.proposalsPending);
+    this.pullGauge(M.etcdProposalsCommitted, (s) => s.commitIndex);
+    this.pullGauge(M.etcdProposalsApplied, (s) => s.appliedIndex);
+    this.etcdWalFsync = new Histogram(histOpts(M.etcdWalFsync, r));
+    this.pullGauge(M.etcdKeys, (s) => s.kvKeys);
 
     // Zero-valued series so every counter shows up before its first event (dashboards and
     // alerts on rate() need the series to exist).
@@ -114,6 +124,7 @@ export class Metrics {
   /** One log write transaction (one fsync) took `seconds`. */
   fsync(seconds: number): void {
     this.fsyncDuration.observe(seconds);
+    this.etcdWalFsync.observe(seconds);
   }
 
   /** One log write transaction wrote `entries` entries. */
@@ -125,6 +136,7 @@ export class Metrics {
 
   leaderChanged(): void {
     this.leaderChanges.inc();
+    this.etcdLeaderChanges.inc();
   }
 
   divergence(): void {

@@ -65,6 +65,31 @@ describe("Metrics registry", () => {
     assert.equal(seriesValue(text, 'trireme_snapshot_transfer_progress_ratio{peer="2",direction="out"}'), undefined);
   });
 
+  test("etcd's metric names carry the same facts, so etcd dashboards and alerts read them", async () => {
+    const src = new FakeSource(baseSample());
+    const m = new Metrics(src, { processMetrics: false });
+    m.fsync(0.0015);
+    m.fsync(0.02);
+    m.leaderChanged();
+    let text = await m.text();
+    const s = src.s;
+    assert.equal(seriesValue(text, "etcd_server_has_leader"), s.leaderId !== 0 ? 1 : 0);
+    assert.equal(seriesValue(text, "etcd_server_is_leader"), s.isLeader ? 1 : 0);
+    assert.equal(seriesValue(text, "etcd_server_leader_changes_seen_total"), 1);
+    assert.equal(seriesValue(text, "etcd_server_proposals_committed_total"), s.commitIndex);
+    assert.equal(seriesValue(text, "etcd_server_proposals_applied_total"), s.appliedIndex);
+    assert.equal(seriesValue(text, "etcd_debugging_mvcc_keys_total"), s.kvKeys);
+    // etcd's buckets: 0.001, 0.002, 0.004, ... 8.192 s.
+    assert.equal(seriesValue(text, 'etcd_disk_wal_fsync_duration_seconds_bucket{le="0.001"}'), 0);
+    assert.equal(seriesValue(text, 'etcd_disk_wal_fsync_duration_seconds_bucket{le="0.002"}'), 1);
+    assert.equal(seriesValue(text, 'etcd_disk_wal_fsync_duration_seconds_bucket{le="8.192"}'), 2);
+    src.s = { ...src.s, leaderId: 0, isLeader: false, proposalsPending: 3 };
+    text = await m.text();
+    assert.equal(seriesValue(text, "etcd_server_has_leader"), 0);
+    assert.equal(seriesValue(text, "etcd_server_is_leader"), 0);
+    assert.equal(seriesValue(text, "etcd_server_proposals_pending"), 3);
+  });
+
   test("push calls: fsync, flush batch, leader changes, snapshots", async () => {
     const m = new Metrics(new FakeSource(baseSample()), { processMetrics: false });
     m.fsync(0.0004);
