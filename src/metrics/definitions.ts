@@ -65,6 +65,8 @@ export const M = {
   etcdProposalsApplied: def("etcd_server_proposals_applied_total", "gauge", "The total number of consensus proposals applied."),
   etcdWalFsync: def("etcd_disk_wal_fsync_duration_seconds", "histogram", "The latency distributions of fsync called by WAL.", [], ETCD_FSYNC),
   etcdKeys: def("etcd_debugging_mvcc_keys_total", "gauge", "Total number of keys."),
+  etcdDbSize: def("etcd_mvcc_db_total_size_in_bytes", "gauge", "Total size of the underlying database physically allocated in bytes."),
+  etcdDbSizeInUse: def("etcd_mvcc_db_total_size_in_use_in_bytes", "gauge", "Total size of the underlying database logically in use in bytes."),
 } as const satisfies Record<string, MetricDefinition>;
 
 export const ALL_METRICS: readonly MetricDefinition[] = Object.values(M);

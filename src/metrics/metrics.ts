@@ -86,6 +86,8 @@ export class Metrics {
     this.pullGauge(M.etcdProposalsApplied, (s) => s.appliedIndex);
     this.etcdWalFsync = new Histogram(histOpts(M.etcdWalFsync, r));
     this.pullGauge(M.etcdKeys, (s) => s.kvKeys);
+    this.pullGauge(M.etcdDbSize, (s) => s.dbSizeBytes);
+    this.pullGauge(M.etcdDbSizeInUse, (s) => s.dbSizeInUseBytes);
 
     // Zero-valued series so every counter shows up before its first event (dashboards and
     // alerts on rate() need the series to exist).

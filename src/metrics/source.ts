@@ -27,6 +27,9 @@ export interface NodeSample {
   proposalsPending: number;
   kvKeys: number;
   kvRevision: number;
+  /** kv.db's size on disk and the part of it in use (the rest is free pages a defrag returns). */
+  dbSizeBytes: number;
+  dbSizeInUseBytes: number;
   /** Leases in the store (granted, not revoked). */
   leases: number;
   /** Open Watch streams and the watchers on them (this member's clients only). */

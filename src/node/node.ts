@@ -552,6 +552,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       proposalsPending: this.writes.size + this.proposals.size,
       ...counts(this.store.counts(), this.client?.watchCounts()),
       kvRevision: this.store.revision,
+      ...dbSizes(this.store.dbSize()),
       snapshotTransfers: this.transfers.list(),
       started: this.started && !this.stopping,
     };
@@ -599,3 +600,5 @@ function metricsText(metrics: Metrics | undefined): (() => Promise<{ contentType
   if (metrics === undefined) return undefined;
   return async () => ({ contentType: metrics.contentType, body: await metrics.text() });
 }
+
+const dbSizes = (d: { size: number; inUse: number }) => ({ dbSizeBytes: d.size, dbSizeInUseBytes: d.inUse });

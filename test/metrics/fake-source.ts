@@ -14,6 +14,8 @@ export function baseSample(): NodeSample {
     flushLagSeconds: 0,
     proposalsPending: 0,
     kvKeys: 10,
+    dbSizeBytes: 65536,
+    dbSizeInUseBytes: 49152,
     kvRevision: 42,
     leases: 2,
     watchStreams: 3,
