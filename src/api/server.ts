@@ -1,7 +1,7 @@
 // The etcd v3 client port: KV, Watch, Lease, Maintenance (Status, Snapshot, ...) and Cluster
 // on our gRPC server (src/grpc), against a KvBackend. Validation follows etcd's v3rpc layer; everything stateful
 // is the backend's.
-import { GrpcServer } from "../grpc/server.ts";
+import { GrpcServer, type GrpcServerOptions } from "../grpc/server.ts";
 import { GrpcStatus, type StatusObject } from "../grpc/status.ts";
 import type { MethodDefinition, ServiceDefinition, ServiceImplementation, StreamHandler, UnaryHandler } from "../grpc/types.ts";
 import { dirname } from "node:path";
@@ -36,6 +36,8 @@ export interface ClientServerOptions {
   watch?: WatchHubOptions & { leaderCheckMs?: number };
   /** Maintenance.Snapshot tuning: blob bytes per message, rows per copy step. */
   snapshot?: { chunkBytes?: number; rowsPerStep?: number };
+  /** Every client call once it ended (the handled-calls metric). */
+  onCallHandled?: GrpcServerOptions["onHandled"];
   /** The Prometheus text for GET /metrics on this port, as etcd serves it; absent: 404. */
   metricsText?: () => Promise<{ contentType: string; body: string }>;
 }
@@ -145,6 +147,7 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
   const server = new GrpcServer({
     maxReceiveMessageBytes: limits.max_request_bytes + GRPC_OVERHEAD_BYTES,
     h2: CLIENT_PORT_H2,
+    onHandled: opts.onCallHandled,
     onHttp1: (socket, first) => serveHttp1(socket, first, httpRoutes(backend, opts.metricsText)),
   });
 

@@ -37,6 +37,8 @@ export class ServerCall<Req, Res> extends EventEmitter {
   private statusSent = false;
   private closed = false;
   private deadline: ReturnType<typeof setTimeout> | undefined;
+  /** Told the code the call ended with, once (the server's handled-calls count). */
+  onDone: ((code: number) => void) | undefined;
 
   constructor(
     private readonly stream: H2ServerStream,
@@ -96,6 +98,7 @@ export class ServerCall<Req, Res> extends EventEmitter {
     if (this.statusSent || this.closed) return;
     this.statusSent = true;
     this.clearDeadline();
+    this.onDone?.(status.code);
     if (this.headersSent) {
       this.stream.end(statusHeaders(status));
     } else {
@@ -124,6 +127,7 @@ export class ServerCall<Req, Res> extends EventEmitter {
     this.clearDeadline();
     if (!this.statusSent) {
       this.cancelled = true;
+      this.onDone?.(GrpcStatus.CANCELLED);
       this.emit("cancelled");
     }
     this.finish();

@@ -24,9 +24,17 @@ export interface GrpcServerOptions {
   maxReceiveMessageBytes: number;
   /** HTTP/2 settings, windows and keep-alive of the port. */
   h2?: Omit<H2ServerOptions, "onStream">;
+  /** Every call that reached a method, once it ended: its path, streaming kind and status code
+   *  (etcd's grpc_server_handled_total). */
+  onHandled?: (path: string, kind: CallKind, code: number) => void;
   /** A connection that speaks HTTP/1.x on the same port (the client port's /health and friends). */
   onHttp1?: (socket: ByteSocket, firstBytes: Uint8Array) => void;
 }
+
+export type CallKind = "unary" | "client_stream" | "server_stream" | "bidi_stream";
+
+const kindOf = (m: AnyMethod): CallKind =>
+  m.requestStream ? (m.responseStream ? "bidi_stream" : "client_stream") : m.responseStream ? "server_stream" : "unary";
 
 const toBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
 
@@ -114,6 +122,11 @@ export class GrpcServer {
       return;
     }
     const call = new ServerCall<unknown, unknown>(stream, route.method, Metadata.fromHeaders(stream.headers));
+    const handled = this.opts.onHandled;
+    if (handled) {
+      const kind = kindOf(route.method);
+      call.onDone = (code) => handled(path, kind, code);
+    }
     const ms = parseGrpcTimeout(timeout);
     if (ms !== undefined) call.setDeadline(ms);
     this.bind(stream, call, route, encoding === "gzip");

@@ -13,6 +13,10 @@ export interface MetricsOptions {
   processMetrics?: boolean;
 }
 
+/** grpc-go's codes.Code.String(), which go-grpc-prometheus (and so etcd) puts in grpc_code. */
+const GO_CODE_NAMES = ["OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound", "AlreadyExists", "PermissionDenied",
+  "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange", "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated"];
+
 export class Metrics {
   readonly registry = new Registry();
   private source: MetricsSource | undefined;
@@ -24,6 +28,8 @@ export class Metrics {
   private readonly fsyncDuration: Histogram<string>;
   private readonly etcdLeaderChanges: Counter<string>;
   private readonly etcdWalFsync: Histogram<string>;
+  private readonly grpcHandledTotal: Counter<string>;
+  private readonly handledChildren = new Map<string, { inc(v?: number): void }>();
   private readonly flushBatchEntries: Histogram<string>;
   private readonly rpcDuration: Histogram<string>;
   private readonly rpcErrors: Counter<string>;
@@ -86,6 +92,7 @@ export class Metrics {
     this.pullGauge(M.etcdProposalsApplied, (s) => s.appliedIndex);
     this.etcdWalFsync = new Histogram(histOpts(M.etcdWalFsync, r));
     this.pullGauge(M.etcdKeys, (s) => s.kvKeys);
+    this.grpcHandledTotal = new Counter(opts(M.grpcHandled, r));
     this.pullGauge(M.etcdDbSize, (s) => s.dbSizeBytes);
     this.pullGauge(M.etcdDbSizeInUse, (s) => s.dbSizeInUseBytes);
 
@@ -135,6 +142,18 @@ export class Metrics {
   }
 
   // ---- push: raft ----
+
+  /** A client call ended (go-grpc-prometheus's labels, as etcd exports them). */
+  grpcHandled(path: string, kind: string, code: number): void {
+    const key = `${path} ${kind} ${code}`;
+    let child = this.handledChildren.get(key);
+    if (child === undefined) {
+      const slash = path.lastIndexOf("/");
+      child = this.grpcHandledTotal.labels(kind, path.slice(1, slash), path.slice(slash + 1), GO_CODE_NAMES[code] ?? String(code));
+      this.handledChildren.set(key, child);
+    }
+    child.inc();
+  }
 
   leaderChanged(): void {
     this.leaderChanges.inc();

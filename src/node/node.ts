@@ -235,6 +235,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       // etcd ends a leader-requiring watch after an election timeout without a leader.
       watch: { leaderCheckMs: config.raft.election_timeout_ms },
       metricsText: metricsText(this.opts.metrics),
+      onCallHandled: this.opts.metrics ? (path, kind, code) => this.opts.metrics!.grpcHandled(path, kind, code) : undefined,
     });
     this.ticker.start();
     this.started = true;

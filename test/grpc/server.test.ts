@@ -224,3 +224,31 @@ async function waitFor(cond: () => boolean, message: string, ms = 3000): Promise
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe("gRPC server: the handled-calls hook", () => {
+  const handled: string[] = [];
+  const server = new GrpcServer({ maxReceiveMessageBytes: MAX, onHandled: (path, kind, code) => handled.push(`${path} ${kind} ${code}`) });
+  let client: grpc.Client;
+  before(async () => {
+    server.addService(Echo, {
+      unary: (call: ServerCall<Buffer, Buffer>, cb: UnaryCallback<Buffer>) => cb(null, call.request),
+      fail: (_call: ServerCall<Buffer, Buffer>, cb: UnaryCallback<Buffer>) => cb({ code: GrpcStatus.NOT_FOUND, details: "no" }),
+    });
+    const port = await server.listen("127.0.0.1", 0);
+    client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  });
+  after(async () => {
+    client.close();
+    await server.close(0);
+  });
+
+  it("reports every call that reached a method once, with its kind and final code", async () => {
+    const call = (path: string) => new Promise<void>((resolve) =>
+      client.makeUnaryRequest(path, id, id, Buffer.from("x"), () => resolve()));
+    await call("/test.Echo/Unary");
+    await call("/test.Echo/Fail");
+    await call("/test.Echo/Nope");
+    await waitFor(() => handled.length >= 2, "no handled calls reported");
+    assert.deepEqual(handled, ["/test.Echo/Unary unary 0", `/test.Echo/Fail unary ${GrpcStatus.NOT_FOUND}`]);
+  });
+});

@@ -71,8 +71,13 @@ describe("Metrics registry", () => {
     m.fsync(0.0015);
     m.fsync(0.02);
     m.leaderChanged();
+    m.grpcHandled("/etcdserverpb.KV/Put", "unary", 0);
+    m.grpcHandled("/etcdserverpb.KV/Put", "unary", 0);
+    m.grpcHandled("/etcdserverpb.Watch/Watch", "bidi_stream", 14);
     let text = await m.text();
     const s = src.s;
+    assert.equal(seriesValue(text, 'grpc_server_handled_total{grpc_type="unary",grpc_service="etcdserverpb.KV",grpc_method="Put",grpc_code="OK"}'), 2);
+    assert.equal(seriesValue(text, 'grpc_server_handled_total{grpc_type="bidi_stream",grpc_service="etcdserverpb.Watch",grpc_method="Watch",grpc_code="Unavailable"}'), 1);
     assert.equal(seriesValue(text, "etcd_server_has_leader"), s.leaderId !== 0 ? 1 : 0);
     assert.equal(seriesValue(text, "etcd_server_is_leader"), s.isLeader ? 1 : 0);
     assert.equal(seriesValue(text, "etcd_server_leader_changes_seen_total"), 1);
