@@ -60,6 +60,7 @@ export const M = {
   etcdHasLeader: def("etcd_server_has_leader", "gauge", "Whether or not a leader exists. 1 is existence, 0 is not."),
   etcdIsLeader: def("etcd_server_is_leader", "gauge", "Whether or not this member is a leader. 1 if is, 0 otherwise."),
   etcdLeaderChanges: def("etcd_server_leader_changes_seen_total", "counter", "The number of leader changes seen."),
+  etcdProposalsFailed: def("etcd_server_proposals_failed_total", "counter", "The total number of failed proposals seen."),
   etcdProposalsPending: def("etcd_server_proposals_pending", "gauge", "The current number of pending proposals to commit."),
   etcdProposalsCommitted: def("etcd_server_proposals_committed_total", "gauge", "The total number of consensus proposals committed."),
   etcdProposalsApplied: def("etcd_server_proposals_applied_total", "gauge", "The total number of consensus proposals applied."),

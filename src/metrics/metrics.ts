@@ -29,6 +29,7 @@ export class Metrics {
   private readonly etcdLeaderChanges: Counter<string>;
   private readonly etcdWalFsync: Histogram<string>;
   private readonly grpcHandledTotal: Counter<string>;
+  private readonly etcdProposalsFailed: Counter<string>;
   private readonly handledChildren = new Map<string, { inc(v?: number): void }>();
   private readonly flushBatchEntries: Histogram<string>;
   private readonly rpcDuration: Histogram<string>;
@@ -87,6 +88,7 @@ export class Metrics {
     this.pullGauge(M.etcdHasLeader, (s) => (s.leaderId !== 0 ? 1 : 0));
     this.pullGauge(M.etcdIsLeader, (s) => (s.isLeader ? 1 : 0));
     this.etcdLeaderChanges = new Counter(opts(M.etcdLeaderChanges, r));
+    this.etcdProposalsFailed = new Counter(opts(M.etcdProposalsFailed, r));
     this.pullGauge(M.etcdProposalsPending, (s) => s.proposalsPending);
     this.pullGauge(M.etcdProposalsCommitted, (s) => s.commitIndex);
     this.pullGauge(M.etcdProposalsApplied, (s) => s.appliedIndex);
@@ -153,6 +155,11 @@ export class Metrics {
       this.handledChildren.set(key, child);
     }
     child.inc();
+  }
+
+  /** A client write that was never applied (no leader, timeout, leader changed, stopped). */
+  proposalFailed(): void {
+    this.etcdProposalsFailed.inc();
   }
 
   leaderChanged(): void {

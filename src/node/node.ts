@@ -472,7 +472,15 @@ export class TriremeNode implements KvBackend, MetricsSource {
   // ------------------------------------------------------------------ KvBackend
 
   write(req: InternalRequest): Promise<WriteResponse> {
-    return this.writeEntry(encodeInternalRequest(req));
+    const p = this.writeEntry(encodeInternalRequest(req));
+    const metrics = this.opts.metrics;
+    if (metrics === undefined) return p;
+    // etcd counts a proposal as failed when it never got applied (no leader, timeout, stopped,
+    // leader changed: all UNAVAILABLE), not when the state machine refused it.
+    return p.catch((err: unknown) => {
+      if (err instanceof EtcdError && err.code === StatusCode.UNAVAILABLE) metrics.proposalFailed();
+      throw err;
+    });
   }
 
   /** A write as the entry bytes to propose: here if this member leads, else at the leader. */

@@ -73,6 +73,7 @@ describe("Metrics registry", () => {
     m.leaderChanged();
     m.grpcHandled("/etcdserverpb.KV/Put", "unary", 0);
     m.grpcHandled("/etcdserverpb.KV/Put", "unary", 0);
+    m.proposalFailed();
     m.grpcHandled("/etcdserverpb.Watch/Watch", "bidi_stream", 14);
     let text = await m.text();
     const s = src.s;
@@ -81,6 +82,7 @@ describe("Metrics registry", () => {
     assert.equal(seriesValue(text, "etcd_server_has_leader"), s.leaderId !== 0 ? 1 : 0);
     assert.equal(seriesValue(text, "etcd_server_is_leader"), s.isLeader ? 1 : 0);
     assert.equal(seriesValue(text, "etcd_server_leader_changes_seen_total"), 1);
+    assert.equal(seriesValue(text, "etcd_server_proposals_failed_total"), 1);
     assert.equal(seriesValue(text, "etcd_server_proposals_committed_total"), s.commitIndex);
     assert.equal(seriesValue(text, "etcd_server_proposals_applied_total"), s.appliedIndex);
     assert.equal(seriesValue(text, "etcd_debugging_mvcc_keys_total"), s.kvKeys);
