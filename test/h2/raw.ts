@@ -204,17 +204,8 @@ export class RawClient {
 
 // ---- for fuzzing: a seeded generator, a valid exchange, and mutations of it ----
 
-/** A small seeded PRNG (mulberry32): a failing seed replays. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG (mulberry32, shared with the Raft tests): a failing seed replays. */
+export { seededRandom as mulberry32 } from "../raft/unit/driver.ts";
 
 /** A valid client exchange as separate frames: preface, settings, requests with bodies,
  *  trailers, window updates, pings, a reset, a priority. */

@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { defaultConfig } from "../../src/config/schema.ts";
 import { etcdserverpb } from "../../src/gen/etcd.js";
 import { Flag, FrameType, PREFACE, SettingId } from "../../src/h2/frames.ts";
 import { HpackEncoder } from "../../src/h2/hpack.ts";
 import { createLogger } from "../../src/node/log.ts";
 import { TriremeNode } from "../../src/node/node.ts";
 import { frameBytes, mulberry32, mutate, RawClient, settingsPayload, validExchange } from "../h2/raw.ts";
+import { singleMemberConfig } from "./single-member.ts";
 
 const BASE = 28970; // client, control, data, bulk: 28970..28973
 const PATHS = ["/etcdserverpb.KV/Put", "/trireme.raft.RaftControl/Send", "/trireme.raft.RaftData/Append", "/trireme.raft.RaftBulk/InstallSnapshot"];
@@ -44,16 +44,7 @@ describe("a member's four ports under random and mutated HTTP/2 + gRPC input", (
   const addr = (i: number) => `127.0.0.1:${BASE + i}`;
 
   before(async () => {
-    const config = defaultConfig();
-    config.node.id = 1;
-    config.node.name = "n1";
-    config.node.data_dir = join(dir, "data");
-    config.node.client_address = addr(0);
-    config.node.control_address = addr(1);
-    config.node.data_address = addr(2);
-    config.node.bulk_address = addr(3);
-    config.metrics.enabled = false;
-    config.cluster.peers = [{ id: 1, name: "n1", client_address: addr(0), control_address: addr(1), data_address: addr(2), bulk_address: addr(3) }];
+    const config = singleMemberConfig(BASE, dir);
     node = await TriremeNode.start({ config, log: createLogger({ level: "error", format: "json" }, () => {}), onFatal: (e) => (fatal = e) });
   });
   after(async () => {

@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultConfig } from "../../src/config/schema.ts";
 import { createLogger } from "../../src/node/log.ts";
 import { TriremeNode } from "../../src/node/node.ts";
 import { openDataDir } from "../../src/storage/index.ts";
 import { clusterIdOf } from "../../src/transport/index.ts";
+import { singleMemberConfig } from "./single-member.ts";
 
 const BASE = 28960; // client, control, data, bulk, metrics: 28960..28964
 const base = mkdtempSync(join(tmpdir(), "trireme-start-"));
@@ -28,17 +28,7 @@ const closeServer = (s: net.Server) => new Promise<void>((r) => s.close(() => r(
 
 describe("a member whose start fails", () => {
   test("closes the planes it bound and unlocks its data directory", { timeout: 20_000 }, async () => {
-    const config = defaultConfig();
-    const addr = (i: number) => `127.0.0.1:${BASE + i}`;
-    config.node.id = 1;
-    config.node.name = "n1";
-    config.node.data_dir = join(base, "data");
-    config.node.client_address = addr(0);
-    config.node.control_address = addr(1);
-    config.node.data_address = addr(2);
-    config.node.bulk_address = addr(3);
-    config.metrics.enabled = false;
-    config.cluster.peers = [{ id: 1, name: "n1", client_address: addr(0), control_address: addr(1), data_address: addr(2), bulk_address: addr(3) }];
+    const config = singleMemberConfig(BASE, base);
     const taken = await listenOn(BASE); // the client port
     let fatal: Error | undefined;
     try {
