@@ -30,6 +30,9 @@ export interface WatchHubOptions {
   /** How often a watcher created with progress_notify and idle since the last tick gets an
    *  empty answer carrying the current revision. etcd: 10 minutes. */
   progressIntervalMs?: number;
+  /** Starts the progress ticker and returns its stop function. Default: `setInterval` with
+   *  `progressIntervalMs`, unref'd. Tests pass their own to tick deterministically. */
+  progressTicker?: (tick: () => void, intervalMs: number) => () => void;
   /** Answers a stream may hold for a client that does not read before its watchers fall back
    *  to catching up from history. Default 4 MiB. */
   maxQueuedBytes?: number;
@@ -180,7 +183,7 @@ function answer(revision: number, watchId: number, extra: Partial<WatchResponse>
 
 export class WatchHub {
   readonly #store: MvccStore;
-  readonly #opts: Required<WatchHubOptions>;
+  readonly #opts: Required<Omit<WatchHubOptions, "progressTicker">> & Pick<WatchHubOptions, "progressTicker">;
   readonly #streams = new Set<StreamState>();
   readonly #single = new Map<string, Set<Watcher>>();
   /** Range watchers grouped by their range: an event is tested once per distinct range, not once
@@ -194,7 +197,7 @@ export class WatchHub {
   #watchers = 0;
   #unsubscribe: (() => void) | undefined;
   #catchUp: ReturnType<typeof setImmediate> | undefined;
-  #progress: ReturnType<typeof setInterval> | undefined;
+  #stopProgress: (() => void) | undefined;
   #closed = false;
 
   constructor(store: MvccStore, opts: WatchHubOptions = {}) {
@@ -206,6 +209,7 @@ export class WatchHub {
       catchUpBytes: opts.catchUpBytes ?? 1024 * 1024,
       catchUpRevisions: opts.catchUpRevisions ?? 1000,
       catchUpBudgetMs: opts.catchUpBudgetMs ?? 5,
+      progressTicker: opts.progressTicker,
     };
   }
 
@@ -385,15 +389,15 @@ export class WatchHub {
       events: (batch) => this.#guard(() => this.#notify(batch)),
       restored: (previousRevision) => this.#guard(() => this.#restored(previousRevision)),
     });
-    this.#progress = setInterval(() => this.#progressTick(), this.#opts.progressIntervalMs);
-    this.#progress.unref?.();
+    const ticker = this.#opts.progressTicker ?? intervalTicker;
+    this.#stopProgress = ticker(() => this.#guard(() => this.#progressTick()), this.#opts.progressIntervalMs);
   }
 
   #stopListening(): void {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
-    if (this.#progress !== undefined) clearInterval(this.#progress);
-    this.#progress = undefined;
+    this.#stopProgress?.();
+    this.#stopProgress = undefined;
   }
 
   // ---- synced delivery ---------------------------------------------------------------------
@@ -572,6 +576,12 @@ export class WatchHub {
       }
     }
   }
+}
+
+function intervalTicker(tick: () => void, intervalMs: number): () => void {
+  const timer = setInterval(tick, intervalMs);
+  timer.unref?.();
+  return () => clearInterval(timer);
 }
 
 function accepts(w: Watcher, ev: WatchEvent): boolean {
