@@ -22,7 +22,8 @@ function render(r: DataDirReport): string {
   }
   if (r.snapshots.length === 0) lines.push("  snapshots:   none");
   for (const s of r.snapshots) {
-    const where = s.index !== undefined ? `index ${s.index}, term ${s.term}` : "unreadable";
+    const kind = s.kind === "marker" ? " (kv.db durable here, no copy)" : s.kind === "image" ? " (image of kv.db)" : "";
+    const where = s.index !== undefined ? `index ${s.index}, term ${s.term}${kind}` : "unreadable";
     lines.push(`  snapshot:    ${s.name}: ${where}, ${s.size} bytes, checksum ${s.checksumOk ? "ok" : "BAD"}`);
   }
   if (r.problems.length === 0) lines.push("no problems found");

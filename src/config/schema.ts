@@ -261,7 +261,7 @@ export const SCHEMA: readonly KeySpec[] = [
     "raft.snapshot_entries",
     int(1, MAX_INT, "entries"),
     10_000,
-    "Take a snapshot and compact the log every this many applied entries.",
+    "Every this many applied entries, make kv.db durable, record a snapshot there (kv.db is the snapshot: nothing is copied) and compact the log.",
   ),
   key(
     "raft.snapshot_catchup_entries",
@@ -269,7 +269,7 @@ export const SCHEMA: readonly KeySpec[] = [
     5_000,
     "Entries kept behind a snapshot so slightly lagging followers catch up without one.",
   ),
-  key("raft.snapshot_keep", int(1, 1_000), 2, "Snapshot files kept in the data directory."),
+  key("raft.snapshot_keep", int(1, 1_000), 2, "Snapshot files kept in the data directory (markers of where kv.db is durable, and images made for followers)."),
   key(
     "raft.persistence.strategy",
     { type: "enum", values: ["DiskFirst", "MemFirst"] },

@@ -26,7 +26,7 @@ import { MembershipChanges } from "./membership.ts";
 import { RemovalWatch } from "./removal-watch.ts";
 import { ReadQueue } from "./reads.ts";
 import { restoreState } from "./restore.ts";
-import { SnapshotManager, type TakenSnapshot } from "./snapshots.ts";
+import { SnapshotManager, type SnapshotContext, type TakenSnapshot } from "./snapshots.ts";
 import { SnapshotTransfers } from "./snapshot-transfers.ts";
 import { moveLeader } from "./move-leader.ts";
 import { raftConfigOf } from "./raft-config.ts";
@@ -86,6 +86,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private snapshotting: Promise<void> | undefined;
   private started = false;
   private readonly transfers: SnapshotTransfers;
+  private readonly snapshotContext: SnapshotContext = {
+    confAt: (index) => this.raft.confAt(index),
+    metadata: () => this.membership.encode(),
+  };
 
   private constructor(
     private readonly opts: NodeOptions,
@@ -142,7 +146,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.removal = RemovalWatch.forMember(this.id, this.clusterId, membership, config.raft.election_timeout_ms, (how) => this.removed(how));
     this.transfers = new SnapshotTransfers({
       transport: () => this.transport,
-      snapshotNow: () => this.snapshotNow(),
+      snapshotContext: this.snapshotContext,
       reportSnapshot: (peer, ok) => (this.raft.reportSnapshot(peer, ok), this.schedule()),
       stopping: () => this.stopping,
     }, snapshots, opts.log, opts.metrics);
@@ -444,7 +448,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   }
 
   private async takeSnapshot(): Promise<void> {
-    const taken = await this.snapshots.take((index) => this.raft.confAt(index), this.membership.encode());
+    const taken = await this.snapshots.take(this.snapshotContext);
     if (taken === undefined || this.stopping) return;
     this.opts.events?.snapshotTaken?.(taken);
     this.opts.metrics?.snapshotTaken(taken.seconds, taken.bytes);

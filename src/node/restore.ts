@@ -5,7 +5,7 @@
 import type { MvccStore } from "../kv/mvcc.ts";
 import { applyConfChange, decodeConfChange } from "../raft/confchange.ts";
 import { EntryType, type ConfState, type RestoredState, type SnapshotMeta } from "../raft/types.ts";
-import { StorageError, type DataDir } from "../storage/index.ts";
+import { StorageError, holdsImage, type DataDir } from "../storage/index.ts";
 import type { Logger } from "./log.ts";
 import { decodePeerContext, type Members } from "./members.ts";
 import type { SnapshotManager } from "./snapshots.ts";
@@ -26,6 +26,18 @@ export async function restoreState(
     members.merge(latest.header.metadata);
     snapshots.lastIndex = latest.index;
     if (store.appliedIndex < latest.index) {
+      if (!holdsImage(latest)) {
+        // The marker was written only after kv.db was durable past its index: kv.db was replaced,
+        // restored from an older copy or lost, and the log no longer holds what it is missing.
+        throw new StorageError(
+          "corrupt-sqlite",
+          data.dir,
+          `kv.db has applied up to index ${store.appliedIndex}, but the log was compacted to index ${latest.index} ` +
+            `(snapshot ${latest.name} records kv.db as durable there): kv.db was lost or replaced by an older copy. ` +
+            `Rebuild this member: remove it (etcdctl member remove), empty its data directory and add it again, ` +
+            `or restore the cluster from a backup (trireme data restore)`,
+        );
+      }
       log.info("restoring the state machine from the latest snapshot", { index: latest.index, applied: store.appliedIndex });
       await snapshots.install(snapshot);
     }
@@ -67,7 +79,7 @@ export async function restoreState(
     // (node.ts), so every change up to there is in the surviving log; replay them onto the snapshot's.
     let conf = snapshot.conf;
     for (const e of entries) if (e.type === EntryType.ConfChange) conf = applyConfChange(conf, decodeConfChange(e.data));
-    const taken = await snapshots.take(() => conf, members.encode());
+    const taken = await snapshots.take({ confAt: () => conf, metadata: () => members.encode() });
     if (taken === undefined || taken.index !== store.appliedIndex) {
       throw new Error(`could not snapshot the state machine at its applied index ${store.appliedIndex} in ${data.dir}`);
     }

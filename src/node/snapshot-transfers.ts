@@ -1,17 +1,17 @@
-// Snapshots on the Bulk plane, from the node's side: stream the newest one to a follower that
-// needs it (taking one first when there is none on disk: a member that joined with no
-// membership needs one even when the log was never compacted), receive one from the leader,
-// and keep the transfers under way for the metrics.
+// Snapshots on the Bulk plane, from the node's side: stream an image of the store to a follower
+// that needs it (made on demand: a member that joined with no membership needs one even when
+// the log was never compacted), receive one from the leader, and keep the transfers under way
+// for the metrics.
 import type { Metrics, SnapshotTransfer } from "../metrics/index.ts";
 import type { Message } from "../raft/types.ts";
 import type { PeerTransport, SnapshotSink } from "../transport/index.ts";
 import type { Logger } from "./log.ts";
-import type { SnapshotManager } from "./snapshots.ts";
+import type { SnapshotContext, SnapshotManager } from "./snapshots.ts";
 
 export interface TransferHost {
   transport(): PeerTransport;
-  /** Takes a snapshot now (or waits for the one being taken). */
-  snapshotNow(): Promise<void>;
+  /** What a snapshot image records besides the store. */
+  snapshotContext: SnapshotContext;
   /** The core hears how the transfer to `peer` ended. */
   reportSnapshot(peer: number, ok: boolean): void;
   stopping(): boolean;
@@ -33,13 +33,9 @@ export class SnapshotTransfers {
   }
 
   async send(m: Message): Promise<void> {
-    let found = await this.find(m);
-    if (found === undefined && !this.host.stopping()) {
-      await this.host.snapshotNow();
-      found = await this.find(m);
-    }
+    const found = this.host.stopping() ? undefined : await this.find(m);
     if (found === undefined) {
-      this.log.warn("no snapshot on disk to send", { to: m.to.toString(16), wanted: m.snapshot?.index });
+      this.log.warn("no snapshot to send", { to: m.to.toString(16), wanted: m.snapshot?.index });
       this.host.reportSnapshot(m.to, false);
       return;
     }
@@ -65,8 +61,8 @@ export class SnapshotTransfers {
   }
 
   private find(m: Message) {
-    return this.snapshots.forSending(m).catch((err: Error) => {
-      this.log.warn("cannot read the snapshot to send", { to: m.to.toString(16), error: err.message });
+    return this.snapshots.forSending(m, this.host.snapshotContext).catch((err: Error) => {
+      this.log.warn("cannot make or read the snapshot to send", { to: m.to.toString(16), error: err.message });
       return undefined;
     });
   }

@@ -1,13 +1,16 @@
-// Snapshots from the node's point of view: take one every `snapshot_entries` applied entries
-// (a consistent kv image wrapped by the snapshot store), stream the latest one to a follower
-// that needs it, receive one from the leader, and install it into the state machine.
+// Snapshots from the node's point of view. As in etcd, kv.db *is* the state machine's snapshot:
+// taking one for log compaction (every `snapshot_entries` applied entries) makes kv.db durable
+// and records where it stands — a marker file with the index, term and membership and no
+// content, O(1) whatever the store's size. A copy of the store (an image) is made only when a
+// follower needs one, off the event loop, and streamed; a received image is installed into the
+// state machine.
 import { createReadStream, existsSync } from "node:fs";
 import { mkdtemp, rm, unlink } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { MvccStore } from "../kv/mvcc.ts";
 import type { ConfState, Message, SnapshotMeta } from "../raft/types.ts";
-import type { SnapshotInfo, SnapshotStore } from "../storage/index.ts";
+import { holdsImage, type SnapshotInfo, type SnapshotStore } from "../storage/index.ts";
 import type { SnapshotSink } from "../transport/index.ts";
 import type { Logger } from "./log.ts";
 
@@ -70,8 +73,18 @@ class ChunkChannel implements AsyncIterable<Uint8Array> {
   }
 }
 
+/** Where the membership and member table come from when a snapshot is written. */
+export interface SnapshotContext {
+  /** The membership in effect at an applied index. */
+  confAt(index: number): ConfState;
+  /** The member table (names, URLs) as the snapshot header carries it. */
+  metadata(): Uint8Array;
+}
+
 export class SnapshotManager {
   private taking = false;
+  /** The image being made for followers, shared by every sender that asks meanwhile. */
+  private imaging: Promise<SnapshotInfo> | undefined;
   /** Index of the newest snapshot on disk (0: none). */
   lastIndex = 0;
 
@@ -87,38 +100,59 @@ export class SnapshotManager {
     return this.taking;
   }
 
-  /** Writes a snapshot of the kv store as it is now (its applied index), recording the
-   *  membership in effect at that index (`confAt`), not the one when the copy started or ended. */
-  async take(confAt: (index: number) => ConfState, metadata: Uint8Array): Promise<TakenSnapshot | undefined> {
+  /** Records a snapshot of the state machine at its applied index: kv.db is made durable past
+   *  that index (a FULL checkpoint off the event loop), then a marker without content says so,
+   *  so the log can be compacted up to it. Nothing is copied. */
+  async take(ctx: SnapshotContext): Promise<TakenSnapshot | undefined> {
     if (this.taking) return undefined;
     this.taking = true;
     const t0 = performance.now();
-    const image = join(this.dataDir, "kv-snapshot.tmp");
     try {
-      // Copies in steps from a second connection: VACUUM INTO would stall the loop for seconds.
-      const img = await this.kv.snapshotToAsync(image);
-      // kv.db itself durable past the image's index (a FULL checkpoint off the event loop), so a
-      // power loss after the log is compacted to it leaves a store start-up can use as it is.
+      // Read before the flush: everything applied before flush() is durable when it resolves.
+      const index = this.kv.appliedIndex;
+      const term = this.kv.appliedTerm;
       await this.kv.flush();
-      const info = await this.store.write({ index: img.index, term: img.term, conf: confAt(img.index), metadata }, createReadStream(image));
+      const info = await this.store.write({ index, term, conf: ctx.confAt(index), metadata: ctx.metadata() }, []);
       await this.store.prune(this.keep);
-      this.lastIndex = info.index;
+      this.lastIndex = Math.max(this.lastIndex, info.index);
       const taken = { index: info.index, term: info.term, bytes: info.size, seconds: (performance.now() - t0) / 1000 };
-      this.log.info("snapshot taken", { index: taken.index, term: taken.term, bytes: taken.bytes, ms: Math.round(taken.seconds * 1000) });
+      this.log.info("snapshot taken", { index: taken.index, term: taken.term, ms: Math.round(taken.seconds * 1000) });
       return taken;
     } finally {
-      if (existsSync(image)) await unlink(image).catch(() => {});
       this.taking = false;
     }
   }
 
-  /** The newest snapshot at or above `atLeast`, with the Snap message rewritten to describe it
-   *  (the core names its compaction point; any newer snapshot serves the follower as well). */
-  async forSending(m: Message): Promise<{ message: Message; info: SnapshotInfo } | undefined> {
-    const info = await this.store.latest();
-    if (info === undefined || m.snapshot === undefined || info.index < m.snapshot.index) return undefined;
+  /** A snapshot with an image at or above the index the core names (any newer one serves the
+   *  follower as well), with the Snap message rewritten to describe it. When none is on disk,
+   *  an image of the store as it is now is made first (once, for every follower waiting). */
+  async forSending(m: Message, ctx: SnapshotContext): Promise<{ message: Message; info: SnapshotInfo } | undefined> {
+    if (m.snapshot === undefined) return undefined;
+    const wanted = m.snapshot.index;
+    let info = (await this.store.list()).filter(holdsImage).at(-1);
+    if (info === undefined || info.index < wanted) {
+      this.imaging ??= this.makeImage(ctx).finally(() => (this.imaging = undefined));
+      info = await this.imaging;
+      if (info.index < wanted) return undefined;
+    }
     const snapshot: SnapshotMeta = { index: info.index, term: info.term, conf: info.header.conf };
     return { message: { ...m, snapshot }, info };
+  }
+
+  /** Copies the store from a second connection inside one read transaction, in steps (VACUUM
+   *  INTO would stall the loop for seconds), into a snapshot file at the image's own index. */
+  private async makeImage(ctx: SnapshotContext): Promise<SnapshotInfo> {
+    const t0 = performance.now();
+    const image = join(this.dataDir, "kv-image.tmp");
+    try {
+      const img = await this.kv.snapshotToAsync(image);
+      const info = await this.store.write({ index: img.index, term: img.term, conf: ctx.confAt(img.index), metadata: ctx.metadata() }, createReadStream(image));
+      this.lastIndex = Math.max(this.lastIndex, info.index);
+      this.log.info("snapshot image made", { index: info.index, term: info.term, bytes: info.size, ms: Math.round(performance.now() - t0) });
+      return info;
+    } finally {
+      if (existsSync(image)) await unlink(image).catch(() => {});
+    }
   }
 
   chunks(info: SnapshotInfo): () => AsyncIterable<Uint8Array> {
@@ -136,6 +170,11 @@ export class SnapshotManager {
       commit: async () => {
         channel.end();
         const info = await received;
+        if (!holdsImage(info)) {
+          // A marker only means something in the data directory that wrote it.
+          await unlink(info.file).catch(() => {});
+          throw new Error(`the snapshot at index ${info.index} from member ${from.toString(16)} has no kv image`);
+        }
         this.log.info("snapshot received", { from, index: info.index, term: info.term, bytes: info.size });
       },
       abort: async (reason) => {
@@ -148,8 +187,8 @@ export class SnapshotManager {
 
   /** Replaces the kv store with the snapshot at `meta.index`; returns its member metadata. */
   async install(meta: SnapshotMeta): Promise<Uint8Array> {
-    const info = (await this.store.list()).find((s) => s.index === meta.index && s.term === meta.term);
-    if (info === undefined) throw new Error(`snapshot ${meta.index}/${meta.term} to install is not in ${this.dataDir}`);
+    const info = (await this.store.list()).find((s) => s.index === meta.index && s.term === meta.term && holdsImage(s));
+    if (info === undefined) throw new Error(`no snapshot image ${meta.index}/${meta.term} to install in ${this.dataDir}`);
     const dir = await mkdtemp(join(this.dataDir, "install-"));
     const image = join(dir, "kv.db");
     try {

@@ -11,6 +11,7 @@ export { LOG_DB_FILE } from "./schema.ts";
 export { LOCK_FILE } from "./dir-lock.ts";
 export {
   SnapshotStore,
+  holdsImage,
   SNAPSHOT_DIR,
   DEFAULT_CHUNK_BYTES,
   type SnapshotInfo,

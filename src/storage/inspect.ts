@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { checkLogDb } from "./log-db.ts";
 import { MARKER_FILE, readMarker, type DataMarker } from "./marker.ts";
 import { LOG_DB_FILE } from "./schema.ts";
-import { SNAPSHOT_DIR, SnapshotStore } from "./snapshot-store.ts";
+import { SNAPSHOT_DIR, SnapshotStore, holdsImage } from "./snapshot-store.ts";
 import { SNAPSHOT_NAME_RE } from "./snapshot-format.ts";
 
 export interface SnapshotReport {
@@ -12,6 +12,8 @@ export interface SnapshotReport {
   index?: number;
   term?: number;
   size: number;
+  /** A marker records where kv.db is durable; an image carries a copy of it. */
+  kind?: "marker" | "image";
   checksumOk: boolean;
   problem?: string;
 }
@@ -70,6 +72,7 @@ export async function inspectDataDir(dir: string): Promise<DataDirReport> {
         const info = await store.info(file);
         r.index = info.index;
         r.term = info.term;
+        r.kind = holdsImage(info) ? "image" : "marker";
         await store.verify(info);
         r.checksumOk = true;
       } catch (err) {

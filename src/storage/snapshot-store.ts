@@ -39,6 +39,13 @@ export interface SnapshotInfo {
   header: SnapshotHeader;
 }
 
+/** False for a marker: a snapshot without content, written where the state machine's own
+ *  database is the snapshot (it records the index, term and membership the database is durable
+ *  at). An image is a copy of that database, made to be sent or installed. */
+export function holdsImage(info: SnapshotInfo): boolean {
+  return info.contentLength > 0;
+}
+
 export interface NewSnapshot {
   index: number;
   term: number;
