@@ -3,7 +3,7 @@
 // is the backend's.
 import { GrpcServer, type GrpcServerOptions } from "../grpc/server.ts";
 import { GrpcStatus, type StatusObject } from "../grpc/status.ts";
-import type { MethodDefinition, ServiceDefinition, ServiceImplementation, StreamHandler, UnaryHandler } from "../grpc/types.ts";
+import type { MethodDefinition, StreamHandler, UnaryHandler } from "../grpc/types.ts";
 import { dirname } from "node:path";
 import type { LimitsSection } from "../config/types.ts";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
@@ -29,8 +29,6 @@ export interface ClientServerOptions {
   address: string;
   backend: KvBackend;
   limits: LimitsSection;
-  /** More services on the same port (the node's internal write forwarding). */
-  extraServices?: { definition: ServiceDefinition; implementation: ServiceImplementation }[];
   /** Watch tuning (progress interval, slow-client cap, leader check period); etcd's defaults
    *  otherwise. */
   watch?: WatchHubOptions & { leaderCheckMs?: number };
@@ -151,7 +149,6 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
     onHttp1: (socket, first) => serveHttp1(socket, first, httpRoutes(backend, opts.metricsText)),
   });
 
-  for (const extra of opts.extraServices ?? []) server.addService(extra.definition, extra.implementation);
   // Watches are served from this member's applied state (the hub listens to backend.store).
   const watch = createWatchServer({
     store,

@@ -47,58 +47,6 @@ export namespace triremekv {
           $unknowns?: Uint8Array[];
         };
     }
-
-    interface ILeaseQuery extends triremekv.LeaseQuery.$Properties {
-    }
-
-    class LeaseQuery {
-        constructor(properties?: triremekv.LeaseQuery.$Properties);
-        $unknowns?: Uint8Array[];
-        clusterId: number;
-        ID: number;
-        renew: boolean;
-        static create(properties: triremekv.LeaseQuery.$Shape): triremekv.LeaseQuery & triremekv.LeaseQuery.$Shape;
-        static create(properties?: triremekv.LeaseQuery.$Properties): triremekv.LeaseQuery;
-        static encode(message: triremekv.LeaseQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): triremekv.LeaseQuery & triremekv.LeaseQuery.$Shape;
-        static fromObject(object: { [k: string]: any }): triremekv.LeaseQuery;
-        static toObject(message: triremekv.LeaseQuery, options?: $protobuf.IConversionOptions): { [k: string]: any };
-        toJSON(): { [k: string]: any };
-    }
-
-    namespace LeaseQuery {
-        interface $Properties {
-            clusterId?: (number|null);
-            ID?: (number|null);
-            renew?: (boolean|null);
-            $unknowns?: Uint8Array[];
-        }
-        type $Shape = triremekv.LeaseQuery.$Properties;
-    }
-
-    interface ILeaseAnswer extends triremekv.LeaseAnswer.$Properties {
-    }
-
-    class LeaseAnswer {
-        constructor(properties?: triremekv.LeaseAnswer.$Properties);
-        $unknowns?: Uint8Array[];
-        TTL: number;
-        static create(properties: triremekv.LeaseAnswer.$Shape): triremekv.LeaseAnswer & triremekv.LeaseAnswer.$Shape;
-        static create(properties?: triremekv.LeaseAnswer.$Properties): triremekv.LeaseAnswer;
-        static encode(message: triremekv.LeaseAnswer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): triremekv.LeaseAnswer & triremekv.LeaseAnswer.$Shape;
-        static fromObject(object: { [k: string]: any }): triremekv.LeaseAnswer;
-        static toObject(message: triremekv.LeaseAnswer, options?: $protobuf.IConversionOptions): { [k: string]: any };
-        toJSON(): { [k: string]: any };
-    }
-
-    namespace LeaseAnswer {
-        interface $Properties {
-            TTL?: (number|null);
-            $unknowns?: Uint8Array[];
-        }
-        type $Shape = triremekv.LeaseAnswer.$Properties;
-    }
 }
 
 export namespace etcdserverpb {

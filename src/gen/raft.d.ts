@@ -149,6 +149,8 @@ export namespace trireme {
             seq: number;
             proposals: trireme.raft.Proposal.$Properties[];
             answers: trireme.raft.ProposalAnswer.$Properties[];
+            leaseQueries: trireme.raft.LeaseQuery.$Properties[];
+            leaseAnswers: trireme.raft.LeaseAnswer.$Properties[];
             static create(properties: trireme.raft.Envelope.$Shape): trireme.raft.Envelope & trireme.raft.Envelope.$Shape;
             static create(properties?: trireme.raft.Envelope.$Properties): trireme.raft.Envelope;
             static encode(message: trireme.raft.Envelope.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -166,6 +168,8 @@ export namespace trireme {
                 seq?: (number|null);
                 proposals?: (trireme.raft.Proposal.$Properties[]|null);
                 answers?: (trireme.raft.ProposalAnswer.$Properties[]|null);
+                leaseQueries?: (trireme.raft.LeaseQuery.$Properties[]|null);
+                leaseAnswers?: (trireme.raft.LeaseAnswer.$Properties[]|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = trireme.raft.Envelope.$Properties;
@@ -227,6 +231,64 @@ export namespace trireme {
                 $unknowns?: Uint8Array[];
             }
             type $Shape = trireme.raft.ProposalAnswer.$Properties;
+        }
+
+        interface ILeaseQuery extends trireme.raft.LeaseQuery.$Properties {
+        }
+
+        class LeaseQuery {
+            constructor(properties?: trireme.raft.LeaseQuery.$Properties);
+            $unknowns?: Uint8Array[];
+            id: number;
+            leaseId: number;
+            renew: boolean;
+            static create(properties: trireme.raft.LeaseQuery.$Shape): trireme.raft.LeaseQuery & trireme.raft.LeaseQuery.$Shape;
+            static create(properties?: trireme.raft.LeaseQuery.$Properties): trireme.raft.LeaseQuery;
+            static encode(message: trireme.raft.LeaseQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): trireme.raft.LeaseQuery & trireme.raft.LeaseQuery.$Shape;
+            static fromObject(object: { [k: string]: any }): trireme.raft.LeaseQuery;
+            static toObject(message: trireme.raft.LeaseQuery, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace LeaseQuery {
+            interface $Properties {
+                id?: (number|null);
+                leaseId?: (number|null);
+                renew?: (boolean|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = trireme.raft.LeaseQuery.$Properties;
+        }
+
+        interface ILeaseAnswer extends trireme.raft.LeaseAnswer.$Properties {
+        }
+
+        class LeaseAnswer {
+            constructor(properties?: trireme.raft.LeaseAnswer.$Properties);
+            $unknowns?: Uint8Array[];
+            id: number;
+            ttl: number;
+            errorCode: number;
+            errorMessage: string;
+            static create(properties: trireme.raft.LeaseAnswer.$Shape): trireme.raft.LeaseAnswer & trireme.raft.LeaseAnswer.$Shape;
+            static create(properties?: trireme.raft.LeaseAnswer.$Properties): trireme.raft.LeaseAnswer;
+            static encode(message: trireme.raft.LeaseAnswer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): trireme.raft.LeaseAnswer & trireme.raft.LeaseAnswer.$Shape;
+            static fromObject(object: { [k: string]: any }): trireme.raft.LeaseAnswer;
+            static toObject(message: trireme.raft.LeaseAnswer, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace LeaseAnswer {
+            interface $Properties {
+                id?: (number|null);
+                ttl?: (number|null);
+                errorCode?: (number|null);
+                errorMessage?: (string|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = trireme.raft.LeaseAnswer.$Properties;
         }
 
         interface IAck extends trireme.raft.Ack.$Properties {

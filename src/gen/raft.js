@@ -1633,6 +1633,8 @@ export const trireme = $root.trireme = (() => {
              * @property {number|null} [seq] Envelope seq
              * @property {Array.<trireme.raft.Proposal.$Properties>|null} [proposals] Envelope proposals
              * @property {Array.<trireme.raft.ProposalAnswer.$Properties>|null} [answers] Envelope answers
+             * @property {Array.<trireme.raft.LeaseQuery.$Properties>|null} [leaseQueries] Envelope leaseQueries
+             * @property {Array.<trireme.raft.LeaseAnswer.$Properties>|null} [leaseAnswers] Envelope leaseAnswers
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1661,6 +1663,8 @@ export const trireme = $root.trireme = (() => {
                 this.messages = [];
                 this.proposals = [];
                 this.answers = [];
+                this.leaseQueries = [];
+                this.leaseAnswers = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1716,6 +1720,22 @@ export const trireme = $root.trireme = (() => {
             Envelope.prototype.answers = $util.emptyArray;
 
             /**
+             * Envelope leaseQueries.
+             * @member {Array.<trireme.raft.LeaseQuery.$Properties>} leaseQueries
+             * @memberof trireme.raft.Envelope
+             * @instance
+             */
+            Envelope.prototype.leaseQueries = $util.emptyArray;
+
+            /**
+             * Envelope leaseAnswers.
+             * @member {Array.<trireme.raft.LeaseAnswer.$Properties>} leaseAnswers
+             * @memberof trireme.raft.Envelope
+             * @instance
+             */
+            Envelope.prototype.leaseAnswers = $util.emptyArray;
+
+            /**
              * Creates a new Envelope instance using the specified properties.
              * @function create
              * @memberof trireme.raft.Envelope
@@ -1762,6 +1782,12 @@ export const trireme = $root.trireme = (() => {
                 if (message.answers != null && message.answers.length)
                     for (let i = 0; i < message.answers.length; ++i)
                         $root.trireme.raft.ProposalAnswer.encode(message.answers[i], writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                if (message.leaseQueries != null && message.leaseQueries.length)
+                    for (let i = 0; i < message.leaseQueries.length; ++i)
+                        $root.trireme.raft.LeaseQuery.encode(message.leaseQueries[i], writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+                if (message.leaseAnswers != null && message.leaseAnswers.length)
+                    for (let i = 0; i < message.leaseAnswers.length; ++i)
+                        $root.trireme.raft.LeaseAnswer.encode(message.leaseAnswers[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1855,6 +1881,22 @@ export const trireme = $root.trireme = (() => {
                             if (!(message.answers && message.answers.length))
                                 message.answers = [];
                             message.answers.push($root.trireme.raft.ProposalAnswer.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.leaseQueries && message.leaseQueries.length))
+                                message.leaseQueries = [];
+                            message.leaseQueries.push($root.trireme.raft.LeaseQuery.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.leaseAnswers && message.leaseAnswers.length))
+                                message.leaseAnswers = [];
+                            message.leaseAnswers.push($root.trireme.raft.LeaseAnswer.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
                     }
@@ -1952,6 +1994,26 @@ export const trireme = $root.trireme = (() => {
                         message.answers[i] = $root.trireme.raft.ProposalAnswer.fromObject(object.answers[i], _depth + 1);
                     }
                 }
+                if (object.leaseQueries) {
+                    if (!$Array.isArray(object.leaseQueries))
+                        throw $TypeError(".trireme.raft.Envelope.leaseQueries: array expected");
+                    message.leaseQueries = $Array(object.leaseQueries.length);
+                    for (let i = 0; i < object.leaseQueries.length; ++i) {
+                        if (!$util.isObject(object.leaseQueries[i]))
+                            throw $TypeError(".trireme.raft.Envelope.leaseQueries: object expected");
+                        message.leaseQueries[i] = $root.trireme.raft.LeaseQuery.fromObject(object.leaseQueries[i], _depth + 1);
+                    }
+                }
+                if (object.leaseAnswers) {
+                    if (!$Array.isArray(object.leaseAnswers))
+                        throw $TypeError(".trireme.raft.Envelope.leaseAnswers: array expected");
+                    message.leaseAnswers = $Array(object.leaseAnswers.length);
+                    for (let i = 0; i < object.leaseAnswers.length; ++i) {
+                        if (!$util.isObject(object.leaseAnswers[i]))
+                            throw $TypeError(".trireme.raft.Envelope.leaseAnswers: object expected");
+                        message.leaseAnswers[i] = $root.trireme.raft.LeaseAnswer.fromObject(object.leaseAnswers[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -1976,6 +2038,8 @@ export const trireme = $root.trireme = (() => {
                     object.messages = [];
                     object.proposals = [];
                     object.answers = [];
+                    object.leaseQueries = [];
+                    object.leaseAnswers = [];
                 }
                 if (options.defaults) {
                     if ($util.Long) {
@@ -2029,6 +2093,16 @@ export const trireme = $root.trireme = (() => {
                     object.answers = $Array(message.answers.length);
                     for (let j = 0; j < message.answers.length; ++j)
                         object.answers[j] = $root.trireme.raft.ProposalAnswer.toObject(message.answers[j], options, _depth + 1);
+                }
+                if (message.leaseQueries && message.leaseQueries.length) {
+                    object.leaseQueries = $Array(message.leaseQueries.length);
+                    for (let j = 0; j < message.leaseQueries.length; ++j)
+                        object.leaseQueries[j] = $root.trireme.raft.LeaseQuery.toObject(message.leaseQueries[j], options, _depth + 1);
+                }
+                if (message.leaseAnswers && message.leaseAnswers.length) {
+                    object.leaseAnswers = $Array(message.leaseAnswers.length);
+                    for (let j = 0; j < message.leaseAnswers.length; ++j)
+                        object.leaseAnswers[j] = $root.trireme.raft.LeaseAnswer.toObject(message.leaseAnswers[j], options, _depth + 1);
                 }
                 return object;
             };
@@ -2674,6 +2748,624 @@ export const trireme = $root.trireme = (() => {
             };
 
             return ProposalAnswer;
+        })();
+
+        raft.LeaseQuery = (function() {
+
+            /**
+             * Properties of a LeaseQuery.
+             * @typedef {Object} trireme.raft.LeaseQuery.$Properties
+             * @property {number|null} [id] LeaseQuery id
+             * @property {number|null} [leaseId] LeaseQuery leaseId
+             * @property {boolean|null} [renew] LeaseQuery renew
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a LeaseQuery.
+             * @memberof trireme.raft
+             * @interface ILeaseQuery
+             * @augments trireme.raft.LeaseQuery.$Properties
+             * @deprecated Use trireme.raft.LeaseQuery.$Properties instead.
+             */
+
+            /**
+             * Shape of a LeaseQuery.
+             * @typedef {trireme.raft.LeaseQuery.$Properties} trireme.raft.LeaseQuery.$Shape
+             */
+
+            /**
+             * Constructs a new LeaseQuery.
+             * @memberof trireme.raft
+             * @classdesc Represents a LeaseQuery.
+             * @constructor
+             * @param {trireme.raft.LeaseQuery.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const LeaseQuery = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * LeaseQuery id.
+             * @member {number} id
+             * @memberof trireme.raft.LeaseQuery
+             * @instance
+             */
+            LeaseQuery.prototype.id = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * LeaseQuery leaseId.
+             * @member {number} leaseId
+             * @memberof trireme.raft.LeaseQuery
+             * @instance
+             */
+            LeaseQuery.prototype.leaseId = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * LeaseQuery renew.
+             * @member {boolean} renew
+             * @memberof trireme.raft.LeaseQuery
+             * @instance
+             */
+            LeaseQuery.prototype.renew = false;
+
+            /**
+             * Creates a new LeaseQuery instance using the specified properties.
+             * @function create
+             * @memberof trireme.raft.LeaseQuery
+             * @static
+             * @param {trireme.raft.LeaseQuery.$Properties=} [properties] Properties to set
+             * @returns {trireme.raft.LeaseQuery} LeaseQuery instance
+             * @type {{
+             *   (properties: trireme.raft.LeaseQuery.$Shape): trireme.raft.LeaseQuery & trireme.raft.LeaseQuery.$Shape;
+             *   (properties?: trireme.raft.LeaseQuery.$Properties): trireme.raft.LeaseQuery;
+             * }}
+             */
+            LeaseQuery.create = function(properties) {
+                return new LeaseQuery(properties);
+            };
+
+            /**
+             * Encodes the specified LeaseQuery message. Does not implicitly {@link trireme.raft.LeaseQuery.verify|verify} messages.
+             * @function encode
+             * @memberof trireme.raft.LeaseQuery
+             * @static
+             * @param {trireme.raft.LeaseQuery.$Properties} message LeaseQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            LeaseQuery.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && (typeof message.id === "object" ? message.id.low || message.id.high : message.id !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.id);
+                if (message.leaseId != null && $Object.hasOwnProperty.call(message, "leaseId") && (typeof message.leaseId === "object" ? message.leaseId.low || message.leaseId.high : message.leaseId !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).int64(message.leaseId);
+                if (message.renew != null && $Object.hasOwnProperty.call(message, "renew") && message.renew !== false)
+                    writer.uint32(/* id 3, wireType 0 =*/24).bool(message.renew);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a LeaseQuery message from the specified reader or buffer.
+             * @function decode
+             * @memberof trireme.raft.LeaseQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {trireme.raft.LeaseQuery & trireme.raft.LeaseQuery.$Shape} LeaseQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            LeaseQuery.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.trireme.raft.LeaseQuery();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.leaseId = value;
+                            else
+                                delete message.leaseId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.renew = value;
+                            else
+                                delete message.renew;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a LeaseQuery message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof trireme.raft.LeaseQuery
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {trireme.raft.LeaseQuery} LeaseQuery
+             */
+            LeaseQuery.fromObject = function (object, _depth) {
+                if (object instanceof $root.trireme.raft.LeaseQuery)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".trireme.raft.LeaseQuery: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.trireme.raft.LeaseQuery();
+                if (object.id != null)
+                    if (typeof object.id === "object" ? object.id.low || object.id.high : $Number(object.id) !== 0)
+                        if ($util.Long)
+                            message.id = $util.Long.fromValue(object.id, true);
+                        else if (typeof object.id === "string")
+                            message.id = $parseInt(object.id, 10);
+                        else if (typeof object.id === "number")
+                            message.id = object.id;
+                        else if (typeof object.id === "object")
+                            message.id = new $util.LongBits(object.id.low >>> 0, object.id.high >>> 0).toNumber(true);
+                if (object.leaseId != null)
+                    if (typeof object.leaseId === "object" ? object.leaseId.low || object.leaseId.high : $Number(object.leaseId) !== 0)
+                        if ($util.Long)
+                            message.leaseId = $util.Long.fromValue(object.leaseId, false);
+                        else if (typeof object.leaseId === "string")
+                            message.leaseId = $parseInt(object.leaseId, 10);
+                        else if (typeof object.leaseId === "number")
+                            message.leaseId = object.leaseId;
+                        else if (typeof object.leaseId === "object")
+                            message.leaseId = new $util.LongBits(object.leaseId.low >>> 0, object.leaseId.high >>> 0).toNumber();
+                if (object.renew != null)
+                    if (object.renew)
+                        message.renew = $Boolean(object.renew);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a LeaseQuery message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof trireme.raft.LeaseQuery
+             * @static
+             * @param {trireme.raft.LeaseQuery} message LeaseQuery
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            LeaseQuery.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.id = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.id = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.leaseId = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.leaseId = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.renew = false;
+                }
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.id = typeof message.id === "number" ? $BigInt(message.id) : $util.Long.fromBits(message.id.low >>> 0, message.id.high >>> 0, true).toBigInt();
+                    else if (typeof message.id === "number")
+                        object.id = options.longs === $String ? $String(message.id) : message.id;
+                    else
+                        object.id = options.longs === $String ? $util.Long.prototype.toString.call(message.id) : options.longs === $Number ? new $util.LongBits(message.id.low >>> 0, message.id.high >>> 0).toNumber(true) : message.id;
+                if (message.leaseId != null && $Object.hasOwnProperty.call(message, "leaseId"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.leaseId = typeof message.leaseId === "number" ? $BigInt(message.leaseId) : $util.Long.fromBits(message.leaseId.low >>> 0, message.leaseId.high >>> 0, false).toBigInt();
+                    else if (typeof message.leaseId === "number")
+                        object.leaseId = options.longs === $String ? $String(message.leaseId) : message.leaseId;
+                    else
+                        object.leaseId = options.longs === $String ? $util.Long.prototype.toString.call(message.leaseId) : options.longs === $Number ? new $util.LongBits(message.leaseId.low >>> 0, message.leaseId.high >>> 0).toNumber() : message.leaseId;
+                if (message.renew != null && $Object.hasOwnProperty.call(message, "renew"))
+                    object.renew = message.renew;
+                return object;
+            };
+
+            /**
+             * Converts this LeaseQuery to JSON.
+             * @function toJSON
+             * @memberof trireme.raft.LeaseQuery
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            LeaseQuery.prototype.toJSON = function() {
+                return LeaseQuery.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return LeaseQuery;
+        })();
+
+        raft.LeaseAnswer = (function() {
+
+            /**
+             * Properties of a LeaseAnswer.
+             * @typedef {Object} trireme.raft.LeaseAnswer.$Properties
+             * @property {number|null} [id] LeaseAnswer id
+             * @property {number|null} [ttl] LeaseAnswer ttl
+             * @property {number|null} [errorCode] LeaseAnswer errorCode
+             * @property {string|null} [errorMessage] LeaseAnswer errorMessage
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a LeaseAnswer.
+             * @memberof trireme.raft
+             * @interface ILeaseAnswer
+             * @augments trireme.raft.LeaseAnswer.$Properties
+             * @deprecated Use trireme.raft.LeaseAnswer.$Properties instead.
+             */
+
+            /**
+             * Shape of a LeaseAnswer.
+             * @typedef {trireme.raft.LeaseAnswer.$Properties} trireme.raft.LeaseAnswer.$Shape
+             */
+
+            /**
+             * Constructs a new LeaseAnswer.
+             * @memberof trireme.raft
+             * @classdesc Represents a LeaseAnswer.
+             * @constructor
+             * @param {trireme.raft.LeaseAnswer.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const LeaseAnswer = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * LeaseAnswer id.
+             * @member {number} id
+             * @memberof trireme.raft.LeaseAnswer
+             * @instance
+             */
+            LeaseAnswer.prototype.id = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * LeaseAnswer ttl.
+             * @member {number} ttl
+             * @memberof trireme.raft.LeaseAnswer
+             * @instance
+             */
+            LeaseAnswer.prototype.ttl = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * LeaseAnswer errorCode.
+             * @member {number} errorCode
+             * @memberof trireme.raft.LeaseAnswer
+             * @instance
+             */
+            LeaseAnswer.prototype.errorCode = 0;
+
+            /**
+             * LeaseAnswer errorMessage.
+             * @member {string} errorMessage
+             * @memberof trireme.raft.LeaseAnswer
+             * @instance
+             */
+            LeaseAnswer.prototype.errorMessage = "";
+
+            /**
+             * Creates a new LeaseAnswer instance using the specified properties.
+             * @function create
+             * @memberof trireme.raft.LeaseAnswer
+             * @static
+             * @param {trireme.raft.LeaseAnswer.$Properties=} [properties] Properties to set
+             * @returns {trireme.raft.LeaseAnswer} LeaseAnswer instance
+             * @type {{
+             *   (properties: trireme.raft.LeaseAnswer.$Shape): trireme.raft.LeaseAnswer & trireme.raft.LeaseAnswer.$Shape;
+             *   (properties?: trireme.raft.LeaseAnswer.$Properties): trireme.raft.LeaseAnswer;
+             * }}
+             */
+            LeaseAnswer.create = function(properties) {
+                return new LeaseAnswer(properties);
+            };
+
+            /**
+             * Encodes the specified LeaseAnswer message. Does not implicitly {@link trireme.raft.LeaseAnswer.verify|verify} messages.
+             * @function encode
+             * @memberof trireme.raft.LeaseAnswer
+             * @static
+             * @param {trireme.raft.LeaseAnswer.$Properties} message LeaseAnswer message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            LeaseAnswer.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && (typeof message.id === "object" ? message.id.low || message.id.high : message.id !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.id);
+                if (message.ttl != null && $Object.hasOwnProperty.call(message, "ttl") && (typeof message.ttl === "object" ? message.ttl.low || message.ttl.high : message.ttl !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).int64(message.ttl);
+                if (message.errorCode != null && $Object.hasOwnProperty.call(message, "errorCode") && message.errorCode !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.errorCode);
+                if (message.errorMessage != null && $Object.hasOwnProperty.call(message, "errorMessage") && message.errorMessage !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.errorMessage);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a LeaseAnswer message from the specified reader or buffer.
+             * @function decode
+             * @memberof trireme.raft.LeaseAnswer
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {trireme.raft.LeaseAnswer & trireme.raft.LeaseAnswer.$Shape} LeaseAnswer
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            LeaseAnswer.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.trireme.raft.LeaseAnswer();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.ttl = value;
+                            else
+                                delete message.ttl;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.errorCode = value;
+                            else
+                                delete message.errorCode;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.errorMessage = value;
+                            else
+                                delete message.errorMessage;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a LeaseAnswer message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof trireme.raft.LeaseAnswer
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {trireme.raft.LeaseAnswer} LeaseAnswer
+             */
+            LeaseAnswer.fromObject = function (object, _depth) {
+                if (object instanceof $root.trireme.raft.LeaseAnswer)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".trireme.raft.LeaseAnswer: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.trireme.raft.LeaseAnswer();
+                if (object.id != null)
+                    if (typeof object.id === "object" ? object.id.low || object.id.high : $Number(object.id) !== 0)
+                        if ($util.Long)
+                            message.id = $util.Long.fromValue(object.id, true);
+                        else if (typeof object.id === "string")
+                            message.id = $parseInt(object.id, 10);
+                        else if (typeof object.id === "number")
+                            message.id = object.id;
+                        else if (typeof object.id === "object")
+                            message.id = new $util.LongBits(object.id.low >>> 0, object.id.high >>> 0).toNumber(true);
+                if (object.ttl != null)
+                    if (typeof object.ttl === "object" ? object.ttl.low || object.ttl.high : $Number(object.ttl) !== 0)
+                        if ($util.Long)
+                            message.ttl = $util.Long.fromValue(object.ttl, false);
+                        else if (typeof object.ttl === "string")
+                            message.ttl = $parseInt(object.ttl, 10);
+                        else if (typeof object.ttl === "number")
+                            message.ttl = object.ttl;
+                        else if (typeof object.ttl === "object")
+                            message.ttl = new $util.LongBits(object.ttl.low >>> 0, object.ttl.high >>> 0).toNumber();
+                if (object.errorCode != null)
+                    if ($Number(object.errorCode) !== 0)
+                        message.errorCode = object.errorCode >>> 0;
+                if (object.errorMessage != null)
+                    if (typeof object.errorMessage !== "string" || object.errorMessage.length)
+                        message.errorMessage = $String(object.errorMessage);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a LeaseAnswer message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof trireme.raft.LeaseAnswer
+             * @static
+             * @param {trireme.raft.LeaseAnswer} message LeaseAnswer
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            LeaseAnswer.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.id = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.id = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.ttl = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.ttl = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.errorCode = 0;
+                    object.errorMessage = "";
+                }
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.id = typeof message.id === "number" ? $BigInt(message.id) : $util.Long.fromBits(message.id.low >>> 0, message.id.high >>> 0, true).toBigInt();
+                    else if (typeof message.id === "number")
+                        object.id = options.longs === $String ? $String(message.id) : message.id;
+                    else
+                        object.id = options.longs === $String ? $util.Long.prototype.toString.call(message.id) : options.longs === $Number ? new $util.LongBits(message.id.low >>> 0, message.id.high >>> 0).toNumber(true) : message.id;
+                if (message.ttl != null && $Object.hasOwnProperty.call(message, "ttl"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.ttl = typeof message.ttl === "number" ? $BigInt(message.ttl) : $util.Long.fromBits(message.ttl.low >>> 0, message.ttl.high >>> 0, false).toBigInt();
+                    else if (typeof message.ttl === "number")
+                        object.ttl = options.longs === $String ? $String(message.ttl) : message.ttl;
+                    else
+                        object.ttl = options.longs === $String ? $util.Long.prototype.toString.call(message.ttl) : options.longs === $Number ? new $util.LongBits(message.ttl.low >>> 0, message.ttl.high >>> 0).toNumber() : message.ttl;
+                if (message.errorCode != null && $Object.hasOwnProperty.call(message, "errorCode"))
+                    object.errorCode = message.errorCode;
+                if (message.errorMessage != null && $Object.hasOwnProperty.call(message, "errorMessage"))
+                    object.errorMessage = message.errorMessage;
+                return object;
+            };
+
+            /**
+             * Converts this LeaseAnswer to JSON.
+             * @function toJSON
+             * @memberof trireme.raft.LeaseAnswer
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            LeaseAnswer.prototype.toJSON = function() {
+                return LeaseAnswer.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return LeaseAnswer;
         })();
 
         raft.Ack = (function() {

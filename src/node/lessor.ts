@@ -1,16 +1,16 @@
 // The node's side of leases: the leader's deadlines (kv/lessor.ts) started on election and
 // dropped on stepping down, fed by applied grants and revokes, checked on the tick (an expired
 // lease becomes a proposed LeaseRevoke), and the LeaseBackend the API uses — answered here on the
-// leader, asked of the leader (trireme.Forward/Lease) on a follower. Nothing here is replicated
-// except the revokes it proposes: renewals live in the leader's memory only, like etcd's.
-import type { UnaryHandler } from "../grpc/types.ts";
+// leader, asked of the leader on a follower (a peer message on the data plane, forward-lease.ts).
+// Nothing here is replicated except the revokes it proposes: renewals live in the leader's memory
+// only, like etcd's.
 import type { LeaseBackend } from "../api/backend.ts";
-import type { triremekv } from "../gen/etcd.js";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import { Lessor } from "../kv/lessor.ts";
 import type { MvccStore } from "../kv/mvcc.ts";
 import type { ApplyEntry, ApplyResult, InternalRequest, WriteResponse } from "../kv/types.ts";
-import { LeaderUnreachable, type LeaderForwarder } from "./forward.ts";
+import type { LeaseAnswer, LeaseQuery } from "../transport/types.ts";
+import { LeaderUnreachable, refusals } from "./forward-lease.ts";
 
 /** etcd's lessor looks for expired leases every 500 ms (and revokes at most 500 per look). */
 const CHECK_EVERY_MS = 500;
@@ -18,16 +18,16 @@ const CHECK_EVERY_MS = 500;
 const RETRY_MS = 50;
 
 export interface NodeLeasesDeps {
-  clusterId: number;
   store: MvccStore;
-  forwarder: LeaderForwarder;
+  /** Asks the leader's lessor (LeaseForwarder.ask): the TTL, or LeaderUnreachable to ask again. */
+  askLeader(leader: number, leaseId: number, renew: boolean, deadline: number): Promise<number>;
   electionTimeoutMs: number;
   requestTimeoutMs: number;
   /** This member's id, and the leader it knows (0: none). */
   id: number;
   leader(): number;
-  /** The client address of a member, if known. */
-  clientAddress(id: number): string | undefined;
+  /** Whether a member is known to this one (a leader it cannot address is no leader to it). */
+  knows(id: number): boolean;
   /** A ReadIndex round: resolves once a quorum has confirmed this member still leads and it has
    *  applied everything committed before the call (its predecessor's last grants included).
    *  Without it a deposed leader that has not noticed yet renews leases the new leader is about
@@ -98,10 +98,9 @@ export class NodeLeases implements LeaseBackend {
         await this.deps.confirmLeadership();
         if (this.lessor.primary && this.deps.leader() === this.deps.id) return renew ? this.lessor.renew(id) : this.lessor.remaining(id);
       } else if (leader !== 0) {
-        const address = this.deps.clientAddress(leader);
-        if (address === undefined) throw Errors.noLeader();
+        if (!this.deps.knows(leader)) throw Errors.noLeader();
         try {
-          return await this.deps.forwarder.lease(address, id, renew);
+          return await this.deps.askLeader(leader, id, renew, deadline);
         } catch (err) {
           const retry = err instanceof LeaderUnreachable || (err instanceof EtcdError && err.message === notLeader().message);
           if (!retry) throw err;
@@ -112,23 +111,23 @@ export class NodeLeases implements LeaseBackend {
     }
   }
 
-  /** The leader's end of trireme.Forward/Lease. */
-  readonly onForwarded: UnaryHandler<triremekv.LeaseQuery, triremekv.LeaseAnswer.$Properties> = (call, callback) => {
-    const q = call.request;
-    if (q.clusterId !== this.deps.clusterId) {
-      callback({ code: StatusCode.FAILED_PRECONDITION, details: `trireme: lease query from cluster ${q.clusterId}, this is cluster ${this.deps.clusterId}` });
-      return;
+  /** The leader's answers to a follower's questions, after one ReadIndex round for the batch. A
+   *  member that does not lead (or is stopping) refuses with `not leader`: the follower asks again
+   *  at the next leader. */
+  async answerPeer(queries: LeaseQuery[]): Promise<LeaseAnswer[]> {
+    const leads = () => this.deps.accepting() && this.deps.leader() === this.deps.id;
+    if (!leads()) return refusals(queries, notLeader());
+    try {
+      await this.deps.confirmLeadership();
+    } catch (err) {
+      return refusals(queries, err as Error);
     }
-    if (this.deps.leader() !== this.deps.id) {
-      callback({ code: StatusCode.UNAVAILABLE, details: notLeader().message });
-      return;
-    }
-    this.deps.confirmLeadership().then(
-      () => {
-        if (!this.lessor.primary || this.deps.leader() !== this.deps.id) callback({ code: StatusCode.UNAVAILABLE, details: notLeader().message });
-        else callback(null, { TTL: q.renew ? this.lessor.renew(q.ID) : this.lessor.remaining(q.ID) });
-      },
-      (err: Error) => callback({ code: err instanceof EtcdError ? err.code : StatusCode.UNAVAILABLE, details: err.message }),
-    );
-  };
+    if (!this.lessor.primary || !leads()) return refusals(queries, notLeader());
+    return queries.map((q) => ({
+      id: q.id,
+      ttl: q.renew ? this.lessor.renew(q.leaseId) : this.lessor.remaining(q.leaseId),
+      errorCode: 0,
+      errorMessage: "",
+    }));
+  }
 }

@@ -16,7 +16,7 @@ import { openDataDir, type DataDir } from "../storage/index.ts";
 import { clusterIdOf, PeerTransport, type TransportObserver } from "../transport/index.ts";
 import { asDivergence } from "./divergence.ts";
 import { LeaderWatch } from "./leader-watch.ts";
-import { forwardService, LeaderForwarder } from "./forward.ts";
+import { LeaseForwarder } from "./forward-lease.ts";
 import { ProposalForwarder } from "./forward-peer.ts";
 import { NodeLeases } from "./lessor.ts";
 import type { Logger } from "./log.ts";
@@ -62,7 +62,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private readonly raft: Raft;
   private readonly writes: WriteQueue;
   private readonly reads: ReadQueue;
-  private readonly forwarder: LeaderForwarder;
+  private readonly leaseQuestions: LeaseForwarder;
   /** This member is a learner in the membership it uses (kept by refreshPeers, read per request). */
   private learner = false;
   private readonly proposals: ProposalForwarder;
@@ -108,7 +108,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.requestTimeoutMs = timeoutMs;
     this.writes = new WriteQueue(timeoutMs);
     this.reads = new ReadQueue(timeoutMs);
-    this.forwarder = new LeaderForwarder(timeoutMs, this.clusterId);
+    this.leaseQuestions = new LeaseForwarder({
+      send: (to, l, undelivered) => (this.stopping ? undelivered?.() : this.transport.sendLeases(to, l, undelivered)),
+      answer: (queries) => this.leases.answerPeer(queries),
+    });
     this.proposals = new ProposalForwarder({
       send: (to, p) => this.transport.sendProposals(to, p),
       propose: (data) => this.raft.propose(data),
@@ -120,14 +123,17 @@ export class TriremeNode implements KvBackend, MetricsSource {
       maxBatchBytes: config.limits.max_request_bytes,
     });
     this.leases = new NodeLeases({
-      clusterId: this.clusterId,
       id: this.id,
       store,
-      forwarder: this.forwarder,
+      askLeader: (leader, leaseId, renew, deadline) => {
+        const p = this.leaseQuestions.ask(leader, leaseId, renew, deadline);
+        this.schedule();
+        return p;
+      },
       electionTimeoutMs: config.raft.election_timeout_ms,
       requestTimeoutMs: timeoutMs,
       leader: () => this.soft.leader,
-      clientAddress: (id) => this.membership.get(id)?.client_address,
+      knows: (id) => this.membership.get(id) !== undefined,
       confirmLeadership: () => this.readBarrier(),
       write: (req) => this.write(req),
       accepting: () => this.accepting,
@@ -220,7 +226,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
         openSnapshotSink: async (m) => this.transfers.receive(m),
         onSnapshotReceived: (m) => this.onMessage(m),
         onProposals: (from, p) => void (this.stopping || (this.proposals.received(from, p), this.schedule())),
+        onLeases: (from, l) => void (this.stopping || this.leaseQuestions.received(from, l)),
         onUnreachable: (peer) => {
+          this.leaseQuestions.unreachable(peer);
           this.raft.reportUnreachable(peer);
           this.schedule();
         },
@@ -232,10 +240,6 @@ export class TriremeNode implements KvBackend, MetricsSource {
       address: config.node.client_address,
       backend: this,
       limits: config.limits,
-      extraServices: [{
-        definition: forwardService,
-        implementation: { lease: this.leases.onForwarded },
-      }],
       // etcd ends a leader-requiring watch after an election timeout without a leader.
       watch: { leaderCheckMs: config.raft.election_timeout_ms },
       metricsText: metricsText(this.opts.metrics),
@@ -285,6 +289,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.removal.tick(now, this.soft.leader !== 0, () => this.raft.status().conf.voters.length > 0, () => this.raft.status().commit);
     this.writes.expire(now);
     this.proposals.expire(now);
+    this.leaseQuestions.expire(now);
     this.reads.tick(now);
     this.leases.tick(now);
     this.schedule();
@@ -313,6 +318,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     );
     this.reads.flush((id) => this.raft.readIndex(id));
     this.proposals.flush();
+    this.leaseQuestions.flush();
   }
 
   private async drain(): Promise<void> {
@@ -383,6 +389,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       this.opts.metrics?.leaderChanged();
       this.leaders.changed(s.leader);
       this.proposals.leaderChanged(s.leader);
+      this.leaseQuestions.leaderChanged(s.leader);
     }
   }
 
@@ -592,7 +599,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.writes.failAll(Errors.stopped);
     this.proposals.failAll(Errors.stopped);
     this.reads.failAll(Errors.stopped);
-    this.forwarder.close();
+    this.leaseQuestions.failAll(Errors.stopped);
     this.changes.close();
     await this.transport?.close();
     // Wait for a Ready in progress, so the last log writes are handed to the store before close.

@@ -2,7 +2,7 @@
 // every uint64 decodes to a JS number; defaults are filled here so the core sees complete objects.
 import { trireme } from "../gen/raft.js";
 import type { Entry, EntryType, Message, MessageType, SnapshotMeta } from "../raft/types.ts";
-import type { PeerProposals } from "./types.ts";
+import type { PeerLeases, PeerProposals } from "./types.ts";
 
 export const pb = trireme.raft;
 export type PbMessage = trireme.raft.Message.$Properties;
@@ -68,6 +68,18 @@ export function proposalsFromPb(env: PbEnvelope): PeerProposals {
       id: a.id ?? 0,
       firstIndex: a.firstIndex ?? 0,
       term: a.term ?? 0,
+      errorCode: a.errorCode ?? 0,
+      errorMessage: a.errorMessage ?? "",
+    })),
+  };
+}
+
+export function leasesFromPb(env: PbEnvelope): PeerLeases {
+  return {
+    queries: (env.leaseQueries ?? []).map((q) => ({ id: q.id ?? 0, leaseId: q.leaseId ?? 0, renew: q.renew ?? false })),
+    answers: (env.leaseAnswers ?? []).map((a) => ({
+      id: a.id ?? 0,
+      ttl: a.ttl ?? 0,
       errorCode: a.errorCode ?? 0,
       errorMessage: a.errorMessage ?? "",
     })),

@@ -1,10 +1,10 @@
-// What one Envelope carries: the messages (or forwarded proposals) bound for one peer in one turn,
+// What one Envelope carries: the messages (or forwarded proposals, or lease questions) bound for one peer in one turn,
 // split so that no envelope passes the plane's message limit. Sizes are upper bounds computed
 // without encoding (protobuf spends at most 11 bytes on a scalar field with its tag, 6 on a
 // length prefix with its tag), so packing costs nothing on the hot path.
 import type { Message } from "../raft/types.ts";
 import { encodedSize } from "./codec.ts";
-import type { PeerProposals } from "./types.ts";
+import type { PeerLeases, PeerProposals } from "./types.ts";
 
 /** cluster_id, sender_id and seq with their tags. */
 const ENVELOPE_HEAD = 33;
@@ -55,36 +55,51 @@ export function packMessages(ms: Message[], limit: number): Packed {
   return { groups, tooLarge };
 }
 
-function proposalsBound(p: PeerProposals): number[] {
-  return [
-    ...p.proposals.map((x) => 6 + 11 + x.requests.reduce((n, r) => n + 6 + r.byteLength, 0)),
-    ...p.answers.map((a) => 6 + 4 * 11 + 6 + 3 * a.errorMessage.length),
-  ];
+/** Splits the lists of one forwarded batch, in order (every item of the first list, then the
+ *  second), into parts each within `limit` bytes, given an upper bound per item. */
+function packLists<P extends { [K in keyof P]: unknown[] }>(p: P, bounds: { [K in keyof P]: (x: P[K][number]) => number }, limit: number): P[] {
+  const keys = Object.keys(bounds) as (keyof P)[];
+  let total = ENVELOPE_HEAD;
+  for (const k of keys) for (const x of p[k]) total += bounds[k](x);
+  if (total <= limit) return [p];
+  const empty = () => Object.fromEntries(keys.map((k) => [k, []])) as unknown as P;
+  const parts: P[] = [];
+  let cur = empty();
+  let size = ENVELOPE_HEAD;
+  let items = 0;
+  for (const k of keys) {
+    for (const x of p[k]) {
+      const n = bounds[k](x);
+      if (size + n > limit && items > 0) {
+        parts.push(cur);
+        cur = empty();
+        size = ENVELOPE_HEAD;
+        items = 0;
+      }
+      cur[k].push(x);
+      size += n;
+      items++;
+    }
+  }
+  parts.push(cur);
+  return parts;
 }
 
 /** Splits forwarded proposals and answers, in order, into parts each within `limit` bytes (one
  *  proposal is at most limits.max_request_bytes, far below any data-plane limit). */
 export function packProposals(p: PeerProposals, limit: number): PeerProposals[] {
-  const sizes = proposalsBound(p);
-  const total = sizes.reduce((a, b) => a + b, ENVELOPE_HEAD);
-  if (total <= limit) return [p];
-  const parts: PeerProposals[] = [];
-  let cur: PeerProposals = { proposals: [], answers: [] };
-  let size = ENVELOPE_HEAD;
-  const items = [...p.proposals.map((x) => ({ kind: "p" as const, x })), ...p.answers.map((x) => ({ kind: "a" as const, x }))];
-  items.forEach((item, i) => {
-    const n = sizes[i]!;
-    if (size + n > limit && cur.proposals.length + cur.answers.length > 0) {
-      parts.push(cur);
-      cur = { proposals: [], answers: [] };
-      size = ENVELOPE_HEAD;
-    }
-    if (item.kind === "p") cur.proposals.push(item.x);
-    else cur.answers.push(item.x);
-    size += n;
-  });
-  parts.push(cur);
-  return parts;
+  return packLists(p, {
+    proposals: (x) => 6 + 11 + x.requests.reduce((n, r) => n + 6 + r.byteLength, 0),
+    answers: (a) => 6 + 4 * 11 + 6 + 3 * a.errorMessage.length,
+  }, limit);
+}
+
+/** Splits lease questions and answers, in order, into parts each within `limit` bytes. */
+export function packLeases(l: PeerLeases, limit: number): PeerLeases[] {
+  return packLists(l, {
+    queries: () => 6 + 3 * 11,
+    answers: (a) => 6 + 3 * 11 + 6 + 3 * a.errorMessage.length,
+  }, limit);
 }
 
 /** `undelivered` for a batch sent in `parts` envelopes: only when every part certainly never

@@ -4,7 +4,7 @@
 // known sender). Links can be cut to model partitions; a cut or stopped peer is reported through
 // onUnreachable, as the gRPC transport does.
 import { type Message, type NodeId, planeOf } from "../raft/types.ts";
-import type { PeerAddress, PeerProposals, ProgressFn, SnapshotSource, Transport, TransportHandlers } from "./types.ts";
+import type { PeerAddress, PeerLeases, PeerProposals, ProgressFn, SnapshotSource, Transport, TransportHandlers } from "./types.ts";
 
 export class InProcessNetwork {
   private readonly nodes = new Map<NodeId, InProcessTransport>();
@@ -89,9 +89,17 @@ export class InProcessTransport implements Transport {
   }
 
   sendProposals(to: NodeId, p: PeerProposals, undelivered?: () => void): void {
+    this.sendData(to, structuredClone(p), (dest, copy) => dest.handlers.onProposals?.(this.nodeId, copy), undelivered);
+  }
+
+  sendLeases(to: NodeId, l: PeerLeases, undelivered?: () => void): void {
+    this.sendData(to, structuredClone(l), (dest, copy) => dest.handlers.onLeases?.(this.nodeId, copy), undelivered);
+  }
+
+  /** A data-plane payload other than Raft messages: delivered later, or reported undelivered. */
+  private sendData<T>(to: NodeId, copy: T, deliver: (dest: InProcessTransport, copy: T) => void, undelivered?: () => void): void {
     if (!this.running) return undelivered?.();
     const dest = this.net.route(this.nodeId, to);
-    const copy = structuredClone(p);
     setImmediate(() => {
       if (!this.running) return;
       if (typeof dest === "string" || !dest.running || dest.refusal(this.clusterId, this.nodeId)) {
@@ -99,7 +107,7 @@ export class InProcessTransport implements Transport {
         undelivered?.();
         return;
       }
-      dest.handlers.onProposals?.(this.nodeId, copy);
+      deliver(dest, copy);
     });
   }
 

@@ -5,9 +5,9 @@
 import type { NetworkSection, PlaneConfig } from "../config/types.ts";
 import { GrpcStatus } from "../grpc/status.ts";
 import { type Message, type NodeId, type Plane, planeOf } from "../raft/types.ts";
-import { toPb } from "./codec.ts";
+import { type PbEnvelope, toPb } from "./codec.ts";
 import { codeText } from "./data-pipeline.ts";
-import { allUndelivered, packMessages, packProposals } from "./envelopes.ts";
+import { allUndelivered, packLeases, packMessages, packProposals } from "./envelopes.ts";
 import { PlaneListener } from "./listener.ts";
 import { CHUNK_OVERHEAD, defaultBackoff, listenerOptions, MAX_SNAPSHOT_CHUNK, mergedPlane, messageLimit, type ReconnectBackoff, startupNotes } from "./options.ts";
 import { PeerLink, PLANES } from "./peer-link.ts";
@@ -19,6 +19,7 @@ import {
   type LogFn,
   noopObserver,
   type PeerAddress,
+  type PeerLeases,
   type PeerProposals,
   type ProgressFn,
   type SnapshotSource,
@@ -253,13 +254,21 @@ export class PeerTransport implements Transport {
   }
 
   sendProposals(to: NodeId, p: PeerProposals, undelivered?: () => void): void {
+    this.sendForwarded(to, packProposals(p, this.limits.data), (part) => ({ proposals: part.proposals, answers: part.answers }), undelivered);
+  }
+
+  sendLeases(to: NodeId, l: PeerLeases, undelivered?: () => void): void {
+    this.sendForwarded(to, packLeases(l, this.limits.data), (part) => ({ leaseQueries: part.queries, leaseAnswers: part.answers }), undelivered);
+  }
+
+  /** Envelopes with no Raft message, in order with the peer's appends on its data stream. */
+  private sendForwarded<P>(to: NodeId, parts: P[], fields: (part: P) => Partial<PbEnvelope>, undelivered?: () => void): void {
     const link = this.linkFor(to);
     if (!link) return undelivered?.();
     const { clusterId, nodeId } = this.o;
-    const parts = packProposals(p, this.limits.data);
     const lost = allUndelivered(parts.length, undelivered);
     for (const part of parts) {
-      link.pipeline.send((seq) => encodeEnvelope({ clusterId, senderId: nodeId, messages: [], seq, proposals: part.proposals, answers: part.answers }), lost);
+      link.pipeline.send((seq) => encodeEnvelope({ clusterId, senderId: nodeId, messages: [], seq, ...fields(part) }), lost);
     }
     this.armSweeper();
   }

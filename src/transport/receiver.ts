@@ -5,7 +5,7 @@ import type { ServerCall } from "../grpc/call.ts";
 import { GrpcStatus, type StatusObject } from "../grpc/status.ts";
 import type { ServiceImplementation, UnaryCallback } from "../grpc/types.ts";
 import { type Message, MessageType, type NodeId, type Plane } from "../raft/types.ts";
-import { fromPb, proposalsFromPb, wireSize, type PbAck, type PbChunk, type PbEnvelope } from "./codec.ts";
+import { fromPb, leasesFromPb, proposalsFromPb, wireSize, type PbAck, type PbChunk, type PbEnvelope } from "./codec.ts";
 import { incoming } from "./incoming.ts";
 import type { LogFn, RefusalReason, SnapshotSink, TransportHandlers, TransportObserver } from "./types.ts";
 
@@ -102,6 +102,9 @@ function deliver(ctx: ReceiverContext, plane: Plane, env: PbEnvelope, port: Port
   for (const p of env.messages ?? []) ctx.handlers.onMessage(fromPb(p));
   if (plane === "data" && ((env.proposals?.length ?? 0) > 0 || (env.answers?.length ?? 0) > 0)) {
     ctx.handlers.onProposals?.(from, proposalsFromPb(env));
+  }
+  if (plane === "data" && ((env.leaseQueries?.length ?? 0) > 0 || (env.leaseAnswers?.length ?? 0) > 0)) {
+    ctx.handlers.onLeases?.(from, leasesFromPb(env));
   }
 }
 

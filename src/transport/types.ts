@@ -26,6 +26,8 @@ export interface TransportHandlers {
   onSnapshotReceived(m: Message): void;
   /** Forwarded client writes or their answers arrived on the data plane (absent: dropped). */
   onProposals?(from: NodeId, p: PeerProposals): void;
+  /** Lease questions for the leader's lessor or its answers arrived on the data plane (absent: dropped). */
+  onLeases?(from: NodeId, l: PeerLeases): void;
   /** A send failed or a stream broke: the core should go back to probing this peer. */
   onUnreachable(peer: NodeId): void;
 }
@@ -48,6 +50,28 @@ export interface ProposalAnswer {
 export interface PeerProposals {
   proposals: ForwardedProposal[];
   answers: ProposalAnswer[];
+}
+
+/** A follower's question for the leader's lessor, which alone holds lease deadlines: renew (a
+ *  keep-alive) or only read the remaining TTL. Both are idempotent: asking twice is harmless. */
+export interface LeaseQuery {
+  id: number;
+  leaseId: number;
+  renew: boolean;
+}
+
+/** The leader's answer: renew gives the granted TTL (0: unknown or expired), a read the seconds
+ *  left (-1: unknown); or refused (errorCode != 0: the gRPC status and message the client gets). */
+export interface LeaseAnswer {
+  id: number;
+  ttl: number;
+  errorCode: number;
+  errorMessage: string;
+}
+
+export interface PeerLeases {
+  queries: LeaseQuery[];
+  answers: LeaseAnswer[];
 }
 
 /** Why the server side of a plane turned incoming traffic away. */
@@ -85,6 +109,8 @@ export interface Transport {
   /** Forwarded writes or answers to one peer, on the data plane in order with its appends.
    *  `undelivered`: called if they were dropped and certainly never reached the peer. */
   sendProposals(to: NodeId, p: PeerProposals, undelivered?: () => void): void;
+  /** Lease questions or answers to one peer, on the data plane; `undelivered` as for proposals. */
+  sendLeases(to: NodeId, l: PeerLeases, undelivered?: () => void): void;
   sendSnapshot(m: Message, source: SnapshotSource, onProgress?: ProgressFn): Promise<void>;
   close(): Promise<void>;
 }

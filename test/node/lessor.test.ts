@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { Lessor } from "../../src/kv/lessor.ts";
 import { MvccStore } from "../../src/kv/mvcc.ts";
 import type { InternalRequest } from "../../src/kv/types.ts";
-import type { LeaderForwarder } from "../../src/node/forward.ts";
 import { NodeLeases } from "../../src/node/lessor.ts";
 
 function fake(opts: { maxRevokesPerCheck?: number; retryMs?: number } = {}) {
@@ -160,14 +159,13 @@ describe("NodeLeases (the node's wiring of the lessor)", () => {
     const confirmations = { n: 0 };
     let confirm: () => Promise<void> = () => Promise.resolve();
     const leases = new NodeLeases({
-      clusterId: 1,
       id: 1,
       store,
-      forwarder: undefined as unknown as LeaderForwarder, // never reached: the tests lead or fail before forwarding
+      askLeader: () => Promise.reject(new Error("never reached: these tests lead or fail before asking a leader")),
       electionTimeoutMs: 1000,
       requestTimeoutMs: 200,
       leader: () => leader,
-      clientAddress: () => undefined,
+      knows: () => false,
       confirmLeadership: () => {
         confirmations.n++;
         return confirm();
@@ -198,7 +196,7 @@ describe("NodeLeases (the node's wiring of the lessor)", () => {
       lead(2);
       return Promise.resolve();
     });
-    await assert.rejects(leases.renew(3), /no leader/, "asked of the new leader (unknown address here), never answered locally");
+    await assert.rejects(leases.renew(3), /no leader/, "asked of the new leader (a member unknown here), never answered locally");
     // The round itself fails (no quorum): the keep-alive fails, it is not answered.
     lead(1);
     onConfirm(() => Promise.reject(new Error("etcdserver: request timed out")));

@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { MessageType, type Message } from "../../src/raft/types.ts";
 import { pb, toPb } from "../../src/transport/codec.ts";
-import { allUndelivered, messageBound, packMessages, packProposals } from "../../src/transport/envelopes.ts";
+import { allUndelivered, messageBound, packLeases, packMessages, packProposals } from "../../src/transport/envelopes.ts";
 import { msg } from "./helpers.ts";
 
 const app = (index: number, sizes: number[], over: Partial<Message> = {}): Message =>
@@ -77,5 +77,21 @@ describe("envelopes", () => {
     assert.equal(calls, 0, "two of three parts lost: the third may have arrived");
     lost();
     assert.equal(calls, 1);
+  });
+
+  test("lease questions and answers split in order, each part within the limit", () => {
+    const l = {
+      queries: Array.from({ length: 3000 }, (_, i) => ({ id: i + 1, leaseId: 2 ** 53 - 1 - i, renew: i % 2 === 0 })),
+      answers: Array.from({ length: 500 }, (_, i) => ({ id: 10_000 + i, ttl: -1, errorCode: 14, errorMessage: "etcdserver: not leader" })),
+    };
+    assert.equal(packLeases(l, 1 << 20).length, 1);
+    const parts = packLeases(l, 20_000);
+    assert.ok(parts.length >= 5, `${parts.length} parts`);
+    assert.deepEqual(parts.flatMap((x) => x.queries.map((q) => q.id)), l.queries.map((q) => q.id));
+    assert.deepEqual(parts.flatMap((x) => x.answers.map((a) => a.id)), l.answers.map((a) => a.id));
+    for (const part of parts) {
+      const size = pb.Envelope.encode({ clusterId: 1, senderId: 1, seq: 1, leaseQueries: part.queries, leaseAnswers: part.answers }).finish().length;
+      assert.ok(size <= 20_000, `a part of ${size} bytes`);
+    }
   });
 });
