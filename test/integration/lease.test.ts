@@ -1,11 +1,14 @@
 // Leases on a real 3-member cluster: granted through a follower, kept alive through a follower
-// (the follower forwards keep-alives to the leader, whose memory holds the deadlines), surviving
-// a leader crash (the new leader restarts every lease at its full TTL), and — once nobody keeps
-// it alive — expiring, its keys gone on every member.
+// (the follower asks the leader, whose memory holds the deadlines, in peer messages on the data
+// plane), surviving a leader crash (the new leader restarts every lease at its full TTL), and —
+// once nobody keeps it alive — expiring, its keys gone on every member. Then keep-alive --once
+// and timetolive on a follower, and etcd's `no leader` from a member left alone.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { ETCDCTL, etcdctlOk, requireEtcdctl, TEST_TIMEOUT, TestCluster, waitUntil } from "./harness.ts";
+import * as grpc from "@grpc/grpc-js";
+import { LeaseService } from "../../src/api/lease.ts";
+import { ETCDCTL, etcdctl, etcdctlOk, errorLine, requireEtcdctl, TEST_TIMEOUT, TestCluster, waitUntil } from "./harness.ts";
 
 const BASE_PORT = 28600;
 const hex = (id: number) => id.toString(16).padStart(16, "0");
@@ -81,5 +84,44 @@ describe("leases on a 3-member cluster", () => {
       const list = await etcdctlOk(at(leader), ["lease", "list"]);
       return !list.includes(hex(id)) && (await etcdctlOk(at(leader), ["get", "leased", "--consistency=s"])) === "" ? true : undefined;
     });
+  });
+
+  test("etcdctl lease keep-alive --once and timetolive against a follower; without a leader, etcd's error", TEST_TIMEOUT, async () => {
+    const { leader } = await cluster.waitForLeader(20_000);
+    const follower = cluster.ids.find((id) => id !== leader)!;
+    const at = (id: number) => cluster.endpoint(id);
+    const granted = await etcdctlOk(at(follower), ["lease", "grant", "60"]);
+    const id = parseInt(/^lease ([0-9a-f]+) granted/.exec(granted)![1], 16);
+    // Answered by the leader's lessor: the follower keeps no deadlines.
+    assert.match(await etcdctlOk(at(follower), ["lease", "keep-alive", "--once", hex(id)]), new RegExp(`lease ${hex(id)} keepalived with TTL\\(60\\)`));
+    assert.match(await etcdctlOk(at(follower), ["lease", "timetolive", hex(id)]), /granted with TTL\(60s\), remaining\((5\d|60)s\)/);
+    assert.match(await etcdctlOk(at(follower), ["lease", "timetolive", "123abc"]), /already expired/, "an unknown lease: TTL -1");
+    const unknown = await etcdctl(at(follower), ["lease", "keep-alive", "--once", "123abc"]);
+    assert.notEqual(unknown.code, 0);
+    assert.match(errorLine(unknown), /requested lease not found/, "an unknown lease: TTL 0, which etcdctl reports as not found");
+
+    // The others gone: the follower's questions find no leader within the request time. etcdctl
+    // retries UNAVAILABLE until its own deadline (against etcd too), so ask with a client that
+    // shows the member's answer.
+    for (const other of cluster.ids.filter((m) => m !== follower)) await cluster.kill(other);
+    const client = new grpc.Client(at(follower), grpc.credentials.createInsecure());
+    try {
+      const ttl = await new Promise<grpc.ServiceError | null>((resolve) =>
+        client.makeUnaryRequest(LeaseService.LeaseTimeToLive.path, LeaseService.LeaseTimeToLive.requestSerialize,
+          LeaseService.LeaseTimeToLive.responseDeserialize, { ok: true, msg: { ID: id }, size: 0 }, (err) => resolve(err)));
+      assert.equal(ttl?.code, grpc.status.UNAVAILABLE);
+      assert.equal(ttl?.details, "etcdserver: no leader");
+      const stream = client.makeBidiStreamRequest(LeaseService.LeaseKeepAlive.path, LeaseService.LeaseKeepAlive.requestSerialize,
+        LeaseService.LeaseKeepAlive.responseDeserialize);
+      stream.on("error", () => {});
+      stream.on("data", (m: { TTL?: number }) => assert.fail(`a keep-alive answered TTL ${m.TTL} without a leader`));
+      const status = new Promise<grpc.StatusObject>((res) => stream.on("status", res));
+      stream.write({ ok: true, msg: { ID: id }, size: 0 });
+      const st = await status;
+      assert.equal(st.code, grpc.status.UNAVAILABLE);
+      assert.equal(st.details, "etcdserver: no leader");
+    } finally {
+      client.close();
+    }
   });
 });
