@@ -19,6 +19,7 @@ import { hashHistory } from "./rows.ts";
 import { COMPACTION_STEP_REVISIONS, COMPACTION_STEP_SQL, fsyncPath, inspectImage, READABLE_SCHEMA_VERSIONS, SCHEMA, SCHEMA_VERSION } from "./schema.ts";
 import { openSqlite, type SqliteDb, type SqliteDriver, type Statement } from "../storage/sqlite.ts";
 import { Checkpointer, type CheckpointerOptions, type CheckpointResult } from "./checkpoint.ts";
+import { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions } from "./group-commit.ts";
 import { isTxnReadOnly, type ReadView, txnPath } from "./txn.ts";
 import type {
   ApplyEntry,
@@ -54,6 +55,12 @@ export interface MvccStoreOptions {
   binding?: SqliteDriver;
   /** Tuning of the checkpointer thread (tests make it eager). */
   checkpoints?: Omit<CheckpointerOptions, "driver">;
+  /** How applied batches share transactions (group-commit.ts); `{ intervalMs: 0 }` commits
+   *  every batch. */
+  groupCommit?: Partial<GroupCommitOptions>;
+  /** A commit of applied batches failed after they were answered (a full disk, an I/O error):
+   *  the store refuses all further work, and the member must stop. */
+  onFailure?: (err: Error) => void;
 }
 
 /** The revision a write in progress produces, and how many changes it has made so far. */
@@ -65,6 +72,7 @@ interface WriteContext {
 export class MvccStore {
   #db!: SqliteDb;
   #checkpointer!: Checkpointer;
+  #group!: GroupCommit;
   #stmts = new Map<string, Statement>();
   #revision = 0;
   #compactRevision = -1;
@@ -121,6 +129,13 @@ export class MvccStore {
     }
     this.#db = db;
     this.#stmts.clear();
+    this.#group = new GroupCommit(
+      (sql) => this.#stmt(sql).run(),
+      { ...DEFAULT_GROUP_COMMIT, ...this.opts.groupCommit },
+      () => this.#checkpointer.noteBatch(),
+      (err) => this.opts.onFailure?.(err),
+      `kv store ${this.path}`,
+    );
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name);
     if (tables.length > 0 && !tables.includes("meta")) {
       db.close();
@@ -177,6 +192,7 @@ export class MvccStore {
    * barrier comes first). Throws EtcdError for compacted or future revisions.
    */
   range(req: RangeRequest): RangeResponse {
+    this.#group.check();
     return this.#reader.range(req, this.#revision, this.#compactRevision);
   }
 
@@ -184,6 +200,7 @@ export class MvccStore {
    *  without a Raft entry, as etcd does. Throws EtcdError (and changes nothing) otherwise. */
   readTxn(txn: TxnRequest): TxnResponse {
     if (!isTxnReadOnly(txn)) throw Errors.notCapable();
+    this.#group.check();
     const path = txnPath(this.#view, txn);
     this.#checkTxn(txn, path, { i: 0 });
     const resp = this.#execTxn({ rev: this.#revision + 1, sub: 0 }, txn, path, { i: 0 });
@@ -372,15 +389,10 @@ export class MvccStore {
   #cleanupStep(): void {
     const from = this.#compactedUpTo;
     const to = Math.min(this.#compactRevision, from + COMPACTION_STEP_REVISIONS);
-    this.#stmt("BEGIN IMMEDIATE").run();
-    try {
+    this.#group.run(0, () => {
       for (const sql of COMPACTION_STEP_SQL) this.#stmt(sql).run(from, to);
       this.#writeMeta({ compacted_upto: to });
-      this.#stmt("COMMIT").run();
-    } catch (err) {
-      this.#stmt("ROLLBACK").run();
-      throw err;
-    }
+    });
     this.#compactedUpTo = to;
   }
 
@@ -432,8 +444,20 @@ export class MvccStore {
     const results: (ApplyResult | null)[] = [];
     const saved = [this.#revision, this.#compactRevision, this.#appliedIndex, this.#appliedTerm] as const;
     const events = this.#events = this.#listeners.size > 0 ? [] : null;
-    this.#stmt("BEGIN IMMEDIATE").run();
     try {
+      this.#group.run(entries.length, () => this.#applyEntries(entries, results, events));
+    } catch (err) {
+      [this.#revision, this.#compactRevision, this.#appliedIndex, this.#appliedTerm] = saved;
+      throw err;
+    } finally {
+      this.#events = null;
+    }
+    this.#scheduleCleanup();
+    if (events !== null && events.length > 0) for (const l of this.#listeners) l.events(events);
+    return results;
+  }
+
+  #applyEntries(entries: ApplyEntry[], results: (ApplyResult | null)[], events: WatchEvent[] | null): void {
       for (const e of entries) {
         if (e.index <= this.#appliedIndex) {
           results.push(null);
@@ -453,18 +477,6 @@ export class MvccStore {
         revision: this.#revision,
         compact_revision: this.#compactRevision,
       });
-      this.#stmt("COMMIT").run();
-    } catch (err) {
-      this.#stmt("ROLLBACK").run();
-      [this.#revision, this.#compactRevision, this.#appliedIndex, this.#appliedTerm] = saved;
-      throw err;
-    } finally {
-      this.#events = null;
-    }
-    this.#checkpointer.noteBatch();
-    this.#scheduleCleanup();
-    if (events !== null && events.length > 0) for (const l of this.#listeners) l.events(events);
-    return results;
   }
 
   // ---- leases (lease.ts) --------------------------------------------------------------------
@@ -500,6 +512,7 @@ export class MvccStore {
    *  the compaction point. */
   eventsBetween(r: KeyRange, from: number, to: number, limits: ReadLimits): EventsRead {
     if (from < this.#compactRevision) throw Errors.compacted();
+    this.#group.check();
     return readEvents((sql) => this.#stmt(sql), r, from, Math.min(to, this.#revision), limits);
   }
 
@@ -521,6 +534,7 @@ export class MvccStore {
    */
   hashKv(revision = 0): { hash: number; compactRevision: number; revision: number } {
     if (revision > this.#revision) throw Errors.futureRev();
+    this.#group.check();
     if (revision > 0 && revision < this.#compactRevision) throw Errors.compacted();
     const rev = revision <= 0 ? this.#revision : revision;
     // Hash what every replica agrees on: finish the background compaction first.
@@ -537,6 +551,7 @@ export class MvccStore {
 
   /** Rewrites kv.db compactly (etcd's Defragment; SQLite's VACUUM). Blocks while it runs. */
   defragment(): void {
+    this.#group.commit();
     this.#stmt("VACUUM").run();
     this.#checkpointHere();
   }
@@ -544,8 +559,15 @@ export class MvccStore {
   /** Makes everything applied so far durable in kv.db (a FULL checkpoint, which fsyncs the WAL
    *  and the file, run by the checkpointer thread). The node must await this (or use the index
    *  of a snapshot image) before it drops Raft log entries the store has applied. */
-  flush(): Promise<CheckpointResult> {
-    return this.#checkpointer.flush();
+  async flush(): Promise<CheckpointResult> {
+    this.#group.commit();
+    // The FULL checkpoint waits for the write lock between two transactions: keep them short.
+    const release = this.#group.hold();
+    try {
+      return await this.#checkpointer.flush();
+    } finally {
+      release();
+    }
   }
 
   /** A checkpoint on this thread, for the paths that block anyway (VACUUM, VACUUM INTO). It
@@ -564,6 +586,7 @@ export class MvccStore {
   /** Writes a consistent image of the whole store to `path` (replaced if present) and fsyncs
    *  it. The image is a SQLite file that `restoreFrom` installs on any member. */
   snapshotTo(path: string): SnapshotImage {
+    this.#group.commit();
     this.#checkpointHere();
     if (existsSync(path)) unlinkSync(path);
     const image = { index: this.#appliedIndex, term: this.#appliedTerm, revision: this.#revision };
@@ -582,6 +605,8 @@ export class MvccStore {
    * returned index, and start-up restores from the snapshot if kv.db is behind it.
    */
   snapshotToAsync(path: string, opts: Omit<WriteImageOptions, "binding"> = {}): Promise<SnapshotImage> {
+    // The copy reads from its own connection, which sees only what was committed.
+    this.#group.commit();
     return writeImage(this.path, path, { ...opts, binding: this.opts.binding });
   }
 
@@ -615,6 +640,13 @@ export class MvccStore {
     if (this.#closed) return;
     if (this.#cleanup !== undefined) clearImmediate(this.#cleanup);
     this.#cleanup = undefined;
+    try {
+      this.#group.commit();
+    } catch {
+      // Reported through onFailure when it happened; what was open is lost, the log has it.
+    } finally {
+      this.#group.dispose();
+    }
     this.#stmts.clear();
     // The worker's connection goes first, so this one is the last and its close checkpoints
     // (restoreFrom deletes the WAL files right after). That checkpoint must sync: once the WAL

@@ -175,7 +175,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
     try {
       const carry = opts.carryHardState;
       if (carry && carry.term > data.hardState.load().term) await data.hardState.save(carry);
-      store = MvccStore.open(join(config.node.data_dir, "kv.db"));
+      // A failed commit of applied batches (a full disk) leaves kv.db behind what was answered.
+      let failed = (err: Error): void => log.error("kv store failed", { error: err.message });
+      store = MvccStore.open(join(config.node.data_dir, "kv.db"), { onFailure: (err) => failed(err) });
       const members = new Members(config.cluster.peers);
       const snapshots = new SnapshotManager(data.snapshots, store, config.node.data_dir, config.raft.snapshot_keep, log);
       const fresh = data.latestSnapshot === undefined && data.log.lastIndex() === 0; // a carried-over term may exist
@@ -183,6 +185,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       refuseIfRemovedInLog(config.node.data_dir, config.node.id, restored.state);
       const raftConfig = raftConfigOf(config);
       const node = new TriremeNode(opts, data, store, members, snapshots, raftConfig, restored);
+      failed = (err) => node.die(err);
       // A port in use (say the client port) must not leave the planes already bound listening.
       await node.listen().catch(async (err: unknown) => {
         await node.stop().catch(() => {});

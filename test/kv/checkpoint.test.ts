@@ -1,6 +1,6 @@
 // kv.db's checkpointer thread: the applying connection never checkpoints, the worker keeps the
-// WAL bounded, flush() means a FULL checkpoint, a process crash loses nothing committed, and
-// closing the store ends the worker.
+// WAL bounded, flush() means a FULL checkpoint, a process crash loses nothing committed (and
+// with batches sharing transactions, only the open one), and closing the store ends the worker.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -87,9 +87,10 @@ describe("kv checkpointer", () => {
     }
   });
 
-  it("loses nothing committed when the applying process is killed", { timeout: 60_000 }, async () => {
-    const path = join(t.dir, "crash.db");
-    const child = spawn(process.execPath, [join(import.meta.dirname, "fixtures", "apply-forever.ts"), path], { stdio: ["ignore", "pipe", "inherit"] });
+  /** Runs the apply-forever child on `path` until it applied 300 batches, kills it with
+   *  SIGKILL, and returns the last index it had printed. */
+  async function killMidApply(path: string, mode: "each" | "group"): Promise<number> {
+    const child = spawn(process.execPath, [join(import.meta.dirname, "fixtures", "apply-forever.ts"), path, mode], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     const exited = new Promise<void>((r) => child.on("exit", () => r()));
@@ -99,12 +100,34 @@ describe("kv checkpointer", () => {
       child.kill("SIGKILL");
       await exited;
     }
-    const acknowledged = Math.max(...out.split("\n").filter((l) => l !== "").map(Number));
+    return Math.max(...out.split("\n").filter((l) => l !== "").map(Number));
+  }
+
+  it("loses nothing committed when the applying process is killed", { timeout: 60_000 }, async () => {
+    const path = join(t.dir, "crash.db");
+    const acknowledged = await killMidApply(path, "each");
     const store = MvccStore.open(path);
     try {
       assert.ok(store.appliedIndex >= acknowledged, `applied ${store.appliedIndex} < acknowledged ${acknowledged}`);
       const r = store.range({ key: b(`k${acknowledged}`) });
       assert.equal(r.kvs.length, 1);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("with batches sharing transactions, a kill loses only the open one: the store is the log's prefix up to its applied index", { timeout: 60_000 }, async () => {
+    const path = join(t.dir, "crash-group.db");
+    const applied = await killMidApply(path, "group");
+    const store = MvccStore.open(path);
+    try {
+      const at = store.appliedIndex;
+      assert.ok(at > 0 && at <= applied, `applied index ${at} after the child applied ${applied}`);
+      assert.equal(at % 10, 0, "whole batches only");
+      assert.equal(store.revision, at, "one revision per put, written with the applied index");
+      assert.equal(store.range({ key: b("k"), rangeEnd: b("l"), countOnly: true }).count, at, "every put up to the applied index, none after");
+      assert.equal(store.range({ key: b(`k${at}`) }).kvs.length, 1);
+      assert.equal(store.range({ key: b(`k${at + 1}`) }).kvs.length, 0);
     } finally {
       store.close();
     }

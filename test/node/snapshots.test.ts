@@ -44,6 +44,14 @@ const snapMessage = (index: number): Message => ({
   from: 1,
   to: 2,
   term: 1,
+  logTerm: 0,
+  index: 0,
+  entries: [],
+  commit: 0,
+  reject: false,
+  rejectHint: 0,
+  rejectHintTerm: 0,
+  context: 0,
   snapshot: { index, term: 1, conf: { voters: [1, 2], learners: [] } },
 });
 
