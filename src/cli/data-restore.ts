@@ -13,7 +13,8 @@ Builds a NEW data directory for the member described by the config from a backup
 its own config and the same backup file; then start every member with \`trireme start\`.
 
 The restored members form a new cluster: its membership is the config's [cluster] peers (the
-backed-up cluster's membership is dropped) and its identity the config's [cluster] name. The
+backed-up cluster's membership is dropped) and a cluster id of its own, never the backed-up
+cluster's (so a member of the old cluster cannot talk to it, whatever the names). The
 keys, their history, leases and the revision come from the backup; new writes continue at
 revisions after the backup's. The data directory must be empty or missing; nothing is written
 unless the backup's SHA-256 checks out.
@@ -23,8 +24,8 @@ Flags:
   -c, --config FILE      this member's config.toml (required)
       --data-dir DIR     override [node] data_dir
       --skip-hash-check  accept a file without etcd's trailing SHA-256 (a raw kv.db)
-      --same-cluster-name  keep the [cluster] name of the cluster the backup came from (refused
-                         otherwise: old members could reach the new cluster as their own)
+      --same-cluster-name  accepted and ignored: the [cluster] name no longer makes the id, so
+                         keeping the backed-up cluster's name is always allowed
   -h, --help             show this help
 
 Exit status: 0 restored, 1 refused or failed (the message names the file), 2 bad usage.`;

@@ -1,4 +1,5 @@
 // `trireme init`: writes complete, commented config files from a deployment and a network preset.
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../config/load.ts";
@@ -35,13 +36,19 @@ Flags:
   --name S            this node's name (default node-<id>); not with --out-dir and --peers
   --data-dir D        data directory, relative to the file (default "data", or "data/node-<id>"
                         when there are several members, so members sharing a directory differ)
-  --cluster-name S    the cluster token (default "trireme")
+  --cluster-name S    the cluster's name (default "trireme")
+  --cluster-token S   cluster.token, part of the id the cluster gets at bootstrap (default: a new
+                        random one; every file of one --out-dir run shares it). Writing one
+                        member's file at a time, give each the token the first run printed
   --initial-state S   new | existing (default new): "existing" for a member added to a running
                         cluster with \`member add\` (--peers then lists the running members and it)
   -o, --output FILE   write this node's file to FILE
   --out-dir DIR       write DIR/node-<id>.toml for every member (for this node without --peers)
   --force             overwrite existing files (otherwise init refuses and exits 1)
   -h, --help          show this help`;
+
+/** What --cluster-token accepts: safe to print in the file's header and on a command line. */
+const TOKEN = /^[A-Za-z0-9._-]{1,128}$/;
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
@@ -65,6 +72,7 @@ export const initCommand: Command = {
         name: { type: "string" },
         "data-dir": { type: "string" },
         "cluster-name": { type: "string" },
+        "cluster-token": { type: "string" },
         "initial-state": { type: "string" },
         output: { type: "string", short: "o" },
         "out-dir": { type: "string" },
@@ -109,12 +117,26 @@ export const initCommand: Command = {
       console.error(`trireme init: note: preset ${deployment} is tuned for a cluster; pass --peers to list its members`);
     }
 
+    const givenToken = values["cluster-token"];
+    if (givenToken !== undefined && !TOKEN.test(givenToken)) {
+      throw new UsageError(`--cluster-token must be 1-128 letters, digits, '.', '_' or '-'; got "${givenToken}"`, usage);
+    }
+    // Random so that two clusters made alike (same name, ids, addresses) still differ (issue #13).
+    const clusterToken = givenToken ?? randomBytes(16).toString("hex");
+    if (givenToken === undefined && members.length > 1 && values["out-dir"] === undefined) {
+      console.error(
+        `trireme init: note: cluster.token is a new random value; write the other members' files with --cluster-token ${clusterToken} ` +
+          "(or all at once with --out-dir), or their members will refuse each other as another cluster",
+      );
+    }
+
     const base: Omit<PresetOptions, "nodeId" | "dataDir"> = {
       deployment,
       network,
       members,
       ...(values.name === undefined ? {} : { name: values.name }),
       ...(values["cluster-name"] === undefined ? {} : { clusterName: values["cluster-name"] }),
+      clusterToken,
       ...(initialState === undefined ? {} : { initialState }),
     };
     const render = (id: number, fileName: string): string => {

@@ -29,6 +29,8 @@ export function initCommandLine(o: PresetOptions): string {
   if (o.name !== undefined) parts.push(`--name ${o.name}`);
   if (o.dataDir !== undefined) parts.push(`--data-dir ${o.dataDir}`);
   if (o.clusterName !== undefined) parts.push(`--cluster-name ${o.clusterName}`);
+  // The token too: the line then writes the other members' files of this cluster.
+  if (o.clusterToken !== undefined) parts.push(`--cluster-token ${o.clusterToken}`);
   return parts.join(" ");
 }
 

@@ -221,6 +221,8 @@ export interface PresetOptions {
   /** Default: "data", or "data/node-<id>" when there are several members. */
   dataDir?: string;
   clusterName?: string;
+  /** cluster.token; `trireme init` passes a random one (the committed example files have none). */
+  clusterToken?: string;
   /** "existing" for a member added to a running cluster (default "new"). */
   initialState?: InitialState;
 }
@@ -250,6 +252,7 @@ export function presetConfig(o: PresetOptions): { config: Config; reasons: Map<L
   config.node = { id: self.id, name: name(self), data_dir: dataDir, ...memberAddresses(self) };
   config.metrics.address = formatAddress(self.host, self.basePort + 4);
   if (o.clusterName !== undefined) config.cluster.name = o.clusterName;
+  if (o.clusterToken !== undefined) config.cluster.token = o.clusterToken;
   if (o.initialState !== undefined) {
     config.cluster.initial_state = o.initialState;
     reasons.set("cluster.initial_state", o.initialState === "existing" ? "init --initial-state existing: this member joins a running cluster" : "init --initial-state new");

@@ -197,7 +197,13 @@ export const SCHEMA: readonly KeySpec[] = [
     "cluster.name",
     { type: "string" },
     "trireme",
-    "Cluster token (like etcd's initial-cluster-token): peers from a cluster with another name are refused.",
+    "The cluster's name, part of its identity: a data directory made for a cluster of another name is refused at start.",
+  ),
+  key(
+    "cluster.token",
+    { type: "string" },
+    "trireme-cluster",
+    "Like etcd's initial-cluster-token: with the name and the initial members' ids and peer addresses it makes the id a new cluster gets at bootstrap; `trireme init` writes a random one, the same into every member's file. A data directory made with another token is refused at start.",
   ),
   key(
     "cluster.initial_state",

@@ -87,9 +87,11 @@ export interface NodeSection {
 export type InitialState = "new" | "existing";
 
 export interface ClusterSection {
-  /** Like etcd's initial-cluster-token: the cluster id is derived from it; peers of another
-   *  cluster are refused. */
+  /** The cluster's name; with `token` and the initial members it makes the id at bootstrap. */
   name: string;
+  /** Like etcd's initial-cluster-token (`trireme init` writes a random one): two clusters with
+   *  the same name and members still get different ids, and a data directory knows its token. */
+  token: string;
   /** "new": the peers are the bootstrap voters. "existing": this member was added with
    *  `member add` and starts with no membership until the leader's snapshot gives it one.
    *  Only read when the data directory is empty. */

@@ -17,7 +17,7 @@ import { MvccStore } from "../kv/mvcc.ts";
 import type { SnapshotImage } from "../kv/types.ts";
 import type { ConfState } from "../raft/types.ts";
 import { openDataDir } from "../storage/index.ts";
-import { clusterIdOf } from "../transport/index.ts";
+import { bootstrapClusterId, clusterIdentity, restoredClusterId } from "./cluster-id.ts";
 import { Members } from "./members.ts";
 
 /** etcd's backup trailer: the SHA-256 of the database, 32 bytes. */
@@ -42,9 +42,8 @@ export interface RestoreBackupOptions {
   config: Config;
   /** Accept a file without etcd's trailing SHA-256 (a raw kv.db), like etcdutl's flag. */
   skipHashCheck?: boolean;
-  /** Restore under the [cluster] name of the cluster the backup came from. Refused otherwise:
-   *  a member of the old cluster left running on an address the new one uses would be taken
-   *  for one of its own (the cluster id comes from the name). */
+  /** Accepted for scripts written before restored clusters got ids of their own; the name no
+   *  longer makes the id, so keeping the old cluster's name is always allowed. */
   sameClusterName?: boolean;
 }
 
@@ -167,16 +166,13 @@ export async function restoreBackup(opts: RestoreBackupOptions): Promise<Restore
     }
     if (image.index <= 0) throw new RestoreError(snapshotFile, "records applied index 0: an empty store that never applied an entry; there is nothing to restore");
 
-    const clusterId = clusterIdOf(config.cluster.name);
-    if (image.sourceClusterId === clusterId && opts.sameClusterName !== true) {
-      throw new RestoreError(
-        snapshotFile,
-        `was taken from cluster "${config.cluster.name}", the name this config gives the restored cluster: a restore builds a NEW cluster, ` +
-          `so give it a new [cluster] name (or pass --same-cluster-name once no member of the old cluster can reach the new one)`,
-      );
-    }
+    // A NEW cluster: a member of the old one left running on an address the new one uses is
+    // refused as another cluster's, whatever the names. Every member restoring this file with
+    // its config of one cluster computes the same id.
+    const origin = { clusterId: image.sourceClusterId ?? 0, index: image.index, term: image.term };
+    const clusterId = restoredClusterId(bootstrapClusterId(config.cluster.name, config.cluster.token, config.cluster.peers), origin);
     const conf: ConfState = { voters: config.cluster.peers.map((p) => p.id).sort((a, b) => a - b), learners: [] };
-    const data = await openDataDir({ dir, clusterId, nodeId: config.node.id, persistence: config.raft.persistence });
+    const data = await openDataDir({ dir, clusterId, identity: clusterIdentity(config), nodeId: config.node.id, persistence: config.raft.persistence });
     try {
       await data.hardState.save({ term: image.term, vote: 0 });
       await data.snapshots.write(

@@ -10,7 +10,7 @@ import type { LagWarnPolicy } from "./flush-lag.ts";
 import { LogReader, checkLogDb, createLogDb } from "./log-db.ts";
 import { SqliteLogStore, type HardStateStore, type LogStore } from "./log-store.ts";
 import { silentLogger, type Logger } from "./logger.ts";
-import { MARKER_FILE, checkMarker, readMarker, writeMarker, type DataMarker } from "./marker.ts";
+import { MARKER_FILE, checkIdentity, checkMarker, readMarker, writeMarker, type ClusterIdentity, type DataMarker } from "./marker.ts";
 import { LOG_DB_FILE } from "./schema.ts";
 import { SNAPSHOT_DIR, SnapshotStore, type SnapshotInfo } from "./snapshot-store.ts";
 import { defaultDriver, type SqliteDriver } from "./sqlite.ts";
@@ -20,6 +20,8 @@ export interface OpenDataDirOptions {
   dir: string;
   clusterId: number;
   nodeId: number;
+  /** Written into a new directory's marker, and checked against an existing one's. */
+  identity?: ClusterIdentity;
   persistence: PersistenceConfig;
   logger?: Logger;
   lagWarn?: LagWarnPolicy;
@@ -81,10 +83,11 @@ async function openLocked(opts: OpenDataDirOptions, logger: Logger, driver: Sqli
     if (ours.length > 0) {
       throw new StorageError("not-a-data-dir", join(dir, MARKER_FILE), `is missing but the directory holds ${ours.join(", ")}; refusing to guess whose data this is`);
     }
-    marker = await writeMarker(dir, clusterId, nodeId);
+    marker = await writeMarker(dir, clusterId, nodeId, opts.identity);
     createLogDb(dbPath, { clusterId, nodeId }, driver);
     logger("info", "created a new data directory", { dir, clusterId, nodeId });
   } else {
+    if (opts.identity) checkIdentity(dir, marker, opts.identity, clusterId);
     checkMarker(dir, marker, clusterId, nodeId);
     if (!existsSync(dbPath)) {
       throw new StorageError("corrupt-sqlite", dbPath, `is missing although ${MARKER_FILE} says this directory holds data; restore it from a backup`);

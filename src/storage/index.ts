@@ -6,7 +6,7 @@ export type { LagWarnPolicy } from "./flush-lag.ts";
 export { COMMIT_MS_BUCKETS, type StorageStats } from "./stats.ts";
 export { openDataDir, type DataDir, type OpenDataDirOptions } from "./data-dir.ts";
 export { inspectDataDir, type DataDirReport, type SnapshotReport } from "./inspect.ts";
-export { MARKER_FILE, DATA_FORMAT_VERSION, type DataMarker } from "./marker.ts";
+export { MARKER_FILE, DATA_FORMAT_VERSION, checkIdentity, hexId, readMarker, type ClusterIdentity, type DataMarker } from "./marker.ts";
 export { LOG_DB_FILE } from "./schema.ts";
 export { LOCK_FILE } from "./dir-lock.ts";
 export {

@@ -64,7 +64,7 @@ export class Admission {
       err = new StatusError(
         GrpcStatus.FAILED_PRECONDITION,
         `sender ${senderId} belongs to cluster ${clusterId}, but node ${ctx.nodeId} is in cluster ${ctx.clusterId}: ` +
-          `check [cluster] name on both`,
+          `a data directory belongs to the cluster that made it (trireme-data.json); is the sender's data directory, or its address, another cluster's?`,
         "foreign_cluster",
       );
     } else if (!ctx.isKnownPeer(senderId)) {

@@ -31,6 +31,7 @@ describe("trireme init", () => {
     const r = trireme("init", "--preset", "cloud-3", "--network", "wan", "--out-dir", "cluster", "--peers", PEERS);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readdirSync(join(dir, "cluster")).sort(), ["node-1.toml", "node-2.toml", "node-3.toml"]);
+    const tokens = new Set<string>();
     for (const id of [1, 2, 3]) {
       const file = join(dir, "cluster", `node-${id}.toml`);
       const c = loadConfig(file);
@@ -42,8 +43,28 @@ describe("trireme init", () => {
       assert.equal(c.network.bulk.connection_window_size, 33_554_432);
       assert.equal(c.network.data.http2_keep_alive_interval_in_secs, 15);
       assert.equal(c.network.data.http2_keep_alive_timeout_in_secs, 8);
-      assert.match(readFileSync(file, "utf8"), /^# Written by: trireme init --preset cloud-3 --network wan --node-id \d --peers 1=10\.0\.0\.1,2=10\.0\.0\.2,3=10\.0\.0\.3$/m);
+      assert.match(readFileSync(file, "utf8"), /^# Written by: trireme init --preset cloud-3 --network wan --node-id \d --peers 1=10\.0\.0\.1,2=10\.0\.0\.2,3=10\.0\.0\.3 --cluster-token [0-9a-f]{32}$/m);
+      tokens.add(c.cluster.token);
     }
+    assert.equal(tokens.size, 1, "one cluster, one token in every member's file");
+    assert.doesNotMatch(r.stderr, /cluster\.token is a new random value/, "--out-dir wrote every member: nothing to pass on");
+  });
+
+  test("cluster.token: random per run unless --cluster-token; one member's file at a time says which token to pass on", () => {
+    const a = trireme("init", "--peers", PEERS, "--node-id", "2");
+    const b = trireme("init", "--peers", PEERS, "--node-id", "2");
+    const tokenOf = (text: string) => /^token = "([^"]+)"$/m.exec(text)?.[1];
+    const ta = tokenOf(a.stdout);
+    assert.match(ta ?? "", /^[0-9a-f]{32}$/);
+    assert.notEqual(tokenOf(b.stdout), ta, "two clusters made alike still differ");
+    assert.match(a.stderr, new RegExp(`write the other members' files with --cluster-token ${ta}`));
+    const c = trireme("init", "--peers", PEERS, "--node-id", "3", "--cluster-token", ta!);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(tokenOf(c.stdout), ta);
+    assert.equal(c.stderr, "", "a given token needs no note");
+    const bad = trireme("init", "--cluster-token", "two words");
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--cluster-token must be 1-128 letters/);
   });
 
   test("refuses to overwrite without --force (exit 1, naming the file), and overwrites with it", () => {

@@ -14,7 +14,7 @@ import { loadConfig } from "../../src/config/load.ts";
 import { markImageSource } from "../../src/kv/image.ts";
 import { MvccStore } from "../../src/kv/mvcc.ts";
 import { inspectDataDir, SnapshotStore } from "../../src/storage/index.ts";
-import { clusterIdOf } from "../../src/transport/index.ts";
+import { bootstrapClusterId } from "../../src/node/cluster-id.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/main.ts");
@@ -133,21 +133,25 @@ describe("trireme data restore", () => {
     assert.equal((await trireme("data", "check", t3)).code, 0);
   });
 
-  test("a backup taken from the cluster the config names is refused unless --same-cluster-name", async () => {
+  test("a backup restored with the config of the cluster it came from gets a new cluster id", async () => {
     // What Maintenance.Snapshot does: the image records the cluster it came from.
     const config = await loadConfig(configs[0]!);
+    const sourceId = bootstrapClusterId(config.cluster.name, config.cluster.token, config.cluster.peers);
     const marked = join(dir, "marked-kv.db");
     writeFileSync(marked, readFileSync(rawImage));
-    markImageSource(marked, clusterIdOf(config.cluster.name));
+    markImageSource(marked, sourceId);
     const bytes = readFileSync(marked);
     const sameSource = join(dir, "same-source.db");
     writeFileSync(sameSource, Buffer.concat([bytes, createHash("sha256").update(bytes).digest()]));
-    const t1 = freshDir();
-    await refused(["-s", sameSource, "-c", configs[0]!], t1, /was taken from cluster ".*", the name this config gives the restored cluster.*--same-cluster-name/);
-    assert.equal(existsSync(t1), false, "nothing left behind");
-    const t2 = freshDir();
-    const ok = await trireme("data", "restore", "-s", sameSource, "-c", configs[0]!, "--data-dir", t2, "--same-cluster-name");
-    assert.equal(ok.code, 0, ok.stderr);
+    const ids: number[] = [];
+    for (const flags of [[], ["--same-cluster-name"]]) {
+      const target = freshDir();
+      const ok = await trireme("data", "restore", "-s", sameSource, "-c", configs[0]!, "--data-dir", target, ...flags);
+      assert.equal(ok.code, 0, ok.stderr);
+      ids.push((await inspectDataDir(target)).marker!.clusterId);
+    }
+    assert.notEqual(ids[0], sourceId, "not the backed-up cluster's id");
+    assert.equal(ids[1], ids[0], "the flag changes nothing; one backup and one config give one id");
   });
 
   test("a non-empty data directory: exit 1, nothing in it touched", async () => {
@@ -181,7 +185,8 @@ describe("trireme data restore", () => {
       assert.match(r.stdout, new RegExp(`restored member ${i + 1} .* index ${imageMeta.index}, term ${imageMeta.term}, revision ${imageMeta.revision}.*SHA-256 ok`));
     }
     const config = loadConfig(configs[0]!);
-    const clusterId = clusterIdOf(config.cluster.name);
+    const clusterId = (await inspectDataDir(targets[0]!)).marker!.clusterId;
+    assert.notEqual(clusterId, bootstrapClusterId(config.cluster.name, config.cluster.token, config.cluster.peers), "a restore is not a bootstrap");
     for (const [i, target] of targets.entries()) {
       const check = await trireme("data", "check", target);
       assert.equal(check.code, 0, check.stdout + check.stderr);

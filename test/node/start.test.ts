@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createLogger } from "../../src/node/log.ts";
 import { TriremeNode } from "../../src/node/node.ts";
 import { openDataDir } from "../../src/storage/index.ts";
-import { clusterIdOf } from "../../src/transport/index.ts";
+import { bootstrapClusterId } from "../../src/node/cluster-id.ts";
 import { singleMemberConfig } from "./single-member.ts";
 
 const BASE = 28960; // client, control, data, bulk, metrics: 28960..28964
@@ -42,7 +42,7 @@ describe("a member whose start fails", () => {
     assert.equal(fatal, undefined, "a failed start is an error of start(), not a fatal error later");
     // The control, data and bulk ports were bound before the client port failed: free again.
     for (const i of [1, 2, 3]) await closeServer(await listenOn(BASE + i));
-    const d = await openDataDir({ dir: config.node.data_dir, clusterId: clusterIdOf(config.cluster.name), nodeId: 1, persistence: config.raft.persistence });
+    const d = await openDataDir({ dir: config.node.data_dir, clusterId: bootstrapClusterId(config.cluster.name, config.cluster.token, config.cluster.peers), nodeId: 1, persistence: config.raft.persistence });
     await d.close();
   });
 });
