@@ -1,9 +1,12 @@
 // The log store: DiskFirst and MemFirst are one mechanism with two flush triggers.
 //
 // Entries live in an in-memory tail until the writer worker has committed them; the durable
-// index is always "one before the first entry still in the tail". The writer takes one batch
-// at a time, and everything appended while it is busy goes into the next batch: group commit,
-// one transaction and one fsync per wake-up. What the strategies change:
+// index is always "one before the first entry still in the tail". When the writer is idle a
+// flush is sent at once (after the current synchronous run); while a commit is in flight,
+// appends are gathered until the end of the event-loop turn and sent as one more batch, which
+// the worker joins with every other queued batch into its next transaction: group commit, one
+// transaction and one fsync per wake-up, and the next one starts as soon as the previous commit
+// returns, without waiting for this thread. What the strategies change:
 //   DiskFirst        flush as soon as the writer is idle; the node acknowledges durableIndex.
 //   MemFirst         the tail is a bounded buffer (appends wait when full) and the flush policy
 //                    decides when to write: "Immediate" like DiskFirst, or Batch when
@@ -16,6 +19,7 @@ import type { FlushPolicy, PersistenceConfig } from "../config/types.ts";
 import type { Entry, HardState } from "../raft/types.ts";
 import { StorageError } from "./errors.ts";
 import { FlushLagMonitor, type LagWarnPolicy } from "./flush-lag.ts";
+import { InFlight, type Waiter } from "./in-flight.ts";
 import type { LogDbState, LogReader } from "./log-db.ts";
 import { silentLogger, type Logger } from "./logger.ts";
 import { packBatch } from "./protocol.ts";
@@ -70,22 +74,9 @@ export interface LogStoreOptions {
   file: string;
 }
 
-interface Waiter {
-  resolve(): void;
-  reject(err: Error): void;
-}
-
 interface QueuedAppend extends Waiter {
   entries: Entry[];
   since: number;
-}
-
-interface InFlight {
-  seq: number;
-  /** Highest log index this batch makes durable (lowered if a truncation cut into it). */
-  end: number;
-  entries: number;
-  hardStateWaiters: Waiter[];
 }
 
 /** Most entries per write transaction (see sendBatch). */
@@ -103,7 +94,8 @@ export class SqliteLogStore implements LogStore, HardStateStore {
   private readonly tail = new Tail();
   /** Highest index already handed to the writer (pending entries are lastSent+1 .. last). */
   private lastSent: number;
-  private inFlight: InFlight | undefined;
+  private readonly inFlight = new InFlight();
+  private followUp = false;
   private seq = 0;
   private pendingHardState: { hs: HardState; waiters: Waiter[] } | undefined;
   private pendingCompact: { upTo: number; prevTerm: number } | undefined;
@@ -150,22 +142,19 @@ export class SqliteLogStore implements LogStore, HardStateStore {
 
   /** Wired by openDataDir: the writer's events land here. */
   writerDone(seq: number, commitMs: number): void {
-    const f = this.inFlight;
-    if (f === undefined || f.seq !== seq) {
-      this.writerFailed(`writer acknowledged batch ${seq} but batch ${f?.seq ?? "(none)"} was in flight`);
-      return;
-    }
-    this.inFlight = undefined;
-    observeCommit(this.counters, commitMs, f.entries);
-    for (const l of this.commitListeners) l(commitMs, f.entries);
+    const taken = this.inFlight.take(seq);
+    if (typeof taken === "string") return this.writerFailed(taken);
+    const { end, entries, waiters } = taken;
+    observeCommit(this.counters, commitMs, entries);
+    for (const l of this.commitListeners) l(commitMs, entries);
     const before = this.durableIndex;
-    const endTerm = this.tail.at(f.end)?.term;
-    this.tail.dropThrough(f.end);
-    for (const w of f.hardStateWaiters) w.resolve();
+    const endTerm = this.tail.at(end)?.term;
+    this.tail.dropThrough(end);
+    for (const w of waiters) w.resolve();
     this.admitQueued();
     const durable = this.durableIndex;
     if (durable > before) {
-      const term = durable === f.end ? endTerm : this.term(durable);
+      const term = durable === end ? endTerm : this.term(durable);
       for (const l of this.listeners) l(durable, term);
     }
     this.maybeFlush();
@@ -178,11 +167,10 @@ export class SqliteLogStore implements LogStore, HardStateStore {
     this.failure = err;
     this.logger("error", err.message, { file: this.opts.file });
     const waiters = [
-      ...(this.inFlight?.hardStateWaiters ?? []),
+      ...this.inFlight.clear(),
       ...(this.pendingHardState?.waiters ?? []),
       ...this.queued.splice(0),
     ];
-    this.inFlight = undefined;
     this.pendingHardState = undefined;
     for (const w of waiters) w.reject(err);
     for (const w of this.idleWaiters.splice(0)) w();
@@ -258,7 +246,7 @@ export class SqliteLogStore implements LogStore, HardStateStore {
       this.counters.truncations++;
       this.tail.truncateFrom(s);
       if (this.lastSent >= s) this.lastSent = s - 1;
-      if (this.inFlight !== undefined && this.inFlight.end >= s) this.inFlight.end = s - 1;
+      this.inFlight.truncateFrom(s);
     }
     this.tail.push(entries, performance.now());
     this.last = entries[entries.length - 1]!.index;
@@ -366,7 +354,7 @@ export class SqliteLogStore implements LogStore, HardStateStore {
   }
 
   private isIdle(): boolean {
-    return this.inFlight === undefined && this.pendingHardState === undefined && this.pendingCompact === undefined &&
+    return this.inFlight.length === 0 && this.pendingHardState === undefined && this.pendingCompact === undefined &&
       this.lastSent >= this.last && this.queued.length === 0;
   }
 
@@ -382,7 +370,7 @@ export class SqliteLogStore implements LogStore, HardStateStore {
   }
 
   private maybeFlush(): void {
-    if (this.inFlight !== undefined || this.failure !== undefined) return;
+    if (this.failure !== undefined || (this.followUp && this.inFlight.length > 0)) return;
     const pending = this.last - this.lastSent;
     if (pending === 0 && this.pendingHardState === undefined && this.pendingCompact === undefined) return;
     if (!this.flushDue(pending)) return;
@@ -390,7 +378,18 @@ export class SqliteLogStore implements LogStore, HardStateStore {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    this.sendBatch();
+    if (this.inFlight.length === 0) {
+      this.sendBatch();
+      return;
+    }
+    // A commit is syncing: what arrives during the rest of this turn joins the same batch,
+    // and the worker takes it the moment the commit returns.
+    if (this.followUp) return;
+    this.followUp = true;
+    setImmediate(() => {
+      this.followUp = false;
+      this.maybeFlush();
+    });
   }
 
   private flushDue(pending: number): boolean {
@@ -414,7 +413,7 @@ export class SqliteLogStore implements LogStore, HardStateStore {
 
   private sendBatch(): void {
     // Packing a batch runs on the event loop; a cap keeps one pack short (a few ms at most on a
-    // busy machine). The rest goes in the next transaction, sent the moment this one is done.
+    // busy machine). The rest goes in the next batch, one event-loop turn later.
     const end = Math.min(this.last, this.lastSent + MAX_BATCH_ENTRIES);
     const entries = this.tail.slice(this.lastSent + 1, end + 1);
     const hs = this.pendingHardState;
@@ -422,9 +421,10 @@ export class SqliteLogStore implements LogStore, HardStateStore {
     this.pendingHardState = undefined;
     this.pendingCompact = undefined;
     const seq = ++this.seq;
-    this.inFlight = { seq, end, entries: entries.length, hardStateWaiters: hs?.waiters ?? [] };
+    this.inFlight.push({ seq, end, entries: entries.length, hardStateWaiters: hs?.waiters ?? [] });
     this.lastSent = end;
     const { message, transfer } = packBatch(seq, entries, hs?.hs, compact);
     this.writer.send(message, transfer);
+    if (this.last > this.lastSent) this.maybeFlush();
   }
 }

@@ -1,5 +1,13 @@
 // Messages between the log store (main thread) and the SQLite writer worker. One message per
 // batch: entry bytes are packed into one ArrayBuffer and transferred, never copied per entry.
+//
+// After `init` (on the worker's parentPort) everything goes through a dedicated MessageChannel.
+// The worker does not wait for message events: it blocks in Atomics.wait on a shared counter
+// that the main thread bumps after each postMessage, then drains every queued batch with
+// receiveMessageOnPort into one transaction. So a transaction carries everything sent before it
+// began, and the next one starts the moment the previous commit returns, without a round trip
+// through the main thread's event loop.
+import type { MessagePort } from "node:worker_threads";
 import type { Entry, HardState } from "../raft/types.ts";
 import type { SqliteDriver } from "./sqlite.ts";
 
@@ -7,7 +15,17 @@ export interface InitMessage {
   kind: "init";
   path: string;
   driver: SqliteDriver;
+  /** The worker's end of the channel that carries batches in and commit reports out. */
+  port: MessagePort;
+  /** Int32Array over it, slot SIGNAL_SLOT: bumped by the main thread after every send. */
+  signal: SharedArrayBuffer;
 }
+
+export const SIGNAL_SLOT = 0;
+
+/** Most entries one transaction takes off the channel (whole batches; the rest are the next
+ *  transaction): it bounds the WAL one commit adds and how long it keeps later appends waiting. */
+export const MAX_TXN_ENTRIES = 16_384;
 
 /** One transaction: truncate from `start`, insert the packed entries, then the optional hard
  *  state and prefix compaction. Applied in this order, atomically, then synced. */
@@ -30,11 +48,25 @@ export interface CloseMessage {
   kind: "close";
 }
 
-export type ToWriter = InitMessage | BatchMessage | CloseMessage;
+/** What the main thread sends on the channel after init. */
+export type ToWriter = BatchMessage | CloseMessage;
+
+/** Wall-clock instants (performance.timeOrigin + now(), ms, comparable across threads) of one
+ *  transaction in the worker: for the latency breakdown in scripts/bench-log-path.ts. */
+export interface CommitTiming {
+  /** The worker took the first batch of the transaction off the channel. */
+  taken: number;
+  /** Before COMMIT (BEGIN and every statement done): COMMIT is the WAL write and its fsync. */
+  commitStart: number;
+  /** COMMIT returned: the transaction is durable. */
+  end: number;
+}
 
 export type FromWriter =
   | { kind: "ready" }
-  | { kind: "done"; seq: number; commitMs: number }
+  /** Every batch with seq <= `seq` not yet reported is durable: they were one transaction of
+   *  `entries` entries. Sent only after COMMIT returned (synchronous=FULL: after the fsync). */
+  | { kind: "done"; seq: number; commitMs: number; entries: number; timing: CommitTiming }
   | { kind: "error"; seq: number; message: string }
   | { kind: "closed" };
 

@@ -1,57 +1,73 @@
 // The SQLite writer, on its own thread so that a commit's fsync never stalls the event loop that
-// runs heartbeats and gRPC. It executes batches strictly in the order they arrive; each batch is
-// one transaction and one sync (group commit happens on the main thread, which sends the next
-// batch only when this one is done). WAL checkpoints run here too, right after a commit has been
-// reported, never inside one.
-import { parentPort } from "node:worker_threads";
+// runs heartbeats and gRPC. It does not run an event loop after start-up: it blocks in
+// Atomics.wait until the main thread signals a send, then takes every batch queued on its channel
+// (receiveMessageOnPort) and writes them, in order, as one transaction and one sync. So group
+// commit needs no round trip: whatever was sent while a commit was syncing is the next
+// transaction, begun the moment the commit returns. A commit is reported only after COMMIT
+// returned (synchronous=FULL: after the WAL's fsync). WAL checkpoints and prefill run here too,
+// between transactions, never inside one.
+import { parentPort, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { openSqlite, type SqliteDb, type Statement } from "./sqlite.ts";
 import { CHECKPOINT_FRAMES, CHECKPOINT_FRAMES_BUSY, CHECKPOINT_IDLE_MS, applyWritePragmas, estimateFrames, Meta, UPSERT_META } from "./schema.ts";
-import type { BatchMessage, FromWriter, ToWriter } from "./protocol.ts";
+import { MAX_TXN_ENTRIES, SIGNAL_SLOT, type BatchMessage, type FromWriter, type InitMessage, type ToWriter } from "./protocol.ts";
+import { WAL_PREFILL_INITIAL, WAL_PREFILL_STEP, WalPrefill } from "./wal-prefill.ts";
 import { releaseParentPort } from "./worker-port.ts";
 
 const port = parentPort;
 if (port === null) throw new Error("writer-worker.ts must run as a worker thread");
 
+/** With no idle work to do the worker still wakes this often; nothing depends on it. */
+const IDLE_WAIT_MS = 1000;
+
 interface Writer {
   db: SqliteDb;
+  begin: Statement;
+  commit: Statement;
+  rollback: Statement;
   truncate: Statement;
   insert: Statement;
   compact: Statement;
   meta: Statement;
   checkpoint: Statement;
+  /** Undefined once the prefill is complete or has failed (it is only an optimisation: a full
+   *  disk must not stop the log because of it). */
+  wal: WalPrefill | undefined;
   /** Estimated WAL frames written since the last checkpoint. */
   frames: number;
 }
 
-let writer: Writer | undefined;
+const now = (): number => performance.timeOrigin + performance.now();
 
-function send(m: FromWriter): void {
-  port!.postMessage(m);
+function apply(w: Writer, b: BatchMessage): void {
+  if (b.count > 0) {
+    w.truncate.run(b.start);
+    for (let i = 0; i < b.count; i++) {
+      w.insert.run(b.start + i, b.terms[i]!, b.types[i]!, b.data.subarray(b.offsets[i]!, b.offsets[i + 1]!));
+    }
+  }
+  if (b.hardState !== undefined) {
+    w.meta.run(Meta.hsTerm, b.hardState.term);
+    w.meta.run(Meta.hsVote, b.hardState.vote);
+  }
+  if (b.compact !== undefined) {
+    w.compact.run(b.compact.upTo);
+    w.meta.run(Meta.firstIndex, b.compact.upTo + 1);
+    w.meta.run(Meta.prevTerm, b.compact.prevTerm);
+  }
 }
 
-function write(w: Writer, b: BatchMessage): void {
-  w.db.exec("BEGIN IMMEDIATE");
+/** One transaction for `batches`, in order; returns the instant before COMMIT. */
+function write(w: Writer, batches: BatchMessage[]): number {
+  w.begin.run();
   try {
-    if (b.count > 0) {
-      w.truncate.run(b.start);
-      for (let i = 0; i < b.count; i++) {
-        w.insert.run(b.start + i, b.terms[i]!, b.types[i]!, b.data.subarray(b.offsets[i]!, b.offsets[i + 1]!));
-      }
-    }
-    if (b.hardState !== undefined) {
-      w.meta.run(Meta.hsTerm, b.hardState.term);
-      w.meta.run(Meta.hsVote, b.hardState.vote);
-    }
-    if (b.compact !== undefined) {
-      w.compact.run(b.compact.upTo);
-      w.meta.run(Meta.firstIndex, b.compact.upTo + 1);
-      w.meta.run(Meta.prevTerm, b.compact.prevTerm);
-    }
-    w.db.exec("COMMIT");
+    for (const b of batches) apply(w, b);
+    const commitStart = now();
+    w.commit.run();
+    return commitStart;
   } catch (err) {
     try {
-      w.db.exec("ROLLBACK");
+      w.rollback.run();
     } catch {
       // The transaction may already be gone; the original error is the one to report.
     }
@@ -59,75 +75,176 @@ function write(w: Writer, b: BatchMessage): void {
   }
 }
 
-let idleTimer: ReturnType<typeof setTimeout> | undefined;
+function open(m: InitMessage): Writer {
+  const db = openSqlite(m.path, { driver: m.driver });
+  applyWritePragmas(db);
+  // A first read opens (and if needed recovers) the WAL, so the file exists before the prefill.
+  db.prepare("SELECT count(*) FROM meta").get();
+  let wal: WalPrefill | undefined;
+  try {
+    wal = WalPrefill.open(`${m.path}-wal`);
+    wal.grow(WAL_PREFILL_INITIAL);
+  } catch {
+    wal?.close();
+    wal = undefined;
+  }
+  return {
+    db,
+    begin: db.prepare("BEGIN IMMEDIATE"),
+    commit: db.prepare("COMMIT"),
+    rollback: db.prepare("ROLLBACK"),
+    truncate: db.prepare("DELETE FROM log WHERE idx >= ?"),
+    insert: db.prepare("INSERT INTO log(idx, term, type, data) VALUES(?, ?, ?, ?)"),
+    compact: db.prepare("DELETE FROM log WHERE idx <= ?"),
+    meta: db.prepare(UPSERT_META),
+    checkpoint: db.prepare("PRAGMA wal_checkpoint(PASSIVE)"),
+    wal,
+    frames: 0,
+  };
+}
 
 /** Copies frames that are already durable in the WAL into log.db: durability does not depend on
  *  it, and a crash in the middle is recovered from the WAL. PASSIVE never waits for the main
  *  thread's readers; a checkpoint they cut short is finished by the next one. */
-function checkpoint(w: Writer, seq: number): void {
-  idleTimer = undefined;
-  try {
-    w.checkpoint.all();
-    w.frames = 0;
-  } catch (err) {
-    send({ kind: "error", seq, message: `WAL checkpoint of the log failed: ${(err as Error).message}` });
+function checkpoint(w: Writer): void {
+  w.checkpoint.all();
+  w.frames = 0;
+}
+
+class Serve {
+  private readonly signal: Int32Array;
+
+  constructor(
+    private readonly w: Writer,
+    private readonly ch: MessagePort,
+    signal: SharedArrayBuffer,
+  ) {
+    this.signal = new Int32Array(signal);
+  }
+
+  private send(m: FromWriter): void {
+    this.ch.postMessage(m);
+  }
+
+  /** Runs until a close message; throws only what cannot be reported. */
+  run(): void {
+    let lastSeq = 0;
+    for (;;) {
+      // Read before draining: a send that lands after the drain changes it, and the wait below
+      // then returns at once instead of sleeping on a queued batch.
+      const seen = Atomics.load(this.signal, SIGNAL_SLOT);
+      const { batches, close } = this.drain();
+      if (batches.length > 0) {
+        lastSeq = batches[batches.length - 1]!.seq;
+        if (!this.commit(batches)) return this.parkAfterError();
+        continue;
+      }
+      if (close) return;
+      const idleWork = this.w.frames >= CHECKPOINT_FRAMES || this.w.wal !== undefined;
+      const r = Atomics.wait(this.signal, SIGNAL_SLOT, seen, idleWork ? CHECKPOINT_IDLE_MS : IDLE_WAIT_MS);
+      if (r === "timed-out" && idleWork && !this.idle(lastSeq)) return this.parkAfterError();
+    }
+  }
+
+  private drain(): { batches: BatchMessage[]; close: boolean } {
+    const batches: BatchMessage[] = [];
+    let entries = 0;
+    while (entries < MAX_TXN_ENTRIES) {
+      const r = receiveMessageOnPort(this.ch);
+      if (r === undefined) break;
+      const m = r.message as ToWriter;
+      if (m.kind === "close") return { batches, close: true };
+      batches.push(m);
+      entries += m.count;
+    }
+    return { batches, close: false };
+  }
+
+  private commit(batches: BatchMessage[]): boolean {
+    const w = this.w;
+    const seq = batches[batches.length - 1]!.seq;
+    const taken = now();
+    let commitStart: number;
+    try {
+      commitStart = write(w, batches);
+    } catch (err) {
+      this.send({ kind: "error", seq, message: (err as Error).message });
+      return false;
+    }
+    const end = now();
+    let entries = 0;
+    for (const b of batches) {
+      entries += b.count;
+      w.frames += estimateFrames(b.data.byteLength, b.count);
+    }
+    this.send({ kind: "done", seq, commitMs: end - taken, entries, timing: { taken, commitStart, end } });
+    if (w.frames >= CHECKPOINT_FRAMES_BUSY) {
+      try {
+        checkpoint(w);
+      } catch (err) {
+        this.send({ kind: "error", seq, message: `WAL checkpoint of the log failed: ${(err as Error).message}` });
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Nothing arrived for CHECKPOINT_IDLE_MS: checkpoint if due, else grow the prefill a step. */
+  private idle(seq: number): boolean {
+    const w = this.w;
+    if (w.frames >= CHECKPOINT_FRAMES) {
+      try {
+        checkpoint(w);
+      } catch (err) {
+        this.send({ kind: "error", seq, message: `WAL checkpoint of the log failed: ${(err as Error).message}` });
+        return false;
+      }
+    } else if (w.wal !== undefined) {
+      let done: boolean;
+      try {
+        done = w.wal.grow(WAL_PREFILL_STEP) === 0;
+      } catch {
+        done = true;
+      }
+      if (done) {
+        w.wal.close();
+        w.wal = undefined;
+      }
+    }
+    return true;
+  }
+
+  /** After a failed write the store is dead: take nothing more, only wait for close. */
+  private parkAfterError(): void {
+    for (;;) {
+      const seen = Atomics.load(this.signal, SIGNAL_SLOT);
+      for (let r = receiveMessageOnPort(this.ch); r !== undefined; r = receiveMessageOnPort(this.ch)) {
+        if ((r.message as ToWriter).kind === "close") return;
+      }
+      Atomics.wait(this.signal, SIGNAL_SLOT, seen, IDLE_WAIT_MS);
+    }
   }
 }
 
-port.on("message", (m: ToWriter) => {
-  if (idleTimer !== undefined) {
-    // Work arrived: the checkpoint waits for the next quiet moment.
-    clearTimeout(idleTimer);
-    idleTimer = undefined;
+port.once("message", (m: InitMessage) => {
+  let w: Writer;
+  try {
+    w = open(m);
+  } catch (err) {
+    port.postMessage({ kind: "error", seq: 0, message: (err as Error).message } satisfies FromWriter);
+    return;
   }
-  switch (m.kind) {
-    case "init": {
-      try {
-        const db = openSqlite(m.path, { driver: m.driver });
-        applyWritePragmas(db);
-        writer = {
-          db,
-          truncate: db.prepare("DELETE FROM log WHERE idx >= ?"),
-          insert: db.prepare("INSERT INTO log(idx, term, type, data) VALUES(?, ?, ?, ?)"),
-          compact: db.prepare("DELETE FROM log WHERE idx <= ?"),
-          meta: db.prepare(UPSERT_META),
-          checkpoint: db.prepare("PRAGMA wal_checkpoint(PASSIVE)"),
-          frames: 0,
-        };
-        send({ kind: "ready" });
-      } catch (err) {
-        send({ kind: "error", seq: 0, message: (err as Error).message });
-      }
-      return;
-    }
-    case "batch": {
-      if (writer === undefined) {
-        send({ kind: "error", seq: m.seq, message: "writer is not open" });
-        return;
-      }
-      const t0 = performance.now();
-      try {
-        write(writer, m);
-        send({ kind: "done", seq: m.seq, commitMs: performance.now() - t0 });
-      } catch (err) {
-        send({ kind: "error", seq: m.seq, message: (err as Error).message });
-        return;
-      }
-      const w = writer;
-      w.frames += estimateFrames(m.data.byteLength, m.count);
-      if (w.frames >= CHECKPOINT_FRAMES_BUSY) checkpoint(w, m.seq);
-      else if (w.frames >= CHECKPOINT_FRAMES) idleTimer = setTimeout(() => checkpoint(w, m.seq), CHECKPOINT_IDLE_MS);
-      return;
-    }
-    case "close": {
-      try {
-        writer?.db.close();
-      } finally {
-        writer = undefined;
-        send({ kind: "closed" });
-        releaseParentPort(port!);
-      }
-      return;
+  port.postMessage({ kind: "ready" } satisfies FromWriter);
+  try {
+    new Serve(w, m.port, m.signal).run();
+  } finally {
+    try {
+      w.wal?.close();
+      w.db.close();
+    } finally {
+      m.port.postMessage({ kind: "closed" } satisfies FromWriter);
+      m.port.close();
+      releaseParentPort(port);
     }
   }
 });
