@@ -30,8 +30,8 @@ export function decodeConfChange(data: Uint8Array): ConfChange {
     throw new Error(`conf change entry has format version ${version}, expected ${FORMAT_VERSION}`);
   }
   const type = view.getUint8(1);
-  if (type !== ConfChangeType.AddVoter && type !== ConfChangeType.AddLearner && type !== ConfChangeType.RemoveNode) {
-    throw new Error(`conf change entry has unknown type ${type}, expected 0 (AddVoter), 1 (AddLearner) or 2 (RemoveNode)`);
+  if (type !== ConfChangeType.AddVoter && type !== ConfChangeType.AddLearner && type !== ConfChangeType.RemoveNode && type !== ConfChangeType.UpdateNode) {
+    throw new Error(`conf change entry has unknown type ${type}, expected 0 (AddVoter), 1 (AddLearner), 2 (RemoveNode) or 3 (UpdateNode)`);
   }
   const nodeId = view.getUint32(2) * 2 ** 32 + view.getUint32(6);
   return { type, nodeId, context: data.slice(HEADER_BYTES) };
@@ -52,6 +52,8 @@ export function confChangeProblem(conf: ConfState, cc: ConfChange): string | und
       if (!isVoter && !isLearner) return `node ${cc.nodeId} is not a member`;
       if (isVoter && conf.voters.length === 1) return `node ${cc.nodeId} is the last voter`;
       return undefined;
+    case ConfChangeType.UpdateNode:
+      return !isVoter && !isLearner ? `node ${cc.nodeId} is not a member` : undefined;
   }
 }
 
@@ -66,6 +68,8 @@ export function applyConfChange(conf: ConfState, cc: ConfChange): ConfState {
       return { voters: [...conf.voters], learners: [...without(conf.learners), cc.nodeId] };
     case ConfChangeType.RemoveNode:
       return { voters: without(conf.voters), learners: without(conf.learners) };
+    case ConfChangeType.UpdateNode:
+      return copyConf(conf);
   }
 }
 

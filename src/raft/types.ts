@@ -40,6 +40,8 @@ export const ConfChangeType = {
   AddVoter: 0,
   AddLearner: 1,
   RemoveNode: 2,
+  /** A member's addresses change (etcd's ConfChangeUpdateNode): the ConfState stays as it is. */
+  UpdateNode: 3,
 } as const;
 export type ConfChangeType = (typeof ConfChangeType)[keyof typeof ConfChangeType];
 

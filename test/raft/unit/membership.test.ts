@@ -58,6 +58,26 @@ describe("conf changes", () => {
     assert.deepEqual(c.appliedData(3), ["x"]);
   });
 
+  test("an UpdateNode entry reaches every member's log and leaves the membership as it was; a non-member is refused", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.elect(1);
+    const refused = c.raft(1).proposeConfChange(cc(ConfChangeType.UpdateNode, 9));
+    assert.equal(refused.ok, false);
+    assert.equal(!refused.ok && refused.error.code, "invalid-conf-change");
+    const x = { type: ConfChangeType.UpdateNode, nodeId: 2, context: bytes("http://b:2") };
+    assert.deepEqual(decodeConfChange(encodeConfChange(x)), x);
+    const r = c.raft(1).proposeConfChange(x);
+    assert.equal(r.ok, true);
+    c.stabilize();
+    for (const id of [1, 2, 3]) {
+      const st = c.raft(id).status();
+      assert.deepEqual(st.conf, { voters: [1, 2, 3], learners: [] });
+      assert.ok(r.ok && st.commit >= r.lastIndex, `member ${id} committed the update`);
+    }
+    // Like any change it is one at a time, and once applied the next may follow.
+    assert.equal(c.raft(1).proposeConfChange(cc(ConfChangeType.AddLearner, 4)).ok, true);
+  });
+
   test("one change at a time: a second is refused until the first is applied", () => {
     const c = new Cluster([1, 2, 3]);
     c.elect(1);
