@@ -1,4 +1,4 @@
-// Membership changes the etcd way (Cluster.MemberAdd / MemberRemove / MemberPromote): checked
+// Membership changes the etcd way (Cluster.MemberAdd / MemberRemove / MemberPromote / MemberUpdate): checked
 // and proposed on the leader as one ConfChange at a time, answered once applied; a follower
 // passes the request on to the leader's client port unchanged. Also follows the ConfChange
 // entries the node persists and applies, to keep the address book (Members) current and to
@@ -11,8 +11,8 @@ import type { PeerConfig } from "../config/types.ts";
 import { ClusterService, type Decoded } from "../api/services.ts";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import { confChangeProblem, decodeConfChange } from "../raft/confchange.ts";
-import { quorumSize } from "../raft/quorum.ts";
 import { ConfChangeType, EntryType, Role, type ConfChange, type ConfState, type Entry, type NodeId, type ProposeResult, type RaftStatus } from "../raft/types.ts";
+import { additionKeepsQuorum, learnerReady, removalKeepsQuorum, votersConnected, type MemberHealth } from "./member-checks.ts";
 import { decodePeerContext, encodePeerContext, type Members } from "./members.ts";
 import { peerFromURLs } from "./peer-urls.ts";
 
@@ -24,11 +24,9 @@ export const MemberErrors = {
   notLearner: () => new EtcdError(StatusCode.FAILED_PRECONDITION, "etcdserver: can only promote a learner member"),
   learnerNotReady: () => new EtcdError(StatusCode.FAILED_PRECONDITION, "etcdserver: can only promote a learner member which is in sync with leader"),
   notEnoughStarted: () => new EtcdError(StatusCode.FAILED_PRECONDITION, "etcdserver: re-configuration failed due to not enough started members"),
+  unhealthy: () => new EtcdError(StatusCode.UNAVAILABLE, "etcdserver: unhealthy cluster"),
   badURLs: (why: string) => new EtcdError(StatusCode.INVALID_ARGUMENT, `etcdserver: given member URLs are invalid: ${why}`),
 };
-
-/** etcd promotes a learner whose match index is at least this share of the leader's. */
-export const LEARNER_READY_FRACTION = 0.9;
 
 export interface MembershipHost {
   readonly id: NodeId;
@@ -38,6 +36,9 @@ export interface MembershipHost {
   /** Runs the Ready loop soon: the proposed entry must be persisted and sent. */
   schedule(): void;
   accepting(): boolean;
+  /** This member's channel to peer `id` is up now (the transport's control plane). */
+  connected(id: NodeId): boolean;
+  log?(level: "info" | "warn", msg: string, fields: Record<string, unknown>): void;
   readonly requestTimeoutMs: number;
   /** How long the transport keeps reaching a member after it left the membership. */
   readonly departingGraceMs: number;
@@ -65,31 +66,6 @@ export function peerIds(status: RaftStatus, committed: ConfState, members: Membe
   return ids.length > 0 ? ids : members.all().map((p) => p.id);
 }
 
-/** Whether a learner with match index `learnerMatch` may be promoted (etcd's isLearnerReady). */
-export function learnerReady(learnerMatch: number, leaderMatch: number): boolean {
-  return learnerMatch >= leaderMatch * LEARNER_READY_FRACTION;
-}
-
-/** etcd's "not enough started members" check for a removal: the voters left must still hold a
- *  quorum of started members, i.e. members that acknowledged something from this leader (a
- *  member added but never started would otherwise count towards a quorum it cannot make). */
-export function removalKeepsQuorum(status: RaftStatus, id: NodeId): boolean {
-  const voters = status.conf.voters.filter((v) => v !== id);
-  if (voters.length === status.conf.voters.length) return true; // a learner
-  const started = voters.filter((v) => v === status.id || (status.progress.get(v)?.match ?? 0) > 0);
-  return started.length >= quorumSize(voters.length);
-}
-
-/** etcd's IsReadyToAddVotingMember: a new voter (not started yet) must leave a quorum of started
- *  voters — except when a single member gets its second (etcd allows it for restoring a cluster). */
-export function additionKeepsQuorum(status: RaftStatus): boolean {
-  const voters = status.conf.voters;
-  const started = voters.filter((v) => v === status.id || (status.progress.get(v)?.match ?? 0) > 0).length;
-  const after = voters.length + 1;
-  if (started === 1 && after === 2) return true;
-  return started >= quorumSize(after);
-}
-
 const RETRY_MS = 20;
 /** How long a promotion waits for the learner to say its name. */
 const NAME_TIMEOUT_MS = 1000;
@@ -106,7 +82,11 @@ export class MembershipChanges {
   private wantedPeers = new Set<NodeId>();
   private readonly departing = new Map<NodeId, number>();
 
-  constructor(private readonly host: MembershipHost, private readonly members: Members) {}
+  private readonly health: MemberHealth;
+
+  constructor(private readonly host: MembershipHost, private readonly members: Members) {
+    this.health = { named: (id) => (members.get(id)?.name ?? "") !== "", connected: (id) => host.connected(id) };
+  }
 
   // ------------------------------------------------------------------ following the log
 
@@ -124,8 +104,11 @@ export class MembershipChanges {
       changed = true;
       this.highestConfIndex = e.index;
       const cc = decodeConfChange(e.data);
-      if (cc.nodeId === this.host.id && cc.type !== ConfChangeType.RemoveNode) this.checkOwnAddition(e.index, cc);
       this.members.noteId(cc.nodeId);
+      // New addresses of a member take effect once committed (applied), as in etcd: an update
+      // a new leader overwrites must not leave the others dialling an address nobody agreed on.
+      if (cc.type === ConfChangeType.UpdateNode) continue;
+      if (cc.nodeId === this.host.id && cc.type !== ConfChangeType.RemoveNode) this.checkOwnAddition(e.index, cc);
       const peer = decodePeerContext(cc.context);
       if (peer !== undefined) this.members.upsert(peer);
     }
@@ -188,6 +171,7 @@ export class MembershipChanges {
       out.confChanged = true;
       const cc = decodeConfChange(e.data);
       if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.host.id) out.removedAt = e.index;
+      if (cc.type === ConfChangeType.UpdateNode) this.updated(cc);
       const w = this.waiting.get(e.index);
       if (w === undefined) continue;
       this.waiting.delete(e.index);
@@ -233,13 +217,42 @@ export class MembershipChanges {
     if (typeof peer === "string") throw MemberErrors.badURLs(peer);
     if (conf.voters.includes(id) || conf.learners.includes(id)) throw MemberErrors.memberExists();
     if (this.members.addressOwner(peer, [...conf.voters, ...conf.learners]) !== undefined) throw MemberErrors.peerURLExists();
-    if (!isLearner && !additionKeepsQuorum(this.host.status())) throw MemberErrors.notEnoughStarted();
+    if (!isLearner) {
+      const st = this.host.status();
+      if (!additionKeepsQuorum(st, this.health)) throw MemberErrors.notEnoughStarted();
+      if (!votersConnected(st, this.health)) throw MemberErrors.unhealthy();
+    }
     const type = isLearner ? ConfChangeType.AddLearner : ConfChangeType.AddVoter;
     const after = await this.proposeAndWait({ type, nodeId: id, context: encodePeerContext(peer) });
     const members = this.members.info(after);
     const member = members.find((m) => m.id === id);
     if (member === undefined) throw new EtcdError(StatusCode.UNAVAILABLE, `trireme: member ${id.toString(16)} was added but a later change removed it`);
     return { member, members };
+  }
+
+  /** etcd's MemberUpdate: new peer URLs for member `id` (the same forms as MemberAdd), through
+   *  Raft; every member dials the new addresses once it has applied the change. */
+  async update(id: number, peerURLs: string[]): Promise<MemberInfo[]> {
+    const leader = this.leaderAddress();
+    if (leader !== undefined) return ((await this.forward(leader, ClusterService.MemberUpdate, { ID: id, peerURLs })).members ?? []).map(fromWire);
+    const conf = this.host.status().conf;
+    const ids = [...conf.voters, ...conf.learners];
+    if (!ids.includes(id)) throw MemberErrors.notFound();
+    const parsed = peerFromURLs(id, peerURLs);
+    if (typeof parsed === "string") throw MemberErrors.badURLs(parsed);
+    const peer = { ...parsed, name: this.members.get(id)?.name ?? "" };
+    if (this.members.addressOwner(peer, ids, id) !== undefined) throw MemberErrors.peerURLExists();
+    return this.members.info(await this.proposeAndWait({ type: ConfChangeType.UpdateNode, nodeId: id, context: encodePeerContext(peer) }));
+  }
+
+  /** An applied UpdateNode: the member's new addresses replace the old (its name stays). */
+  private updated(cc: ConfChange): void {
+    const peer = decodePeerContext(cc.context);
+    if (peer === undefined) return;
+    const before = this.members.get(cc.nodeId);
+    this.members.upsert(peer);
+    const after = this.members.get(cc.nodeId)!;
+    if (before?.control_address !== after.control_address) this.host.log?.("info", "member's addresses updated", { member: cc.nodeId.toString(16), control: after.control_address, previous: before?.control_address });
   }
 
   async remove(id: number): Promise<MemberInfo[]> {

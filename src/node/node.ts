@@ -29,7 +29,7 @@ import { ReadQueue } from "./reads.ts";
 import { restoreState } from "./restore.ts";
 import { SnapshotManager, type SnapshotContext, type TakenSnapshot } from "./snapshots.ts";
 import { SnapshotTransfers } from "./snapshot-transfers.ts";
-import { moveLeader } from "./move-leader.ts";
+import { handOffLeadership, moveLeader, type MoveLeaderHost } from "./move-leader.ts";
 import { raftConfigOf } from "./raft-config.ts";
 import { Ticker } from "./ticker.ts";
 import { WriteQueue } from "./writes.ts";
@@ -86,6 +86,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private readonly requestTimeoutMs: number;
   private snapshotting: Promise<void> | undefined;
   private started = false;
+  private handingOff = false;
   private readonly transfers: SnapshotTransfers;
   private readonly snapshotContext: SnapshotContext = {
     confAt: (index) => this.raft.confAt(index),
@@ -148,6 +149,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
       proposeConfChange: (cc) => this.raft.proposeConfChange(cc),
       schedule: () => this.schedule(),
       accepting: () => this.accepting,
+      connected: (id) => this.transport?.isConnected(id, "control") ?? false,
+      log: (level, msg, fields) => opts.log.log(level, msg, fields),
     }, membership);
     this.changes.appended(restored.state.entries); // a later truncation over these is noticed
     this.removal = RemovalWatch.forMember(this.id, this.clusterId, membership, config.raft.election_timeout_ms, (how) => this.removed(how));
@@ -545,16 +548,20 @@ export class TriremeNode implements KvBackend, MetricsSource {
     return this.learner;
   }
 
-  // Membership changes (membership.ts); MemberUpdate stays unimplemented (docs/membership.md).
+  // Membership changes (membership.ts).
   readonly memberAdd = (peerURLs: string[], isLearner: boolean) => this.changes.add(peerURLs, isLearner);
   readonly memberRemove = (id: number) => this.changes.remove(id);
+  readonly memberUpdate = (id: number, peerURLs: string[]) => this.changes.update(id, peerURLs);
   readonly memberPromote = (id: number) => this.changes.promote(id);
-  readonly moveLeader = (target: number) => moveLeader({
-    status: () => this.raft.status(),
-    transferLeader: (to) => (this.guard(() => this.raft.transferLeader(to)), this.schedule()),
-    waitForLeader: (ok, deadline) => this.leaders.waitFor(this.soft.leader, ok, deadline),
-    timeoutMs: 2 * this.opts.config.raft.election_timeout_ms,
-  }, target);
+  private leadership(): MoveLeaderHost {
+    return {
+      status: () => this.raft.status(),
+      transferLeader: (to) => (this.guard(() => this.raft.transferLeader(to)), this.schedule()),
+      waitForLeader: (ok, deadline) => this.leaders.waitFor(this.soft.leader, ok, deadline),
+      timeoutMs: 2 * this.opts.config.raft.election_timeout_ms,
+    };
+  }
+  readonly moveLeader = (target: number) => moveLeader(this.leadership(), target);
 
   // ------------------------------------------------------------------ introspection
 
@@ -591,9 +598,15 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   // ------------------------------------------------------------------ shutdown
 
-  /** Stops accepting, lets requests in flight finish briefly, flushes the log, closes planes. */
+  /** A leader hands over first (move-leader.ts), then stops accepting, lets requests in flight
+   *  finish briefly, flushes the log, closes planes. */
   async stop(): Promise<void> {
-    if (!this.accepting) return;
+    if (!this.accepting || this.handingOff) return;
+    this.handingOff = true;
+    if (!this.stopping) {
+      const host = { ...this.leadership(), connected: (id: number) => this.transport.isConnected(id, "control"), log: this.opts.log.log };
+      await handOffLeadership(host, this.opts.config.raft.election_timeout_ms);
+    }
     this.accepting = false;
     this.leaders.stop();
     this.removal.stop();

@@ -4,7 +4,7 @@
 // cluster's own records: the snapshot's, then the addresses in the log's ConfChange entries.
 import type { MvccStore } from "../kv/mvcc.ts";
 import { applyConfChange, decodeConfChange } from "../raft/confchange.ts";
-import { EntryType, type ConfState, type RestoredState, type SnapshotMeta } from "../raft/types.ts";
+import { ConfChangeType, EntryType, type ConfState, type RestoredState, type SnapshotMeta } from "../raft/types.ts";
 import { StorageError, holdsImage, type DataDir } from "../storage/index.ts";
 import type { Logger } from "./log.ts";
 import { decodePeerContext, type Members } from "./members.ts";
@@ -61,6 +61,8 @@ export async function restoreState(
     const cc = decodeConfChange(e.data);
     members.noteId(cc.nodeId);
     const peer = decodePeerContext(cc.context);
+    // New addresses count once applied: one above the applied index is applied again later.
+    if (cc.type === ConfChangeType.UpdateNode && e.index > store.appliedIndex) continue;
     if (peer !== undefined) members.upsert(peer);
   }
   const hardState = data.hardState.load();

@@ -4,7 +4,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { PeerConfig } from "../../src/config/types.ts";
 import { decodePeerContext, encodePeerContext, Members } from "../../src/node/members.ts";
-import { additionKeepsQuorum, learnerReady, peerIds, removalKeepsQuorum } from "../../src/node/membership.ts";
+import { additionKeepsQuorum, learnerReady, removalKeepsQuorum, votersConnected, type MemberHealth } from "../../src/node/member-checks.ts";
+import { peerIds } from "../../src/node/membership.ts";
 import { peerFromURLs } from "../../src/node/peer-urls.ts";
 import type { ProgressStatus, RaftStatus } from "../../src/raft/types.ts";
 
@@ -155,11 +156,22 @@ describe("membership rules", () => {
   });
 
   test("a new voter needs a quorum of started voters after it, except a single member's second (etcd)", () => {
-    // Voters {1,2,3}; 2 started, 3 never did: 2 started of 4 voters is no quorum (3).
-    assert.equal(additionKeepsQuorum(status({}, { 2: { match: 8 }, 3: { match: 0 } })), false);
-    assert.equal(additionKeepsQuorum(status({}, { 2: { match: 8 }, 3: { match: 8 } })), true, "3 started of 4");
-    assert.equal(additionKeepsQuorum(status({ conf: { voters: [1], learners: [] } })), true, "1 -> 2, as etcd allows");
-    assert.equal(additionKeepsQuorum(status({ conf: { voters: [1, 2], learners: [] } }, { 2: { match: 0 } })), false, "1 started of 3");
+    const health = (named: number[], connected: number[] = []): MemberHealth => ({ named: (id) => named.includes(id), connected: (id) => connected.includes(id) });
+    // Voters {1,2,3}; 2 acknowledged, 3 has no name and was never heard from: 2 of 4 is no quorum (3).
+    const st = status({}, { 2: { match: 8 }, 3: { match: 0 } });
+    assert.equal(additionKeepsQuorum(st, health([])), false);
+    assert.equal(additionKeepsQuorum(st, health([3])), true, "3 has a name: started (etcd's rule), 3 of 4");
+    assert.equal(additionKeepsQuorum(st, health([], [3])), true, "3's channel is up: started, 3 of 4");
+    assert.equal(additionKeepsQuorum(status({}, { 2: { match: 8 }, 3: { match: 8 } }), health([])), true, "3 started of 4");
+    assert.equal(additionKeepsQuorum(status({ conf: { voters: [1], learners: [] } }), health([])), true, "1 -> 2, as etcd allows");
+    assert.equal(additionKeepsQuorum(status({ conf: { voters: [1, 2], learners: [] } }, { 2: { match: 0 } }), health([1])), false, "1 started of 3");
+    // 3 named voters and a 4th added by URL that never started: 3 started of 5 is a quorum, but
+    // the leader is not connected to every voter, so etcd refuses it as an unhealthy cluster.
+    const four = status({ conf: { voters: [1, 2, 3, 4], learners: [] } }, { 2: { match: 8 }, 3: { match: 8 }, 4: { match: 0 } });
+    assert.equal(additionKeepsQuorum(four, health([1, 2, 3], [2, 3])), true);
+    assert.equal(votersConnected(four, health([1, 2, 3], [2, 3])), false);
+    assert.equal(votersConnected(four, health([1, 2, 3], [2, 3, 4])), true);
+    assert.equal(votersConnected(status({ conf: { voters: [1], learners: [5] } }), health([])), true, "a single voter, learners do not count");
   });
 
   test("transport peers: current and committed members; the address book while joining", () => {

@@ -53,9 +53,13 @@ class FakeHost implements MembershipHost {
     const index = ++this.lastIndex;
     return { ok: true, firstIndex: index, lastIndex: index, term: 2 };
   }
+  connectedIds = new Set([2, 3]);
   schedule(): void {}
   accepting(): boolean {
     return true;
+  }
+  connected(id: number): boolean {
+    return this.connectedIds.has(id);
   }
 }
 
@@ -139,6 +143,66 @@ describe("MembershipChanges on the leader", () => {
     await assert.rejects(changes.promote(4), /etcdserver: can only promote a learner member which is in sync with leader/);
     assert.equal(host.proposed.length, 0, "nothing was proposed");
     changes.close();
+  });
+
+  test("a voter is refused while another voter has not started (unhealthy cluster), or when too few have (not enough started)", async () => {
+    const host = new FakeHost();
+    host.match.set(2, 10).set(3, 10);
+    const members = new Members([peer(1), peer(2), peer(3)]);
+    const changes = new MembershipChanges(host, members);
+    // Member 4 was added as a voter by URL (no name) and never ran: 3 started of 5 after another
+    // add is a quorum, but the leader is not connected to 4.
+    members.upsert({ ...peer(4), name: "" });
+    host.conf = { voters: [1, 2, 3, 4], learners: [] };
+    const refused = await changes.add(["http://127.0.0.1:2430"], false).then(() => undefined, (err: unknown) => err);
+    assert.ok(refused instanceof EtcdError);
+    assert.deepEqual([refused.code, refused.message], [14, "etcdserver: unhealthy cluster"]);
+    // etcd's first check: only {1,3} started (2 has no name, and was not heard from): 2 of 5.
+    const unnamed = new Members([peer(1), { ...peer(2), name: "" }, peer(3), { ...peer(4), name: "" }]);
+    const changes2 = new MembershipChanges(host, unnamed);
+    host.match.delete(2);
+    host.connectedIds.delete(2);
+    await assert.rejects(changes2.add(["http://127.0.0.1:2430"], false), /^EtcdError: etcdserver: re-configuration failed due to not enough started members$/);
+    changes2.close();
+    // A learner is never refused for this.
+    const learner = changes.add(["http://127.0.0.1:2430"], true);
+    await proposals(host, 1);
+    assert.equal(host.proposed[0]!.type, ConfChangeType.AddLearner);
+    changes.close();
+    await learner.catch(() => {});
+  });
+
+  test("update proposes the member's new addresses; they take effect when applied, not when appended", async () => {
+    const host = new FakeHost();
+    const members = new Members([peer(1), peer(2), peer(3)]);
+    const changes = new MembershipChanges(host, members);
+    const pending = changes.update(3, ["http://127.0.0.1:2480"]);
+    await proposals(host, 1);
+    const cc = host.proposed[0]!;
+    assert.deepEqual([cc.type, cc.nodeId], [ConfChangeType.UpdateNode, 3]);
+    assert.deepEqual(decodePeerContext(cc.context), { ...peer(3), client_address: "127.0.0.1:2479", control_address: "127.0.0.1:2480", data_address: "127.0.0.1:2481", bulk_address: "127.0.0.1:2482" });
+    const e = entry(11, cc);
+    assert.equal(changes.appended([e]), true);
+    assert.equal(members.get(3)?.control_address, peer(3).control_address, "appended only: the old address still");
+    assert.deepEqual(changes.applied([e]), { confChanged: true });
+    assert.equal(members.get(3)?.control_address, "127.0.0.1:2480");
+    const listed = (await pending).find((m) => m.id === 3);
+    assert.deepEqual(listed, { id: 3, name: "n3", peerURLs: ["http://127.0.0.1:2480"], clientURLs: ["http://127.0.0.1:2479"], isLearner: false });
+    changes.close();
+  });
+
+  test("update: etcd's refusals", async () => {
+    const host = new FakeHost();
+    const changes = new MembershipChanges(host, new Members([peer(1), peer(2), peer(3)]));
+    const refusal = (p: Promise<unknown>) => p.then(() => undefined, (err: EtcdError) => [err.code, err.message]);
+    assert.deepEqual(await refusal(changes.update(9, ["http://127.0.0.1:2480"])), [5, "etcdserver: member not found"]);
+    assert.deepEqual(await refusal(changes.update(3, [`http://${peer(2).control_address}`])), [9, "etcdserver: Peer URLs already exists"]);
+    // Its own current addresses are not "another member's".
+    const same = changes.update(3, [`http://${peer(3).control_address}`]);
+    await proposals(host, 1);
+    assert.match(String(await refusal(changes.update(2, ["http://x:1:2"]))), /^3,etcdserver: given member URLs are invalid/);
+    changes.close();
+    await same.catch(() => {});
   });
 
   test("a follower without a leader answers etcd's no leader", async () => {
