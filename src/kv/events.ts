@@ -1,4 +1,4 @@
-// Watch events read back from the `history` table, for watchers that start in the past or
+// Watch events read back from the `history` table (keyed by revision), for watchers that start in the past or
 // fell behind (etcd's syncWatchers reading the backend between two revisions).
 import type { KeyRange } from "./keys.ts";
 import { isEmptyRange, rangeSql, toKv } from "./rows.ts";
@@ -6,7 +6,7 @@ import type { Row, Statement } from "../storage/sqlite.ts";
 import { EventType, type KeyValue, type WatchEvent } from "./types.ts";
 
 const EMPTY = new Uint8Array(0);
-const COLS = "key, mod_rev, sub, create_rev, version, value, lease";
+const COLS = "rev, sub, key, create_rev, version, value, lease";
 
 /** The key part of a DELETE event, as etcd writes it: key and the delete's revision only. */
 export function tombstone(key: Uint8Array, rev: number): KeyValue {
@@ -14,7 +14,7 @@ export function tombstone(key: Uint8Array, rev: number): KeyValue {
 }
 
 function toEvent(row: Row): WatchEvent {
-  if ((row.version as number) === 0) return { type: EventType.DELETE, kv: tombstone(row.key as Uint8Array, row.mod_rev as number) };
+  if ((row.version as number) === 0) return { type: EventType.DELETE, kv: tombstone(row.key as Uint8Array, row.rev as number) };
   return { type: EventType.PUT, kv: toKv(row) };
 }
 
@@ -41,34 +41,41 @@ export interface ReadLimits {
  * revision is never split). The sizes are read first (SQLite answers length() without loading
  * the values), so a step never loads more than it returns.
  */
-export function readEvents(stmt: (sql: string) => Statement, r: KeyRange, from: number, to: number, opts: ReadLimits): EventsRead {
+export function readEvents(
+  stmt: (sql: string) => Statement,
+  r: KeyRange,
+  from: number,
+  to: number,
+  opts: ReadLimits,
+  /** The version of `key` just before revision `rev`, while history still holds it. */
+  previous: (key: Uint8Array, rev: number) => KeyValue | undefined,
+): EventsRead {
   if (isEmptyRange(r) || from > to) return { events: [], through: to };
   const { where, params } = rangeSql(r);
   const sizes = stmt(
-    `SELECT mod_rev, length(key) + length(value) AS n FROM history WHERE ${where} AND mod_rev BETWEEN ? AND ? ` +
-      "ORDER BY mod_rev, sub LIMIT ?",
-  ).all(...params, from, to, opts.limit + 1);
+    `SELECT rev, length(key) + length(value) AS n FROM history WHERE rev BETWEEN ? AND ? AND ${where} ` +
+      "ORDER BY rev, sub LIMIT ?",
+  ).all(from, to, ...params, opts.limit + 1);
   if (sizes.length === 0) return { events: [], through: to };
   let through = to;
   let bytes = 0;
   for (let i = 0; i < sizes.length; i++) {
     bytes += sizes[i].n as number;
     if (i === opts.limit || bytes > opts.maxBytes) {
-      const cut = sizes[i].mod_rev as number;
-      through = cut > (sizes[0].mod_rev as number) ? cut - 1 : cut;
+      const cut = sizes[i].rev as number;
+      through = cut > (sizes[0].rev as number) ? cut - 1 : cut;
       break;
     }
   }
-  const rows = stmt(`SELECT ${COLS} FROM history WHERE ${where} AND mod_rev BETWEEN ? AND ? ORDER BY mod_rev, sub`)
-    .all(...params, from, through);
+  const rows = stmt(`SELECT ${COLS} FROM history WHERE rev BETWEEN ? AND ? AND ${where} ORDER BY rev, sub`)
+    .all(from, through, ...params);
   const events = rows.map(toEvent);
   if (opts.prevKv) {
-    const before = stmt(`SELECT ${COLS} FROM history WHERE key = ? AND mod_rev < ? ORDER BY mod_rev DESC LIMIT 1`);
     for (const ev of events) {
       // A creation has no previous version (etcd's IsCreateEvent).
       if (ev.type === EventType.PUT && ev.kv.version === 1) continue;
-      const row = before.get(ev.kv.key, ev.kv.modRevision);
-      if (row !== undefined && (row.version as number) > 0) ev.prevKv = toKv(row);
+      const prev = previous(ev.kv.key, ev.kv.modRevision);
+      if (prev !== undefined) ev.prevKv = prev;
     }
   }
   return { events, through };

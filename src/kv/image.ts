@@ -33,18 +33,14 @@ async function copyTable(
   src: SqliteDb,
   dst: SqliteDb,
   insert: Statement,
-  table: "live" | "history" | "lease",
+  table: "history" | "lease",
   rowsPerStep: number,
   signal: AbortSignal | undefined,
   bytesPerStep = BYTES_PER_STEP,
   onStep?: (rows: number) => void,
 ): Promise<void> {
-  const cols = table === "live"
-    ? ["key", "create_rev", "mod_rev", "version", "value", "lease"]
-    : table === "lease"
-    ? ["id", "ttl"]
-    : ["key", "mod_rev", "sub", "create_rev", "version", "value", "lease"];
-  const keyCols = table === "live" ? ["key"] : table === "lease" ? ["id"] : ["key", "mod_rev"];
+  const cols = table === "lease" ? ["id", "ttl"] : ["rev", "sub", "key", "create_rev", "version", "value", "lease"];
+  const keyCols = table === "lease" ? ["id"] : ["rev", "sub"];
   const order = keyCols.join(", ");
   const tuple = (n: number) => (n === 1 ? "?" : `(${Array(n).fill("?").join(", ")})`);
   const keyTuple = keyCols.length === 1 ? keyCols[0] : `(${order})`;
@@ -104,16 +100,14 @@ export async function writeImage(storePath: string, destPath: string, opts: Writ
     const meta = src.prepare("SELECT name, value FROM meta").all();
     dst.exec("PRAGMA journal_mode = OFF");
     dst.exec("PRAGMA synchronous = OFF");
-    // Indexes first: built row by row across the steps rather than in one blocking pass.
     dst.exec(SCHEMA_TABLES + SCHEMA_INDEXES);
     dst.exec("BEGIN");
     const putMeta = dst.prepare("INSERT INTO meta (name, value) VALUES (?, ?)");
     for (const row of meta) putMeta.run(row.name, row.value);
-    await copyTable(src, dst, dst.prepare("INSERT INTO live VALUES (?, ?, ?, ?, ?, ?)"), "live", rowsPerStep, opts.signal, opts.bytesPerStep, opts.onStep);
     await copyTable(
       src,
       dst,
-      dst.prepare("INSERT INTO history (key, mod_rev, sub, create_rev, version, value, lease) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+      dst.prepare("INSERT INTO history (rev, sub, key, create_rev, version, value, lease) VALUES (?, ?, ?, ?, ?, ?, ?)"),
       "history",
       rowsPerStep,
       opts.signal,

@@ -1,7 +1,7 @@
 // Leases in the replicated state: the `lease` table of kv.db (id, granted TTL) and what applying a
-// LeaseGrant or a LeaseRevoke does to the store. Which key belongs to which lease is the `lease`
-// column of `live` (indexed by live_by_lease), so a put without a lease detaches a key and a
-// delete forgets it with no bookkeeping here. Deadlines are not state: only the leader keeps
+// LeaseGrant or a LeaseRevoke does to the store. Which key belongs to which lease is each key's
+// current lease in the in-memory index (key-index.ts), so a put without a lease detaches a key
+// and a delete forgets it with no bookkeeping here. Deadlines are not state: only the leader keeps
 // them, in memory (lessor.ts), and proposes a LeaseRevoke when one passes (etcd's lessor).
 import { EtcdError, Errors, StatusCode } from "./errors.ts";
 import type { Statement } from "../storage/sqlite.ts";
@@ -43,7 +43,11 @@ export function randomLeaseId(random: () => number = Math.random): number {
 
 /** The lease table, through the store's statement cache (so it follows a restore). */
 export class LeaseTable {
-  constructor(private readonly stmt: (sql: string) => Statement) {}
+  constructor(
+    private readonly stmt: (sql: string) => Statement,
+    /** The keys attached to a lease, in key order (the index knows). */
+    readonly keysOf: (id: number) => Uint8Array[],
+  ) {}
 
   get(id: number): Lease | undefined {
     const row = this.stmt("SELECT id, ttl FROM lease WHERE id = ?").get(id);
@@ -57,11 +61,6 @@ export class LeaseTable {
   /** Every lease, by id. */
   all(): Lease[] {
     return this.stmt("SELECT id, ttl FROM lease ORDER BY id").all().map((r) => ({ id: r.id as number, ttl: r.ttl as number }));
-  }
-
-  /** The keys attached to lease `id`, in key order. */
-  keysOf(id: number): Uint8Array[] {
-    return this.stmt("SELECT key FROM live WHERE lease = ? AND lease != 0 ORDER BY key").all(id).map((r) => r.key as Uint8Array);
   }
 
   /** Applies a LeaseGrant inside the caller's transaction. Throws EtcdError (nothing changed). */

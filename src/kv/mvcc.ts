@@ -2,11 +2,11 @@
 // SQLite file (kv.db). See README.md beside this file for the schema, the durability argument
 // and the idempotence rule.
 //
-// Tables: `live` holds the newest version of every existing key (the hot path: reads at the
-// current revision and every write touch only it and one history row); `history` holds every
-// version and tombstone ever written, keyed (key, mod_rev), until compaction; `meta` holds
-// the applied index/term, the current and the compacted revision, all written in the same
-// SQLite transaction as the data they describe.
+// Tables: `history` holds every version and tombstone written, keyed by (revision, sub), until
+// compaction — a write appends rows at the end of the tree; `meta` holds the applied index/term,
+// the current and the compacted revision, written in the same transaction as the data they
+// describe; `lease` the granted leases. Which version of each key is current, and where each
+// key's versions are, is the in-memory index (key-index.ts), rebuilt from history at open.
 import { existsSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { Errors, EtcdError } from "./errors.ts";
@@ -16,7 +16,8 @@ import { type Lease, LeaseTable } from "./lease.ts";
 import { type EventsRead, type ReadLimits, readEvents, tombstone } from "./events.ts";
 import { KvReader } from "./reader.ts";
 import { hashHistory } from "./rows.ts";
-import { COMPACTION_STEP_REVISIONS, COMPACTION_STEP_SQL, fsyncPath, inspectImage, READABLE_SCHEMA_VERSIONS, SCHEMA, SCHEMA_VERSION } from "./schema.ts";
+import { COMPACTION_STEP_ROWS, fsyncPath, inspectImage, MIGRATE_TO_3, READABLE_SCHEMA_VERSIONS, SCHEMA, SCHEMA_VERSION } from "./schema.ts";
+import { type KeyEntry, KeyIndex } from "./key-index.ts";
 import { openSqlite, type SqliteDb, type SqliteDriver, type Statement } from "../storage/sqlite.ts";
 import { Checkpointer, type CheckpointerOptions, type CheckpointResult } from "./checkpoint.ts";
 import { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions } from "./group-commit.ts";
@@ -76,8 +77,10 @@ export class MvccStore {
   #stmts = new Map<string, Statement>();
   #revision = 0;
   #compactRevision = -1;
-  /** Physical compaction progress: obsolete history of writes at or below it is gone. */
+  /** Physical compaction progress: the compaction revision whose unreachable rows are all gone. */
   #compactedUpTo = 0;
+  /** (rev, sub) of history rows a compaction made unreachable, still to delete in steps. */
+  #unreachable: number[] = [];
   #cleanup: ReturnType<typeof setImmediate> | undefined;
   #idle: (() => void)[] = [];
   #appliedIndex = 0;
@@ -86,7 +89,9 @@ export class MvccStore {
   #listeners = new Set<StoreListener>();
   /** The events of the batch being applied; null when nobody listens (the hot path builds none). */
   #events: WatchEvent[] | null = null;
-  readonly #leases = new LeaseTable((sql) => this.#stmt(sql));
+  #index = new KeyIndex();
+  #reader = new KvReader((sql) => this.#stmt(sql), this.#index);
+  readonly #leases = new LeaseTable((sql) => this.#stmt(sql), (id) => this.#index.keysOf(id));
 
   private constructor(readonly path: string, private readonly opts: MvccStoreOptions) {
     this.#openDb();
@@ -140,25 +145,68 @@ export class MvccStore {
     if (tables.length > 0 && !tables.includes("meta")) {
       db.close();
       throw new Error(
-        `kv store ${this.path}: not a trireme kv store (found tables ${tables.join(", ")}, expected meta/live/history)`,
+        `kv store ${this.path}: not a trireme kv store (found tables ${tables.join(", ")}, expected meta/history/lease)`,
       );
     }
     db.exec(SCHEMA);
     const meta = this.#readMeta();
-    if (meta.schema === undefined || (meta.schema < SCHEMA_VERSION && READABLE_SCHEMA_VERSIONS.includes(meta.schema))) {
-      // New, or older and migrated: SCHEMA just created what the older version lacked.
+    if (meta.schema === undefined) {
       this.#writeMeta({ schema: SCHEMA_VERSION });
+    } else if (meta.schema < SCHEMA_VERSION && READABLE_SCHEMA_VERSIONS.includes(meta.schema)) {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        db.exec(MIGRATE_TO_3);
+        this.#stmts.clear();
+        this.#writeMeta({ schema: SCHEMA_VERSION });
+        db.exec("COMMIT");
+      } catch (err) {
+        db.exec("ROLLBACK");
+        db.close();
+        throw new Error(`kv store ${this.path}: cannot migrate schema ${meta.schema} to ${SCHEMA_VERSION} (${(err as Error).message})`);
+      }
     } else if (meta.schema !== SCHEMA_VERSION) {
       db.close();
       throw new Error(`kv store ${this.path}: schema version ${meta.schema}, this build reads ${READABLE_SCHEMA_VERSIONS.join(", ")}`);
     }
     this.#revision = meta.revision ?? 0;
     this.#compactRevision = meta.compact_revision ?? -1;
-    this.#compactedUpTo = meta.compacted_upto ?? 0;
-    this.#scheduleCleanup();
     this.#appliedIndex = meta.applied_index ?? 0;
     this.#appliedTerm = meta.applied_term ?? 0;
+    this.#loadIndex();
+    this.#scheduleCleanup();
     this.#checkpointer = new Checkpointer(this.path, { ...this.opts.checkpoints, driver: this.opts.binding });
+  }
+
+  /** Rebuilds the in-memory index from history, then forgets what the compaction point made
+   *  unreachable (rows past the background cleanup's progress may still be there). */
+  #loadIndex(): void {
+    const index = new KeyIndex();
+    const page = this.#stmt(
+      "SELECT rev, sub, key, create_rev, version, lease FROM history WHERE (rev, sub) > (?, ?) ORDER BY rev, sub LIMIT 10000",
+    );
+    let rev = -1, sub = -1;
+    for (;;) {
+      const rows = page.all(rev, sub);
+      for (const row of rows) {
+        rev = row.rev as number;
+        sub = row.sub as number;
+        const key = row.key as Uint8Array;
+        if ((row.version as number) > 0) index.put(key, rev, sub, row.create_rev as number, row.version as number, row.lease as number);
+        else index.tombstoneKey(key, rev, sub);
+      }
+      if (rows.length < 10000) break;
+    }
+    // Rows a compaction made unreachable may be left from before a restart: found again here.
+    this.#unreachable = [];
+    if (this.#compactRevision >= 0) index.compact(this.#compactRevision, this.#unreachable);
+    this.#compactedUpTo = this.#unreachable.length === 0 ? Math.max(this.#compactRevision, 0) : 0;
+    this.#index = index;
+    this.#reader = new KvReader((sql) => this.#stmt(sql), index);
+  }
+
+  /** Size of the in-memory index (keys, versions, bytes, about), for metrics and docs. */
+  indexStats(): { keys: number; aliveKeys: number; versions: number; bytes: number } {
+    return this.#index.stats();
   }
 
   #readMeta(): Record<string, number> {
@@ -184,7 +232,6 @@ export class MvccStore {
 
   // ---- reads -------------------------------------------------------------------------------
 
-  readonly #reader = new KvReader((sql) => this.#stmt(sql));
   readonly #view: ReadView = { latest: (r) => this.#reader.latest(r) };
 
   /**
@@ -212,16 +259,18 @@ export class MvccStore {
 
   #putKey(ctx: WriteContext, req: PutRequest): KeyValue | undefined {
     const key = req.key ?? EMPTY;
-    const prev = this.#reader.get(key);
+    const entry = this.#index.live(key);
+    // The previous value is read only when something needs it: the request, or a watcher.
+    const needValue = req.ignoreValue === true || req.prevKv === true || this.#events !== null;
+    const prev = entry === undefined ? undefined : this.#reader.current(entry, !needValue);
     const value = req.ignoreValue ? prev!.value : (req.value ?? EMPTY);
     const lease = req.ignoreLease ? prev!.lease : (req.lease ?? 0);
     const createRev = prev?.createRevision ?? ctx.rev;
     const version = (prev?.version ?? 0) + 1;
-    this.#stmt("INSERT OR REPLACE INTO live (key, create_rev, mod_rev, version, value, lease) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(key, createRev, ctx.rev, version, value, lease);
-    this.#stmt(
-      "INSERT OR REPLACE INTO history (key, mod_rev, sub, create_rev, version, value, lease) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    ).run(key, ctx.rev, ctx.sub++, createRev, version, value, lease);
+    const sub = ctx.sub++;
+    this.#stmt("INSERT INTO history (rev, sub, key, create_rev, version, value, lease) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(ctx.rev, sub, key, createRev, version, value, lease);
+    this.#index.put(key, ctx.rev, sub, createRev, version, lease);
     this.#events?.push({
       type: EventType.PUT,
       kv: { key, createRevision: createRev, modRevision: ctx.rev, version, value, lease },
@@ -232,15 +281,19 @@ export class MvccStore {
 
   #deleteRange(ctx: WriteContext, req: DeleteRangeRequest): KeyValue[] {
     const r = keyRange(req.key ?? EMPTY, req.rangeEnd);
+    const entries: KeyEntry[] = [];
+    this.#index.scan(r, (e) => {
+      if (e.alive) entries.push(e);
+    });
     // A watcher may want the deleted values (prev_kv): read them whenever someone listens.
-    const victims = this.#reader.latest(r, { keysOnly: !req.prevKv && this.#events === null });
-    const del = this.#stmt("DELETE FROM live WHERE key = ?");
-    const tomb = this.#stmt(
-      "INSERT OR REPLACE INTO history (key, mod_rev, sub, create_rev, version, value, lease) VALUES (?, ?, ?, 0, 0, ?, 0)",
-    );
-    for (const kv of victims) {
-      del.run(kv.key);
-      tomb.run(kv.key, ctx.rev, ctx.sub++, EMPTY);
+    const keysOnly = !req.prevKv && this.#events === null;
+    const victims = entries.map((e) => this.#reader.current(e, keysOnly));
+    const tomb = this.#stmt("INSERT INTO history (rev, sub, key, create_rev, version, value, lease) VALUES (?, ?, ?, 0, 0, ?, 0)");
+    for (let i = 0; i < entries.length; i++) {
+      const kv = victims[i]!;
+      const sub = ctx.sub++;
+      tomb.run(ctx.rev, sub, kv.key, EMPTY);
+      this.#index.tombstone(entries[i]!, ctx.rev, sub);
       this.#events?.push({ type: EventType.DELETE, kv: tombstone(kv.key, ctx.rev), prevKv: kv });
     }
     return victims;
@@ -248,7 +301,7 @@ export class MvccStore {
 
   /** etcd's checkPut: a put needing the existing key, or naming a lease, is refused. */
   #checkPut(req: PutRequest): void {
-    if ((req.ignoreValue || req.ignoreLease) && this.#reader.get(req.key ?? EMPTY) === undefined) {
+    if ((req.ignoreValue || req.ignoreLease) && this.#index.live(req.key ?? EMPTY) === undefined) {
       throw Errors.keyNotFound();
     }
     const lease = req.lease ?? 0;
@@ -369,11 +422,14 @@ export class MvccStore {
     // background (#cleanupStep), like etcd's scheduled compaction, so a large compaction never
     // stalls the event loop that runs heartbeats.
     this.#compactRevision = rev;
+    this.#index.compact(rev, this.#unreachable);
+    if (this.#unreachable.length === 0) this.#compactedUpTo = rev;
   }
 
   #scheduleCleanup(): void {
     if (this.#cleanup !== undefined || this.#closed) return;
-    if (this.#compactedUpTo >= this.#compactRevision) {
+    if (this.#unreachable.length === 0) {
+      this.#compactedUpTo = Math.max(this.#compactRevision, 0);
       for (const resolve of this.#idle.splice(0)) resolve();
       return;
     }
@@ -385,20 +441,22 @@ export class MvccStore {
     });
   }
 
-  /** One bounded step of physical compaction, in its own SQLite transaction. */
+  /** One bounded step of physical compaction: deletes up to COMPACTION_STEP_ROWS of the rows
+   *  the index forgot at the last compaction. */
   #cleanupStep(): void {
-    const from = this.#compactedUpTo;
-    const to = Math.min(this.#compactRevision, from + COMPACTION_STEP_REVISIONS);
+    const pairs = this.#unreachable.length - Math.max(0, this.#unreachable.length - 2 * COMPACTION_STEP_ROWS);
+    const step = this.#unreachable.slice(this.#unreachable.length - pairs);
     this.#group.run(0, () => {
-      for (const sql of COMPACTION_STEP_SQL) this.#stmt(sql).run(from, to);
-      this.#writeMeta({ compacted_upto: to });
+      const del = this.#stmt("DELETE FROM history WHERE rev = ? AND sub = ?");
+      for (let i = 0; i < step.length; i += 2) del.run(step[i]!, step[i + 1]!);
     });
-    this.#compactedUpTo = to;
+    this.#unreachable.length -= pairs;
+    if (this.#unreachable.length === 0) this.#compactedUpTo = this.#compactRevision;
   }
 
   /** Resolves when the background removal of compacted history has caught up. */
   compactionIdle(): Promise<void> {
-    if (this.#compactedUpTo >= this.#compactRevision) return Promise.resolve();
+    if (this.#unreachable.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
@@ -410,7 +468,7 @@ export class MvccStore {
     if (this.#counts === undefined || this.#counts.at !== this.#appliedIndex) {
       this.#counts = {
         at: this.#appliedIndex,
-        keys: this.#stmt("SELECT COUNT(*) AS n FROM live").get()!.n as number,
+        keys: this.#index.aliveCount,
         leases: this.#stmt("SELECT COUNT(*) AS n FROM lease").get()!.n as number,
       };
     }
@@ -420,7 +478,7 @@ export class MvccStore {
   /** Row counts for metrics and tests: existing keys, history rows (versions + tombstones). */
   stats(): { keys: number; historyRows: number; compactRevision: number; compactedUpTo: number } {
     return {
-      keys: this.#stmt("SELECT COUNT(*) AS n FROM live").get()!.n as number,
+      keys: this.#index.aliveCount,
       historyRows: this.#stmt("SELECT COUNT(*) AS n FROM history").get()!.n as number,
       compactRevision: this.#compactRevision,
       compactedUpTo: this.#compactedUpTo,
@@ -448,6 +506,8 @@ export class MvccStore {
       this.#group.run(entries.length, () => this.#applyEntries(entries, results, events));
     } catch (err) {
       [this.#revision, this.#compactRevision, this.#appliedIndex, this.#appliedTerm] = saved;
+      // The batch's rows were rolled back; the index must not keep what they recorded.
+      this.#loadIndex();
       throw err;
     } finally {
       this.#events = null;
@@ -513,7 +573,7 @@ export class MvccStore {
   eventsBetween(r: KeyRange, from: number, to: number, limits: ReadLimits): EventsRead {
     if (from < this.#compactRevision) throw Errors.compacted();
     this.#group.check();
-    return readEvents((sql) => this.#stmt(sql), r, from, Math.min(to, this.#revision), limits);
+    return readEvents((sql) => this.#stmt(sql), r, from, Math.min(to, this.#revision), limits, (key, rev) => this.#reader.before(key, rev));
   }
 
   // ---- maintenance -------------------------------------------------------------------------
@@ -538,11 +598,11 @@ export class MvccStore {
     if (revision > 0 && revision < this.#compactRevision) throw Errors.compacted();
     const rev = revision <= 0 ? this.#revision : revision;
     // Hash what every replica agrees on: finish the background compaction first.
-    while (this.#compactedUpTo < this.#compactRevision) this.#cleanupStep();
+    while (this.#unreachable.length > 0) this.#cleanupStep();
     const hash = hashHistory(
       this.#stmt(
-        "SELECT key, mod_rev, sub, create_rev, version, value, lease FROM history " +
-          "WHERE mod_rev <= ? AND (key, mod_rev) > (?, ?) ORDER BY key, mod_rev LIMIT 1000",
+        "SELECT rev, sub, key, create_rev, version, value, lease FROM history " +
+          "WHERE rev <= ? AND (rev, sub) > (?, ?) ORDER BY rev, sub LIMIT 1000",
       ),
       rev,
     );

@@ -1,52 +1,95 @@
-// Reads of the kv store's SQLite tables: the newest versions (`live`), versions as of a revision
-// (`history`), and etcd's Range on top of them. Stateless: MvccStore hands it its statement cache
-// and the revisions to read at.
+// Reads of the kv store: the newest versions (the in-memory index, values from their history
+// rows), versions as of a revision (the index finds each key's row), and etcd's Range on top.
+// Stateless: MvccStore hands it its statement cache, its index and the revisions to read at.
 import type { Statement } from "../storage/sqlite.ts";
 import { Errors } from "./errors.ts";
+import type { KeyEntry, KeyIndex } from "./key-index.ts";
 import { keyRange, type KeyRange } from "./keys.ts";
 import { DESCEND, effectiveOrder, hasRevisionFilters, KEY, NONE, passesFilters, sorter, VALUE } from "./range.ts";
-import { isEmptyRange, rangeSql, toKv } from "./rows.ts";
+import { isEmptyRange, toKv } from "./rows.ts";
 import type { KeyValue, RangeRequest, RangeResponse } from "./types.ts";
 
 const EMPTY = new Uint8Array(0);
 
 export class KvReader {
-  constructor(private readonly stmt: (sql: string) => Statement) {}
+  constructor(
+    private readonly stmt: (sql: string) => Statement,
+    private readonly index: KeyIndex,
+  ) {}
+
+  /** The value written at (rev, sub). */
+  valueAt(rev: number, sub: number): Uint8Array {
+    const row = this.stmt("SELECT value FROM history WHERE rev = ? AND sub = ?").get(rev, sub);
+    if (row === undefined) throw new Error(`kv store: the index names history row ${rev}.${sub}, which is missing`);
+    return row.value as Uint8Array;
+  }
+
+  /** The current version of a live entry, with its value unless `keysOnly`. */
+  current(e: KeyEntry, keysOnly = false): KeyValue {
+    return {
+      key: e.key,
+      createRevision: e.createRev,
+      modRevision: e.modRev,
+      version: e.version,
+      value: keysOnly ? EMPTY : this.valueAt(e.modRev, e.modSub),
+      lease: e.lease,
+    };
+  }
 
   /** The newest version of one existing key. */
   get(key: Uint8Array): KeyValue | undefined {
-    const row = this.stmt("SELECT key, create_rev, mod_rev, version, value, lease FROM live WHERE key = ?").get(key);
-    return row === undefined ? undefined : toKv(row);
+    const e = this.index.live(key);
+    return e === undefined ? undefined : this.current(e);
   }
 
   /** Newest versions of the existing keys in `r`, in key order. */
   latest(r: KeyRange, opts: { limit?: number; keysOnly?: boolean; descending?: boolean } = {}): KeyValue[] {
-    if (isEmptyRange(r)) return [];
-    const { where, params } = rangeSql(r);
-    const cols = opts.keysOnly ? "key, create_rev, mod_rev, version, lease" : "key, create_rev, mod_rev, version, value, lease";
-    const order = opts.descending ? "DESC" : "ASC";
-    const limit = opts.limit !== undefined && opts.limit > 0 ? ` LIMIT ${opts.limit}` : "";
-    return this.stmt(`SELECT ${cols} FROM live WHERE ${where} ORDER BY key ${order}${limit}`).all(...params).map(toKv);
+    const out: KeyValue[] = [];
+    if (isEmptyRange(r)) return out;
+    const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : Infinity;
+    this.index.scan(r, (e) => {
+      if (!e.alive) return;
+      out.push(this.current(e, opts.keysOnly));
+      return out.length < limit;
+    }, opts.descending);
+    return out;
   }
 
   countLatest(r: KeyRange): number {
     if (isEmptyRange(r)) return 0;
-    const { where, params } = rangeSql(r);
-    return this.stmt(`SELECT COUNT(*) AS n FROM live WHERE ${where}`).get(...params)!.n as number;
+    let n = 0;
+    this.index.scan(r, (e) => {
+      if (e.alive) n++;
+    });
+    return n;
+  }
+
+  /** The version of `key` just before revision `rev` if history still holds it and it is not a
+   *  tombstone (a watch event's prev_kv). */
+  before(key: Uint8Array, rev: number): KeyValue | undefined {
+    const e = this.index.get(key);
+    const v = e === undefined ? undefined : this.index.versionBefore(e, rev);
+    if (v === undefined || v.tombstone) return undefined;
+    const row = this.stmt("SELECT rev, key, create_rev, version, value, lease FROM history WHERE rev = ? AND sub = ?").get(v.rev, v.sub);
+    return row === undefined ? undefined : toKv(row);
   }
 
   /** Versions of the keys in `r` as of revision `rev` (tombstoned keys left out). */
   at(r: KeyRange, rev: number, keysOnly: boolean): KeyValue[] {
-    if (isEmptyRange(r)) return [];
-    const { where, params } = rangeSql(r);
-    const value = keysOnly ? "" : " value,";
-    // SQLite takes the bare columns from the row holding MAX(mod_rev).
-    const rows = this.stmt(
-      `SELECT key, MAX(mod_rev) AS mod_rev, create_rev, version,${value} lease FROM history ` +
-        `WHERE ${where} AND mod_rev <= ? GROUP BY key ORDER BY key`,
-    ).all(...params, rev);
     const out: KeyValue[] = [];
-    for (const row of rows) if ((row.version as number) > 0) out.push(toKv(row));
+    if (isEmptyRange(r)) return out;
+    const row = this.stmt(
+      keysOnly
+        ? "SELECT rev, key, create_rev, version, lease FROM history WHERE rev = ? AND sub = ?"
+        : "SELECT rev, key, create_rev, version, value, lease FROM history WHERE rev = ? AND sub = ?",
+    );
+    this.index.scan(r, (e) => {
+      const v = this.index.versionAt(e, rev);
+      if (v === undefined || v.tombstone) return;
+      const found = row.get(v.rev, v.sub);
+      if (found === undefined) throw new Error(`kv store: the index names history row ${v.rev}.${v.sub}, which is missing`);
+      out.push(toKv(found));
+    });
     return out;
   }
 
@@ -76,7 +119,7 @@ export class KvReader {
     let count: number;
     const keyOrderOnly = !filtered && (order === NONE || target === KEY);
     if (!historical && keyOrderOnly) {
-      // The hot path: let SQLite order and limit (one extra row tells `more`).
+      // The hot path: the index orders, values only for the rows returned (one extra tells `more`).
       kvs = this.latest(r, {
         limit: reqLimit > 0 ? reqLimit + 1 : undefined,
         keysOnly,

@@ -1,4 +1,4 @@
-// Row-level helpers shared by the store's queries: SQLite rows to KeyValues, key ranges to
+// Row-level helpers shared by the store's queries: history rows to KeyValues, key ranges to
 // WHERE clauses, and the HashKV walk over the history.
 import { crc32 } from "node:zlib";
 import { compareBytes, type KeyRange } from "./keys.ts";
@@ -7,11 +7,12 @@ import type { KeyValue } from "./types.ts";
 
 const EMPTY = new Uint8Array(0);
 
+/** A `history` row (rev, key, create_rev, version, value?, lease) as the KeyValue it recorded. */
 export function toKv(row: Row): KeyValue {
   return {
     key: row.key as Uint8Array,
     createRevision: row.create_rev as number,
-    modRevision: row.mod_rev as number,
+    modRevision: row.rev as number,
     version: row.version as number,
     value: (row.value as Uint8Array | undefined) ?? EMPTY,
     lease: row.lease as number,
@@ -33,23 +34,23 @@ export function isEmptyRange(r: KeyRange): boolean {
   return r.kind === "between" && compareBytes(r.key, r.end) >= 0;
 }
 
-/** CRC-32 over every history row at or below `rev` in (key, mod_rev) order, paged through
- *  `page` (params: rev, after-key, after-mod_rev; 1000 rows a page). */
+/** CRC-32 over every history row at or below `rev` in (rev, sub) order, paged through `page`
+ *  (params: rev, after-rev, after-sub; 1000 rows a page). */
 export function hashHistory(page: Statement, rev: number): number {
   let hash = 0;
   const nums = new Float64Array(5);
-  let afterKey: Uint8Array = EMPTY, afterRev = -1;
+  let afterRev = -1, afterSub = -1;
   for (;;) {
-    const rows = page.all(rev, afterKey, afterRev);
+    const rows = page.all(rev, afterRev, afterSub);
     for (const row of rows) {
-      nums.set([row.mod_rev as number, row.sub as number, row.create_rev as number, row.version as number, row.lease as number]);
+      nums.set([row.rev as number, row.sub as number, row.create_rev as number, row.version as number, row.lease as number]);
       hash = crc32(row.key as Uint8Array, hash);
       hash = crc32(new Uint8Array(nums.buffer), hash);
       hash = crc32(row.value as Uint8Array, hash);
     }
     if (rows.length < 1000) return hash;
     const last = rows[rows.length - 1];
-    afterKey = last.key as Uint8Array;
-    afterRev = last.mod_rev as number;
+    afterRev = last.rev as number;
+    afterSub = last.sub as number;
   }
 }

@@ -3,40 +3,40 @@ import { closeSync, fsyncSync, openSync, statSync } from "node:fs";
 import { openSqlite, type SqliteDb } from "../storage/sqlite.ts";
 import type { SnapshotImage } from "./types.ts";
 
-/** 2 added the `lease` table (and live_by_lease); a version-1 file is migrated on open. */
-export const SCHEMA_VERSION = 2;
-/** Versions this build opens (older ones are migrated by creating what they lack). */
-export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
+/**
+ * 3 keys `history` by revision (appends: a put writes one row at the end of the tree) and drops
+ * `live`, whose newest versions the in-memory index (key-index.ts) now holds; 2 added `lease`.
+ * Older files and images are migrated when opened (`MIGRATE_TO_3`).
+ */
+export const SCHEMA_VERSION = 3;
+/** Versions this build opens. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3];
+
+const HISTORY_COLUMNS = `rev INTEGER NOT NULL, sub INTEGER NOT NULL, key BLOB NOT NULL, create_rev INTEGER NOT NULL,
+  version INTEGER NOT NULL, value BLOB NOT NULL, lease INTEGER NOT NULL, PRIMARY KEY (rev, sub)`;
 
 export const SCHEMA_TABLES = `
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS live (
-  key BLOB PRIMARY KEY, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL,
-  version INTEGER NOT NULL, value BLOB NOT NULL, lease INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS history (
-  key BLOB NOT NULL, mod_rev INTEGER NOT NULL, sub INTEGER NOT NULL, create_rev INTEGER NOT NULL,
-  version INTEGER NOT NULL, value BLOB NOT NULL, lease INTEGER NOT NULL,
-  PRIMARY KEY (key, mod_rev)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS history (${HISTORY_COLUMNS}) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lease (id INTEGER PRIMARY KEY, ttl INTEGER NOT NULL);
 `;
-export const SCHEMA_INDEXES = `CREATE INDEX IF NOT EXISTS history_by_rev ON history (mod_rev);
-CREATE INDEX IF NOT EXISTS live_by_lease ON live (lease) WHERE lease != 0;`;
+export const SCHEMA_INDEXES = "";
 export const SCHEMA = SCHEMA_TABLES + SCHEMA_INDEXES;
 
-/** Revisions whose obsolete history one background compaction step removes. */
-export const COMPACTION_STEP_REVISIONS = 1000;
+/** Schema 1/2 → 3, in one transaction: history re-keyed by revision, `live` dropped (its rows
+ *  are the newest history rows of existing keys). */
+export const MIGRATE_TO_3 = `
+CREATE TABLE IF NOT EXISTS lease (id INTEGER PRIMARY KEY, ttl INTEGER NOT NULL);
+CREATE TABLE history_by_revision (${HISTORY_COLUMNS}) WITHOUT ROWID;
+INSERT INTO history_by_revision (rev, sub, key, create_rev, version, value, lease)
+  SELECT mod_rev, sub, key, create_rev, version, value, lease FROM history;
+DROP TABLE history;
+DROP TABLE IF EXISTS live;
+ALTER TABLE history_by_revision RENAME TO history;
+`;
 
-/**
- * Physically removes what a compaction made unreachable, for the writes with mod_rev in
- * (from, to] (all at or below the compaction revision): every older version of a key written
- * there, and every tombstone written there. Driven by the writes since the last step (through
- * history_by_rev), so its cost follows the write rate, not the size of the history.
- */
-export const COMPACTION_STEP_SQL = [
-  "DELETE FROM history WHERE (key, mod_rev) IN (SELECT o.key, o.mod_rev FROM history w " +
-  "JOIN history o ON o.key = w.key AND o.mod_rev < w.mod_rev WHERE w.mod_rev > ?1 AND w.mod_rev <= ?2)",
-  "DELETE FROM history WHERE mod_rev > ?1 AND mod_rev <= ?2 AND version = 0",
-];
+/** Unreachable history rows one background compaction step removes. */
+export const COMPACTION_STEP_ROWS = 1000;
 
 /** Reads the applied index/term and revision recorded in an image without opening it as a
  *  store. Throws an Error naming the file when it is not a trireme kv image. */
@@ -49,7 +49,6 @@ export function inspectImage(path: string): SnapshotImage {
     if (!READABLE_SCHEMA_VERSIONS.includes(meta.schema)) {
       throw new Error(`schema version ${meta.schema}, expected one of ${READABLE_SCHEMA_VERSIONS.join(", ")}`);
     }
-    db.prepare("SELECT 1 FROM live LIMIT 1").all();
     db.prepare("SELECT 1 FROM history LIMIT 1").all();
     return {
       index: meta.applied_index ?? 0,

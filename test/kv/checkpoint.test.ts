@@ -55,7 +55,7 @@ describe("kv checkpointer", () => {
       try {
         const row = alone.prepare("SELECT value FROM meta WHERE name = 'applied_index'").get();
         assert.equal(row?.value, 2000);
-        assert.equal(alone.prepare("SELECT count(*) AS n FROM live").get()?.n, 200);
+        assert.equal(alone.prepare("SELECT count(*) AS n FROM history").get()?.n, 2000);
       } finally {
         alone.close();
       }

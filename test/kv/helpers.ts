@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MvccStore, type MvccStoreOptions } from "../../src/kv/mvcc.ts";
+import { openSqlite } from "../../src/storage/sqlite.ts";
 import type { ApplyResult, InternalRequest, KeyValue } from "../../src/kv/types.ts";
 
 const enc = new TextEncoder();
@@ -50,5 +51,43 @@ export class Harness {
   }
   keys(key: Uint8Array, rangeEnd: Uint8Array, extra: Parameters<MvccStore["range"]>[0] = {}): string[] {
     return this.store.range({ key, rangeEnd, ...extra }).kvs.map((kv) => s(kv.key));
+  }
+}
+
+/**
+ * Writes a kv.db as an older build left it: schema 1 (meta, live, history keyed by key) or 2
+ * (plus the lease table). `writes` are puts (value) and deletes (null) at revisions 1, 2, ...,
+ * one per entry.
+ */
+export function writeOldStore(path: string, schema: 1 | 2, writes: [string, string | null][]): void {
+  const db = openSqlite(path);
+  try {
+    db.exec(`CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE live (key BLOB PRIMARY KEY, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL,
+  version INTEGER NOT NULL, value BLOB NOT NULL, lease INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE history (key BLOB NOT NULL, mod_rev INTEGER NOT NULL, sub INTEGER NOT NULL, create_rev INTEGER NOT NULL,
+  version INTEGER NOT NULL, value BLOB NOT NULL, lease INTEGER NOT NULL, PRIMARY KEY (key, mod_rev)) WITHOUT ROWID;
+CREATE INDEX history_by_rev ON history (mod_rev);`);
+    if (schema === 2) db.exec("CREATE TABLE lease (id INTEGER PRIMARY KEY, ttl INTEGER NOT NULL); CREATE INDEX live_by_lease ON live (lease) WHERE lease != 0;");
+    const live = new Map<string, { create: number; version: number }>();
+    const hist = db.prepare("INSERT INTO history VALUES (?, ?, 0, ?, ?, ?, 0)");
+    writes.forEach(([k, v], i) => {
+      const rev = i + 1;
+      if (v === null) {
+        live.delete(k);
+        hist.run(b(k), rev, 0, 0, new Uint8Array(0));
+        db.prepare("DELETE FROM live WHERE key = ?").run(b(k));
+        return;
+      }
+      const cur = live.get(k) ?? { create: rev, version: 0 };
+      cur.version++;
+      live.set(k, cur);
+      hist.run(b(k), rev, cur.create, cur.version, b(v));
+      db.prepare("INSERT OR REPLACE INTO live VALUES (?, ?, ?, ?, ?, 0)").run(b(k), cur.create, rev, cur.version, b(v));
+    });
+    const meta = db.prepare("INSERT INTO meta VALUES (?, ?)");
+    for (const [name, value] of [["schema", schema], ["applied_index", writes.length], ["applied_term", 1], ["revision", writes.length], ["compact_revision", -1]] as const) meta.run(name, value);
+  } finally {
+    db.close();
   }
 }

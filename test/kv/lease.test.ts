@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { MvccStore } from "../../src/kv/mvcc.ts";
 import { openSqlite } from "../../src/storage/sqlite.ts";
 import type { WatchEvent } from "../../src/kv/types.ts";
-import { b, Harness, s, tempDir } from "./helpers.ts";
+import { b, Harness, s, tempDir, writeOldStore } from "./helpers.ts";
 
 const dirs: { cleanup(): void }[] = [];
 const fresh = () => {
@@ -135,18 +135,13 @@ describe("leases in the kv store", () => {
 
   test("a schema-1 store (before leases) is migrated on open", () => {
     const path = join(fresh(), "kv.db");
-    const h = new Harness(path);
-    h.put("old", "v");
-    h.store.close();
-    const db = openSqlite(path);
-    db.exec("DROP INDEX live_by_lease; DROP TABLE lease; UPDATE meta SET value = 1 WHERE name = 'schema'");
-    db.close();
+    writeOldStore(path, 1, [["old", "v"]]);
     const st = MvccStore.open(path);
     assert.equal(st.range({ key: b("old") }).kvs.length, 1);
     assert.deepEqual(st.leases(), []);
     st.close();
     const db2 = openSqlite(path);
-    assert.equal(db2.prepare("SELECT value FROM meta WHERE name = 'schema'").get()!.value, 2);
+    assert.equal(db2.prepare("SELECT value FROM meta WHERE name = 'schema'").get()!.value, 3);
     db2.close();
     const h2 = new Harness(path);
     h2.ok({ leaseGrant: { ID: 1, TTL: 5 } });

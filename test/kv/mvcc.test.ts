@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
 import { prefixEnd } from "../../src/kv/keys.ts";
-import { b, Harness, raw, s, tempDir } from "./helpers.ts";
+import { MvccStore } from "../../src/kv/mvcc.ts";
+import { b, Harness, raw, s, tempDir, writeOldStore } from "./helpers.ts";
+import { openSqlite } from "../../src/storage/sqlite.ts";
 
 const ALL = raw(0); // range_end "\0": every key >= key
 const NONE = 0, ASCEND = 1, DESCEND = 2;
@@ -451,9 +453,9 @@ describe("MvccStore snapshots", () => {
     src.put("b00", big(99)); // a second version in history
     const steps: number[] = [];
     await src.store.snapshotToAsync(join(t.dir, "big.img"), { bytesPerStep: 1024 * 1024, onStep: (rows) => steps.push(rows) });
-    // 3 values of 300 KiB fit 1 MiB: 24 live rows and 25 history rows, at most 3 per step.
+    // 3 values of 300 KiB fit 1 MiB: 25 history rows, at most 3 per step.
     assert.ok(steps.every((n) => n <= 3), `rows per step: ${steps.join(",")}`);
-    assert.equal(steps.reduce((a, n) => a + n, 0), 24 + 25 + 0, "every live and history row (no leases)");
+    assert.equal(steps.reduce((a, n) => a + n, 0), 25 + 0, "every history row (no leases)");
     const dst = new Harness(join(t.dir, "big-restored.db"));
     dst.store.restoreFrom(join(t.dir, "big.img"));
     assert.equal(dst.store.hashKv().hash, src.store.hashKv().hash, "every row, history included");
@@ -473,5 +475,39 @@ describe("MvccStore snapshots", () => {
     h.put("k", "w");
     assert.equal(h.get("k")!.version, 2);
     h.store.close();
+  });
+});
+
+describe("MvccStore schema migration", () => {
+  const t = tempDir("trireme-kv-migrate-");
+  after(() => t.cleanup());
+
+  test("a schema-2 store (live + history keyed by key) opens as schema 3 with the same reads, history and hash inputs", () => {
+    const path = join(t.dir, "v2.db");
+    writeOldStore(path, 2, [["a", "1"], ["b", "2"], ["a", "3"], ["b", null], ["c", "5"]]);
+    const st = MvccStore.open(path);
+    try {
+      assert.deepEqual([st.revision, st.appliedIndex], [5, 5]);
+      const now = st.range({ key: b("a"), rangeEnd: b("z") });
+      assert.deepEqual(now.kvs.map((kv) => [s(kv.key), s(kv.value), kv.createRevision, kv.modRevision, kv.version]), [
+        ["a", "3", 1, 3, 2],
+        ["c", "5", 5, 5, 1],
+      ]);
+      assert.deepEqual(st.range({ key: b("b"), revision: 3 }).kvs.map((kv) => s(kv.value)), ["2"], "history survived");
+      const events = st.eventsBetween({ kind: "from", key: b("a") }, 1, 5, { limit: 100, maxBytes: 1 << 20, prevKv: true }).events;
+      assert.deepEqual(events.map((e) => `${s(e.kv.key)}@${e.kv.modRevision}:${e.type}:${e.prevKv ? s(e.prevKv.value) : "-"}`), [
+        "a@1:0:-", "b@2:0:-", "a@3:0:1", "b@4:1:2", "c@5:0:-",
+      ]);
+    } finally {
+      st.close();
+    }
+    const db = openSqlite(path);
+    try {
+      assert.equal(db.prepare("SELECT value FROM meta WHERE name = 'schema'").get()!.value, 3);
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
+      assert.deepEqual(tables, ["history", "lease", "meta"]);
+    } finally {
+      db.close();
+    }
   });
 });
