@@ -44,7 +44,7 @@ export async function learnClusterId(config: Config, log: Logger, o: LearnOption
     const ours = last.answers.filter((a) => a.listsUs).sort((a, b) => Number(b.isLeader) - Number(a.isLeader));
     const chosen = ours[0];
     if (chosen !== undefined) {
-      log.info("learnt the cluster id from a running member", { cluster: chosen.clusterId.toString(16), from: chosen.memberId.toString(16), address: chosen.address, leader: chosen.isLeader });
+      log.info("learnt the cluster id from a running member", { clusterId: chosen.clusterId, from: chosen.memberId.toString(16), address: chosen.address, leader: chosen.isLeader });
       return chosen.clusterId;
     }
     if (Date.now() >= deadline) break;

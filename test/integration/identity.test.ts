@@ -128,7 +128,7 @@ describe("two clusters with the same name, member ids and addresses", () => {
     const config = a.addMember(4, (c) => (c.cluster.token = randomBytes(16).toString("hex")));
     assert.notEqual(bootstrapClusterId(config.cluster.name, config.cluster.token, config.cluster.peers), idA);
     a.startMember(4);
-    await a.waitForLine(4, "learning the cluster id", (l) => msgOf(l) === "learnt the cluster id from a running member" && l.json?.cluster === idA.toString(16));
+    await a.waitForLine(4, "learning the cluster id", (l) => msgOf(l) === "learnt the cluster id from a running member" && l.json?.clusterId === idA);
     const s4 = await waitUntil("member 4 to serve A's key", 20_000, async () => {
       const out = JSON.parse(await etcdctlOk(a.endpoint(4), ["get", "from", "--consistency=s", "-w", "json"])) as { header: { cluster_id: number }; kvs?: unknown[] };
       return out.kvs?.length === 1 ? out : undefined;
