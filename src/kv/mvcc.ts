@@ -9,42 +9,32 @@
 // key's versions are, is the in-memory index (key-index.ts), rebuilt from history at open.
 import { existsSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
-import { Errors, EtcdError } from "./errors.ts";
-import { keyRange, type KeyRange } from "./keys.ts";
+import { Errors } from "./errors.ts";
+import type { KeyRange } from "./keys.ts";
 import { writeImage, type WriteImageOptions } from "./image.ts";
 import { type Lease, LeaseTable } from "./lease.ts";
-import { type EventsRead, type ReadLimits, readEvents, tombstone } from "./events.ts";
+import { type EventsRead, type ReadLimits, readEvents } from "./events.ts";
 import { KvReader } from "./reader.ts";
 import { hashHistory } from "./rows.ts";
 import { COMPACTION_STEP_ROWS, fsyncPath, inspectImage, MIGRATE_TO_3, READABLE_SCHEMA_VERSIONS, SCHEMA, SCHEMA_VERSION } from "./schema.ts";
-import { type KeyEntry, KeyIndex } from "./key-index.ts";
+import { KeyIndex } from "./key-index.ts";
 import { openSqlite, type SqliteDb, type SqliteDriver, type Statement } from "../storage/sqlite.ts";
 import { Checkpointer, type CheckpointerOptions, type CheckpointResult } from "./checkpoint.ts";
 import { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions } from "./group-commit.ts";
-import { isTxnReadOnly, type ReadView, txnPath } from "./txn.ts";
+import { isTxnReadOnly } from "./txn.ts";
+import { RequestApplier } from "./apply.ts";
 import type {
   ApplyEntry,
   ApplyResult,
   CompactionRequest,
-  DeleteRangeRequest,
-  DeleteRangeResponse,
-  InternalRequest,
-  KeyValue,
-  PutRequest,
-  PutResponse,
   RangeRequest,
   RangeResponse,
-  RequestOp,
-  ResponseOp,
   SnapshotImage,
   StoreListener,
   TxnRequest,
   TxnResponse,
   WatchEvent,
 } from "./types.ts";
-import { EventType } from "./types.ts";
-
-const EMPTY = new Uint8Array(0);
 
 export interface MvccStoreOptions {
   /** SQLite `synchronous` of the applying connection. OFF (the default) is safe here because
@@ -62,12 +52,6 @@ export interface MvccStoreOptions {
   /** A commit of applied batches failed after they were answered (a full disk, an I/O error):
    *  the store refuses all further work, and the member must stop. */
   onFailure?: (err: Error) => void;
-}
-
-/** The revision a write in progress produces, and how many changes it has made so far. */
-interface WriteContext {
-  rev: number;
-  sub: number;
 }
 
 export class MvccStore {
@@ -232,7 +216,17 @@ export class MvccStore {
 
   // ---- reads -------------------------------------------------------------------------------
 
-  readonly #view: ReadView = { latest: (r) => this.#reader.latest(r) };
+  readonly #applier = new RequestApplier({
+    stmt: (sql) => this.#stmt(sql),
+    index: () => this.#index,
+    reader: () => this.#reader,
+    leases: this.#leases,
+    events: () => this.#events,
+    revision: () => this.#revision,
+    setRevision: (rev) => (this.#revision = rev),
+    compactRevision: () => this.#compactRevision,
+    compact: (req) => this.#compact(req),
+  });
 
   /**
    * etcd's Range at the current state (serializable: the caller decides whether a ReadIndex
@@ -248,170 +242,7 @@ export class MvccStore {
   readTxn(txn: TxnRequest): TxnResponse {
     if (!isTxnReadOnly(txn)) throw Errors.notCapable();
     this.#group.check();
-    const path = txnPath(this.#view, txn);
-    this.#checkTxn(txn, path, { i: 0 });
-    const resp = this.#execTxn({ rev: this.#revision + 1, sub: 0 }, txn, path, { i: 0 });
-    resp.header = { revision: this.#revision };
-    return resp;
-  }
-
-  // ---- writes ------------------------------------------------------------------------------
-
-  #putKey(ctx: WriteContext, req: PutRequest): KeyValue | undefined {
-    const key = req.key ?? EMPTY;
-    const entry = this.#index.live(key);
-    // The previous value is read only when something needs it: the request, or a watcher.
-    const needValue = req.ignoreValue === true || req.prevKv === true || this.#events !== null;
-    const prev = entry === undefined ? undefined : this.#reader.current(entry, !needValue);
-    const value = req.ignoreValue ? prev!.value : (req.value ?? EMPTY);
-    const lease = req.ignoreLease ? prev!.lease : (req.lease ?? 0);
-    const createRev = prev?.createRevision ?? ctx.rev;
-    const version = (prev?.version ?? 0) + 1;
-    const sub = ctx.sub++;
-    this.#stmt("INSERT INTO history (rev, sub, key, create_rev, version, value, lease) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .run(ctx.rev, sub, key, createRev, version, value, lease);
-    this.#index.put(key, ctx.rev, sub, createRev, version, lease);
-    this.#events?.push({
-      type: EventType.PUT,
-      kv: { key, createRevision: createRev, modRevision: ctx.rev, version, value, lease },
-      prevKv: prev,
-    });
-    return prev;
-  }
-
-  #deleteRange(ctx: WriteContext, req: DeleteRangeRequest): KeyValue[] {
-    const r = keyRange(req.key ?? EMPTY, req.rangeEnd);
-    const entries: KeyEntry[] = [];
-    this.#index.scan(r, (e) => {
-      if (e.alive) entries.push(e);
-    });
-    // A watcher may want the deleted values (prev_kv): read them whenever someone listens.
-    const keysOnly = !req.prevKv && this.#events === null;
-    const victims = entries.map((e) => this.#reader.current(e, keysOnly));
-    const tomb = this.#stmt("INSERT INTO history (rev, sub, key, create_rev, version, value, lease) VALUES (?, ?, ?, 0, 0, ?, 0)");
-    for (let i = 0; i < entries.length; i++) {
-      const kv = victims[i]!;
-      const sub = ctx.sub++;
-      tomb.run(ctx.rev, sub, kv.key, EMPTY);
-      this.#index.tombstone(entries[i]!, ctx.rev, sub);
-      this.#events?.push({ type: EventType.DELETE, kv: tombstone(kv.key, ctx.rev), prevKv: kv });
-    }
-    return victims;
-  }
-
-  /** etcd's checkPut: a put needing the existing key, or naming a lease, is refused. */
-  #checkPut(req: PutRequest): void {
-    if ((req.ignoreValue || req.ignoreLease) && this.#index.live(req.key ?? EMPTY) === undefined) {
-      throw Errors.keyNotFound();
-    }
-    const lease = req.lease ?? 0;
-    if (lease !== 0 && !req.ignoreLease && !this.#leases.has(lease)) throw Errors.leaseNotFound();
-  }
-
-  #checkRange(req: RangeRequest): void {
-    const rev = req.revision ?? 0;
-    if (rev > this.#revision) throw Errors.futureRev();
-    if (rev > 0 && rev < this.#compactRevision) throw Errors.compacted();
-  }
-
-  /** Walks the txn along `path` (consumed from `at`) checking every op before any runs. */
-  #checkTxn(txn: TxnRequest, path: boolean[], at: { i: number }): void {
-    const ops = path[at.i++] ? txn.success : txn.failure;
-    for (const op of ops ?? []) {
-      if (op.requestPut) this.#checkPut(op.requestPut);
-      else if (op.requestRange) this.#checkRange(op.requestRange);
-      else if (op.requestTxn) this.#checkTxn(op.requestTxn, path, at);
-    }
-  }
-
-  #execTxn(ctx: WriteContext, txn: TxnRequest, path: boolean[], at: { i: number }): TxnResponse {
-    const succeeded = path[at.i++];
-    const responses: ResponseOp[] = [];
-    for (const op of (succeeded ? txn.success : txn.failure) ?? []) responses.push(this.#execOp(ctx, op, path, at));
-    return { header: { revision: this.#txnRev(ctx) }, succeeded, responses };
-  }
-
-  /** The revision a txn in progress reads at and reports. */
-  #txnRev(ctx: WriteContext): number {
-    return ctx.sub > 0 ? ctx.rev : ctx.rev - 1;
-  }
-
-  #execOp(ctx: WriteContext, op: RequestOp, path: boolean[], at: { i: number }): ResponseOp {
-    if (op.requestRange) return { responseRange: this.#reader.range(op.requestRange, this.#txnRev(ctx), this.#compactRevision) };
-    if (op.requestPut) {
-      const prev = this.#putKey(ctx, op.requestPut);
-      const put: PutResponse = { header: { revision: ctx.rev } };
-      if (op.requestPut.prevKv && prev) put.prevKv = prev;
-      return { responsePut: put };
-    }
-    if (op.requestDeleteRange) {
-      const victims = this.#deleteRange(ctx, op.requestDeleteRange);
-      const deleteRange: DeleteRangeResponse = {
-        header: { revision: this.#txnRev(ctx) },
-        deleted: victims.length,
-        prevKvs: op.requestDeleteRange.prevKv ? victims : [],
-      };
-      return { responseDeleteRange: deleteRange };
-    }
-    if (op.requestTxn) return { responseTxn: this.#execTxn(ctx, op.requestTxn, path, at) };
-    throw Errors.keyNotFound(); // an empty RequestOp; validation refuses it before it gets here
-  }
-
-  /** Applies one request inside the caller's SQLite transaction. */
-  #applyRequest(req: InternalRequest): ApplyResult {
-    const ctx: WriteContext = { rev: this.#revision + 1, sub: 0 };
-    try {
-      if (req.put) {
-        if ((req.put.key ?? EMPTY).length === 0) throw Errors.emptyKey();
-        this.#checkPut(req.put);
-        const prev = this.#putKey(ctx, req.put);
-        this.#revision = ctx.rev;
-        const put: PutResponse = { header: { revision: ctx.rev } };
-        if (req.put.prevKv && prev) put.prevKv = prev;
-        return { op: "put", put };
-      }
-      if (req.deleteRange) {
-        if ((req.deleteRange.key ?? EMPTY).length === 0) throw Errors.emptyKey();
-        const victims = this.#deleteRange(ctx, req.deleteRange);
-        if (ctx.sub > 0) this.#revision = ctx.rev;
-        return {
-          op: "deleteRange",
-          deleteRange: {
-            header: { revision: this.#revision },
-            deleted: victims.length,
-            prevKvs: req.deleteRange.prevKv ? victims : [],
-          },
-        };
-      }
-      if (req.txn) {
-        const path = txnPath(this.#view, req.txn);
-        this.#checkTxn(req.txn, path, { i: 0 });
-        const txn = this.#execTxn(ctx, req.txn, path, { i: 0 });
-        if (ctx.sub > 0) this.#revision = ctx.rev;
-        txn.header = { revision: this.#revision };
-        return { op: "txn", txn };
-      }
-      if (req.compaction) {
-        this.#compact(req.compaction);
-        return { op: "compaction", compaction: { header: { revision: this.#revision } } };
-      }
-      if (req.leaseGrant) {
-        const l = this.#leases.grant(req.leaseGrant);
-        return { op: "leaseGrant", leaseGrant: { header: { revision: this.#revision }, ID: l.id, TTL: l.ttl } };
-      }
-      if (req.leaseRevoke) {
-        // Every attached key goes in ONE revision, like a txn of deletes (etcd's lessor.Revoke).
-        this.#leases.revoke(req.leaseRevoke, (key) => this.#deleteRange(ctx, { key }));
-        if (ctx.sub > 0) this.#revision = ctx.rev;
-        return { op: "leaseRevoke", leaseRevoke: { header: { revision: this.#revision } } };
-      }
-      // An entry from a newer version with a request kind this build does not know: consumed
-      // as a no-op so the replicas stay identical, and the proposer learns why.
-      return { op: "error", error: Errors.notCapable() };
-    } catch (err) {
-      if (err instanceof EtcdError) return { op: "error", error: err };
-      throw err;
-    }
+    return this.#applier.readTxn(txn);
   }
 
   #compact(req: CompactionRequest): void {
@@ -524,7 +355,7 @@ export class MvccStore {
           continue;
         }
         const mark = events?.length ?? 0;
-        const result = e.request ? this.#applyRequest(e.request) : null;
+        const result = e.request ? this.#applier.apply(e.request) : null;
         // A request refused at apply time changed nothing, so it produced no events.
         if (result?.op === "error" && events) events.length = mark;
         results.push(result);
