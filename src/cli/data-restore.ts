@@ -61,7 +61,7 @@ export const dataRestore: Command = {
         sameClusterName: values["same-cluster-name"] === true,
       });
       console.log(
-        `restored member ${r.nodeId} of cluster "${config.cluster.name}" into ${r.dataDir}: snapshot at index ${r.index}, term ${r.term}, ` +
+        `restored member ${r.nodeId} of cluster "${config.cluster.name}" (a new cluster id, ${r.clusterId}) into ${r.dataDir}: snapshot at index ${r.index}, term ${r.term}, ` +
           `revision ${r.revision}, ${r.imageBytes} bytes, members ${r.conf.voters.join(", ")}` +
           (r.hashChecked ? ", SHA-256 ok" : ", SHA-256 not checked (--skip-hash-check)"),
       );

@@ -123,7 +123,8 @@ export const initCommand: Command = {
     }
     // Random so that two clusters made alike (same name, ids, addresses) still differ (issue #13).
     const clusterToken = givenToken ?? randomBytes(16).toString("hex");
-    if (givenToken === undefined && members.length > 1 && values["out-dir"] === undefined) {
+    // A member joining a running cluster learns the id from it: its token need not match.
+    if (givenToken === undefined && members.length > 1 && values["out-dir"] === undefined && initialState !== "existing") {
       console.error(
         `trireme init: note: cluster.token is a new random value; write the other members' files with --cluster-token ${clusterToken} ` +
           "(or all at once with --out-dir), or their members will refuse each other as another cluster",

@@ -62,6 +62,9 @@ describe("trireme init", () => {
     assert.equal(c.code, 0, c.stderr);
     assert.equal(tokenOf(c.stdout), ta);
     assert.equal(c.stderr, "", "a given token needs no note");
+    const joining = trireme("init", "--peers", `${PEERS},4=10.0.0.4`, "--node-id", "4", "--initial-state", "existing");
+    assert.equal(joining.code, 0, joining.stderr);
+    assert.equal(joining.stderr, "", "a joining member learns the id from the cluster: no token to pass on");
     const bad = trireme("init", "--cluster-token", "two words");
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--cluster-token must be 1-128 letters/);

@@ -148,7 +148,9 @@ describe("trireme data restore", () => {
       const target = freshDir();
       const ok = await trireme("data", "restore", "-s", sameSource, "-c", configs[0]!, "--data-dir", target, ...flags);
       assert.equal(ok.code, 0, ok.stderr);
-      ids.push((await inspectDataDir(target)).marker!.clusterId);
+      const id = (await inspectDataDir(target)).marker!.clusterId;
+      assert.match(ok.stdout, new RegExp(`^restored member 1 of cluster "[^"]+" \\(a new cluster id, ${id}\\) into `));
+      ids.push(id);
     }
     assert.notEqual(ids[0], sourceId, "not the backed-up cluster's id");
     assert.equal(ids[1], ids[0], "the flag changes nothing; one backup and one config give one id");
