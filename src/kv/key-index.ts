@@ -4,7 +4,7 @@
 // Keys are held as latin1 strings: one char per byte, so JavaScript's string order is etcd's
 // byte order and a Map can be keyed by them. Rebuilt from `history` when the store opens.
 import { Buffer } from "node:buffer";
-import BTree from "sorted-btree";
+import SortedBTree from "sorted-btree";
 import type { KeyRange } from "./keys.ts";
 
 export interface KeyEntry {
@@ -29,6 +29,10 @@ export interface VersionRef {
   tombstone: boolean;
 }
 
+// A CommonJS package: Bun's default import is its exports.default, Deno's the exports object
+// that holds it.
+const BTree: typeof SortedBTree = (SortedBTree as unknown as { default?: typeof SortedBTree }).default ?? SortedBTree;
+
 export const keyString = (key: Uint8Array): string => Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -38,7 +42,7 @@ const ENTRY_OVERHEAD_BYTES = 160;
 const VERSION_BYTES = 16;
 
 export class KeyIndex {
-  #tree = new BTree<string, KeyEntry>(undefined, compare);
+  #tree: SortedBTree<string, KeyEntry> = new BTree<string, KeyEntry>(undefined, compare);
   #byLease = new Map<number, Set<string>>();
   #alive = 0;
   #versions = 0;
