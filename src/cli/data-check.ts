@@ -14,7 +14,10 @@ Flags:
 
 function render(r: DataDirReport): string {
   const lines = [`data directory ${r.dir}`];
-  if (r.marker) lines.push(`  marker:      format v${r.marker.version}, cluster ${r.marker.clusterId}, node ${r.marker.nodeId}, created ${r.marker.created}`);
+  if (r.marker) {
+    const made = r.marker.identity ? `, made for [cluster] name ${JSON.stringify(r.marker.identity.name)} with a token hashing to ${r.marker.identity.tokenHash}` : "";
+    lines.push(`  marker:      format v${r.marker.version}, cluster ${r.marker.clusterId}, node ${r.marker.nodeId}, created ${r.marker.created}${made}`);
+  }
   if (r.hardState) lines.push(`  hard state:  term ${r.hardState.term}, vote ${r.hardState.vote}`);
   if (r.log) {
     const span = r.log.entries > 0 ? `${r.log.firstIndex}..${r.log.lastIndex} (${r.log.entries} entries)` : `empty, next index ${r.log.firstIndex}`;
