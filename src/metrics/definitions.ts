@@ -52,6 +52,8 @@ export const M = {
   snapshotTransferProgress: def("trireme_snapshot_transfer_progress_ratio", "gauge", "Progress (0..1) of each snapshot transfer under way, by peer and direction; absent when none.", ["peer", "direction"]),
   snapshotTransferBytes: def("trireme_snapshot_transfer_bytes", "gauge", "Bytes moved so far by each snapshot transfer under way, by peer and direction.", ["peer", "direction"]),
   kvKeys: def("trireme_kv_keys", "gauge", "Live keys in the key-value store."),
+  kvIndexKeys: def("trireme_kv_index_keys", "gauge", "Keys in the kv store's in-memory index (deleted ones too while history holds their versions)."),
+  kvIndexBytes: def("trireme_kv_index_bytes", "gauge", "Memory the kv store's in-memory key index takes, bytes (an estimate)."),
   kvRevision: def("trireme_kv_revision", "gauge", "Current revision of the key-value store."),
   leases: def("trireme_leases", "gauge", "Leases in the key-value store (granted and not revoked)."),
   watchStreams: def("trireme_watch_streams", "gauge", "Open Watch streams of this member's clients."),

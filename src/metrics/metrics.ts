@@ -81,6 +81,8 @@ export class Metrics {
     this.transferGauge(M.snapshotTransferProgress, (done, total) => (total > 0 ? Math.min(1, done / total) : 0));
     this.transferGauge(M.snapshotTransferBytes, (done) => done);
     this.pullGauge(M.kvKeys, (s) => s.kvKeys);
+    this.pullGauge(M.kvIndexKeys, (s) => s.kvIndexKeys);
+    this.pullGauge(M.kvIndexBytes, (s) => s.kvIndexBytes);
     this.pullGauge(M.kvRevision, (s) => s.kvRevision);
     this.pullGauge(M.leases, (s) => s.leases);
     this.pullGauge(M.watchStreams, (s) => s.watchStreams);

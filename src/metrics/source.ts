@@ -26,6 +26,10 @@ export interface NodeSample {
   /** Proposals accepted from clients and not yet applied (or failed). */
   proposalsPending: number;
   kvKeys: number;
+  /** The kv store's in-memory key index: keys it holds (deleted ones while history has them)
+   *  and its size, bytes, about. */
+  kvIndexKeys: number;
+  kvIndexBytes: number;
   kvRevision: number;
   /** kv.db's size on disk and the part of it in use (the rest is free pages a defrag returns). */
   dbSizeBytes: number;

@@ -585,6 +585,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       ...counts(this.store.counts(), this.client?.watchCounts()),
       kvRevision: this.store.revision,
       ...dbSizes(this.store.dbSize()),
+      ...indexSizes(this.store.indexStats()),
       snapshotTransfers: this.transfers.list(),
       started: this.started && !this.stopping,
     };
@@ -640,3 +641,4 @@ function metricsText(metrics: Metrics | undefined): (() => Promise<{ contentType
 }
 
 const dbSizes = (d: { size: number; inUse: number }) => ({ dbSizeBytes: d.size, dbSizeInUseBytes: d.inUse });
+const indexSizes = (i: { keys: number; bytes: number }) => ({ kvIndexKeys: i.keys, kvIndexBytes: i.bytes });

@@ -14,6 +14,8 @@ export function baseSample(): NodeSample {
     flushLagSeconds: 0,
     proposalsPending: 0,
     kvKeys: 10,
+    kvIndexKeys: 12,
+    kvIndexBytes: 4096,
     dbSizeBytes: 65536,
     dbSizeInUseBytes: 49152,
     kvRevision: 42,

@@ -86,6 +86,8 @@ describe("Metrics registry", () => {
     assert.equal(seriesValue(text, "etcd_server_proposals_committed_total"), s.commitIndex);
     assert.equal(seriesValue(text, "etcd_server_proposals_applied_total"), s.appliedIndex);
     assert.equal(seriesValue(text, "etcd_debugging_mvcc_keys_total"), s.kvKeys);
+    assert.equal(seriesValue(text, "trireme_kv_index_keys"), s.kvIndexKeys);
+    assert.equal(seriesValue(text, "trireme_kv_index_bytes"), s.kvIndexBytes);
     assert.equal(seriesValue(text, "etcd_mvcc_db_total_size_in_bytes"), s.dbSizeBytes);
     assert.equal(seriesValue(text, "etcd_mvcc_db_total_size_in_use_in_bytes"), s.dbSizeInUseBytes);
     // etcd's buckets: 0.001, 0.002, 0.004, ... 8.192 s.
