@@ -11,6 +11,8 @@
 // A directory's marker also keeps the name and token hash it was made with: a config of
 // another cluster is refused at start, before anything is opened or sent.
 import { createHash } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Config, PeerConfig } from "../config/types.ts";
 import { checkIdentity, hexId, readMarker, StorageError, type ClusterIdentity } from "../storage/index.ts";
 import { clusterIdOf } from "../transport/index.ts";
@@ -53,6 +55,17 @@ export function restoredClusterId(bootstrapId: number, origin: BackupOrigin): nu
   return id;
 }
 
+/** The marker of the newest `diverged-*` copy in `dir`, if any. */
+function divergedMarker(dir: string): ReturnType<typeof readMarker> {
+  if (!existsSync(dir)) return undefined;
+  const copies = readdirSync(dir).filter((n) => n.startsWith("diverged-")).sort().reverse();
+  for (const c of copies) {
+    const m = readMarker(join(dir, c));
+    if (m !== undefined) return m;
+  }
+  return undefined;
+}
+
 export interface StartIdentity {
   clusterId: number;
   identity: ClusterIdentity;
@@ -67,7 +80,10 @@ export async function startIdentity(config: Config, log: Logger, learn: LearnOpt
   const dir = config.node.data_dir;
   const identity = clusterIdentity(config);
   const bootstrapId = bootstrapClusterId(config.cluster.name, config.cluster.token, config.cluster.peers);
-  const marker = readMarker(dir);
+  // A member rebuilt after a divergence (divergence.ts) starts empty beside its moved-aside data:
+  // it rejoins its own cluster, whose id its config may no longer give (a restored cluster, peers
+  // edited since the bootstrap, an id from before identities were kept).
+  const marker = readMarker(dir) ?? divergedMarker(dir);
   if (marker !== undefined) {
     if (marker.identity === undefined) {
       // Written before identities were kept, when the id was the name's hash: that still checks it.

@@ -13,7 +13,8 @@ import { MvccStore } from "../../src/kv/mvcc.ts";
 import { bootstrapClusterId, clusterIdentity, restoredClusterId, startIdentity } from "../../src/node/cluster-id.ts";
 import { JoinError } from "../../src/node/learn-cluster-id.ts";
 import { createLogger } from "../../src/node/log.ts";
-import { MARKER_FILE, openDataDir, StorageError } from "../../src/storage/index.ts";
+import { quarantine } from "../../src/node/divergence.ts";
+import { MARKER_FILE, openDataDir, readMarker, StorageError } from "../../src/storage/index.ts";
 import { clusterIdOf } from "../../src/transport/index.ts";
 import { singleMemberConfig } from "./single-member.ts";
 
@@ -131,6 +132,23 @@ describe("startIdentity: the check at start", () => {
     await d.close();
     assert.equal((await startIdentity(c, quiet)).clusterId, legacy);
     await assert.rejects(startIdentity({ ...c, cluster: { ...c.cluster, name: "other" } }, quiet), /belongs to cluster .*name "other" is of cluster/);
+  });
+
+  test("a member rebuilt after a divergence keeps its cluster's id, which its config no longer gives", async () => {
+    const c = config("rebuilt", "t");
+    // A restored cluster's id (or one from before identities were kept) is not the config's bootstrap id.
+    const id = restoredClusterId(bootstrapClusterId(c.cluster.name, c.cluster.token, c.cluster.peers), { clusterId: 9, index: 5, term: 2 });
+    const d = await openDataDir({ dir: c.node.data_dir, clusterId: id, identity: clusterIdentity(c), nodeId: 1, persistence: c.raft.persistence });
+    await d.close();
+    await quarantine(c.node.data_dir);
+    assert.equal(readMarker(c.node.data_dir), undefined, "the directory is empty again");
+    assert.equal(await made(c), id);
+    // Its moved-aside copy is still checked against the config.
+    const other = config("rebuilt-other", "t2");
+    const crossed = { ...other, node: { ...other.node, data_dir: join(dir, "rebuilt-crossed") } };
+    await made({ ...c, node: { ...c.node, data_dir: crossed.node.data_dir } });
+    await quarantine(crossed.node.data_dir);
+    await assert.rejects(startIdentity(crossed, quiet), /cluster\.token differs/);
   });
 
   test("a marker that is not valid JSON is refused, not replaced", async () => {
