@@ -52,7 +52,8 @@ export function additionKeepsQuorum(status: RaftStatus, health: MemberHealth): b
 
 /** etcd's second check before adding a voter (isConnectedFullySince, etcd 3.4 to 3.5.29 and
  *  3.6.10): this leader is connected to every voter. A voter added earlier that has not started
- *  yet fails it, so a second unstarted voter is refused. Refused: "unhealthy cluster".
+ *  yet fails it, so a second unstarted voter is refused. Refused: "unhealthy cluster". (etcd
+ *  checks it before adding a learner too; trireme does not: docs/decisions.md.)
  *  (etcd 3.5.30 / 3.6.11 relaxed it to a quorum of the voters after the add: docs/decisions.md.) */
 export function votersConnected(status: RaftStatus, health: MemberHealth): boolean {
   return status.conf.voters.every((v) => v === status.id || health.connected(v));

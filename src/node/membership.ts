@@ -217,6 +217,8 @@ export class MembershipChanges {
     if (typeof peer === "string") throw MemberErrors.badURLs(peer);
     if (conf.voters.includes(id) || conf.learners.includes(id)) throw MemberErrors.memberExists();
     if (this.members.addressOwner(peer, [...conf.voters, ...conf.learners]) !== undefined) throw MemberErrors.peerURLExists();
+    // etcd's mayAddMember. etcd makes the connection check for a learner too; a learner never
+    // counts for a quorum, so here it may be added while a voter is away (docs/decisions.md).
     if (!isLearner) {
       const st = this.host.status();
       if (!additionKeepsQuorum(st, this.health)) throw MemberErrors.notEnoughStarted();
