@@ -1,16 +1,17 @@
 // Everything this node keeps for one peer: a channel per plane (one HTTP/2 connection each, or
 // one shared when isolation is off), their state for the observer and the reachability log, the
-// data pipeline, and the snapshot pushes in flight (cancelled when the link goes).
+// control and data streams, and the snapshot pushes in flight (cancelled when the link goes).
 import type { NetworkSection, PlaneConfig } from "../config/types.ts";
 import { type ChannelState, GrpcChannel } from "../grpc/channel.ts";
 import { type CallStatus, ClientCall, type ClientCallOptions } from "../grpc/client-call.ts";
 import type { NodeId, Plane } from "../raft/types.ts";
 import type { PbAck } from "./codec.ts";
-import { DataPipeline } from "./data-pipeline.ts";
+import { StreamPipeline } from "./stream-pipeline.ts";
 import { splitHostPort } from "./listener.ts";
 import { channelOptions, mergedPlane, type ReconnectBackoff } from "./options.ts";
 import type { ReachabilityLog } from "./reachability.ts";
-import { BULK_INSTALL, CONTROL_SEND, DATA_APPEND, decodeAck } from "./services.ts";
+import { BULK_INSTALL, CONTROL_SEND, CONTROL_STREAM, DATA_APPEND, decodeAck } from "./services.ts";
+import { GrpcStatus } from "../grpc/status.ts";
 import type { PeerAddress, TransportObserver } from "./types.ts";
 
 export const PLANES: readonly Plane[] = ["control", "data", "bulk"];
@@ -33,7 +34,13 @@ export class PeerLink {
   /** Distinct channels: one per plane, or only "control" when isolation is off. */
   private readonly channels = new Map<Plane, GrpcChannel>();
   private readonly up = new Map<Plane, boolean>();
-  readonly pipeline: DataPipeline;
+  readonly pipeline: StreamPipeline;
+  /** Votes, heartbeats and the other control messages: a long-lived stream like the data plane's
+   *  (a heartbeat is then one DATA frame each way, not a call with three header blocks). */
+  readonly control: StreamPipeline;
+  /** The peer does not serve the control stream (an older member): control messages go as one
+   *  unary call each, as that member expects. */
+  controlUnary = false;
   /** Snapshot pushes in progress: cancelled when the link goes (closing a channel lets them run). */
   readonly bulkCalls = new Set<ClientCall<PbAck>>();
   closed = false;
@@ -52,8 +59,26 @@ export class PeerLink {
     if (isolated) for (const p of PLANES) open(p, d.network[p], addr[p], [p]);
     else open("control", mergedPlane(d.network), addr.control, PLANES);
     const dataCfg = d.network.data;
-    this.pipeline = new DataPipeline({
+    const controlCfg = d.network.control;
+    this.control = new StreamPipeline({
       peer: addr.id,
+      plane: "control",
+      method: "Stream",
+      window: d.dataWindow,
+      maxQueued: d.dataMaxQueued,
+      requestTimeoutMs: controlCfg.request_timeout_in_ms,
+      connectTimeoutMs: controlCfg.connect_timeout_in_ms,
+      open: () => new ClientCall(this.channel("control"), CONTROL_STREAM, decodeAck, this.callOptions("control", false)),
+      onBroken: (reason, code) => {
+        if (code === GrpcStatus.UNIMPLEMENTED) this.controlUnary = true;
+        d.unreachable(addr.id, "control", reason);
+      },
+      observer: d.observer,
+    });
+    this.pipeline = new StreamPipeline({
+      peer: addr.id,
+      plane: "data",
+      method: "Append",
       window: d.dataWindow,
       maxQueued: d.dataMaxQueued,
       requestTimeoutMs: dataCfg.request_timeout_in_ms,
@@ -119,6 +144,7 @@ export class PeerLink {
 
   close(): void {
     this.closed = true;
+    this.control.close();
     this.pipeline.close();
     for (const call of this.bulkCalls) call.cancel(`peer ${this.id} left this node's peer list`);
     this.bulkCalls.clear();

@@ -6,7 +6,7 @@ import type { NetworkSection, PlaneConfig } from "../config/types.ts";
 import { GrpcStatus } from "../grpc/status.ts";
 import { type Message, type NodeId, type Plane, planeOf } from "../raft/types.ts";
 import { type PbEnvelope, toPb } from "./codec.ts";
-import { codeText } from "./data-pipeline.ts";
+import { codeText } from "./stream-pipeline.ts";
 import { allUndelivered, packLeases, packMessages, packProposals } from "./envelopes.ts";
 import { PlaneListener } from "./listener.ts";
 import { CHUNK_OVERHEAD, defaultBackoff, listenerOptions, MAX_SNAPSHOT_CHUNK, mergedPlane, messageLimit, type ReconnectBackoff, startupNotes } from "./options.ts";
@@ -166,6 +166,11 @@ export class PeerTransport implements Transport {
     return this.links.get(peer)?.pipeline.inFlight() ?? 0;
   }
 
+  /** Control batches sent to `peer` and not acknowledged yet. */
+  controlInFlight(peer: NodeId): number {
+    return this.links.get(peer)?.control.inFlight() ?? 0;
+  }
+
   /** Whether this node's outgoing channel on `plane` to `peer` is connected. */
   isConnected(peer: NodeId, plane: Plane): boolean {
     return this.links.get(peer)?.isConnected(plane) ?? false;
@@ -233,6 +238,13 @@ export class PeerTransport implements Transport {
       this.unreachable(to, plane, `a message of type ${t.message.type} is ${t.bytes} bytes, over the ${plane} plane's limit of ` +
         `${this.limits[plane]}: not sent (raise network.${plane}.max_frame_size, or lower raft.max_bytes_per_append)`);
     }
+    if (plane === "control" && !link.controlUnary) {
+      // Checked at each send rather than by a timer: the leader sends heartbeats every interval,
+      // and a timer armed per heartbeat would cost more than the heartbeat.
+      link.control.sweep(performance.now());
+      for (const g of groups) link.control.send((seq) => this.envelope(g, seq));
+      return;
+    }
     for (const g of groups) {
       if (plane === "control") this.sendControl(link, this.envelope(g));
       else link.pipeline.send((seq) => this.envelope(g, seq));
@@ -240,6 +252,7 @@ export class PeerTransport implements Transport {
     if (plane === "data" && groups.length > 0) this.armSweeper();
   }
 
+  /** One unary call per control envelope, for a peer that does not serve the control stream. */
   private sendControl(link: PeerLink, buf: Uint8Array): void {
     const to = link.id;
     const t0 = performance.now();

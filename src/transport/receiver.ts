@@ -123,44 +123,48 @@ export function controlImpl(ctx: ReceiverContext, admission: Admission, limit: C
         limit.release();
       }
     },
+    Stream: streamHandler("control", ctx, admission, limit, port),
+  };
+}
+
+/** A plane's long-lived stream: every envelope delivered in order and acknowledged by its seq. */
+function streamHandler(plane: "control" | "data", ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter) {
+  return (call: Call<PbEnvelope>) => {
+    const busy = limit.tryAcquire();
+    if (busy) {
+      call.emit("error", busy.toStatus());
+      return;
+    }
+    let released = false;
+    const release = () => {
+      if (!released) limit.release();
+      released = true;
+    };
+    let refusedOnce = false;
+    call.on("data", (env: PbEnvelope) => {
+      if (refusedOnce) return; // batches already in the pipe after a refusal are dropped
+      const refused = admission.check(plane, env.clusterId ?? 0, env.senderId ?? 0);
+      if (refused) {
+        refusedOnce = true;
+        release();
+        call.emit("error", refused.toStatus());
+        return;
+      }
+      deliver(ctx, plane, env, port);
+      // The ack is what opens the sender's window: it says "delivered to the node", in order.
+      call.write({ seq: env.seq ?? 0 });
+    });
+    call.on("end", () => {
+      release();
+      call.end();
+    });
+    // "close" follows every end of the call: a status sent, a reset, the connection gone.
+    call.on("close", release);
   };
 }
 
 export function dataImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): ServiceImplementation {
-  return {
-    Append(call: Call<PbEnvelope>) {
-      const busy = limit.tryAcquire();
-      if (busy) {
-        call.emit("error", busy.toStatus());
-        return;
-      }
-      let released = false;
-      const release = () => {
-        if (!released) limit.release();
-        released = true;
-      };
-      let refusedOnce = false;
-      call.on("data", (env: PbEnvelope) => {
-        if (refusedOnce) return; // batches already in the pipe after a refusal are dropped
-        const refused = admission.check("data", env.clusterId ?? 0, env.senderId ?? 0);
-        if (refused) {
-          refusedOnce = true;
-          release();
-          call.emit("error", refused.toStatus());
-          return;
-        }
-        deliver(ctx, "data", env, port);
-        // The ack is what opens the sender's window: it says "delivered to the node", in order.
-        call.write({ seq: env.seq ?? 0 });
-      });
-      call.on("end", () => {
-        release();
-        call.end();
-      });
-      // "close" follows every end of the call: a status sent, a reset, the connection gone.
-      call.on("close", release);
-    },
-  };
+  return { Append: streamHandler("data", ctx, admission, limit, port) };
 }
 
 export function bulkImpl(ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter): ServiceImplementation {

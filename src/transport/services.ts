@@ -20,6 +20,7 @@ const decodeEnvelope = (b: Buffer): PbEnvelope => {
 const decodeChunk = (b: Buffer): PbChunk => pb.SnapshotChunk.decode(b);
 
 export const CONTROL_SEND = "/trireme.raft.RaftControl/Send";
+export const CONTROL_STREAM = "/trireme.raft.RaftControl/Stream";
 export const DATA_APPEND = "/trireme.raft.RaftData/Append";
 export const BULK_INSTALL = "/trireme.raft.RaftBulk/InstallSnapshot";
 
@@ -28,6 +29,15 @@ export const controlService = {
     path: CONTROL_SEND,
     requestStream: false,
     responseStream: false,
+    requestSerialize: encodeEnvelope,
+    requestDeserialize: decodeEnvelope,
+    responseSerialize: encodeAck,
+    responseDeserialize: decodeAck,
+  },
+  Stream: {
+    path: CONTROL_STREAM,
+    requestStream: true,
+    responseStream: true,
     requestSerialize: encodeEnvelope,
     requestDeserialize: decodeEnvelope,
     responseSerialize: encodeAck,

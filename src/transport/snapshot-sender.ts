@@ -7,7 +7,7 @@ import type { CallStatus, ClientCall } from "../grpc/client-call.ts";
 import { GrpcStatus } from "../grpc/status.ts";
 import type { Message, NodeId } from "../raft/types.ts";
 import { toPb, type PbAck } from "./codec.ts";
-import { codeText } from "./data-pipeline.ts";
+import { codeText } from "./stream-pipeline.ts";
 import { encodeChunk } from "./services.ts";
 import type { ProgressFn, SnapshotSource, TransportObserver } from "./types.ts";
 

@@ -1,16 +1,20 @@
-// The data plane's sender for one peer: a long-lived bidi stream carrying App/AppResp batches,
-// each with a sequence number, and an application-level window of unacknowledged batches (not
-// write()/drain alone, which measured 2–9× slower). Acks must come back in order; anything else,
-// a stream error, or a batch left unacknowledged past its deadline tears the stream down, drops
-// what was in flight and tells the node so the core goes back to probing this follower.
+// A plane's sender for one peer: a long-lived bidi stream carrying batches of messages (App/AppResp
+// on the data plane; votes, heartbeats and the rest on the control plane), each with a sequence
+// number, and an application-level window of unacknowledged batches (not write()/drain alone,
+// which measured 2–9× slower). Acks must come back in order; anything else, a stream error, or a
+// batch left unacknowledged past its deadline tears the stream down, drops what was in flight and
+// tells the node so the core goes back to probing this follower.
 import type { CallStatus, ClientCall } from "../grpc/client-call.ts";
 import { GrpcStatus } from "../grpc/status.ts";
-import type { NodeId } from "../raft/types.ts";
+import type { NodeId, Plane } from "../raft/types.ts";
 import type { PbAck } from "./codec.ts";
 import type { TransportObserver } from "./types.ts";
 
 export interface PipelineOptions {
   peer: NodeId;
+  /** The plane the stream runs on, and the method name the metrics give it. */
+  plane: Exclude<Plane, "bulk">;
+  method: string;
   /** Batches in flight before further ones wait in the local queue. */
   window: number;
   /** Batches allowed to wait behind a full window; beyond it new batches are dropped. */
@@ -19,7 +23,8 @@ export interface PipelineOptions {
   connectTimeoutMs: number;
   /** Opens a new stream; `waitForReady` when the channel has no connection yet. */
   open: () => ClientCall<PbAck>;
-  onBroken: (reason: string) => void;
+  /** The stream failed; `code` is its gRPC status when it ended with one. */
+  onBroken: (reason: string, code?: number) => void;
   observer: TransportObserver;
 }
 
@@ -31,7 +36,7 @@ interface Pending {
   undelivered?: () => void;
 }
 
-export class DataPipeline {
+export class StreamPipeline {
   private call: ClientCall<PbAck> | undefined;
   private acked = false; // has the current stream acknowledged anything yet?
   private readonly unacked: Pending[] = [];
@@ -69,9 +74,9 @@ export class DataPipeline {
     call.onMessage = (ack) => this.onAck(call, ack);
     call.onStatus = (s: CallStatus) => {
       if (this.call !== call) return;
-      if (s.code === GrpcStatus.OK) return this.teardown(`data stream to peer ${this.o.peer} was closed by the peer`);
+      if (s.code === GrpcStatus.OK) return this.teardown(`${this.o.plane} stream to peer ${this.o.peer} was closed by the peer`);
       // A stream that never reached the peer delivered nothing: its batches may be sent elsewhere.
-      this.teardown(`data stream to peer ${this.o.peer} failed: ${codeText(s)}`, s.notSent === true);
+      this.teardown(`${this.o.plane} stream to peer ${this.o.peer} failed: ${codeText(s)}`, s.notSent === true, s.code);
     };
     return call;
   }
@@ -83,7 +88,7 @@ export class DataPipeline {
       p.sentAt = performance.now();
       this.unacked.push(p);
       call.write(p.buf);
-      this.o.observer.bytes("data", this.o.peer, "out", p.buf.length);
+      this.o.observer.bytes(this.o.plane, this.o.peer, "out", p.buf.length);
     }
   }
 
@@ -92,12 +97,12 @@ export class DataPipeline {
     const head = this.unacked[0];
     const seq = ack.seq ?? 0;
     if (!head || head.seq !== seq) {
-      this.teardown(`data stream to peer ${this.o.peer}: ack ${seq} does not match the oldest batch ${head?.seq ?? "none"}`);
+      this.teardown(`${this.o.plane} stream to peer ${this.o.peer}: ack ${seq} does not match the oldest batch ${head?.seq ?? "none"}`);
       return;
     }
     this.unacked.shift();
     this.acked = true;
-    this.o.observer.rpc("data", this.o.peer, "Append", (performance.now() - head.sentAt) / 1000, true);
+    this.o.observer.rpc(this.o.plane, this.o.peer, this.o.method, (performance.now() - head.sentAt) / 1000, true);
     this.pump();
   }
 
@@ -107,20 +112,20 @@ export class DataPipeline {
     if (!head) return;
     const limit = this.o.requestTimeoutMs + (this.acked ? 0 : this.o.connectTimeoutMs);
     if (now - head.sentAt > limit) {
-      this.o.observer.rpc("data", this.o.peer, "Append", (now - head.sentAt) / 1000, false);
-      this.teardown(`data stream to peer ${this.o.peer}: batch ${head.seq} not acknowledged within ${limit} ms`);
+      this.o.observer.rpc(this.o.plane, this.o.peer, this.o.method, (now - head.sentAt) / 1000, false);
+      this.teardown(`${this.o.plane} stream to peer ${this.o.peer}: batch ${head.seq} not acknowledged within ${limit} ms`);
     }
   }
 
-  private teardown(reason: string, neverConnected = false): void {
+  private teardown(reason: string, neverConnected = false, code?: number): void {
     const call = this.call;
     this.call = undefined;
     const lost = neverConnected ? this.unacked.concat(this.queue) : this.queue.slice();
     this.unacked.length = 0;
     this.queue.length = 0;
     for (const p of lost) p.undelivered?.();
-    call?.cancel(`data stream to peer ${this.o.peer} torn down: ${reason}`);
-    if (!this.closed) this.o.onBroken(reason);
+    call?.cancel(`${this.o.plane} stream to peer ${this.o.peer} torn down: ${reason}`);
+    if (!this.closed) this.o.onBroken(reason, code);
   }
 
   close(): void {

@@ -1,0 +1,96 @@
+// The control plane's long-lived stream: votes and heartbeats ride one call per peer (a heartbeat
+// is one DATA frame each way), in order, each batch acknowledged; a peer that does not serve the
+// stream (a member from before it) gets one unary Send per batch instead.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { MessageType, type NodeId, type Plane } from "../../src/raft/types.ts";
+import type { PbAck, PbEnvelope } from "../../src/transport/codec.ts";
+import { controlService } from "../../src/transport/services.ts";
+import type { TransportObserver } from "../../src/transport/types.ts";
+import { addressOf, msg, portAllocator, startNode, type TestNode, until } from "./helpers.ts";
+
+const port = portAllocator(21700);
+
+class ControlObserver implements TransportObserver {
+  acked = 0;
+  rpc(plane: Plane, _peer: NodeId, method: string, _s: number, ok: boolean) {
+    if (plane === "control" && method === "Stream" && ok) this.acked++;
+  }
+  bytes() {}
+  received() {}
+  refused() {}
+  connection() {}
+}
+
+/** A control port in grpc-js that counts its calls; `withStream` false serves only Send. */
+async function fakeControl(address: string, withStream: boolean) {
+  const seen = { streams: 0, sends: 0, heartbeats: [] as number[] };
+  const record = (env: PbEnvelope) => {
+    for (const m of env.messages ?? []) seen.heartbeats.push(Number(m.index ?? 0));
+  };
+  const impl: grpc.UntypedServiceImplementation = {
+    Send(call: grpc.ServerUnaryCall<PbEnvelope, PbAck>, cb: grpc.sendUnaryData<PbAck>) {
+      seen.sends++;
+      record(call.request);
+      cb(null, {});
+    },
+  };
+  if (withStream) {
+    impl.Stream = (call: grpc.ServerDuplexStream<PbEnvelope, PbAck>) => {
+      seen.streams++;
+      call.on("data", (env: PbEnvelope) => {
+        record(env);
+        call.write({ seq: env.seq ?? 0 });
+      });
+      call.on("end", () => call.end());
+    };
+  }
+  const server = new grpc.Server();
+  server.addService(controlService, impl);
+  await new Promise<void>((resolve, reject) => server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
+  return { server, seen };
+}
+
+describe("control plane stream", () => {
+  let a: TestNode;
+  const obs = new ControlObserver();
+  let current: Awaited<ReturnType<typeof fakeControl>>;
+  let old: Awaited<ReturnType<typeof fakeControl>>;
+  const current2 = addressOf(2, port);
+  const old3 = addressOf(3, port);
+  before(async () => {
+    current = await fakeControl(current2.control, true);
+    old = await fakeControl(old3.control, false);
+    const aa = addressOf(1, port);
+    a = await startNode(1, aa, { observer: obs });
+    a.t.setPeers([aa, current2, old3]);
+  });
+  after(async () => {
+    await a.t.close();
+    current.server.forceShutdown();
+    old.server.forceShutdown();
+  });
+
+  test("200 heartbeats to a peer go on one stream, in order, every batch acknowledged, no unary call", async () => {
+    for (let i = 1; i <= 200; i++) {
+      a.t.send([msg(MessageType.Heartbeat, 1, 2, { index: i })]);
+      if (i % 20 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await until(() => current.seen.heartbeats.length === 200, "200 heartbeats at the peer");
+    assert.deepEqual(current.seen.heartbeats, Array.from({ length: 200 }, (_, i) => i + 1));
+    assert.equal(current.seen.streams, 1);
+    assert.equal(current.seen.sends, 0);
+    await until(() => obs.acked >= 1 && a.t.controlInFlight(2) === 0, "every batch acknowledged");
+  });
+
+  test("a peer that answers Stream with UNIMPLEMENTED gets unary Sends from then on", async () => {
+    // The first batch is lost with the refused stream (the core sends heartbeats again anyway).
+    await until(() => {
+      a.t.send([msg(MessageType.Heartbeat, 1, 3, { index: 7 })]);
+      return old.seen.sends > 0;
+    }, "a heartbeat delivered by Send", 5000);
+    assert.ok(old.seen.heartbeats.every((i) => i === 7));
+    assert.ok(a.rec.unreachable.includes(3), "the refused stream was reported once");
+  });
+});
