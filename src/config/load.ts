@@ -5,6 +5,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { keyLines, lineOf } from "./lines.ts";
 import { RULES } from "./rules.ts";
+import { resolveTlsFiles } from "./tls-keys.ts";
 import { fillDefaults, getPath, SCHEMA, selfAsPeer, setPath, specOf, TABLES, type LeafPath } from "./schema.ts";
 import { closest } from "./suggest.ts";
 import type { Config } from "./types.ts";
@@ -112,6 +113,7 @@ export function parseConfigDetailed(text: string, fileName: string): LoadedConfi
     adjusted.set("cluster.peers", `node ${config.node.id} (this node) added`);
   }
 
+  resolveTlsFiles(config, dirname(resolve(fileName)));
   const ctx = {
     error: report,
     warn: (key: string, message: string) => warnings.push({ file: fileName, line: lineOf(lines, key), key, message }),

@@ -4,6 +4,7 @@
 import { parseAddress, sameListener, type HostPort } from "./address.ts";
 import { formatInt } from "./format.ts";
 import { ADDRESS_KEYS, PLANES, type LeafPath } from "./schema.ts";
+import { TLS_RULES } from "./tls-keys.ts";
 import type { Config } from "./types.ts";
 
 export interface RuleContext {
@@ -203,4 +204,5 @@ export const RULES: readonly Rule[] = [
       });
     },
   },
+  ...TLS_RULES,
 ];

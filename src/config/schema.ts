@@ -1,6 +1,7 @@
 // The one table that describes every key of config.toml: its TOML path, kind, default, bounds
 // and what it does. Defaults, validation, `trireme init` comments, docs/configuration.md and
 // `trireme config check` all read this table, so a key is described once.
+import { TLS_KEYS } from "./tls-keys.ts";
 import type { Config, PeerConfig, PlaneConfig, PlaneName } from "./types.ts";
 
 /** Every leaf of Config as a dotted TOML path. Arrays (peers) and FlushPolicy are leaves. */
@@ -30,7 +31,9 @@ export type Kind =
   /** `"Immediate"` or `{ Batch = { threshold, interval_ms } }`. */
   | { type: "flush_policy" }
   /** `[[cluster.peers]]`: an array of tables described by PEER_KEYS. */
-  | { type: "peers" };
+  | { type: "peers" }
+  /** A string that may be empty ("" = none): a file relative to the config file, or a name. */
+  | { type: "optional"; what: string };
 
 /** A default computed from the rest of the config (e.g. a name from the id). */
 export interface DerivedDefault<V> {
@@ -310,6 +313,7 @@ export const SCHEMA: readonly KeySpec[] = [
     "Largest client request accepted (etcd's --max-request-bytes).",
   ),
   key("limits.max_txn_ops", int(1, 1_000_000), 128, "Most operations in one Txn (etcd's --max-txn-ops)."),
+  ...TLS_KEYS,
   key("metrics.enabled", { type: "boolean" }, true, "Serve /metrics, /health and /ready over HTTP."),
   key(
     "metrics.address",
@@ -392,6 +396,9 @@ export const TABLE_DOCS: Readonly<Record<string, string>> = {
   "network.data": "Data plane: AppendEntries with entries, pipelined. Throughput-optimized.",
   "network.bulk": "Bulk plane: InstallSnapshot, chunked and gzip-compressed. Bandwidth-intensive.",
   limits: "Client request limits (etcd's names).",
+  tls: "Transport security (docs/security.md). Relative file names are relative to this file; empty names leave the port plaintext.",
+  "tls.client": "TLS on the client port, with etcd's names (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth).",
+  "tls.peer": "Mutual TLS on the control, data and bulk planes: every member presents its certificate and checks its peer's against the cluster CA.",
   metrics: "Prometheus metrics and health checks over HTTP.",
   log: "Logging.",
 };

@@ -121,6 +121,30 @@ export interface MetricsSection {
   address: string;
 }
 
+/** `[tls.client]`: the client port (etcd's --cert-file, --key-file, --trusted-ca-file,
+ *  --client-cert-auth). Empty file names: plaintext. */
+export interface TlsClientSection {
+  cert_file: string;
+  key_file: string;
+  trusted_ca_file: string;
+  client_cert_auth: boolean;
+}
+
+/** `[tls.peer]`: the three peer planes, always mutual (etcd's --peer-cert-file, --peer-key-file,
+ *  --peer-trusted-ca-file with --peer-client-cert-auth). Empty file names: plaintext. */
+export interface TlsPeerSection {
+  cert_file: string;
+  key_file: string;
+  trusted_ca_file: string;
+  /** etcd's --peer-cert-allowed-cn: "" accepts any certificate the CA signed. */
+  allowed_cn: string;
+}
+
+export interface TlsSection {
+  client: TlsClientSection;
+  peer: TlsPeerSection;
+}
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 export interface LogSection {
@@ -135,6 +159,7 @@ export interface Config {
   raft: RaftSection;
   network: NetworkSection;
   limits: LimitsSection;
+  tls: TlsSection;
   metrics: MetricsSection;
   log: LogSection;
 }

@@ -38,6 +38,8 @@ export function describeKind(kind: Kind): string {
       return '"Immediate" or { Batch = { threshold = N, interval_ms = N } }';
     case "peers":
       return "an array of tables: [[cluster.peers]] with id and the four addresses";
+    case "optional":
+      return `${kind.what}, or "" for none`;
   }
 }
 
@@ -84,6 +86,8 @@ export function checkValue(kind: Kind, raw: unknown, path: string, report: Repor
       return checkFlushPolicy(raw, path, report);
     case "peers":
       return checkPeers(raw, path, report);
+    case "optional":
+      return typeof raw === "string" ? raw.trim() : mismatch();
   }
 }
 
