@@ -2,9 +2,11 @@
 // the event-loop lag (lateness of a 10 ms timer) measured alongside: the proof that syncs stay
 // off the loop. Prints a Markdown table. Never a pass/fail: numbers only.
 //
-//   bun scripts/bench-storage.ts [--seconds 3] [--dir /tmp/x] [--only idle-1,100] [--snapshot-mib 0]
+//   bun scripts/bench-storage.ts [--seconds 3] [--dir /tmp/x] [--only idle-1,100] [--snapshot-mib 0] [--warm-ms 0]
 // --only keeps the rows whose name contains one of the comma-separated words (the lag baseline
-// always runs). CPU µs/commit is the whole process (main thread + writer) divided by commits.
+// always runs). --warm-ms waits that long after opening each row's fresh data directory before
+// appending: a member that has been up for a moment, whose writer has used the idle time to
+// complete the WAL prefill (src/storage/wal-prefill.ts); 0 measures a directory just created. CPU µs/commit is the whole process (main thread + writer) divided by commits.
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync, fdatasyncSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,9 +24,11 @@ const { values } = parseArgs({
     dir: { type: "string" },
     "snapshot-mib": { type: "string", default: "1024" },
     only: { type: "string" },
+    "warm-ms": { type: "string", default: "0" },
   },
 });
 const SECONDS = Number(values.seconds);
+const WARM_MS = Number(values["warm-ms"]);
 const base = values.dir ?? mkdtempSync(join(tmpdir(), "trireme-bench-storage-"));
 const PAYLOAD = new Uint8Array(256).fill(0x61);
 
@@ -96,6 +100,7 @@ async function strategy(name: string, persistence: PersistenceConfig, appenders:
   const dir = join(base, name.replace(/[^a-z0-9]+/gi, "-"));
   const d = await openDataDir({ dir, clusterId: 1, nodeId: 1, persistence, ...(driver ? { driver } : {}) });
   const log = d.log;
+  if (WARM_MS > 0) await new Promise((r) => setTimeout(r, WARM_MS));
   const start = new Map<number, number>();
   const lat: number[] = [];
   const waiting = new Map<number, () => void>();
@@ -254,7 +259,7 @@ const rows: Row[] = [await idle()];
 for (const [name, run] of scenarios) if (want(name)) rows.push(await run());
 
 const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : "-");
-console.log(`\n${SECONDS} s per row, 256-byte entries, ${new Date().toISOString()}\n`);
+console.log(`\n${SECONDS} s per row, 256-byte entries, ${WARM_MS > 0 ? `${WARM_MS} ms idle after each open, ` : ""}${new Date().toISOString()}\n`);
 console.log("| scenario | entries/s | append→durable p50 ms | p99 ms | commits | entries/commit | mean commit ms (in writer) | commit p99 ms (in writer) | CPU µs/commit | loop lag p99 ms | loop lag max ms |");
 console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const r of rows) {
