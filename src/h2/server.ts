@@ -1,4 +1,4 @@
-// An HTTP/2 server (prior knowledge, plain TCP) on Bun's sockets or node:net. Each accepted socket
+// An HTTP/2 server (prior knowledge on plain TCP, ALPN "h2" on TLS) on Bun's sockets or node:net/node:tls. Each accepted socket
 // is sniffed first: the client preface makes it an HTTP/2 connection; an HTTP/1.x request line
 // hands it to onHttp1 (the client port answers /health, /version and /metrics like etcd); anything
 // else is a bad preface and is closed.
@@ -7,6 +7,8 @@ import { FrameWriter, PREFACE } from "./frames.ts";
 import { resolveConfig } from "./settings.ts";
 import { listenBun, type SocketListenOptions } from "./socket-bun.ts";
 import { listenNode } from "./socket-node.ts";
+import { listenTlsBun } from "./socket-tls-bun.ts";
+import { listenTlsNode } from "./socket-tls-node.ts";
 import { type ByteListener, type ByteSocket, H2Error, type H2ServerOptions } from "./types.ts";
 
 export interface H2Server {
@@ -122,7 +124,9 @@ export async function startH2Server(opts: H2ServerStartOptions): Promise<H2Serve
     },
   };
   const useNode = opts.socket === "node" || (opts.socket === undefined && (globalThis as { Bun?: unknown }).Bun === undefined);
-  const listener: ByteListener = useNode ? await listenNode(listen) : await listenBun(listen);
+  const listener: ByteListener = opts.tls
+    ? await (useNode ? listenTlsNode(listen, opts.tls) : listenTlsBun(listen, opts.tls))
+    : await (useNode ? listenNode(listen) : listenBun(listen));
 
   const waitEmpty = (ms: number): Promise<void> => new Promise<void>((resolve) => {
     if (sockets.size === 0) return resolve();

@@ -3,12 +3,12 @@
 // (copied, the caller may reuse its buffer) and written on drain, in order.
 import type { ByteListener, ByteSocket } from "./types.ts";
 
-type BunSocket = import("bun").Socket<SocketState>;
-interface SocketState { wrapper?: BunByteSocket }
+export type BunSocket = import("bun").Socket<SocketState>;
+export interface SocketState { wrapper?: BunByteSocket }
 
 const noop = (): void => {};
 
-class BunByteSocket implements ByteSocket {
+export class BunByteSocket implements ByteSocket {
   onData: (chunk: Uint8Array) => void = noop;
   onDrain: () => void = noop;
   onClose: (err?: Error) => void = noop;
@@ -89,7 +89,7 @@ class BunByteSocket implements ByteSocket {
   }
 }
 
-function handlers(onOpen: (w: BunByteSocket) => void, gone?: (s: ByteSocket) => void) {
+export function handlers(onOpen: (w: BunByteSocket) => void, gone?: (s: ByteSocket) => void) {
   return {
     open(s: BunSocket) {
       const w = new BunByteSocket(s, gone);

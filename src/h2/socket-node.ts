@@ -7,7 +7,7 @@ import type { ByteListener, ByteSocket } from "./types.ts";
 
 const noop = (): void => {};
 
-class NodeByteSocket implements ByteSocket {
+export class NodeByteSocket implements ByteSocket {
   onData: (chunk: Uint8Array) => void = noop;
   onDrain: () => void = noop;
   onClose: (err?: Error) => void = noop;

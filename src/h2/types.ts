@@ -36,7 +36,7 @@ export interface H2Settings {
   maxHeaderListSize: number;
 }
 
-/** A byte stream under the connection: plain TCP today, TLS later, Bun or node:net underneath. */
+/** A byte stream under the connection: plain TCP or TLS, Bun's sockets or node:net/node:tls underneath. */
 export interface ByteSocket {
   /** Queues every byte (the socket keeps what the kernel did not take); false once more than the
    *  socket's buffer is waiting, and `onDrain` follows when it has been written. */
@@ -52,6 +52,39 @@ export interface ByteSocket {
   onData: (chunk: Uint8Array) => void;
   onDrain: () => void;
   onClose: (err?: Error) => void;
+}
+
+/** PEM text of one side of a TLS connection, as its files hold it now. */
+export interface TlsMaterial {
+  /** This side's certificate chain; a client without one sends no certificate. */
+  cert?: string;
+  key?: string;
+  /** The CA certificates the other side's certificate must chain to ("" : the system's). */
+  ca: string;
+}
+
+/** TLS on a listening port (ALPN "h2"). The material is read at listen time and again after each
+ *  `watch` call-back, so replaced files take effect for new connections without a restart. */
+export interface H2ServerTls {
+  material(): TlsMaterial & { cert: string; key: string };
+  /** Ask every client for a certificate that chains to `ca`, and refuse the handshake without one. */
+  requireClientCert: boolean;
+  /** A reason to refuse a verified client certificate (etcd's --peer-cert-allowed-cn), or undefined. */
+  authorize?(peer: { commonName: string }): string | undefined;
+  /** Calls `changed` whenever the files change; returns a function that stops watching. */
+  watch?(changed: () => void): () => void;
+  /** A handshake refused: the client's "host:port" and why. */
+  onRefused?(remote: string, reason: string): void;
+  /** New material in effect (or why the listener kept the old one). */
+  onReloaded?(error?: Error): void;
+}
+
+/** TLS on a client connection: the server's certificate must chain to `ca` and name `serverName`. */
+export interface H2ClientTls {
+  /** Read at every dial, so replaced files take effect on the next connection. */
+  material(): TlsMaterial;
+  /** The name checked against the server certificate's SANs (default: the host dialled). */
+  serverName?: string;
 }
 
 /** A listening socket that hands each accepted connection over as a ByteSocket. */
@@ -112,6 +145,8 @@ export interface H2ServerOptions {
   /** SO_KEEPALIVE on every accepted socket, with this idle time (ms) before the first probe;
    *  0 or absent leaves the OS default (off). */
   tcpKeepAliveMs?: number;
+  /** TLS (ALPN "h2") instead of plain TCP. */
+  tls?: H2ServerTls;
   /** A new request stream. */
   onStream(stream: H2ServerStream): void;
   /** A connection ended with a protocol error (for a log line); the connection has already been
@@ -154,6 +189,8 @@ export interface H2ClientOptions {
   connectTimeoutMs?: number;
   /** SO_KEEPALIVE on the socket, with this idle time (ms) before the first probe. */
   tcpKeepAliveMs?: number;
+  /** TLS (ALPN "h2") instead of plain TCP. */
+  tls?: H2ClientTls;
 }
 
 export interface H2ClientConnection {

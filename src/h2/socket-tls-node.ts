@@ -1,0 +1,95 @@
+// ByteSocket on node:tls (Deno and node; Bun uses socket-tls-bun.ts), ALPN "h2". node's server
+// swaps its certificate in place (setSecureContext), so replaced files take effect for the next
+// handshake without touching the listening socket.
+import { isIP } from "node:net";
+import * as tls from "node:tls";
+import type { SocketListenOptions } from "./socket-bun.ts";
+import { explainTlsError } from "./socket-tls-bun.ts";
+import { NodeByteSocket } from "./socket-node.ts";
+import type { ByteListener, ByteSocket, H2ClientTls, H2ServerTls } from "./types.ts";
+
+function commonName(s: tls.TLSSocket): string {
+  const cn = s.getPeerCertificate()?.subject?.CN as string | string[] | undefined;
+  return Array.isArray(cn) ? cn.join(",") : cn ?? "";
+}
+
+export function listenTlsNode(o: SocketListenOptions, t: H2ServerTls): Promise<ByteListener> {
+  return new Promise<ByteListener>((resolve, reject) => {
+    let server: tls.Server;
+    try {
+      const m = t.material();
+      server = tls.createServer({
+        cert: m.cert, key: m.key, ca: m.ca || undefined,
+        requestCert: t.requireClientCert, rejectUnauthorized: t.requireClientCert,
+        ALPNProtocols: ["h2"],
+      });
+    } catch (err) {
+      reject(new Error(`cannot listen with TLS on ${o.host}:${o.port}: ${(err as Error).message}`));
+      return;
+    }
+    server.on("secureConnection", (s: tls.TLSSocket) => {
+      if (t.requireClientCert && t.authorize) {
+        const why = t.authorize({ commonName: commonName(s) });
+        if (why !== undefined) {
+          t.onRefused?.(`${s.remoteAddress}:${s.remotePort}`, why);
+          s.destroy();
+          return;
+        }
+      }
+      s.setNoDelay(true);
+      o.onSocket(new NodeByteSocket(s, o.onSocketGone));
+    });
+    server.on("tlsClientError", (err: Error, s: tls.TLSSocket) => t.onRefused?.(`${s.remoteAddress}:${s.remotePort}`, explainTlsError(err.message)));
+    const unwatch = t.watch?.(() => {
+      try {
+        const m = t.material();
+        server.setSecureContext({ cert: m.cert, key: m.key, ca: m.ca || undefined });
+        t.onReloaded?.();
+      } catch (err) {
+        t.onReloaded?.(new Error(`kept the previous certificate: ${(err as Error).message}`));
+      }
+    });
+    server.once("error", (err) => reject(new Error(`cannot listen on ${o.host}:${o.port}: ${err.message}`)));
+    server.listen(o.port, o.host, () => {
+      const addr = server.address();
+      resolve({
+        port: typeof addr === "object" && addr ? addr.port : o.port,
+        close: () => {
+          unwatch?.();
+          server.close();
+        },
+      });
+    });
+  });
+}
+
+export function connectTlsNode(host: string, port: number, timeoutMs: number, t: H2ClientTls): Promise<ByteSocket> {
+  return new Promise<ByteSocket>((resolve, reject) => {
+    let m;
+    try {
+      m = t.material();
+    } catch (err) {
+      reject(new Error(`cannot connect to ${host}:${port}: ${(err as Error).message}`));
+      return;
+    }
+    const name = t.serverName ?? host;
+    const s = tls.connect({
+      host, port, ca: m.ca || undefined, cert: m.cert, key: m.key, ALPNProtocols: ["h2"], rejectUnauthorized: true,
+      // SNI carries host names only; an IP is checked against the certificate's IP SANs.
+      ...(isIP(name) ? { checkServerIdentity: (_h: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(name, cert) } : { servername: name }),
+    });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`connecting to ${host}:${port} (TLS) took over ${timeoutMs} ms`));
+    }, timeoutMs);
+    s.once("error", (err) => {
+      clearTimeout(timer);
+      reject(new Error(`TLS handshake with ${host}:${port} failed: ${explainTlsError(err.message)}`));
+    });
+    s.once("secureConnect", () => {
+      clearTimeout(timer);
+      s.setNoDelay(true);
+      resolve(new NodeByteSocket(s));
+    });
+  });
+}

@@ -1,0 +1,181 @@
+// HTTP/2 over TLS (ALPN h2) on Bun's sockets and on node:tls: mutual handshakes that carry
+// requests, refusals at the handshake (no certificate, another CA's, a CN that allowed_cn does not
+// name, a plaintext client) reported with the remote address and the reason, a client that
+// refuses a server of another CA, and certificate files replaced under a running listener.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tls from "node:tls";
+import { connectH2 } from "../../src/h2/client.ts";
+import { startH2Server, type H2Server } from "../../src/h2/server.ts";
+import type { H2ClientConnection, H2ClientTls, H2ServerTls, HeaderList } from "../../src/h2/types.ts";
+import { createAuthority, createLeaf, type Pem } from "../../src/tls/generate.ts";
+import { CredentialFiles } from "../../src/tls/source.ts";
+
+let dir = "";
+let ca = "";
+let member: Pem, operator: Pem, intruder: Pem, rotated: Pem, foreignServer: Pem;
+const servers: H2Server[] = [];
+const conns: H2ClientConnection[] = [];
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "trireme-h2-tls-"));
+  const authority = await createAuthority("h2 test CA", 7);
+  const other = await createAuthority("other CA", 7);
+  ca = authority.cert;
+  member = await createLeaf(authority, { commonName: "node-1", hosts: ["127.0.0.1", "localhost"], role: "member", days: 7 });
+  rotated = await createLeaf(authority, { commonName: "node-1", hosts: ["127.0.0.1", "localhost"], role: "member", days: 7 });
+  operator = await createLeaf(authority, { commonName: "operator", hosts: [], role: "client", days: 7 });
+  intruder = await createLeaf(other, { commonName: "node-1", hosts: ["127.0.0.1"], role: "member", days: 7 });
+  foreignServer = await createLeaf(other, { commonName: "node-9", hosts: ["127.0.0.1"], role: "member", days: 7 });
+});
+
+after(async () => {
+  for (const c of conns) c.destroy();
+  await Promise.all(servers.map((s) => s.close(100)));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const req: HeaderList = [[":method", "GET"], [":scheme", "https"], [":path", "/hello"], [":authority", "localhost"]];
+
+function get(conn: H2ClientConnection): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = conn.request(req, true);
+    let body = "";
+    s.onHeaders = () => {};
+    s.onData = (c) => { body += Buffer.from(c).toString(); };
+    s.onEnd = () => resolve(body);
+    s.onReset = (code) => reject(new Error(`reset ${code}`));
+  });
+}
+
+interface Refusal { remote: string; reason: string }
+
+/** A condition that must come true within the deadline. */
+async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function serve(socket: "bun" | "node", t: Partial<H2ServerTls> & { material: H2ServerTls["material"] }): Promise<{ server: H2Server; refused: Refusal[]; reloads: (Error | undefined)[] }> {
+  const refused: Refusal[] = [];
+  const reloads: (Error | undefined)[] = [];
+  const server = await startH2Server({
+    host: "127.0.0.1",
+    port: 0,
+    socket,
+    tls: { requireClientCert: true, onRefused: (remote, reason) => refused.push({ remote, reason }), onReloaded: (e) => reloads.push(e), ...t },
+    onStream: (s) => {
+      s.onData = () => {};
+      s.onEnd = () => {};
+      s.respond([[":status", "200"]]);
+      s.end(); // the body is written below, before end
+    },
+  });
+  servers.push(server);
+  return { server, refused, reloads };
+}
+
+const fixed = (p: Pem) => () => ({ cert: p.cert, key: p.key, ca });
+const client = (p?: Pem, caPem = ca): H2ClientTls => ({ material: () => ({ ...(p ? { cert: p.cert, key: p.key } : {}), ca: caPem }) });
+
+for (const socket of ["bun", "node"] as const) {
+  describe(`TLS on ${socket} sockets`, () => {
+    test("a client with a certificate of the CA gets its answer over h2", async () => {
+      const { server } = await serve(socket, { material: fixed(member) });
+      const conn = await connectH2({ host: "127.0.0.1", port: server.port, socket, tls: client(operator) });
+      conns.push(conn);
+      assert.equal(await get(conn), "");
+      assert.equal(server.connectionCount(), 1);
+    });
+
+    test("no client certificate, or one of another CA: refused at the handshake and logged with the remote address", async () => {
+      const { server, refused } = await serve(socket, { material: fixed(member) });
+      for (const who of [undefined, intruder]) {
+        const before = refused.length;
+        await assert.rejects(connectH2({ host: "127.0.0.1", port: server.port, socket, connectTimeoutMs: 5000, tls: client(who) }));
+        await until("the refusal log", () => refused.length > before);
+        assert.match(refused[refused.length - 1]!.remote, /^127\.0\.0\.1:\d+$/);
+        assert.match(refused[refused.length - 1]!.reason, who ? /not signed by the trusted CA/ : /no client certificate/);
+      }
+      assert.equal(server.connectionCount(), 0);
+    });
+
+    test("allowed_cn: a certificate of the CA with another CN is refused with its CN in the reason", async () => {
+      const { server, refused } = await serve(socket, {
+        material: fixed(member),
+        authorize: ({ commonName }) => (commonName === "node-1" ? undefined : `CN ${commonName} not allowed`),
+      });
+      await assert.rejects(connectH2({ host: "127.0.0.1", port: server.port, socket, connectTimeoutMs: 5000, tls: client(operator) }));
+      await until("the refusal", () => refused.length > 0);
+      assert.match(refused[0]!.reason, /CN operator not allowed/);
+      const ok = await connectH2({ host: "127.0.0.1", port: server.port, socket, tls: client(member) });
+      conns.push(ok);
+      assert.equal(await get(ok), "");
+    });
+
+    test("a plaintext HTTP/2 client fails at once (no hang) and the refusal is logged", async () => {
+      const { server, refused } = await serve(socket, { material: fixed(member) });
+      const started = Date.now();
+      await assert.rejects(connectH2({ host: "127.0.0.1", port: server.port, socket, connectTimeoutMs: 20_000 }));
+      assert.ok(Date.now() - started < 10_000, "the plaintext client waited for its connect timeout");
+      await until("the refusal", () => refused.length > 0);
+      assert.match(refused[0]!.reason, /not TLS \(a plaintext client/);
+    });
+
+    test("a server whose certificate is not of the client's CA is refused by the client", async () => {
+      const { server } = await serve(socket, { material: () => ({ cert: foreignServer.cert, key: foreignServer.key, ca }) });
+      await assert.rejects(
+        connectH2({ host: "127.0.0.1", port: server.port, socket, connectTimeoutMs: 5000, tls: client(member) }),
+        /TLS handshake with 127\.0\.0\.1:\d+ failed: certificate not signed by the trusted CA/,
+      );
+    });
+
+    test("replaced certificate files are used by new connections; open ones go on", async () => {
+      const sub = join(dir, socket);
+      rmSync(sub, { recursive: true, force: true });
+      mkdirSync(sub);
+      const files = { certFile: join(sub, "m.pem"), keyFile: join(sub, "m-key.pem"), caFile: join(sub, "ca.pem") };
+      writeFileSync(files.certFile, member.cert);
+      writeFileSync(files.keyFile, member.key);
+      writeFileSync(files.caFile, ca);
+      const source = new CredentialFiles(files, 50);
+      const { server, reloads } = await serve(socket, { material: () => source.material(), watch: (c) => source.watch(c) });
+      const old = await connectH2({ host: "127.0.0.1", port: server.port, socket, tls: client(operator) });
+      conns.push(old);
+      assert.equal(await serialOnTheWire(server.port), serialOf(member.cert));
+      writeFileSync(files.certFile, rotated.cert);
+      writeFileSync(files.keyFile, rotated.key);
+      await until("the reload", () => reloads.length > 0);
+      assert.equal(reloads[0], undefined);
+      assert.equal(await serialOnTheWire(server.port), serialOf(rotated.cert));
+      assert.equal(await get(old), "", "a connection made before the rotation still serves");
+      const fresh = await connectH2({ host: "127.0.0.1", port: server.port, socket, tls: client(operator) });
+      conns.push(fresh);
+      assert.equal(await get(fresh), "");
+    });
+  });
+}
+
+function serialOf(pem: string): string {
+  return new X509Certificate(pem).serialNumber;
+}
+
+/** The serial of the certificate the server presents to a new connection, as node:tls sees it. */
+function serialOnTheWire(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: "127.0.0.1", port, ca, cert: operator.cert, key: operator.key, ALPNProtocols: ["h2"], checkServerIdentity: () => undefined }, () => {
+      const serial = s.getPeerCertificate().serialNumber;
+      s.destroy();
+      resolve(serial);
+    });
+    s.on("error", reject);
+  });
+}
+
