@@ -10,7 +10,7 @@ import { parentPort, receiveMessageOnPort, type MessagePort } from "node:worker_
 import { performance } from "node:perf_hooks";
 import { openSqlite, type SqliteDb, type Statement } from "./sqlite.ts";
 import { CHECKPOINT_FRAMES, CHECKPOINT_FRAMES_BUSY, CHECKPOINT_IDLE_MS, applyWritePragmas, estimateFrames, Meta, UPSERT_META } from "./schema.ts";
-import { MAX_TXN_ENTRIES, SIGNAL_SLOT, type BatchMessage, type FromWriter, type InitMessage, type ToWriter } from "./protocol.ts";
+import { MAX_TXN_BYTES, MAX_TXN_ENTRIES, SIGNAL_SLOT, type BatchMessage, type FromWriter, type InitMessage, type ToWriter } from "./protocol.ts";
 import { WAL_PREFILL_INITIAL, WAL_PREFILL_STEP, WalPrefill } from "./wal-prefill.ts";
 import { releaseParentPort } from "./worker-port.ts";
 
@@ -113,6 +113,8 @@ function checkpoint(w: Writer): void {
 
 class Serve {
   private readonly signal: Int32Array;
+  /** A batch taken off the channel that did not fit the previous transaction: the next one's first. */
+  private held: ToWriter | undefined;
 
   constructor(
     private readonly w: Writer,
@@ -137,9 +139,9 @@ class Serve {
       if (batches.length > 0) {
         lastSeq = batches[batches.length - 1]!.seq;
         if (!this.commit(batches)) return this.parkAfterError();
-        continue;
       }
       if (close) return;
+      if (batches.length > 0) continue;
       const idleWork = this.w.frames >= CHECKPOINT_FRAMES || this.w.wal !== undefined;
       const r = Atomics.wait(this.signal, SIGNAL_SLOT, seen, idleWork ? CHECKPOINT_IDLE_MS : IDLE_WAIT_MS);
       if (r === "timed-out" && idleWork && !this.idle(lastSeq)) return this.parkAfterError();
@@ -149,15 +151,25 @@ class Serve {
   private drain(): { batches: BatchMessage[]; close: boolean } {
     const batches: BatchMessage[] = [];
     let entries = 0;
-    while (entries < MAX_TXN_ENTRIES) {
-      const r = receiveMessageOnPort(this.ch);
-      if (r === undefined) break;
-      const m = r.message as ToWriter;
+    let bytes = 0;
+    // A batch taken off the channel cannot be put back: one that does not fit is held for the
+    // next transaction.
+    for (let m = this.held ?? this.receive(); m !== undefined; m = this.receive()) {
+      this.held = undefined;
       if (m.kind === "close") return { batches, close: true };
+      if (batches.length > 0 && (entries + m.count > MAX_TXN_ENTRIES || bytes + m.data.byteLength > MAX_TXN_BYTES)) {
+        this.held = m;
+        break;
+      }
       batches.push(m);
       entries += m.count;
+      bytes += m.data.byteLength;
     }
     return { batches, close: false };
+  }
+
+  private receive(): ToWriter | undefined {
+    return receiveMessageOnPort(this.ch)?.message as ToWriter | undefined;
   }
 
   private commit(batches: BatchMessage[]): boolean {
