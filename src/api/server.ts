@@ -4,6 +4,7 @@
 import { GrpcServer, type GrpcServerOptions } from "../grpc/server.ts";
 import { GrpcStatus, type StatusObject } from "../grpc/status.ts";
 import type { MethodDefinition, StreamHandler, UnaryHandler } from "../grpc/types.ts";
+import type { H2ServerTls } from "../h2/types.ts";
 import { dirname } from "node:path";
 import type { LimitsSection } from "../config/types.ts";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
@@ -38,6 +39,8 @@ export interface ClientServerOptions {
   onCallHandled?: GrpcServerOptions["onHandled"];
   /** The Prometheus text for GET /metrics on this port, as etcd serves it; absent: 404. */
   metricsText?: () => Promise<{ contentType: string; body: string }>;
+  /** TLS on the port (`[tls.client]`); absent: plaintext. */
+  tls?: H2ServerTls;
 }
 
 export interface ClientServer {
@@ -144,7 +147,7 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
 
   const server = new GrpcServer({
     maxReceiveMessageBytes: limits.max_request_bytes + GRPC_OVERHEAD_BYTES,
-    h2: CLIENT_PORT_H2,
+    h2: opts.tls ? { ...CLIENT_PORT_H2, tls: opts.tls } : CLIENT_PORT_H2,
     onHandled: opts.onCallHandled,
     onHttp1: (socket, first) => serveHttp1(socket, first, httpRoutes(backend, opts.metricsText)),
   });

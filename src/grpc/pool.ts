@@ -3,6 +3,7 @@
 import { Buffer } from "node:buffer";
 import { GrpcChannel } from "./channel.ts";
 import { type ClientCallOptions, unaryCall } from "./client-call.ts";
+import type { H2ClientTls } from "../h2/types.ts";
 import type { MethodDefinition } from "./types.ts";
 
 const toBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
@@ -10,13 +11,19 @@ const toBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.fro
 export class GrpcClientPool {
   private readonly channels = new Map<string, GrpcChannel>();
 
-  constructor(private readonly backoff = { initialMs: 100, maxMs: 1000 }) {}
+  /** `tls`: dial with TLS (another member's client port under `[tls.client]`). */
+  constructor(private readonly backoff = { initialMs: 100, maxMs: 1000 }, private readonly tls?: H2ClientTls) {}
 
   private channel(address: string): GrpcChannel {
     let ch = this.channels.get(address);
     if (ch === undefined) {
       const colon = address.lastIndexOf(":");
-      ch = new GrpcChannel({ host: address.slice(0, colon).replace(/^\[|\]$/g, ""), port: Number(address.slice(colon + 1)), backoff: this.backoff });
+      ch = new GrpcChannel({
+        host: address.slice(0, colon).replace(/^\[|\]$/g, ""),
+        port: Number(address.slice(colon + 1)),
+        backoff: this.backoff,
+        ...(this.tls ? { h2: { tls: this.tls } } : {}),
+      });
       this.channels.set(address, ch);
     }
     return ch;

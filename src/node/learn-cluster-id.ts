@@ -6,6 +6,7 @@
 import type { Config } from "../config/types.ts";
 import { ClusterService, MaintenanceService, type Decoded } from "../api/services.ts";
 import { GrpcClientPool } from "../grpc/pool.ts";
+import { memberTls } from "../tls/options.ts";
 import type { MethodDefinition } from "../grpc/types.ts";
 import { hexId } from "../storage/index.ts";
 import type { Logger } from "./log.ts";
@@ -40,7 +41,7 @@ export async function learnClusterId(config: Config, log: Logger, o: LearnOption
   const callTimeoutMs = o.callTimeoutMs ?? 1000;
   let last: Round = { answers: [], errors: [] };
   for (let round = 0; ; round++) {
-    last = await askAll(peers.map((p) => p.client_address), self, callTimeoutMs);
+    last = await askAll(config, peers.map((p) => p.client_address), self, callTimeoutMs);
     const ours = last.answers.filter((a) => a.listsUs).sort((a, b) => Number(b.isLeader) - Number(a.isLeader));
     const chosen = ours[0];
     if (chosen !== undefined) {
@@ -75,7 +76,7 @@ export async function refuseIfAdded(config: Config, bootstrapId: number, callTim
   const self = config.node.id;
   const addresses = config.cluster.peers.filter((p) => p.id !== self).map((p) => p.client_address);
   if (addresses.length === 0) return;
-  const { answers } = await askAll(addresses, self, callTimeoutMs);
+  const { answers } = await askAll(config, addresses, self, callTimeoutMs);
   const running = answers.find((a) => a.listsUs && a.clusterId !== bootstrapId);
   if (running === undefined) return;
   throw new JoinError(
@@ -90,8 +91,9 @@ interface Round {
   errors: string[];
 }
 
-async function askAll(addresses: readonly string[], self: number, callTimeoutMs: number): Promise<Round> {
-  const pool = new GrpcClientPool();
+async function askAll(config: Config, addresses: readonly string[], self: number, callTimeoutMs: number): Promise<Round> {
+  // Another member's client port may serve TLS: dial it with this member's credentials.
+  const pool = new GrpcClientPool(undefined, memberTls(config.tls, () => {}).clientDial);
   try {
     const results = await Promise.all(addresses.map((a) => ask(pool, a, self, callTimeoutMs).then((r) => r, (err: Error) => `${a}: ${err.message}`)));
     return { answers: results.filter((r): r is Answer => typeof r !== "string"), errors: results.filter((r): r is string => typeof r === "string") };

@@ -13,6 +13,8 @@ const ADDRESS_KEYS = ["client_address", "control_address", "data_address", "bulk
 export class Members {
   private highestSeen = 0;
   private readonly byId = new Map<number, PeerConfig>();
+  /** URL schemes in member lists: "https" where the cluster runs TLS (set by the node at start). */
+  schemes: { peer: "http" | "https"; client: "http" | "https" } = { peer: "http", client: "http" };
 
   /** `peers`: the config file's list; anything the cluster itself recorded replaces it. */
   constructor(peers: readonly PeerConfig[]) {
@@ -57,8 +59,8 @@ export class Members {
         return {
           id,
           name: p?.name ?? "",
-          peerURLs: p ? [`http://${p.control_address}`] : [],
-          clientURLs: p ? [`http://${p.client_address}`] : [],
+          peerURLs: p ? [`${this.schemes.peer}://${p.control_address}`] : [],
+          clientURLs: p ? [`${this.schemes.client}://${p.client_address}`] : [],
           isLearner: learners.has(id),
         };
       });

@@ -5,6 +5,7 @@
 // notice this member's own removal.
 import { GrpcCallError } from "../grpc/client-call.ts";
 import { GrpcClientPool } from "../grpc/pool.ts";
+import type { H2ClientTls } from "../h2/types.ts";
 import type { MethodDefinition } from "../grpc/types.ts";
 import type { MemberInfo } from "../api/backend.ts";
 import type { PeerConfig } from "../config/types.ts";
@@ -39,6 +40,8 @@ export interface MembershipHost {
   /** This member's channel to peer `id` is up now (the transport's control plane). */
   connected(id: NodeId): boolean;
   log?(level: "info" | "warn", msg: string, fields: Record<string, unknown>): void;
+  /** TLS for calls to other members' client ports (`[tls.client]`); absent: plaintext. */
+  readonly clientTls?: H2ClientTls;
   readonly requestTimeoutMs: number;
   /** How long the transport keeps reaching a member after it left the membership. */
   readonly departingGraceMs: number;
@@ -72,7 +75,7 @@ const NAME_TIMEOUT_MS = 1000;
 
 export class MembershipChanges {
   private readonly waiting = new Map<number, Waiter>();
-  private readonly clients = new GrpcClientPool();
+  private readonly clients: GrpcClientPool;
   /** Highest index of a ConfChange entry persisted (an append at or below it may undo one). */
   private highestConfIndex = 0;
   private closed = false;
@@ -85,6 +88,7 @@ export class MembershipChanges {
   private readonly health: MemberHealth;
 
   constructor(private readonly host: MembershipHost, private readonly members: Members) {
+    this.clients = new GrpcClientPool(undefined, host.clientTls);
     this.health = { named: (id) => (members.get(id)?.name ?? "") !== "", connected: (id) => host.connected(id) };
   }
 

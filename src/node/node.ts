@@ -25,6 +25,7 @@ import { checkNotRemoved, genesisConf, markRemoved, refuseIfRemovedInLog } from 
 import { Members } from "./members.ts";
 import { MembershipChanges } from "./membership.ts";
 import { RemovalWatch } from "./removal-watch.ts";
+import { memberTls } from "../tls/options.ts";
 import { ReadQueue } from "./reads.ts";
 import { restoreState } from "./restore.ts";
 import { SnapshotManager, type SnapshotContext, type TakenSnapshot } from "./snapshots.ts";
@@ -88,6 +89,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private started = false;
   private handingOff = false;
   private readonly transfers: SnapshotTransfers;
+  /** `[tls.*]` as the listeners and diallers take it (src/tls/options.ts). */
+  private readonly tls: ReturnType<typeof memberTls>;
   private readonly snapshotContext: SnapshotContext = {
     confAt: (index) => this.raft.confAt(index),
     metadata: () => this.membership.encode(),
@@ -105,6 +108,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
     const { config } = opts;
     this.clusterId = data.marker.clusterId; // fixed when the directory was made (cluster-id.ts)
     this.id = config.node.id;
+    this.tls = memberTls(config.tls, opts.log.log);
+    membership.schemes = { peer: this.tls.peerScheme, client: this.tls.clientScheme };
     this.raft = new Raft(raftConfig, restored.state);
     const timeoutMs = 5000 + 2 * config.raft.election_timeout_ms; // etcd's request timeout
     this.requestTimeoutMs = timeoutMs;
@@ -151,9 +156,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
       accepting: () => this.accepting,
       connected: (id) => this.transport?.isConnected(id, "control") ?? false,
       log: (level, msg, fields) => opts.log.log(level, msg, fields),
+      ...(this.tls.clientDial ? { clientTls: this.tls.clientDial } : {}),
     }, membership);
     this.changes.appended(restored.state.entries); // a later truncation over these is noticed
-    this.removal = RemovalWatch.forMember(this.id, this.clusterId, membership, config.raft.election_timeout_ms, (how) => this.removed(how));
+    this.removal = RemovalWatch.forMember(this.id, this.clusterId, membership, config.raft.election_timeout_ms, (how) => this.removed(how), this.tls.clientDial);
     this.transfers = new SnapshotTransfers({
       transport: () => this.transport,
       snapshotContext: this.snapshotContext,
@@ -228,6 +234,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       listen: { control: config.node.control_address, data: config.node.data_address, bulk: config.node.bulk_address },
       network: config.network,
       log: log.log,
+      ...(this.tls.peerDial ? { tls: { listener: (name: string) => this.tls.peerListenerFor(name), dial: this.tls.peerDial } } : {}),
       ...(observer ? { observer } : {}),
       handlers: {
         onMessage: (m) => this.onMessage(m),
@@ -251,6 +258,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       // etcd ends a leader-requiring watch after an election timeout without a leader.
       watch: { leaderCheckMs: config.raft.election_timeout_ms },
       metricsText: metricsText(this.opts.metrics),
+      ...(this.tls.clientPort ? { tls: this.tls.clientPort } : {}),
       onCallHandled: this.opts.metrics ? (path, kind, code) => this.opts.metrics!.grpcHandled(path, kind, code) : undefined,
     });
     this.ticker.start();

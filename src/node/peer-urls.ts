@@ -44,7 +44,9 @@ export function peerFromURLs(id: number, urls: readonly string[]): PeerConfig | 
 
 function parseURL(url: string): HostPort | string {
   const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]+)\/?$/i.exec(url.trim());
-  if (m === null) return "expected http://host:port";
-  if (m[1].toLowerCase() !== "http") return `scheme "${m[1]}" is not supported: trireme's peer planes speak plain http`;
+  if (m === null) return "expected http://host:port or https://host:port";
+  // The scheme says nothing trireme uses: [tls.peer] decides whether the planes speak TLS.
+  const scheme = m[1].toLowerCase();
+  if (scheme !== "http" && scheme !== "https") return `scheme "${m[1]}" is not supported: expected http:// or https://`;
   return parseAddress(m[2]);
 }

@@ -3,6 +3,7 @@
 // asks the cluster's leader, over the client API, whether it is still a member, and stops if
 // not (etcd's removed members learn it from their peers the same way).
 import { GrpcClientPool } from "../grpc/pool.ts";
+import type { H2ClientTls } from "../h2/types.ts";
 import type { MethodDefinition } from "../grpc/types.ts";
 import type { PeerConfig } from "../config/types.ts";
 import type { Members } from "./members.ts";
@@ -41,11 +42,11 @@ export class RemovalWatch {
   constructor(private readonly o: RemovalWatchOptions) {}
 
   /** The node's watch: asks after 5 election timeouts without a leader, any member it knows of. */
-  static forMember(id: number, clusterId: number, members: Members, electionTimeoutMs: number, onRemoved: (how: string) => void): RemovalWatch {
+  static forMember(id: number, clusterId: number, members: Members, electionTimeoutMs: number, onRemoved: (how: string) => void, tls?: H2ClientTls): RemovalWatch {
     return new RemovalWatch({
       id,
       leaderlessMs: 5 * electionTimeoutMs,
-      askLeader: () => askClusterLeader(members.all().filter((p) => p.id !== id), clusterId, 1000),
+      askLeader: () => askClusterLeader(members.all().filter((p) => p.id !== id), clusterId, 1000, tls),
       onRemoved: (v) => onRemoved(`the leader, member ${v.leaderId.toString(16)}, no longer lists it (it was removed while away)`),
     });
   }
@@ -79,9 +80,9 @@ export class RemovalWatch {
 
 /** Finds the member that leads (its Status names itself as leader) and reads its member list.
  *  A member of another cluster (an address reused) is not asked further. */
-export async function askClusterLeader(peers: readonly PeerConfig[], clusterId: number, timeoutMs: number): Promise<LeaderView | undefined> {
+export async function askClusterLeader(peers: readonly PeerConfig[], clusterId: number, timeoutMs: number, tls?: H2ClientTls): Promise<LeaderView | undefined> {
   for (const p of peers) {
-    const client = new GrpcClientPool();
+    const client = new GrpcClientPool(undefined, tls);
     try {
       const status = await unary(client, p.client_address, MaintenanceService.Status, {}, timeoutMs);
       const self = Number(status.header?.memberId ?? 0);

@@ -4,7 +4,7 @@
 import type { NetworkSection, PlaneConfig } from "../config/types.ts";
 import type { ChannelOptions } from "../grpc/channel.ts";
 import type { GrpcServerOptions } from "../grpc/server.ts";
-import type { H2ClientOptions, H2Settings } from "../h2/types.ts";
+import type { H2ClientOptions, H2ClientTls, H2ServerTls, H2Settings } from "../h2/types.ts";
 import type { Plane } from "../raft/types.ts";
 
 /** Reconnect backoff of every channel; each step is jittered by ±20 %. */
@@ -81,8 +81,9 @@ export function mergedPlane(n: NetworkSection): PlaneConfig {
   };
 }
 
-export function listenerOptions(plane: Plane, cfg: PlaneConfig, maxMessageBytes: number): GrpcServerOptions {
-  return { maxReceiveMessageBytes: maxMessageBytes, h2: h2Of(plane, cfg) };
+/** `tls`: mutual TLS on the plane (`[tls.peer]`); absent: plaintext. */
+export function listenerOptions(plane: Plane, cfg: PlaneConfig, maxMessageBytes: number, tls?: H2ServerTls): GrpcServerOptions {
+  return { maxReceiveMessageBytes: maxMessageBytes, h2: { ...h2Of(plane, cfg), ...(tls ? { tls } : {}) } };
 }
 
 export function channelOptions(
@@ -91,8 +92,9 @@ export function channelOptions(
   target: { host: string; port: number },
   backoff: ReconnectBackoff,
   onState: ChannelOptions["onState"],
+  tls?: H2ClientTls,
 ): ChannelOptions {
-  const h2: Omit<H2ClientOptions, "host" | "port"> = h2Of(plane, cfg);
+  const h2: Omit<H2ClientOptions, "host" | "port"> = { ...h2Of(plane, cfg), ...(tls ? { tls } : {}) };
   return { ...target, h2, backoff, tcpKeepAliveMs: cfg.tcp_keepalive_in_secs * 1000, onState };
 }
 

@@ -4,6 +4,7 @@
 import type { NetworkSection, PlaneConfig } from "../config/types.ts";
 import { type ChannelState, GrpcChannel } from "../grpc/channel.ts";
 import { type CallStatus, ClientCall, type ClientCallOptions } from "../grpc/client-call.ts";
+import type { H2ClientTls } from "../h2/types.ts";
 import type { NodeId, Plane } from "../raft/types.ts";
 import type { PbAck } from "./codec.ts";
 import { StreamPipeline } from "./stream-pipeline.ts";
@@ -27,6 +28,8 @@ export interface LinkDeps {
   dataMaxQueued: number;
   /** A call or stream to the peer failed on a plane. */
   unreachable(peer: NodeId, plane: Plane, reason: string): void;
+  /** Mutual TLS on every plane's channel (`[tls.peer]`); absent: plaintext. */
+  tls?: H2ClientTls;
 }
 
 export class PeerLink {
@@ -52,7 +55,7 @@ export class PeerLink {
       const target = splitHostPort(address, `peer ${addr.id} ${plane}`);
       // Pre-warmed (the guide's operational advice): the channel dials now and redials whenever
       // its connection is lost, so a plane is connected before the first message needs it.
-      const ch = new GrpcChannel(channelOptions(plane, cfg, target, d.backoff, (s) => this.onState(planes, s)));
+      const ch = new GrpcChannel(channelOptions(plane, cfg, target, d.backoff, (s) => this.onState(planes, s), d.tls));
       this.channels.set(plane, ch);
       ch.connect();
     };

@@ -4,6 +4,7 @@
 // onto the control port and one connection per peer, for the benchmark comparison only.
 import type { NetworkSection, PlaneConfig } from "../config/types.ts";
 import { GrpcStatus } from "../grpc/status.ts";
+import type { H2ClientTls, H2ServerTls } from "../h2/types.ts";
 import { type Message, type NodeId, type Plane, planeOf } from "../raft/types.ts";
 import { type PbEnvelope, toPb } from "./codec.ts";
 import { codeText } from "./stream-pipeline.ts";
@@ -49,6 +50,9 @@ export interface PeerTransportOptions {
   shutdownTimeoutMs?: number;
   /** While a peer stays unreachable on a plane, repeat the warning this often (default 30 s). */
   unreachableRepeatMs?: number;
+  /** Mutual TLS on the planes (`[tls.peer]`): each listener's (by its name, for log lines) and
+   *  the channels'. Absent: plaintext. */
+  tls?: { listener(name: string): H2ServerTls | undefined; dial: H2ClientTls };
 }
 
 export class PeerTransport implements Transport {
@@ -112,7 +116,7 @@ export class PeerTransport implements Transport {
     if (this.isolated) {
       for (const plane of PLANES) {
         const c = this.cfg(plane);
-        const l = new PlaneListener(plane, this.o.listen[plane], listenerOptions(plane, c, this.limits[plane]), c.tcp_keepalive_in_secs * 1000);
+        const l = new PlaneListener(plane, this.o.listen[plane], listenerOptions(plane, c, this.limits[plane], this.o.tls?.listener(plane)), c.tcp_keepalive_in_secs * 1000);
         serve(l, plane);
         this.listeners.set(plane, l);
       }
@@ -120,7 +124,7 @@ export class PeerTransport implements Transport {
       this.log("warn", "network.isolation = false: control, data and bulk share one port and one connection per peer " +
         "(benchmark comparison only; heartbeats can queue behind snapshots)");
       const merged = mergedPlane(this.o.network);
-      const l = new PlaneListener("shared", this.o.listen.control, listenerOptions("control", merged, this.limits.control),
+      const l = new PlaneListener("shared", this.o.listen.control, listenerOptions("control", merged, this.limits.control, this.o.tls?.listener("shared")),
         merged.tcp_keepalive_in_secs * 1000);
       for (const plane of PLANES) serve(l, plane);
       for (const plane of PLANES) this.listeners.set(plane, l);
@@ -193,6 +197,7 @@ export class PeerTransport implements Transport {
         dataWindow: this.o.dataWindow ?? 64,
         dataMaxQueued: this.o.dataMaxQueued ?? 1024,
         unreachable: (peer, plane, reason) => this.unreachable(peer, plane, reason),
+        ...(this.o.tls ? { tls: this.o.tls.dial } : {}),
       }));
     }
   }

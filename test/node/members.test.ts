@@ -129,7 +129,8 @@ describe("peer URLs of MemberAdd", () => {
   test("refusals say what is wrong", () => {
     assert.match(peerFromURLs(4, []) as string, /expected 1 peer URL .* got 0/);
     assert.match(peerFromURLs(4, ["http://h:1", "http://h:2"]) as string, /got 2/);
-    assert.match(peerFromURLs(4, ["https://h:2380"]) as string, /scheme "https" is not supported/);
+    assert.match(peerFromURLs(4, ["unix://h:2380"]) as string, /scheme "unix" is not supported: expected http:\/\/ or https:\/\//);
+    assert.equal((peerFromURLs(4, ["https://h:2380"]) as { control_address: string }).control_address, "h:2380", "https is taken: [tls.peer] decides TLS");
     assert.match(peerFromURLs(4, ["127.0.0.1:2380"]) as string, /expected http:\/\/host:port/);
     assert.match(peerFromURLs(4, ["http://h"]) as string, /no port/);
     assert.match(peerFromURLs(4, ["http://h:65535"]) as string, /outside 1–65535/);
