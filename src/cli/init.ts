@@ -1,7 +1,7 @@
 // `trireme init`: writes complete, commented config files from a deployment and a network preset.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseConfig } from "../config/load.ts";
 import { parseHost, parseMembers } from "../config/members.ts";
 import { presetFile } from "../config/preset-file.ts";
@@ -12,7 +12,9 @@ import {
   type Member,
   type NetworkPreset,
   type PresetOptions,
+  TLS_BY_DEFAULT,
 } from "../config/presets.ts";
+import { DEFAULT_DAYS, writeCerts } from "./certs.ts";
 import { DEFAULT_BASE_PORT, DEFAULT_HOST } from "../config/schema.ts";
 import { parse, UsageError, type Command } from "./usage.ts";
 
@@ -42,10 +44,17 @@ Flags:
                         member's file at a time, give each the token the first run printed
   --initial-state S   new | existing (default new): "existing" for a member added to a running
                         cluster with \`member add\` (--peers then lists the running members and it)
+  --tls               write a cluster CA and certificates (trireme certs) into tls/ beside the
+                        files and turn on [tls.client] and [tls.peer] (the default for the wan,
+                        lossy and unstable networks: their traffic crosses untrusted networks)
+  --no-tls            leave TLS off whatever the network
   -o, --output FILE   write this node's file to FILE
   --out-dir DIR       write DIR/node-<id>.toml for every member (for this node without --peers)
   --force             overwrite existing files (otherwise init refuses and exits 1)
   -h, --help          show this help`;
+
+/** Where --tls puts the certificates, relative to the config files. */
+const TLS_DIR = "tls";
 
 /** What --cluster-token accepts: safe to print in the file's header and on a command line. */
 const TOKEN = /^[A-Za-z0-9._-]{1,128}$/;
@@ -77,6 +86,8 @@ export const initCommand: Command = {
         output: { type: "string", short: "o" },
         "out-dir": { type: "string" },
         force: { type: "boolean" },
+        tls: { type: "boolean" },
+        "no-tls": { type: "boolean" },
       },
       usage,
     );
@@ -131,6 +142,15 @@ export const initCommand: Command = {
       );
     }
 
+    if (values.tls === true && values["no-tls"] === true) throw new UsageError("--tls and --no-tls both given", usage);
+    const toFiles = values.output !== undefined || values["out-dir"] !== undefined;
+    let tls = values["no-tls"] !== true && (values.tls === true || TLS_BY_DEFAULT.includes(network));
+    if (tls && !toFiles) {
+      if (values.tls === true) throw new UsageError("--tls writes certificate files beside the config: give -o FILE or --out-dir DIR", usage);
+      console.error(`trireme init: note: --network ${network} turns TLS on when init writes files (-o or --out-dir), with their certificates; this output has TLS off`);
+      tls = false;
+    }
+
     const base: Omit<PresetOptions, "nodeId" | "dataDir"> = {
       deployment,
       network,
@@ -139,6 +159,7 @@ export const initCommand: Command = {
       ...(values["cluster-name"] === undefined ? {} : { clusterName: values["cluster-name"] }),
       clusterToken,
       ...(initialState === undefined ? {} : { initialState }),
+      ...(tls ? { tlsDir: TLS_DIR } : {}),
     };
     const render = (id: number, fileName: string): string => {
       const d = values["data-dir"];
@@ -158,15 +179,33 @@ export const initCommand: Command = {
             file: join(values["out-dir"] as string, `node-${m.id}.toml`),
           }))
         : [{ id: nodeId, file: values.output as string }];
-    // Render everything and check every target before writing anything: all files or none.
-    const texts = targets.map((t) => ({ ...t, text: render(t.id, t.file) }));
     if (values.force !== true) {
-      const existing = texts.filter((t) => existsSync(t.file)).map((t) => t.file);
+      const existing = targets.filter((t) => existsSync(t.file)).map((t) => t.file);
       if (existing.length > 0) {
         console.error(`trireme init: ${existing.join(", ")} already exist${existing.length === 1 ? "s" : ""}; pass --force to overwrite`);
         return 1;
       }
     }
+    if (tls) {
+      // The certificates first: the configs point at them, and rendering checks they load.
+      const dir = join(values["out-dir"] ?? dirname(values.output as string), TLS_DIR);
+      try {
+        const r = await writeCerts({
+          dir,
+          members: members.filter((m) => targets.some((t) => t.id === m.id)),
+          clusterName: values["cluster-name"] ?? "trireme",
+          days: DEFAULT_DAYS,
+          force: values.force === true,
+        });
+        console.log(`${r.reusedCa ? "reused the CA in" : "wrote a cluster CA and certificates in"} ${dir}: keep ca-key.pem off the members' hosts; ` +
+          `clients use ${join(dir, "operator.pem")} (docs/security.md)`);
+      } catch (err) {
+        console.error(`trireme init: ${(err as Error).message}`);
+        return 1;
+      }
+    }
+    // Render everything before writing anything: all files or none.
+    const texts = targets.map((t) => ({ ...t, text: render(t.id, t.file) }));
     if (values["out-dir"] !== undefined) mkdirSync(values["out-dir"], { recursive: true });
     for (const t of texts) {
       writeFileSync(t.file, t.text);

@@ -6,6 +6,7 @@ import {
   NETWORK_PRESETS,
   NETWORKS,
   presetConfig,
+  TLS_BY_DEFAULT,
   type Member,
   type PresetOptions,
 } from "./presets.ts";
@@ -31,6 +32,9 @@ export function initCommandLine(o: PresetOptions): string {
   if (o.clusterName !== undefined) parts.push(`--cluster-name ${o.clusterName}`);
   // The token too: the line then writes the other members' files of this cluster.
   if (o.clusterToken !== undefined) parts.push(`--cluster-token ${o.clusterToken}`);
+  const tlsDefault = TLS_BY_DEFAULT.includes(o.network);
+  if (o.tlsDir !== undefined && !tlsDefault) parts.push("--tls");
+  if (o.tlsDir === undefined && tlsDefault) parts.push("--no-tls");
   return parts.join(" ");
 }
 

@@ -3,6 +3,7 @@
 // give keep the schema's defaults.
 import { formatAddress } from "./address.ts";
 import { defaultConfig, PLANES, setPath, type LeafPath, type PathValue } from "./schema.ts";
+import { CERT_FILES } from "../tls/names.ts";
 import type { Config, InitialState, PeerConfig, PlaneName } from "./types.ts";
 
 export const DEPLOYMENT_PRESETS = ["single", "cloud-3", "prod-5"] as const;
@@ -225,6 +226,8 @@ export interface PresetOptions {
   clusterToken?: string;
   /** "existing" for a member added to a running cluster (default "new"). */
   initialState?: InitialState;
+  /** TLS on, with `trireme certs`' files in this directory (relative to the config file). */
+  tlsDir?: string;
 }
 
 export function memberAddresses(m: Member): Pick<PeerConfig, "client_address" | "control_address" | "data_address" | "bulk_address"> {
@@ -258,5 +261,28 @@ export function presetConfig(o: PresetOptions): { config: Config; reasons: Map<L
     reasons.set("cluster.initial_state", o.initialState === "existing" ? "init --initial-state existing: this member joins a running cluster" : "init --initial-state new");
   }
   config.cluster.peers = [...o.members].sort((a, b) => a.id - b.id).map((m) => ({ id: m.id, name: name(m), ...memberAddresses(m) }));
+  tlsPreset(config, reasons, o, self.id);
   return { config, reasons };
+}
+
+/** Networks whose traffic crosses links nobody trusts: `trireme init` turns TLS on for them. */
+export const TLS_BY_DEFAULT: readonly NetworkPreset[] = ["wan", "lossy", "unstable"];
+
+function tlsPreset(config: Config, reasons: Map<LeafPath, string>, o: PresetOptions, id: number): void {
+  const crossing = TLS_BY_DEFAULT.includes(o.network);
+  if (o.tlsDir === undefined) {
+    reasons.set("tls.peer.cert_file", crossing
+      ? `TLS is off in this file, but the ${o.network} network preset crosses networks nobody trusts: \`trireme init --network ${o.network}\` writes certificates and turns it on (docs/security.md)`
+      : "lan: a trusted network, so TLS stays off unless `trireme init --tls` (docs/security.md)");
+    return;
+  }
+  const f = (name: string) => `${o.tlsDir}/${name}`;
+  config.tls.client = { cert_file: f(CERT_FILES.member(id)), key_file: f(CERT_FILES.memberKey(id)), trusted_ca_file: f(CERT_FILES.ca), client_cert_auth: true };
+  config.tls.peer = { cert_file: f(CERT_FILES.member(id)), key_file: f(CERT_FILES.memberKey(id)), trusted_ca_file: f(CERT_FILES.ca), allowed_cn: "" };
+  const why = crossing
+    ? `the ${o.network} network preset crosses networks nobody trusts, so init turned TLS on (certificates from trireme certs in ${o.tlsDir}/; docs/security.md)`
+    : `init --tls: certificates from trireme certs in ${o.tlsDir}/ (docs/security.md)`;
+  reasons.set("tls.client.cert_file", `${why}; clients need the operator certificate (${f(CERT_FILES.operator)})`);
+  reasons.set("tls.client.client_cert_auth", "only clients with a certificate of the cluster CA (the operator's) get in");
+  reasons.set("tls.peer.cert_file", `${why}; mutual on every plane`);
 }

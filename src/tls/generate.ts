@@ -108,3 +108,15 @@ export async function createLeaf(ca: CertAuthority, req: LeafRequest): Promise<P
   });
   return { cert: certificate.toString("pem") + "\n", key: await pkcs8Pem(keys.privateKey) };
 }
+
+/** A CA written earlier (by createAuthority), to sign more certificates with. */
+export async function loadAuthority(certPem: string, keyPem: string): Promise<CertAuthority> {
+  const b64 = keyPem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
+  let signer: CryptoKey;
+  try {
+    signer = await crypto.subtle.importKey("pkcs8", Buffer.from(b64, "base64"), { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+  } catch (err) {
+    throw new Error(`the CA key is not an unencrypted PKCS#8 ECDSA P-256 key, as trireme certs writes (${(err as Error).message})`);
+  }
+  return { cert: certPem, key: keyPem, signer, certificate: new x509.X509Certificate(certPem) };
+}

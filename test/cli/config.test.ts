@@ -30,7 +30,8 @@ describe("trireme init", () => {
   test("--out-dir with 3 peers writes 3 files that load, each with the guide's cloud-3 and wan values", () => {
     const r = trireme("init", "--preset", "cloud-3", "--network", "wan", "--out-dir", "cluster", "--peers", PEERS);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(readdirSync(join(dir, "cluster")).sort(), ["node-1.toml", "node-2.toml", "node-3.toml"]);
+    // wan turns TLS on: the certificates go to tls/ beside the files (test/cli/certs.test.ts).
+    assert.deepEqual(readdirSync(join(dir, "cluster")).sort(), ["node-1.toml", "node-2.toml", "node-3.toml", "tls"]);
     const tokens = new Set<string>();
     for (const id of [1, 2, 3]) {
       const file = join(dir, "cluster", `node-${id}.toml`);
@@ -44,6 +45,7 @@ describe("trireme init", () => {
       assert.equal(c.network.data.http2_keep_alive_interval_in_secs, 15);
       assert.equal(c.network.data.http2_keep_alive_timeout_in_secs, 8);
       assert.match(readFileSync(file, "utf8"), /^# Written by: trireme init --preset cloud-3 --network wan --node-id \d --peers 1=10\.0\.0\.1,2=10\.0\.0\.2,3=10\.0\.0\.3 --cluster-token [0-9a-f]{32}$/m);
+      assert.equal(c.tls.peer.cert_file, join(dir, "cluster", "tls", `node-${id}.pem`));
       tokens.add(c.cluster.token);
     }
     assert.equal(tokens.size, 1, "one cluster, one token in every member's file");
