@@ -15,6 +15,9 @@ x509.cryptoProvider.set(crypto);
 const ALG = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 const DAY_MS = 86_400_000;
 
+/** WebCrypto's CryptoKeyPair, spelled out: Deno's type library has CryptoKey but not the pair. */
+interface KeyPair { publicKey: CryptoKey; privateKey: CryptoKey }
+
 export interface Pem {
   cert: string;
   key: string;
@@ -37,8 +40,8 @@ export interface LeafRequest {
   notBefore?: Date;
 }
 
-async function keyPair(): Promise<CryptoKeyPair> {
-  return (await crypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as CryptoKeyPair;
+async function keyPair(): Promise<KeyPair> {
+  return (await crypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as KeyPair;
 }
 
 async function pkcs8Pem(key: CryptoKey): Promise<string> {
