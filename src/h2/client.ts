@@ -21,6 +21,12 @@ export async function connectH2(opts: H2ClientOptions): Promise<H2ClientConnecti
     : await (useNode ? connectNode(host, port, timeoutMs) : connectBun(host, port, timeoutMs));
   if (opts.tcpKeepAliveMs) socket.setKeepAlive(opts.tcpKeepAliveMs);
   const conn = new ClientConnection(socket, config, `${opts.host}:${opts.port}`);
-  await conn.ready(deadline - Date.now());
+  await conn.ready(deadline - Date.now()).catch((err: Error) => {
+    // Under TLS 1.3 the server checks our certificate after our handshake ended: its refusal
+    // reaches us as a close before SETTINGS.
+    throw tls && /before its HTTP\/2 SETTINGS/.test(err.message)
+      ? new Error(`${err.message} (over TLS: the server may have refused this side's certificate; its log says why)`)
+      : err;
+  });
   return conn;
 }

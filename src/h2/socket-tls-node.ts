@@ -1,7 +1,7 @@
 // ByteSocket on node:tls (Deno and node; Bun uses socket-tls-bun.ts), ALPN "h2". node's server
 // swaps its certificate in place (setSecureContext), so replaced files take effect for the next
 // handshake without touching the listening socket.
-import { isIP } from "node:net";
+import { isIP, type Socket as NetSocket } from "node:net";
 import * as tls from "node:tls";
 import type { SocketListenOptions } from "./socket-bun.ts";
 import { explainTlsError } from "./socket-tls-bun.ts";
@@ -39,7 +39,14 @@ export function listenTlsNode(o: SocketListenOptions, t: H2ServerTls): Promise<B
       s.setNoDelay(true);
       o.onSocket(new NodeByteSocket(s, o.onSocketGone));
     });
-    server.on("tlsClientError", (err: Error, s: tls.TLSSocket) => t.onRefused?.(`${s.remoteAddress}:${s.remotePort}`, explainTlsError(err.message)));
+    // Deno's TLS socket forgets its peer once the handshake failed: keep the TCP socket's.
+    const remotes = new WeakMap<object, string>();
+    server.on("connection", (raw: NetSocket) => remotes.set(raw, `${raw.remoteAddress}:${raw.remotePort}`));
+    server.on("tlsClientError", (err: Error, s: tls.TLSSocket) => {
+      const parent = (s as unknown as { _parent?: object })._parent;
+      const remote = s.remoteAddress ? `${s.remoteAddress}:${s.remotePort}` : (parent && remotes.get(parent)) ?? "an unknown address";
+      t.onRefused?.(remote, explainTlsError(err.message));
+    });
     const unwatch = t.watch?.(() => {
       try {
         const m = t.material();

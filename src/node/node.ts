@@ -269,6 +269,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       name: config.node.name,
       cluster: config.cluster.name,
       client: config.node.client_address,
+      tls: `client ${this.tls.clientScheme === "https" ? (config.tls.client.client_cert_auth ? "mutual" : "on") : "off"}, peer ${this.tls.peerScheme === "https" ? "mutual" : "off"}`,
       strategy: config.raft.persistence.strategy,
       term: st.term,
       commit: st.commit,

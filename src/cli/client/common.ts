@@ -41,7 +41,7 @@ export function parseEndpoints(list: string | undefined, usage: string): string[
   const endpoints = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
   if (endpoints.length === 0) throw new UsageError("--endpoints: expected HOST:PORT[,HOST:PORT...], got nothing", usage);
   return endpoints.map((e) => {
-    if (/^https:\/\//i.test(e)) throw new UsageError(`--endpoints: "${e}": TLS is not supported; use http:// or HOST:PORT`, usage);
+    if (/^https:\/\//i.test(e)) throw new UsageError(`--endpoints: "${e}": trireme's client commands do not speak TLS yet; for a TLS client port use etcdctl --cacert --cert --key (docs/security.md)`, usage);
     const bare = e.replace(/^http:\/\//i, "").replace(/\/$/, "");
     const m = HOST_PORT.exec(bare);
     const port = m ? Number(m[2]) : 0;
