@@ -119,8 +119,13 @@ export function listenTlsBun(o: SocketListenOptions, tls: H2ServerTls): Promise<
       material = next;
       tls.onReloaded?.();
     } catch (err) {
-      current = start(material, port);
-      tls.onReloaded?.(new Error(`kept the previous certificate: ${(err as Error).message}`));
+      try {
+        current = start(material, port);
+        tls.onReloaded?.(new Error(`kept the previous certificate: ${(err as Error).message}`));
+      } catch (again) {
+        // The port was taken in between: nothing listens now, and the log must say so.
+        tls.onReloaded?.(new Error(`could not listen on ${o.host}:${port} again (${(again as Error).message}); this port accepts no new connections until a restart`));
+      }
     }
   });
   return Promise.resolve({
