@@ -57,3 +57,9 @@ test("a member started from the binary serves a write and stops cleanly on SIGTE
   assert.equal(await exited, 0);
   writeFileSync(join(dir, "member.log"), log);
 });
+
+test("the binary makes certificates (its bundled X.509 library) and init --tls configs that check", () => {
+  run("init", "--tls", "--peers", `1=127.0.0.1:${base + 10}`, "--out-dir", "tls-cluster");
+  assert.match(run("config", "check", "tls-cluster/node-1.toml"), /node-1\.toml: valid/);
+  assert.match(readFileSync(join(dir, "tls-cluster", "tls", "node-1.pem"), "utf8"), /^-----BEGIN CERTIFICATE-----/);
+});

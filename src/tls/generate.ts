@@ -5,9 +5,12 @@
 import { Buffer } from "node:buffer";
 import { webcrypto } from "node:crypto";
 import { isIP } from "node:net";
-// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API first.
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API
+// before it loads: a dynamic import after the polyfill keeps that order in the bundled binary too
+// (the bundler may evaluate two static imports in another order).
 import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
+import type * as X509 from "@peculiar/x509";
+const x509: typeof X509 = await import("@peculiar/x509");
 
 const crypto = webcrypto as unknown as Crypto;
 x509.cryptoProvider.set(crypto);
@@ -26,7 +29,7 @@ export interface Pem {
 /** A CA able to sign more certificates (what `trireme certs` keeps in memory while it writes). */
 export interface CertAuthority extends Pem {
   readonly signer: CryptoKey;
-  readonly certificate: x509.X509Certificate;
+  readonly certificate: X509.X509Certificate;
 }
 
 export interface LeafRequest {
@@ -88,7 +91,7 @@ export async function createAuthority(commonName: string, days: number): Promise
 export async function createLeaf(ca: CertAuthority, req: LeafRequest): Promise<Pem> {
   const keys = await keyPair();
   const usages = req.role === "member" ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.clientAuth];
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension(usages),
