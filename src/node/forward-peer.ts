@@ -5,7 +5,7 @@
 // The entry's term is checked at apply (WriteQueue): another entry there means the leader changed.
 import { decodeInternalRequest } from "../kv/codec.ts";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
-import type { WriteResponse } from "../kv/types.ts";
+import type { ApplyResult, WriteResponse } from "../kv/types.ts";
 import type { ProposeResult } from "../raft/types.ts";
 import type { PeerProposals, ProposalAnswer } from "../transport/types.ts";
 
@@ -27,7 +27,11 @@ export interface ForwardDeps {
 
 interface Waiting {
   data: Uint8Array;
+  /** The request id this member chose (InternalRequest.id), 0 if none: when an entry carrying it
+   *  is applied here, that apply answers the write, whatever became of the leader's answer. */
+  requestId: number;
   deadline: number;
+  settled: boolean;
   resolve(r: WriteResponse): void;
   reject(e: Error): void;
 }
@@ -46,6 +50,9 @@ export class ProposalForwarder {
   /** Peers' proposals that arrived while leadership was being handed over: proposed when the
    *  transfer ends (here, or refused as "leader changed"), as a client's own writes wait. */
   private held: { from: number; id: number; requests: Uint8Array[]; deadline: number }[] = [];
+  /** Answers the transport could not deliver (the data channel to that member was down, say
+   *  right after it restarted): sent again at the next flush, until the writes' deadline. */
+  private unsentAnswers: { to: number; answers: ProposalAnswer[]; deadline: number }[] = [];
   /** Peer messages sent with proposals (tests count them). */
   batchesSent = 0;
 
@@ -58,17 +65,43 @@ export class ProposalForwarder {
     return n;
   }
 
+  /** Writes waiting for an answer, by the request id this member gave them. */
+  private readonly byRequestId = new Map<number, Waiting>();
+
   /** Queues a write for the leader; it leaves with the others of this turn at `flush`. */
-  forward(leader: number, data: Uint8Array): Promise<WriteResponse> {
+  forward(leader: number, data: Uint8Array, requestId = 0): Promise<WriteResponse> {
     return new Promise((resolve, reject) => {
       let list = this.queued.get(leader);
       if (list === undefined) this.queued.set(leader, (list = []));
-      list.push({ data, deadline: performance.now() + this.deps.timeoutMs, resolve, reject });
+      const w: Waiting = { data, requestId, deadline: performance.now() + this.deps.timeoutMs, settled: false, resolve, reject };
+      w.resolve = (r) => this.settle(w, () => resolve(r));
+      w.reject = (e) => this.settle(w, () => reject(e));
+      if (requestId !== 0) this.byRequestId.set(requestId, w);
+      list.push(w);
     });
+  }
+
+  private settle(w: Waiting, done: () => void): void {
+    if (w.settled) return;
+    w.settled = true;
+    if (w.requestId !== 0) this.byRequestId.delete(w.requestId);
+    done();
+  }
+
+  /** This member applied an entry carrying `requestId`: the write it forwarded is answered by
+   *  its own apply, as etcd's followers are (the leader's answer may have been lost on the way,
+   *  say while the data channel to this member reconnected). */
+  appliedRequest(requestId: number, result: ApplyResult | null): void {
+    const w = this.byRequestId.get(requestId);
+    if (w === undefined) return;
+    if (result === null) w.reject(new EtcdError(StatusCode.UNAVAILABLE, "trireme: the forwarded write was applied without its request"));
+    else if (result.op === "error") w.reject(result.error);
+    else w.resolve(result);
   }
 
   /** Sends every queued write: one peer message per leader, split only by the size limit. */
   flush(): void {
+    if (this.unsentAnswers.length > 0) this.retryAnswers();
     if (this.held.length > 0) this.retryHeld();
     if (this.queued.size === 0) return;
     const queued = this.queued;
@@ -85,11 +118,13 @@ export class ProposalForwarder {
         bytes = 0;
       };
       for (const w of list) {
+        if (w.settled) continue;
         if (batch.length > 0 && bytes + w.data.length > this.deps.maxBatchBytes) close();
         batch.push(w);
         bytes += w.data.length + 8;
       }
       if (batch.length > 0) close();
+      if (proposals.length === 0) continue;
       this.batchesSent++;
       const ids = proposals.map((p) => p.id);
       this.deps.send(leader, { proposals, answers: [] }, () => {
@@ -110,7 +145,7 @@ export class ProposalForwarder {
         if (a !== undefined) answers.push(a);
         else this.held.push({ from, id: prop.id, requests: prop.requests, deadline: performance.now() + this.deps.timeoutMs });
       }
-      if (answers.length > 0) this.deps.send(from, { proposals: [], answers });
+      if (answers.length > 0) this.sendAnswers(from, answers, performance.now() + this.deps.timeoutMs);
     }
     for (const a of p.answers) this.answered(from, a);
   }
@@ -121,9 +156,20 @@ export class ProposalForwarder {
     const now = performance.now();
     for (const h of held) {
       const a = h.deadline <= now ? refusal(h.id, Errors.timeout()) : this.proposeFor(h.id, h.requests);
-      if (a !== undefined) this.deps.send(h.from, { proposals: [], answers: [a] });
+      if (a !== undefined) this.sendAnswers(h.from, [a], h.deadline);
       else this.held.push(h);
     }
+  }
+
+  private sendAnswers(to: number, answers: ProposalAnswer[], deadline: number): void {
+    this.deps.send(to, { proposals: [], answers }, () => this.unsentAnswers.push({ to, answers, deadline }));
+  }
+
+  private retryAnswers(): void {
+    const unsent = this.unsentAnswers;
+    this.unsentAnswers = [];
+    const now = performance.now();
+    for (const u of unsent) if (u.deadline > now) this.sendAnswers(u.to, u.answers, u.deadline);
   }
 
   /** The answer to a peer's proposal, or undefined while a leadership transfer holds it. */
@@ -155,6 +201,7 @@ export class ProposalForwarder {
       return;
     }
     f.waiting.forEach((w, i) => {
+      if (w.settled) return; // answered already by this member's apply of its request id
       const index = a.firstIndex + i;
       // The answer travels ahead of the appends on the same stream, so this is not expected;
       // if it happens the result is gone and the outcome cannot be reported.
@@ -174,22 +221,45 @@ export class ProposalForwarder {
         continue;
       }
       // Never reached the old leader (it had crashed): cannot be applied twice, so it goes to the new one.
-      if (leader === this.deps.self) {
-        for (const w of f.waiting) this.deps.proposeHere(w.data).then(w.resolve, w.reject);
-        continue;
-      }
-      let list = this.queued.get(leader);
-      if (list === undefined) this.queued.set(leader, (list = []));
-      list.push(...f.waiting);
+      this.requeue(leader, f.waiting);
     }
   }
 
-  expire(now: number): void {
+  /** Fails writes past their deadline. A batch the transport could not deliver (no connection to
+   *  the leader yet, a stream that never opened) cannot be in any log, so it goes again to
+   *  whoever leads now, at the next flush: waiting for a leader change would leave it to time out
+   *  while the leader is up (a member that just restarted). */
+  expire(now: number, leader: number): void {
     for (const [id, f] of this.inFlight) {
-      if (f.waiting[0].deadline > now) continue;
+      if (f.waiting[0].deadline <= now) {
+        this.inFlight.delete(id);
+        for (const w of f.waiting) w.reject(Errors.timeout());
+        continue;
+      }
+      if (!f.undelivered || leader === 0) continue;
       this.inFlight.delete(id);
-      for (const w of f.waiting) w.reject(Errors.timeout());
+      this.requeue(leader, f.waiting);
     }
+  }
+
+  private requeue(leader: number, all: Waiting[]): void {
+    const waiting = all.filter((w) => !w.settled);
+    if (waiting.length === 0) return;
+    if (leader === this.deps.self) {
+      for (const w of waiting) this.deps.proposeHere(w.data).then(w.resolve, w.reject);
+      return;
+    }
+    let list = this.queued.get(leader);
+    if (list === undefined) this.queued.set(leader, (list = []));
+    list.push(...waiting);
+  }
+
+  /** This member installed a snapshot: a write the leader has not answered may be inside it,
+   *  where no apply of its entry will ever be seen here. Its outcome is unknown, which etcd
+   *  answers "leader changed"; writes the leader answered wait on their index (WriteQueue). */
+  snapshotInstalled(): void {
+    for (const f of this.inFlight.values()) for (const w of f.waiting) w.reject(Errors.leaderChanged());
+    this.inFlight.clear();
   }
 
   failAll(err: () => Error): void {
@@ -198,6 +268,7 @@ export class ProposalForwarder {
     for (const f of this.inFlight.values()) for (const w of f.waiting) w.reject(err());
     this.inFlight.clear();
     this.held = [];
+    this.unsentAnswers = [];
   }
 }
 

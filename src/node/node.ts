@@ -305,7 +305,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     if (this.changes.departedDue(now)) this.refreshPeers();
     this.removal.tick(now, this.soft.leader !== 0, () => this.raft.status().conf.voters.length > 0, () => this.raft.status().commit);
     this.writes.expire(now);
-    this.proposals.expire(now);
+    this.proposals.expire(now, this.soft.leader);
     this.leaseQuestions.expire(now);
     this.reads.tick(now);
     this.leases.tick(now);
@@ -367,6 +367,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       this.refreshPeers();
       this.data.log.compactPrefix(rd.snapshot.index, rd.snapshot.term);
       this.writes.skipThrough(rd.snapshot.index);
+      this.proposals.snapshotInstalled();
       this.changes.skipThrough(rd.snapshot.index);
       this.reads.applied(this.store.appliedIndex);
       this.appliedSinceSnapshot = 0;
@@ -427,7 +428,11 @@ export class TriremeNode implements KvBackend, MetricsSource {
       request: e.type === EntryType.Normal && e.data.length > 0 ? decodeInternalRequest(e.data, e.index) : null,
     }));
     const results = this.store.applyBatch(batch);
-    for (let i = 0; i < batch.length; i++) this.writes.applied(batch[i].index, batch[i].term, results[i]);
+    for (let i = 0; i < batch.length; i++) {
+      this.writes.applied(batch[i].index, batch[i].term, results[i]);
+      const requestId = Number(batch[i].request?.id ?? 0);
+      if (requestId !== 0) this.proposals.appliedRequest(requestId, results[i]);
+    }
     this.leases.applied(batch, results);
     this.appliedSinceSnapshot += entries.length;
     this.reads.applied(this.store.appliedIndex);
@@ -500,7 +505,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
   // ------------------------------------------------------------------ KvBackend
 
   write(req: InternalRequest): Promise<WriteResponse> {
-    const p = this.writeEntry(encodeInternalRequest(req));
+    // Random, so ids stay unique across restarts and rebuilds of this member: a forwarded write
+    // is answered by this member's own apply of the entry carrying it.
+    const requestId = 1 + Math.floor(Math.random() * (Number.MAX_SAFE_INTEGER - 1));
+    const p = this.writeEntry(encodeInternalRequest({ ...req, id: requestId }), requestId);
     const metrics = this.opts.metrics;
     if (metrics === undefined) return p;
     // etcd counts a proposal as failed when it never got applied (no leader, timeout, stopped,
@@ -512,13 +520,13 @@ export class TriremeNode implements KvBackend, MetricsSource {
   }
 
   /** A write as the entry bytes to propose: here if this member leads, else at the leader. */
-  private async writeEntry(data: Uint8Array): Promise<WriteResponse> {
+  private async writeEntry(data: Uint8Array, requestId: number): Promise<WriteResponse> {
     if (!this.accepting) throw Errors.stopped();
     const deadline = performance.now() + this.requestTimeoutMs;
     if (this.soft.leader === 0) await this.leaders.waitFor(this.soft.leader, (l) => l !== 0, deadline);
     if (!this.accepting) throw Errors.stopped();
     if (this.soft.role !== Role.Leader && this.membership.get(this.soft.leader) === undefined) throw Errors.noLeader();
-    const p = this.soft.role === Role.Leader ? this.writes.enqueue(data) : this.proposals.forward(this.soft.leader, data);
+    const p = this.soft.role === Role.Leader ? this.writes.enqueue(data) : this.proposals.forward(this.soft.leader, data, requestId);
     this.schedule();
     return p;
   }
