@@ -338,13 +338,21 @@ export class SqliteLogStore implements LogStore, HardStateStore {
       this.sendBatch();
       return;
     }
-    // A commit is syncing: what arrives during the rest of this turn joins the same batch,
-    // and the worker takes it the moment the commit returns.
+    // A commit is syncing: what arrives during the rest of this turn joins the same batch, which
+    // then goes behind the commit at once, so the worker starts its transaction the moment that
+    // commit returns. (Deferring again while the commit is still in flight would spin the event
+    // loop on setImmediate for the whole sync.)
     if (this.followUp) return;
     this.followUp = true;
     setImmediate(() => {
       this.followUp = false;
-      this.maybeFlush();
+      if (this.failure !== undefined) return;
+      const pending = this.last - this.lastSent;
+      const work = pending > 0 || this.pendingHardState !== undefined || this.pendingCompact !== undefined;
+      if (this.inFlight.length === 0 || !work || !this.flushDue(pending)) return this.maybeFlush();
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.sendBatch();
     });
   }
 
