@@ -392,7 +392,7 @@ export const TABLE_DOCS: Readonly<Record<string, string>> = {
   raft: "Raft timing, replication flow control and snapshots.",
   "raft.persistence": "How log entries reach the disk (the tuning guide's persistence strategies).",
   network: "Peer transport. Each peer pair uses one HTTP/2 connection per plane, each tuned by its table.",
-  "network.control": "Control plane: votes, heartbeats, TimeoutNow. Small unary calls, tight deadlines.",
+  "network.control": "Control plane: votes, heartbeats, TimeoutNow. One long-lived stream per peer (a heartbeat is one DATA frame each way), tight deadlines.",
   "network.data": "Data plane: AppendEntries with entries, pipelined. Throughput-optimized.",
   "network.bulk": "Bulk plane: InstallSnapshot, chunked and gzip-compressed. Bandwidth-intensive.",
   limits: "Client request limits (etcd's names).",
