@@ -222,8 +222,8 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
       const h = store.hashKv(req.revision ?? 0);
       return { header: header(h.revision), hash: h.hash, compactRevision: Math.max(0, h.compactRevision) };
     })),
-    defragment: unary(MaintenanceService.Defragment, voterOnly(() => {
-      store.defragment();
+    defragment: unary(MaintenanceService.Defragment, voterOnly(async () => {
+      await store.defragment();
       return { header: header(store.revision) };
     })),
     moveLeader: unary(MaintenanceService.MoveLeader, voterOnly((req) => {

@@ -98,6 +98,8 @@ export async function writeImage(storePath: string, destPath: string, opts: Writ
     reading = true;
     // The first read fixes the snapshot every later read in this transaction sees.
     const meta = src.prepare("SELECT name, value FROM meta").all();
+    // Like a new kv.db (mvcc.ts): a member that installs the image can defragment it in steps.
+    dst.exec("PRAGMA auto_vacuum = INCREMENTAL");
     dst.exec("PRAGMA journal_mode = OFF");
     dst.exec("PRAGMA synchronous = OFF");
     dst.exec(SCHEMA_TABLES + SCHEMA_INDEXES);

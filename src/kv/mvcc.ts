@@ -106,7 +106,12 @@ export class MvccStore {
   #openDb(): void {
     let db: SqliteDb;
     try {
+      const fresh = !existsSync(this.path) || statSync(this.path).size === 0;
       db = openSqlite(this.path, { driver: this.opts.binding });
+      // Free pages can then be returned in steps (defragment) instead of by one blocking VACUUM.
+      // The mode only takes on a new file, before anything is written to it (an older store
+      // switches at its first defragment).
+      if (fresh) db.exec("PRAGMA auto_vacuum = INCREMENTAL");
       db.exec("PRAGMA journal_mode = WAL");
       db.exec(`PRAGMA synchronous = ${this.opts.synchronous ?? "OFF"}`);
       // Checkpoints fsync: the checkpointer thread runs them, never this connection.
@@ -440,11 +445,33 @@ export class MvccStore {
     return { hash, compactRevision: this.#compactRevision, revision: rev };
   }
 
-  /** Rewrites kv.db compactly (etcd's Defragment; SQLite's VACUUM). Blocks while it runs. */
-  defragment(): void {
+  /**
+   * etcd's Defragment: returns kv.db's free pages to the file system. In steps of
+   * `pagesPerStep` (SQLite's incremental vacuum), yielding to the event loop between them, so a
+   * large store does not stop the heartbeats the loop also sends (etcd-io/etcd#9222); applies go
+   * on meanwhile. A store made before incremental vacuum was on is rewritten by one blocking
+   * VACUUM the first time, which also switches it over.
+   */
+  async defragment(opts: { pagesPerStep?: number; onStep?: (freed: number) => void } = {}): Promise<void> {
+    this.#group.check();
+    if (this.#stmt("PRAGMA auto_vacuum").get()!.auto_vacuum !== 2) {
+      this.#group.commit();
+      this.#db.exec("PRAGMA auto_vacuum = INCREMENTAL");
+      this.#stmt("VACUUM").run();
+      this.#checkpointHere();
+      return;
+    }
+    const step = Math.max(1, opts.pagesPerStep ?? 256);
+    const free = () => this.#stmt("PRAGMA freelist_count").get()!.freelist_count as number;
+    for (let left = free(); left > 0 && !this.#closed; left = free()) {
+      this.#group.run(0, () => this.#db.exec(`PRAGMA incremental_vacuum(${step})`));
+      opts.onStep?.(Math.min(step, left));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (this.#closed) return;
     this.#group.commit();
-    this.#stmt("VACUUM").run();
-    this.#checkpointHere();
+    // The file shrinks when the checkpointer copies the WAL back (off this thread).
+    await this.flush().catch(() => {});
   }
 
   /** Makes everything applied so far durable in kv.db (a FULL checkpoint, which fsyncs the WAL

@@ -346,7 +346,7 @@ describe("MvccStore hashKv and defragment", () => {
   const t = tempDir();
   after(() => t.cleanup());
 
-  test("replicas that applied the same entries hash the same; any difference changes the hash", () => {
+  test("replicas that applied the same entries hash the same; any difference changes the hash", async () => {
     const a = new Harness(join(t.dir, "a.db")), c = new Harness(join(t.dir, "c.db"));
     for (const h of [a, c]) {
       h.put("x", "1");
@@ -367,7 +367,7 @@ describe("MvccStore hashKv and defragment", () => {
     a.put("z", "3");
     assert.equal(a.store.revision, c.store.revision);
     assert.notEqual(a.store.hashKv().hash, c.store.hashKv().hash, "same keys, but z was written at different revisions");
-    a.store.defragment();
+    await a.store.defragment();
     assert.equal(s(a.get("bulk02499")!.value), "v");
     a.store.close();
     c.store.close();
@@ -511,3 +511,73 @@ describe("MvccStore schema migration", () => {
     }
   });
 });
+
+describe("MvccStore defragment", () => {
+  const t = tempDir("trireme-kv-defrag-");
+  after(() => t.cleanup());
+
+  test("returns the free pages in steps that yield to the event loop, and the data stays", async () => {
+    const h = new Harness(join(t.dir, "defrag.db"));
+    const value = "v".repeat(2048);
+    for (let i = 0; i < 2000; i++) h.put(`d${String(i).padStart(5, "0")}`, value);
+    h.put("keep", "k");
+    h.del("d", prefixEnd(b("d")));
+    h.ok({ compaction: { revision: h.store.revision } });
+    await h.store.compactionIdle();
+    await h.store.flush();
+    const before = h.store.dbSize();
+    assert.ok(before.size - before.inUse > 2_000_000, `free bytes before: ${before.size - before.inUse}`);
+    const steps: number[] = [];
+    let turns = 0;
+    const counting = setInterval(() => turns++, 0);
+    try {
+      await h.store.defragment({ pagesPerStep: 64, onStep: (n) => steps.push(n) });
+    } finally {
+      clearInterval(counting);
+    }
+    const after = h.store.dbSize();
+    assert.ok(steps.length > 5, `${steps.length} steps`);
+    assert.ok(turns > 0, "timers ran while it went on");
+    assert.equal(after.size, after.inUse, "no free pages left");
+    assert.ok(after.size < before.size / 2, `${before.size} -> ${after.size} bytes`);
+    assert.equal(s(h.get("keep")!.value), "k");
+    assert.equal(h.store.range({ key: b("d"), rangeEnd: prefixEnd(b("d")), countOnly: true }).count, 0);
+    h.store.close();
+  });
+
+  test("a store made before incremental vacuum is rewritten once, and steps from then on", async () => {
+    const path = join(t.dir, "old.db");
+    writeOldStore(path, 2, [["a", "1"], ["b", "2"]]);
+    const st = MvccStore.open(path);
+    try {
+      await st.defragment();
+      const steps: number[] = [];
+      await st.defragment({ onStep: (n) => steps.push(n) });
+      assert.deepEqual(steps, [], "nothing left to free");
+      assert.equal(s(st.range({ key: b("a") }).kvs[0]!.value), "1");
+    } finally {
+      st.close();
+    }
+    const db = openSqlite(path);
+    try {
+      assert.equal(db.prepare("PRAGMA auto_vacuum").get()!.auto_vacuum, 2);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("a snapshot image steps too once installed: it is made with incremental vacuum on", async () => {
+    const h = new Harness(join(t.dir, "img-src.db"));
+    h.put("a", "1");
+    const img = join(t.dir, "img.db");
+    await h.store.snapshotToAsync(img);
+    h.store.close();
+    const db = openSqlite(img);
+    try {
+      assert.equal(db.prepare("PRAGMA auto_vacuum").get()!.auto_vacuum, 2);
+    } finally {
+      db.close();
+    }
+  });
+});
+
