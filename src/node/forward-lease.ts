@@ -96,10 +96,13 @@ export class LeaseForwarder {
     }
   }
 
-  expire(now: number): void {
-    for (const [id, f] of this.inFlight) if (f.deadline <= now) this.fail(id, Errors.timeout);
+  /** Fails questions past their deadline: `request timed out` while a leader is known, etcd's
+   *  `no leader` once none is (the one asked may have stopped without the stream saying so). */
+  expire(now: number, leader = -1): void {
+    const err = leader === 0 ? Errors.noLeader : Errors.timeout;
+    for (const [id, f] of this.inFlight) if (f.deadline <= now) this.fail(id, err);
     for (const [leader, list] of this.queued) {
-      const kept = list.filter((a) => a.deadline > now || (a.reject(Errors.timeout()), false));
+      const kept = list.filter((a) => a.deadline > now || (a.reject(err()), false));
       if (kept.length > 0) this.queued.set(leader, kept);
       else this.queued.delete(leader);
     }

@@ -95,7 +95,13 @@ export class NodeLeases implements LeaseBackend {
       if (!this.deps.accepting()) throw Errors.stopped();
       const leader = this.deps.leader();
       if (leader === this.deps.id) {
-        await this.deps.confirmLeadership();
+        try {
+          await this.deps.confirmLeadership();
+        } catch (err) {
+          // A leader left alone steps down (check-quorum) while its barrier waits: what to answer
+          // is then decided by who leads at the deadline, below, as for a follower.
+          if (this.deps.leader() === this.deps.id) throw err;
+        }
         if (this.lessor.primary && this.deps.leader() === this.deps.id) return renew ? this.lessor.renew(id) : this.lessor.remaining(id);
       } else if (leader !== 0) {
         if (!this.deps.knows(leader)) throw Errors.noLeader();
@@ -106,7 +112,7 @@ export class NodeLeases implements LeaseBackend {
           if (!retry) throw err;
         }
       }
-      if (performance.now() + RETRY_MS >= deadline) throw leader === 0 ? Errors.noLeader() : Errors.timeout();
+      if (performance.now() + RETRY_MS >= deadline) throw this.deps.leader() === 0 ? Errors.noLeader() : Errors.timeout();
       await sleep(RETRY_MS);
     }
   }

@@ -306,7 +306,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.removal.tick(now, this.soft.leader !== 0, () => this.raft.status().conf.voters.length > 0, () => this.raft.status().commit);
     this.writes.expire(now);
     this.proposals.expire(now, this.soft.leader);
-    this.leaseQuestions.expire(now);
+    this.leaseQuestions.expire(now, this.soft.leader);
     this.reads.tick(now);
     this.leases.tick(now);
     this.schedule();

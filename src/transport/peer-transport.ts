@@ -12,7 +12,7 @@ import { allUndelivered, packLeases, packMessages, packProposals } from "./envel
 import { PlaneListener } from "./listener.ts";
 import { CHUNK_OVERHEAD, defaultBackoff, listenerOptions, MAX_SNAPSHOT_CHUNK, mergedPlane, messageLimit, type ReconnectBackoff, startupNotes } from "./options.ts";
 import { PeerLink, PLANES } from "./peer-link.ts";
-import { Admission, bulkImpl, ConcurrencyLimit, controlImpl, dataImpl, errorText, type ReceiverContext } from "./receiver.ts";
+import { Admission, bulkImpl, ConcurrencyLimit, controlImpl, dataImpl, errorText, IncomingStreams, type ReceiverContext } from "./receiver.ts";
 import { bulkService, controlService, dataService, encodeEnvelope } from "./services.ts";
 import { ReachabilityLog } from "./reachability.ts";
 import { pushSnapshot } from "./snapshot-sender.ts";
@@ -61,6 +61,7 @@ export class PeerTransport implements Transport {
   private readonly backoff: ReconnectBackoff;
   private readonly listeners = new Map<Plane, PlaneListener>();
   private readonly links = new Map<NodeId, PeerLink>();
+  private readonly incoming = new IncomingStreams();
   private known = new Set<NodeId>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private bulkSlots: number;
@@ -101,6 +102,7 @@ export class PeerTransport implements Transport {
       handlers: this.o.handlers,
       observer: this.observer,
       log: this.log,
+      streams: this.incoming,
     };
     const admission = new Admission(ctx);
     const limits = {
@@ -368,6 +370,7 @@ export class PeerTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.incoming.closeAll(`node ${this.o.nodeId} is stopping`);
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
     for (const [id, link] of [...this.links]) this.dropLink(id, link);

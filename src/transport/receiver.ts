@@ -16,6 +16,34 @@ export interface ReceiverContext {
   handlers: TransportHandlers;
   observer: TransportObserver;
   log: LogFn;
+  /** The incoming control and data streams, ended when the transport closes. */
+  streams: IncomingStreams;
+}
+
+/** The long-lived incoming streams of this transport. A closing transport ends them at once: a
+ *  graceful drain (GOAWAY, streams left to finish) would keep them open for the whole grace
+ *  period, acknowledging batches to a node that no longer takes them — a member that rebuilds
+ *  in-process would lose what its peers sent in that window without any of them knowing. */
+export class IncomingStreams {
+  private readonly open = new Set<Call<PbEnvelope>>();
+  closed = false;
+
+  add(call: Call<PbEnvelope>): boolean {
+    if (this.closed) return false;
+    this.open.add(call);
+    return true;
+  }
+
+  delete(call: Call<PbEnvelope>): void {
+    this.open.delete(call);
+  }
+
+  closeAll(reason: string): void {
+    this.closed = true;
+    const status = new StatusError(GrpcStatus.UNAVAILABLE, reason).toStatus();
+    for (const call of this.open) call.emit("error", status);
+    this.open.clear();
+  }
 }
 
 export class StatusError extends Error {
@@ -130,8 +158,13 @@ export function controlImpl(ctx: ReceiverContext, admission: Admission, limit: C
 /** A plane's long-lived stream: every envelope delivered in order and acknowledged by its seq. */
 function streamHandler(plane: "control" | "data", ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter) {
   return (call: Call<PbEnvelope>) => {
+    if (!ctx.streams.add(call)) {
+      call.emit("error", new StatusError(GrpcStatus.UNAVAILABLE, `node ${ctx.nodeId} is stopping`).toStatus());
+      return;
+    }
     const busy = limit.tryAcquire();
     if (busy) {
+      ctx.streams.delete(call);
       call.emit("error", busy.toStatus());
       return;
     }
@@ -142,7 +175,7 @@ function streamHandler(plane: "control" | "data", ctx: ReceiverContext, admissio
     };
     let refusedOnce = false;
     call.on("data", (env: PbEnvelope) => {
-      if (refusedOnce) return; // batches already in the pipe after a refusal are dropped
+      if (refusedOnce || ctx.streams.closed) return; // batches already in the pipe after a refusal (or the close) are dropped
       const refused = admission.check(plane, env.clusterId ?? 0, env.senderId ?? 0);
       if (refused) {
         refusedOnce = true;
@@ -159,7 +192,10 @@ function streamHandler(plane: "control" | "data", ctx: ReceiverContext, admissio
       call.end();
     });
     // "close" follows every end of the call: a status sent, a reset, the connection gone.
-    call.on("close", release);
+    call.on("close", () => {
+      release();
+      ctx.streams.delete(call);
+    });
   };
 }
 

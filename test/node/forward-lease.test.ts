@@ -78,6 +78,14 @@ describe("LeaseForwarder", () => {
     await assert.rejects(later, /end/);
   });
 
+  it("at its deadline with no leader known, a question fails with etcd's no leader", async () => {
+    const { f } = harness();
+    const sent = f.ask(3, 1, true, 1000);
+    f.flush();
+    f.expire(1000, 0);
+    await assert.rejects(sent, { message: "etcdserver: no leader" });
+  });
+
   it("on the leader, answers a peer's batch with one message, or refuses every question if answering failed", async () => {
     const seen: LeaseQuery[][] = [];
     const { f, sent } = harness(async (qs) => (seen.push(qs), qs.map((q) => ok(q.id, q.leaseId * 10))));

@@ -2,6 +2,7 @@
 // with a fake clock: nothing here sleeps.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { EtcdError, StatusCode } from "../../src/kv/errors.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -250,6 +251,19 @@ describe("NodeLeases (the node's wiring of the lessor)", () => {
     clock.t += 2000;
     leases.tick(clock.t);
     assert.deepEqual(proposed, [{ leaseRevoke: { ID: 9 } }]);
+    store.close();
+  });
+
+  test("a leader left alone that steps down while its keep-alive waits for a quorum answers 'no leader', not a timeout", async () => {
+    const { store, apply, leases, lead, onConfirm } = setup();
+    lead(1);
+    leases.leadership(true);
+    apply({ leaseGrant: { ID: 3, TTL: 10 } });
+    onConfirm(() => {
+      lead(0); // check-quorum: no quorum answered, the member stepped down
+      return Promise.reject(new EtcdError(StatusCode.UNAVAILABLE, "etcdserver: request timed out"));
+    });
+    await assert.rejects(leases.renew(3), { message: "etcdserver: no leader" });
     store.close();
   });
 

@@ -1,6 +1,7 @@
 // The control plane's long-lived stream: votes and heartbeats ride one call per peer (a heartbeat
 // is one DATA frame each way), in order, each batch acknowledged; a peer that does not serve the
-// stream (a member from before it) gets one unary Send per batch instead.
+// stream (a member from before it) gets one unary Send per batch instead; a closing transport
+// ends its incoming streams at once.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
@@ -94,3 +95,25 @@ describe("control plane stream", () => {
     assert.ok(a.rec.unreachable.includes(3), "the refused stream was reported once");
   });
 });
+
+describe("closing a transport", () => {
+  test("ends the incoming streams at once: nothing sent after the close began is delivered or acknowledged", async () => {
+    const aa = addressOf(1, port), ba = addressOf(2, port);
+    const a = await startNode(1, aa);
+    const b = await startNode(2, ba);
+    try {
+      a.t.setPeers([aa, ba]);
+      b.t.setPeers([aa, ba]);
+      a.t.send([msg(MessageType.App, 1, 2, { index: 1 }), msg(MessageType.Heartbeat, 1, 2, { index: 1 })]);
+      await until(() => b.rec.messages.length === 2, "both streams up");
+      const closing = b.t.close();
+      for (let i = 2; i < 50; i++) a.t.send([msg(MessageType.App, 1, 2, { index: i }), msg(MessageType.Heartbeat, 1, 2, { index: i })]);
+      await closing;
+      assert.equal(b.rec.messages.length, 2, "a closed node's handlers got nothing more");
+      await until(() => a.rec.unreachable.includes(2), "the sender told its streams ended");
+    } finally {
+      await a.t.close();
+    }
+  });
+});
+
