@@ -71,12 +71,7 @@ export class KeyIndex {
   /** Records a put at (rev, sub). */
   put(key: Uint8Array, rev: number, sub: number, createRev: number, version: number, lease: number): void {
     const k = keyString(key);
-    let e = this.#tree.get(k);
-    if (e === undefined) {
-      e = { key, alive: false, createRev: 0, modRev: 0, modSub: 0, version: 0, lease: 0, revs: [], subs: [] };
-      this.#tree.set(k, e);
-      this.#keyBytes += key.byteLength;
-    }
+    const e = this.#entry(k, key);
     if (!e.alive) this.#alive++;
     if (e.lease !== lease) {
       this.#detach(k, e.lease);
@@ -96,14 +91,18 @@ export class KeyIndex {
   /** Records a tombstone read back from history (the store opening), for a key whose earlier
    *  versions a compaction step may already have removed. */
   tombstoneKey(key: Uint8Array, rev: number, sub: number): void {
-    const k = keyString(key);
+    this.tombstone(this.#entry(keyString(key), key), rev, sub);
+  }
+
+  /** The entry of `key` (as `k`), made empty if the index has none yet. */
+  #entry(k: string, key: Uint8Array): KeyEntry {
     let e = this.#tree.get(k);
     if (e === undefined) {
       e = { key, alive: false, createRev: 0, modRev: 0, modSub: 0, version: 0, lease: 0, revs: [], subs: [] };
       this.#tree.set(k, e);
       this.#keyBytes += key.byteLength;
     }
-    this.tombstone(e, rev, sub);
+    return e;
   }
 
   /** Records the deletion of an existing key at (rev, sub). */

@@ -12,6 +12,7 @@ import { createLogger } from "../../src/node/log.ts";
 import { Members } from "../../src/node/members.ts";
 import { restoreState } from "../../src/node/restore.ts";
 import { SnapshotManager, type SnapshotContext } from "../../src/node/snapshots.ts";
+import { emptyMessage } from "../../src/raft/message.ts";
 import { MessageType, type ConfState, type Message } from "../../src/raft/types.ts";
 import { holdsImage, openDataDir, type DataDir } from "../../src/storage/index.ts";
 import { Harness } from "../kv/helpers.ts";
@@ -40,18 +41,7 @@ const context: SnapshotContext = {
 };
 
 const snapMessage = (index: number): Message => ({
-  type: MessageType.Snap,
-  from: 1,
-  to: 2,
-  term: 1,
-  logTerm: 0,
-  index: 0,
-  entries: [],
-  commit: 0,
-  reject: false,
-  rejectHint: 0,
-  rejectHintTerm: 0,
-  context: 0,
+  ...emptyMessage(MessageType.Snap, 1, 2, 1),
   snapshot: { index, term: 1, conf: { voters: [1, 2], learners: [] } },
 });
 
