@@ -16,9 +16,10 @@ import { type Lease, LeaseTable } from "./lease.ts";
 import { type EventsRead, type ReadLimits, readEvents } from "./events.ts";
 import { KvReader } from "./reader.ts";
 import { hashHistory } from "./rows.ts";
-import { COMPACTION_STEP_ROWS, fsyncPath, inspectImage, MIGRATE_TO_3, READABLE_SCHEMA_VERSIONS, SCHEMA, SCHEMA_VERSION } from "./schema.ts";
+import { COMPACTION_STEP_ROWS, fsyncPath, inspectImage } from "./schema.ts";
+import { loadKeyIndex, openKvFile } from "./open.ts";
 import { KeyIndex } from "./key-index.ts";
-import { openSqlite, type SqliteDb, type SqliteDriver, type Statement } from "../storage/sqlite.ts";
+import type { SqliteDb, SqliteDriver, Statement } from "../storage/sqlite.ts";
 import { Checkpointer, type CheckpointerOptions, type CheckpointResult } from "./checkpoint.ts";
 import { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions } from "./group-commit.ts";
 import { isTxnReadOnly } from "./txn.ts";
@@ -104,23 +105,7 @@ export class MvccStore {
   }
 
   #openDb(): void {
-    let db: SqliteDb;
-    try {
-      const fresh = !existsSync(this.path) || statSync(this.path).size === 0;
-      db = openSqlite(this.path, { driver: this.opts.binding });
-      // Free pages can then be returned in steps (defragment) instead of by one blocking VACUUM.
-      // The mode only takes on a new file, before anything is written to it (an older store
-      // switches at its first defragment).
-      if (fresh) db.exec("PRAGMA auto_vacuum = INCREMENTAL");
-      db.exec("PRAGMA journal_mode = WAL");
-      db.exec(`PRAGMA synchronous = ${this.opts.synchronous ?? "OFF"}`);
-      // Checkpoints fsync: the checkpointer thread runs them, never this connection.
-      db.exec("PRAGMA wal_autocheckpoint = 0");
-      // The worker's FULL/TRUNCATE checkpoints hold the write lock for a moment: wait, not fail.
-      db.exec("PRAGMA busy_timeout = 10000");
-    } catch (err) {
-      throw new Error(`kv store ${this.path}: cannot open as SQLite (${(err as Error).message})`);
-    }
+    const { db, meta } = openKvFile(this.path, { binding: this.opts.binding, synchronous: this.opts.synchronous ?? "OFF" });
     this.#db = db;
     this.#stmts.clear();
     this.#group = new GroupCommit(
@@ -130,33 +115,6 @@ export class MvccStore {
       (err) => this.opts.onFailure?.(err),
       `kv store ${this.path}`,
     );
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name);
-    if (tables.length > 0 && !tables.includes("meta")) {
-      db.close();
-      throw new Error(
-        `kv store ${this.path}: not a trireme kv store (found tables ${tables.join(", ")}, expected meta/history/lease)`,
-      );
-    }
-    db.exec(SCHEMA);
-    const meta = this.#readMeta();
-    if (meta.schema === undefined) {
-      this.#writeMeta({ schema: SCHEMA_VERSION });
-    } else if (meta.schema < SCHEMA_VERSION && READABLE_SCHEMA_VERSIONS.includes(meta.schema)) {
-      db.exec("BEGIN IMMEDIATE");
-      try {
-        db.exec(MIGRATE_TO_3);
-        this.#stmts.clear();
-        this.#writeMeta({ schema: SCHEMA_VERSION });
-        db.exec("COMMIT");
-      } catch (err) {
-        db.exec("ROLLBACK");
-        db.close();
-        throw new Error(`kv store ${this.path}: cannot migrate schema ${meta.schema} to ${SCHEMA_VERSION} (${(err as Error).message})`);
-      }
-    } else if (meta.schema !== SCHEMA_VERSION) {
-      db.close();
-      throw new Error(`kv store ${this.path}: schema version ${meta.schema}, this build reads ${READABLE_SCHEMA_VERSIONS.join(", ")}`);
-    }
     this.#revision = meta.revision ?? 0;
     this.#compactRevision = meta.compact_revision ?? -1;
     this.#appliedIndex = meta.applied_index ?? 0;
@@ -166,29 +124,12 @@ export class MvccStore {
     this.#checkpointer = new Checkpointer(this.path, { ...this.opts.checkpoints, driver: this.opts.binding });
   }
 
-  /** Rebuilds the in-memory index from history, then forgets what the compaction point made
-   *  unreachable (rows past the background cleanup's progress may still be there). */
+  /** Rebuilds the in-memory index from the file (at open, and when a failed batch was rolled
+   *  back), with the unreachable rows still to delete. */
   #loadIndex(): void {
-    const index = new KeyIndex();
-    const page = this.#stmt(
-      "SELECT rev, sub, key, create_rev, version, lease FROM history WHERE (rev, sub) > (?, ?) ORDER BY rev, sub LIMIT 10000",
-    );
-    let rev = -1, sub = -1;
-    for (;;) {
-      const rows = page.all(rev, sub);
-      for (const row of rows) {
-        rev = row.rev as number;
-        sub = row.sub as number;
-        const key = row.key as Uint8Array;
-        if ((row.version as number) > 0) index.put(key, rev, sub, row.create_rev as number, row.version as number, row.lease as number);
-        else index.tombstoneKey(key, rev, sub);
-      }
-      if (rows.length < 10000) break;
-    }
-    // Rows a compaction made unreachable may be left from before a restart: found again here.
-    this.#unreachable = [];
-    if (this.#compactRevision >= 0) index.compact(this.#compactRevision, this.#unreachable);
-    this.#compactedUpTo = this.#unreachable.length === 0 ? Math.max(this.#compactRevision, 0) : 0;
+    const { index, unreachable } = loadKeyIndex(this.#db, this.#compactRevision);
+    this.#unreachable = unreachable;
+    this.#compactedUpTo = unreachable.length === 0 ? Math.max(this.#compactRevision, 0) : 0;
     this.#index = index;
     this.#reader = new KvReader((sql) => this.#stmt(sql), index);
   }
@@ -196,12 +137,6 @@ export class MvccStore {
   /** Size of the in-memory index (keys, versions, bytes, about), for metrics and docs. */
   indexStats(): { keys: number; aliveKeys: number; versions: number; bytes: number } {
     return this.#index.stats();
-  }
-
-  #readMeta(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const row of this.#stmt("SELECT name, value FROM meta").all()) out[row.name as string] = row.value as number;
-    return out;
   }
 
   #writeMeta(values: Record<string, number>): void {
