@@ -16,6 +16,7 @@ export namespace triremekv {
         compaction?: (etcdserverpb.CompactionRequest.$Properties|null);
         leaseGrant?: (etcdserverpb.LeaseGrantRequest.$Properties|null);
         leaseRevoke?: (etcdserverpb.LeaseRevokeRequest.$Properties|null);
+        alarm?: (etcdserverpb.AlarmRequest.$Properties|null);
         static create(properties: triremekv.InternalRequest.$Shape): triremekv.InternalRequest & triremekv.InternalRequest.$Shape;
         static create(properties?: triremekv.InternalRequest.$Properties): triremekv.InternalRequest;
         static encode(message: triremekv.InternalRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -34,6 +35,7 @@ export namespace triremekv {
             compaction?: (etcdserverpb.CompactionRequest.$Properties|null);
             leaseGrant?: (etcdserverpb.LeaseGrantRequest.$Properties|null);
             leaseRevoke?: (etcdserverpb.LeaseRevokeRequest.$Properties|null);
+            alarm?: (etcdserverpb.AlarmRequest.$Properties|null);
             $unknowns?: Uint8Array[];
         }
         type $Shape = {
@@ -44,6 +46,7 @@ export namespace triremekv {
           compaction?: etcdserverpb.CompactionRequest.$Shape|null;
           leaseGrant?: etcdserverpb.LeaseGrantRequest.$Shape|null;
           leaseRevoke?: etcdserverpb.LeaseRevokeRequest.$Shape|null;
+          alarm?: etcdserverpb.AlarmRequest.$Shape|null;
           $unknowns?: Uint8Array[];
         };
     }

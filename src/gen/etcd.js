@@ -32,6 +32,7 @@ export const triremekv = $root.triremekv = (() => {
          * @property {etcdserverpb.CompactionRequest.$Properties|null} [compaction] InternalRequest compaction
          * @property {etcdserverpb.LeaseGrantRequest.$Properties|null} [leaseGrant] InternalRequest leaseGrant
          * @property {etcdserverpb.LeaseRevokeRequest.$Properties|null} [leaseRevoke] InternalRequest leaseRevoke
+         * @property {etcdserverpb.AlarmRequest.$Properties|null} [alarm] InternalRequest alarm
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -53,6 +54,7 @@ export const triremekv = $root.triremekv = (() => {
          *   compaction?: etcdserverpb.CompactionRequest.$Shape|null;
          *   leaseGrant?: etcdserverpb.LeaseGrantRequest.$Shape|null;
          *   leaseRevoke?: etcdserverpb.LeaseRevokeRequest.$Shape|null;
+         *   alarm?: etcdserverpb.AlarmRequest.$Shape|null;
          *   $unknowns?: Array.<Uint8Array>;
          * }} triremekv.InternalRequest.$Shape
          */
@@ -129,6 +131,14 @@ export const triremekv = $root.triremekv = (() => {
         InternalRequest.prototype.leaseRevoke = null;
 
         /**
+         * InternalRequest alarm.
+         * @member {etcdserverpb.AlarmRequest.$Properties|null|undefined} alarm
+         * @memberof triremekv.InternalRequest
+         * @instance
+         */
+        InternalRequest.prototype.alarm = null;
+
+        /**
          * Creates a new InternalRequest instance using the specified properties.
          * @function create
          * @memberof triremekv.InternalRequest
@@ -174,6 +184,8 @@ export const triremekv = $root.triremekv = (() => {
                 $root.etcdserverpb.LeaseGrantRequest.encode(message.leaseGrant, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
             if (message.leaseRevoke != null && $Object.hasOwnProperty.call(message, "leaseRevoke"))
                 $root.etcdserverpb.LeaseRevokeRequest.encode(message.leaseRevoke, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+            if (message.alarm != null && $Object.hasOwnProperty.call(message, "alarm"))
+                $root.etcdserverpb.AlarmRequest.encode(message.alarm, writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -263,6 +275,12 @@ export const triremekv = $root.triremekv = (() => {
                         message.leaseRevoke = $root.etcdserverpb.LeaseRevokeRequest.decode(reader, reader.size(), $undefined, _depth + 1, message.leaseRevoke);
                         continue;
                     }
+                case 8: {
+                        if (wireType !== 2)
+                            break;
+                        message.alarm = $root.etcdserverpb.AlarmRequest.decode(reader, reader.size(), $undefined, _depth + 1, message.alarm);
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -338,6 +356,11 @@ export const triremekv = $root.triremekv = (() => {
                     throw $TypeError(".triremekv.InternalRequest.leaseRevoke: object expected");
                 message.leaseRevoke = $root.etcdserverpb.LeaseRevokeRequest.fromObject(object.leaseRevoke, _depth + 1);
             }
+            if (object.alarm != null) {
+                if (!$util.isObject(object.alarm))
+                    throw $TypeError(".triremekv.InternalRequest.alarm: object expected");
+                message.alarm = $root.etcdserverpb.AlarmRequest.fromObject(object.alarm, _depth + 1);
+            }
             return message;
         };
 
@@ -370,6 +393,7 @@ export const triremekv = $root.triremekv = (() => {
                 object.compaction = null;
                 object.leaseGrant = null;
                 object.leaseRevoke = null;
+                object.alarm = null;
             }
             if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                 if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -390,6 +414,8 @@ export const triremekv = $root.triremekv = (() => {
                 object.leaseGrant = $root.etcdserverpb.LeaseGrantRequest.toObject(message.leaseGrant, options, _depth + 1);
             if (message.leaseRevoke != null && $Object.hasOwnProperty.call(message, "leaseRevoke"))
                 object.leaseRevoke = $root.etcdserverpb.LeaseRevokeRequest.toObject(message.leaseRevoke, options, _depth + 1);
+            if (message.alarm != null && $Object.hasOwnProperty.call(message, "alarm"))
+                object.alarm = $root.etcdserverpb.AlarmRequest.toObject(message.alarm, options, _depth + 1);
             return object;
         };
 
