@@ -1,6 +1,123 @@
 import * as $protobuf from "protobufjs";
 import Long = require("long");
 
+export namespace authpb {
+
+    interface IUserAddOptions extends authpb.UserAddOptions.$Properties {
+    }
+
+    class UserAddOptions {
+        constructor(properties?: authpb.UserAddOptions.$Properties);
+        $unknowns?: Uint8Array[];
+        noPassword: boolean;
+        static create(properties: authpb.UserAddOptions.$Shape): authpb.UserAddOptions & authpb.UserAddOptions.$Shape;
+        static create(properties?: authpb.UserAddOptions.$Properties): authpb.UserAddOptions;
+        static encode(message: authpb.UserAddOptions.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): authpb.UserAddOptions & authpb.UserAddOptions.$Shape;
+        static fromObject(object: { [k: string]: any }): authpb.UserAddOptions;
+        static toObject(message: authpb.UserAddOptions, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace UserAddOptions {
+        interface $Properties {
+            noPassword?: (boolean|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = authpb.UserAddOptions.$Properties;
+    }
+
+    interface IUser extends authpb.User.$Properties {
+    }
+
+    class User {
+        constructor(properties?: authpb.User.$Properties);
+        $unknowns?: Uint8Array[];
+        name: Uint8Array;
+        password: Uint8Array;
+        roles: string[];
+        options?: (authpb.UserAddOptions.$Properties|null);
+        static create(properties: authpb.User.$Shape): authpb.User & authpb.User.$Shape;
+        static create(properties?: authpb.User.$Properties): authpb.User;
+        static encode(message: authpb.User.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): authpb.User & authpb.User.$Shape;
+        static fromObject(object: { [k: string]: any }): authpb.User;
+        static toObject(message: authpb.User, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace User {
+        interface $Properties {
+            name?: (Uint8Array|null);
+            password?: (Uint8Array|null);
+            roles?: (string[]|null);
+            options?: (authpb.UserAddOptions.$Properties|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = authpb.User.$Properties;
+    }
+
+    interface IPermission extends authpb.Permission.$Properties {
+    }
+
+    class Permission {
+        constructor(properties?: authpb.Permission.$Properties);
+        $unknowns?: Uint8Array[];
+        permType: authpb.Permission.Type;
+        key: Uint8Array;
+        rangeEnd: Uint8Array;
+        static create(properties: authpb.Permission.$Shape): authpb.Permission & authpb.Permission.$Shape;
+        static create(properties?: authpb.Permission.$Properties): authpb.Permission;
+        static encode(message: authpb.Permission.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): authpb.Permission & authpb.Permission.$Shape;
+        static fromObject(object: { [k: string]: any }): authpb.Permission;
+        static toObject(message: authpb.Permission, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace Permission {
+        interface $Properties {
+            permType?: (authpb.Permission.Type|null);
+            key?: (Uint8Array|null);
+            rangeEnd?: (Uint8Array|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = authpb.Permission.$Properties;
+
+        enum Type {
+            READ = 0,
+            WRITE = 1,
+            READWRITE = 2
+        }
+    }
+
+    interface IRole extends authpb.Role.$Properties {
+    }
+
+    class Role {
+        constructor(properties?: authpb.Role.$Properties);
+        $unknowns?: Uint8Array[];
+        name: Uint8Array;
+        keyPermission: authpb.Permission.$Properties[];
+        static create(properties: authpb.Role.$Shape): authpb.Role & authpb.Role.$Shape;
+        static create(properties?: authpb.Role.$Properties): authpb.Role;
+        static encode(message: authpb.Role.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): authpb.Role & authpb.Role.$Shape;
+        static fromObject(object: { [k: string]: any }): authpb.Role;
+        static toObject(message: authpb.Role, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace Role {
+        interface $Properties {
+            name?: (Uint8Array|null);
+            keyPermission?: (authpb.Permission.$Properties[]|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = authpb.Role.$Properties;
+    }
+}
+
 export namespace triremekv {
 
     interface IInternalRequest extends triremekv.InternalRequest.$Properties {
@@ -17,6 +134,19 @@ export namespace triremekv {
         leaseGrant?: (etcdserverpb.LeaseGrantRequest.$Properties|null);
         leaseRevoke?: (etcdserverpb.LeaseRevokeRequest.$Properties|null);
         alarm?: (etcdserverpb.AlarmRequest.$Properties|null);
+        authEnable?: (etcdserverpb.AuthEnableRequest.$Properties|null);
+        authDisable?: (etcdserverpb.AuthDisableRequest.$Properties|null);
+        authUserAdd?: (etcdserverpb.AuthUserAddRequest.$Properties|null);
+        authUserDelete?: (etcdserverpb.AuthUserDeleteRequest.$Properties|null);
+        authUserChangePassword?: (etcdserverpb.AuthUserChangePasswordRequest.$Properties|null);
+        authUserGrantRole?: (etcdserverpb.AuthUserGrantRoleRequest.$Properties|null);
+        authUserRevokeRole?: (etcdserverpb.AuthUserRevokeRoleRequest.$Properties|null);
+        authRoleAdd?: (etcdserverpb.AuthRoleAddRequest.$Properties|null);
+        authRoleDelete?: (etcdserverpb.AuthRoleDeleteRequest.$Properties|null);
+        authRoleGrantPermission?: (etcdserverpb.AuthRoleGrantPermissionRequest.$Properties|null);
+        authRoleRevokePermission?: (etcdserverpb.AuthRoleRevokePermissionRequest.$Properties|null);
+        authUser: string;
+        authRevision: number;
         static create(properties: triremekv.InternalRequest.$Shape): triremekv.InternalRequest & triremekv.InternalRequest.$Shape;
         static create(properties?: triremekv.InternalRequest.$Properties): triremekv.InternalRequest;
         static encode(message: triremekv.InternalRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -36,6 +166,19 @@ export namespace triremekv {
             leaseGrant?: (etcdserverpb.LeaseGrantRequest.$Properties|null);
             leaseRevoke?: (etcdserverpb.LeaseRevokeRequest.$Properties|null);
             alarm?: (etcdserverpb.AlarmRequest.$Properties|null);
+            authEnable?: (etcdserverpb.AuthEnableRequest.$Properties|null);
+            authDisable?: (etcdserverpb.AuthDisableRequest.$Properties|null);
+            authUserAdd?: (etcdserverpb.AuthUserAddRequest.$Properties|null);
+            authUserDelete?: (etcdserverpb.AuthUserDeleteRequest.$Properties|null);
+            authUserChangePassword?: (etcdserverpb.AuthUserChangePasswordRequest.$Properties|null);
+            authUserGrantRole?: (etcdserverpb.AuthUserGrantRoleRequest.$Properties|null);
+            authUserRevokeRole?: (etcdserverpb.AuthUserRevokeRoleRequest.$Properties|null);
+            authRoleAdd?: (etcdserverpb.AuthRoleAddRequest.$Properties|null);
+            authRoleDelete?: (etcdserverpb.AuthRoleDeleteRequest.$Properties|null);
+            authRoleGrantPermission?: (etcdserverpb.AuthRoleGrantPermissionRequest.$Properties|null);
+            authRoleRevokePermission?: (etcdserverpb.AuthRoleRevokePermissionRequest.$Properties|null);
+            authUser?: (string|null);
+            authRevision?: (number|null);
             $unknowns?: Uint8Array[];
         }
         type $Shape = {
@@ -47,6 +190,19 @@ export namespace triremekv {
           leaseGrant?: etcdserverpb.LeaseGrantRequest.$Shape|null;
           leaseRevoke?: etcdserverpb.LeaseRevokeRequest.$Shape|null;
           alarm?: etcdserverpb.AlarmRequest.$Shape|null;
+          authEnable?: etcdserverpb.AuthEnableRequest.$Shape|null;
+          authDisable?: etcdserverpb.AuthDisableRequest.$Shape|null;
+          authUserAdd?: etcdserverpb.AuthUserAddRequest.$Shape|null;
+          authUserDelete?: etcdserverpb.AuthUserDeleteRequest.$Shape|null;
+          authUserChangePassword?: etcdserverpb.AuthUserChangePasswordRequest.$Shape|null;
+          authUserGrantRole?: etcdserverpb.AuthUserGrantRoleRequest.$Shape|null;
+          authUserRevokeRole?: etcdserverpb.AuthUserRevokeRoleRequest.$Shape|null;
+          authRoleAdd?: etcdserverpb.AuthRoleAddRequest.$Shape|null;
+          authRoleDelete?: etcdserverpb.AuthRoleDeleteRequest.$Shape|null;
+          authRoleGrantPermission?: etcdserverpb.AuthRoleGrantPermissionRequest.$Shape|null;
+          authRoleRevokePermission?: etcdserverpb.AuthRoleRevokePermissionRequest.$Shape|null;
+          authUser?: string|null;
+          authRevision?: number|null;
           $unknowns?: Uint8Array[];
         };
     }
@@ -1648,6 +1804,848 @@ export namespace etcdserverpb {
             $unknowns?: Uint8Array[];
         }
         type $Shape = etcdserverpb.StatusResponse.$Properties;
+    }
+
+    interface IAuthEnableRequest extends etcdserverpb.AuthEnableRequest.$Properties {
+    }
+
+    class AuthEnableRequest {
+        constructor(properties?: etcdserverpb.AuthEnableRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        static create(properties: etcdserverpb.AuthEnableRequest.$Shape): etcdserverpb.AuthEnableRequest & etcdserverpb.AuthEnableRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthEnableRequest.$Properties): etcdserverpb.AuthEnableRequest;
+        static encode(message: etcdserverpb.AuthEnableRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthEnableRequest & etcdserverpb.AuthEnableRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthEnableRequest;
+        static toObject(message: etcdserverpb.AuthEnableRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthEnableRequest {
+        interface $Properties {
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthEnableRequest.$Properties;
+    }
+
+    interface IAuthDisableRequest extends etcdserverpb.AuthDisableRequest.$Properties {
+    }
+
+    class AuthDisableRequest {
+        constructor(properties?: etcdserverpb.AuthDisableRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        static create(properties: etcdserverpb.AuthDisableRequest.$Shape): etcdserverpb.AuthDisableRequest & etcdserverpb.AuthDisableRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthDisableRequest.$Properties): etcdserverpb.AuthDisableRequest;
+        static encode(message: etcdserverpb.AuthDisableRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthDisableRequest & etcdserverpb.AuthDisableRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthDisableRequest;
+        static toObject(message: etcdserverpb.AuthDisableRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthDisableRequest {
+        interface $Properties {
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthDisableRequest.$Properties;
+    }
+
+    interface IAuthStatusRequest extends etcdserverpb.AuthStatusRequest.$Properties {
+    }
+
+    class AuthStatusRequest {
+        constructor(properties?: etcdserverpb.AuthStatusRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        static create(properties: etcdserverpb.AuthStatusRequest.$Shape): etcdserverpb.AuthStatusRequest & etcdserverpb.AuthStatusRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthStatusRequest.$Properties): etcdserverpb.AuthStatusRequest;
+        static encode(message: etcdserverpb.AuthStatusRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthStatusRequest & etcdserverpb.AuthStatusRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthStatusRequest;
+        static toObject(message: etcdserverpb.AuthStatusRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthStatusRequest {
+        interface $Properties {
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthStatusRequest.$Properties;
+    }
+
+    interface IAuthenticateRequest extends etcdserverpb.AuthenticateRequest.$Properties {
+    }
+
+    class AuthenticateRequest {
+        constructor(properties?: etcdserverpb.AuthenticateRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        name: string;
+        password: string;
+        static create(properties: etcdserverpb.AuthenticateRequest.$Shape): etcdserverpb.AuthenticateRequest & etcdserverpb.AuthenticateRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthenticateRequest.$Properties): etcdserverpb.AuthenticateRequest;
+        static encode(message: etcdserverpb.AuthenticateRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthenticateRequest & etcdserverpb.AuthenticateRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthenticateRequest;
+        static toObject(message: etcdserverpb.AuthenticateRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthenticateRequest {
+        interface $Properties {
+            name?: (string|null);
+            password?: (string|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthenticateRequest.$Properties;
+    }
+
+    interface IAuthUserAddRequest extends etcdserverpb.AuthUserAddRequest.$Properties {
+    }
+
+    class AuthUserAddRequest {
+        constructor(properties?: etcdserverpb.AuthUserAddRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        name: string;
+        password: string;
+        options?: (authpb.UserAddOptions.$Properties|null);
+        hashedPassword: string;
+        static create(properties: etcdserverpb.AuthUserAddRequest.$Shape): etcdserverpb.AuthUserAddRequest & etcdserverpb.AuthUserAddRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthUserAddRequest.$Properties): etcdserverpb.AuthUserAddRequest;
+        static encode(message: etcdserverpb.AuthUserAddRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthUserAddRequest & etcdserverpb.AuthUserAddRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthUserAddRequest;
+        static toObject(message: etcdserverpb.AuthUserAddRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthUserAddRequest {
+        interface $Properties {
+            name?: (string|null);
+            password?: (string|null);
+            options?: (authpb.UserAddOptions.$Properties|null);
+            hashedPassword?: (string|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthUserAddRequest.$Properties;
+    }
+
+    interface IAuthUserGetRequest extends etcdserverpb.AuthUserGetRequest.$Properties {
+    }
+
+    class AuthUserGetRequest {
+        constructor(properties?: etcdserverpb.AuthUserGetRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        name: string;
+        static create(properties: etcdserverpb.AuthUserGetRequest.$Shape): etcdserverpb.AuthUserGetRequest & etcdserverpb.AuthUserGetRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthUserGetRequest.$Properties): etcdserverpb.AuthUserGetRequest;
+        static encode(message: etcdserverpb.AuthUserGetRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthUserGetRequest & etcdserverpb.AuthUserGetRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthUserGetRequest;
+        static toObject(message: etcdserverpb.AuthUserGetRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthUserGetRequest {
+        interface $Properties {
+            name?: (string|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthUserGetRequest.$Properties;
+    }
+
+    interface IAuthUserDeleteRequest extends etcdserverpb.AuthUserDeleteRequest.$Properties {
+    }
+
+    class AuthUserDeleteRequest {
+        constructor(properties?: etcdserverpb.AuthUserDeleteRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        name: string;
+        static create(properties: etcdserverpb.AuthUserDeleteRequest.$Shape): etcdserverpb.AuthUserDeleteRequest & etcdserverpb.AuthUserDeleteRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthUserDeleteRequest.$Properties): etcdserverpb.AuthUserDeleteRequest;
+        static encode(message: etcdserverpb.AuthUserDeleteRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthUserDeleteRequest & etcdserverpb.AuthUserDeleteRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthUserDeleteRequest;
+        static toObject(message: etcdserverpb.AuthUserDeleteRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthUserDeleteRequest {
+        interface $Properties {
+            name?: (string|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthUserDeleteRequest.$Properties;
+    }
+
+    interface IAuthUserChangePasswordRequest extends etcdserverpb.AuthUserChangePasswordRequest.$Properties {
+    }
+
+    class AuthUserChangePasswordRequest {
+        constructor(properties?: etcdserverpb.AuthUserChangePasswordRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        name: string;
+        password: string;
+        hashedPassword: string;
+        static create(properties: etcdserverpb.AuthUserChangePasswordRequest.$Shape): etcdserverpb.AuthUserChangePasswordRequest & etcdserverpb.AuthUserChangePasswordRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthUserChangePasswordRequest.$Properties): etcdserverpb.AuthUserChangePasswordRequest;
+        static encode(message: etcdserverpb.AuthUserChangePasswordRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthUserChangePasswordRequest & etcdserverpb.AuthUserChangePasswordRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthUserChangePasswordRequest;
+        static toObject(message: etcdserverpb.AuthUserChangePasswordRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthUserChangePasswordRequest {
+        interface $Properties {
+            name?: (string|null);
+            password?: (string|null);
+            hashedPassword?: (string|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthUserChangePasswordRequest.$Properties;
+    }
+
+    interface IAuthUserGrantRoleRequest extends etcdserverpb.AuthUserGrantRoleRequest.$Properties {
+    }
+
+    class AuthUserGrantRoleRequest {
+        constructor(properties?: etcdserverpb.AuthUserGrantRoleRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        user: string;
+        role: string;
+        static create(properties: etcdserverpb.AuthUserGrantRoleRequest.$Shape): etcdserverpb.AuthUserGrantRoleRequest & etcdserverpb.AuthUserGrantRoleRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthUserGrantRoleRequest.$Properties): etcdserverpb.AuthUserGrantRoleRequest;
+        static encode(message: etcdserverpb.AuthUserGrantRoleRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthUserGrantRoleRequest & etcdserverpb.AuthUserGrantRoleRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthUserGrantRoleRequest;
+        static toObject(message: etcdserverpb.AuthUserGrantRoleRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthUserGrantRoleRequest {
+        interface $Properties {
+            user?: (string|null);
+            role?: (string|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthUserGrantRoleRequest.$Properties;
+    }
+
+    interface IAuthUserRevokeRoleRequest extends etcdserverpb.AuthUserRevokeRoleRequest.$Properties {
+    }
+
+    class AuthUserRevokeRoleRequest {
+        constructor(properties?: etcdserverpb.AuthUserRevokeRoleRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        name: string;
+        role: string;
+        static create(properties: etcdserverpb.AuthUserRevokeRoleRequest.$Shape): etcdserverpb.AuthUserRevokeRoleRequest & etcdserverpb.AuthUserRevokeRoleRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthUserRevokeRoleRequest.$Properties): etcdserverpb.AuthUserRevokeRoleRequest;
+        static encode(message: etcdserverpb.AuthUserRevokeRoleRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthUserRevokeRoleRequest & etcdserverpb.AuthUserRevokeRoleRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthUserRevokeRoleRequest;
+        static toObject(message: etcdserverpb.AuthUserRevokeRoleRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthUserRevokeRoleRequest {
+        interface $Properties {
+            name?: (string|null);
+            role?: (string|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthUserRevokeRoleRequest.$Properties;
+    }
+
+    interface IAuthRoleAddRequest extends etcdserverpb.AuthRoleAddRequest.$Properties {
+    }
+
+    class AuthRoleAddRequest {
+        constructor(properties?: etcdserverpb.AuthRoleAddRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        name: string;
+        static create(properties: etcdserverpb.AuthRoleAddRequest.$Shape): etcdserverpb.AuthRoleAddRequest & etcdserverpb.AuthRoleAddRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthRoleAddRequest.$Properties): etcdserverpb.AuthRoleAddRequest;
+        static encode(message: etcdserverpb.AuthRoleAddRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthRoleAddRequest & etcdserverpb.AuthRoleAddRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthRoleAddRequest;
+        static toObject(message: etcdserverpb.AuthRoleAddRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthRoleAddRequest {
+        interface $Properties {
+            name?: (string|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthRoleAddRequest.$Properties;
+    }
+
+    interface IAuthRoleGetRequest extends etcdserverpb.AuthRoleGetRequest.$Properties {
+    }
+
+    class AuthRoleGetRequest {
+        constructor(properties?: etcdserverpb.AuthRoleGetRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        role: string;
+        static create(properties: etcdserverpb.AuthRoleGetRequest.$Shape): etcdserverpb.AuthRoleGetRequest & etcdserverpb.AuthRoleGetRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthRoleGetRequest.$Properties): etcdserverpb.AuthRoleGetRequest;
+        static encode(message: etcdserverpb.AuthRoleGetRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthRoleGetRequest & etcdserverpb.AuthRoleGetRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthRoleGetRequest;
+        static toObject(message: etcdserverpb.AuthRoleGetRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthRoleGetRequest {
+        interface $Properties {
+            role?: (string|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthRoleGetRequest.$Properties;
+    }
+
+    interface IAuthUserListRequest extends etcdserverpb.AuthUserListRequest.$Properties {
+    }
+
+    class AuthUserListRequest {
+        constructor(properties?: etcdserverpb.AuthUserListRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        static create(properties: etcdserverpb.AuthUserListRequest.$Shape): etcdserverpb.AuthUserListRequest & etcdserverpb.AuthUserListRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthUserListRequest.$Properties): etcdserverpb.AuthUserListRequest;
+        static encode(message: etcdserverpb.AuthUserListRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthUserListRequest & etcdserverpb.AuthUserListRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthUserListRequest;
+        static toObject(message: etcdserverpb.AuthUserListRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthUserListRequest {
+        interface $Properties {
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthUserListRequest.$Properties;
+    }
+
+    interface IAuthRoleListRequest extends etcdserverpb.AuthRoleListRequest.$Properties {
+    }
+
+    class AuthRoleListRequest {
+        constructor(properties?: etcdserverpb.AuthRoleListRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        static create(properties: etcdserverpb.AuthRoleListRequest.$Shape): etcdserverpb.AuthRoleListRequest & etcdserverpb.AuthRoleListRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthRoleListRequest.$Properties): etcdserverpb.AuthRoleListRequest;
+        static encode(message: etcdserverpb.AuthRoleListRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthRoleListRequest & etcdserverpb.AuthRoleListRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthRoleListRequest;
+        static toObject(message: etcdserverpb.AuthRoleListRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthRoleListRequest {
+        interface $Properties {
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthRoleListRequest.$Properties;
+    }
+
+    interface IAuthRoleDeleteRequest extends etcdserverpb.AuthRoleDeleteRequest.$Properties {
+    }
+
+    class AuthRoleDeleteRequest {
+        constructor(properties?: etcdserverpb.AuthRoleDeleteRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        role: string;
+        static create(properties: etcdserverpb.AuthRoleDeleteRequest.$Shape): etcdserverpb.AuthRoleDeleteRequest & etcdserverpb.AuthRoleDeleteRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthRoleDeleteRequest.$Properties): etcdserverpb.AuthRoleDeleteRequest;
+        static encode(message: etcdserverpb.AuthRoleDeleteRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthRoleDeleteRequest & etcdserverpb.AuthRoleDeleteRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthRoleDeleteRequest;
+        static toObject(message: etcdserverpb.AuthRoleDeleteRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthRoleDeleteRequest {
+        interface $Properties {
+            role?: (string|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthRoleDeleteRequest.$Properties;
+    }
+
+    interface IAuthRoleGrantPermissionRequest extends etcdserverpb.AuthRoleGrantPermissionRequest.$Properties {
+    }
+
+    class AuthRoleGrantPermissionRequest {
+        constructor(properties?: etcdserverpb.AuthRoleGrantPermissionRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        name: string;
+        perm?: (authpb.Permission.$Properties|null);
+        static create(properties: etcdserverpb.AuthRoleGrantPermissionRequest.$Shape): etcdserverpb.AuthRoleGrantPermissionRequest & etcdserverpb.AuthRoleGrantPermissionRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthRoleGrantPermissionRequest.$Properties): etcdserverpb.AuthRoleGrantPermissionRequest;
+        static encode(message: etcdserverpb.AuthRoleGrantPermissionRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthRoleGrantPermissionRequest & etcdserverpb.AuthRoleGrantPermissionRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthRoleGrantPermissionRequest;
+        static toObject(message: etcdserverpb.AuthRoleGrantPermissionRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthRoleGrantPermissionRequest {
+        interface $Properties {
+            name?: (string|null);
+            perm?: (authpb.Permission.$Properties|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthRoleGrantPermissionRequest.$Properties;
+    }
+
+    interface IAuthRoleRevokePermissionRequest extends etcdserverpb.AuthRoleRevokePermissionRequest.$Properties {
+    }
+
+    class AuthRoleRevokePermissionRequest {
+        constructor(properties?: etcdserverpb.AuthRoleRevokePermissionRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        role: string;
+        key: Uint8Array;
+        rangeEnd: Uint8Array;
+        static create(properties: etcdserverpb.AuthRoleRevokePermissionRequest.$Shape): etcdserverpb.AuthRoleRevokePermissionRequest & etcdserverpb.AuthRoleRevokePermissionRequest.$Shape;
+        static create(properties?: etcdserverpb.AuthRoleRevokePermissionRequest.$Properties): etcdserverpb.AuthRoleRevokePermissionRequest;
+        static encode(message: etcdserverpb.AuthRoleRevokePermissionRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthRoleRevokePermissionRequest & etcdserverpb.AuthRoleRevokePermissionRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthRoleRevokePermissionRequest;
+        static toObject(message: etcdserverpb.AuthRoleRevokePermissionRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthRoleRevokePermissionRequest {
+        interface $Properties {
+            role?: (string|null);
+            key?: (Uint8Array|null);
+            rangeEnd?: (Uint8Array|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthRoleRevokePermissionRequest.$Properties;
+    }
+
+    interface IAuthEnableResponse extends etcdserverpb.AuthEnableResponse.$Properties {
+    }
+
+    class AuthEnableResponse {
+        constructor(properties?: etcdserverpb.AuthEnableResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        static create(properties: etcdserverpb.AuthEnableResponse.$Shape): etcdserverpb.AuthEnableResponse & etcdserverpb.AuthEnableResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthEnableResponse.$Properties): etcdserverpb.AuthEnableResponse;
+        static encode(message: etcdserverpb.AuthEnableResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthEnableResponse & etcdserverpb.AuthEnableResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthEnableResponse;
+        static toObject(message: etcdserverpb.AuthEnableResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthEnableResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthEnableResponse.$Properties;
+    }
+
+    interface IAuthDisableResponse extends etcdserverpb.AuthDisableResponse.$Properties {
+    }
+
+    class AuthDisableResponse {
+        constructor(properties?: etcdserverpb.AuthDisableResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        static create(properties: etcdserverpb.AuthDisableResponse.$Shape): etcdserverpb.AuthDisableResponse & etcdserverpb.AuthDisableResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthDisableResponse.$Properties): etcdserverpb.AuthDisableResponse;
+        static encode(message: etcdserverpb.AuthDisableResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthDisableResponse & etcdserverpb.AuthDisableResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthDisableResponse;
+        static toObject(message: etcdserverpb.AuthDisableResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthDisableResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthDisableResponse.$Properties;
+    }
+
+    interface IAuthStatusResponse extends etcdserverpb.AuthStatusResponse.$Properties {
+    }
+
+    class AuthStatusResponse {
+        constructor(properties?: etcdserverpb.AuthStatusResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        enabled: boolean;
+        authRevision: number;
+        static create(properties: etcdserverpb.AuthStatusResponse.$Shape): etcdserverpb.AuthStatusResponse & etcdserverpb.AuthStatusResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthStatusResponse.$Properties): etcdserverpb.AuthStatusResponse;
+        static encode(message: etcdserverpb.AuthStatusResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthStatusResponse & etcdserverpb.AuthStatusResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthStatusResponse;
+        static toObject(message: etcdserverpb.AuthStatusResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthStatusResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            enabled?: (boolean|null);
+            authRevision?: (number|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthStatusResponse.$Properties;
+    }
+
+    interface IAuthenticateResponse extends etcdserverpb.AuthenticateResponse.$Properties {
+    }
+
+    class AuthenticateResponse {
+        constructor(properties?: etcdserverpb.AuthenticateResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        token: string;
+        static create(properties: etcdserverpb.AuthenticateResponse.$Shape): etcdserverpb.AuthenticateResponse & etcdserverpb.AuthenticateResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthenticateResponse.$Properties): etcdserverpb.AuthenticateResponse;
+        static encode(message: etcdserverpb.AuthenticateResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthenticateResponse & etcdserverpb.AuthenticateResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthenticateResponse;
+        static toObject(message: etcdserverpb.AuthenticateResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthenticateResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            token?: (string|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthenticateResponse.$Properties;
+    }
+
+    interface IAuthUserAddResponse extends etcdserverpb.AuthUserAddResponse.$Properties {
+    }
+
+    class AuthUserAddResponse {
+        constructor(properties?: etcdserverpb.AuthUserAddResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        static create(properties: etcdserverpb.AuthUserAddResponse.$Shape): etcdserverpb.AuthUserAddResponse & etcdserverpb.AuthUserAddResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthUserAddResponse.$Properties): etcdserverpb.AuthUserAddResponse;
+        static encode(message: etcdserverpb.AuthUserAddResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthUserAddResponse & etcdserverpb.AuthUserAddResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthUserAddResponse;
+        static toObject(message: etcdserverpb.AuthUserAddResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthUserAddResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthUserAddResponse.$Properties;
+    }
+
+    interface IAuthUserGetResponse extends etcdserverpb.AuthUserGetResponse.$Properties {
+    }
+
+    class AuthUserGetResponse {
+        constructor(properties?: etcdserverpb.AuthUserGetResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        roles: string[];
+        static create(properties: etcdserverpb.AuthUserGetResponse.$Shape): etcdserverpb.AuthUserGetResponse & etcdserverpb.AuthUserGetResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthUserGetResponse.$Properties): etcdserverpb.AuthUserGetResponse;
+        static encode(message: etcdserverpb.AuthUserGetResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthUserGetResponse & etcdserverpb.AuthUserGetResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthUserGetResponse;
+        static toObject(message: etcdserverpb.AuthUserGetResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthUserGetResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            roles?: (string[]|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthUserGetResponse.$Properties;
+    }
+
+    interface IAuthUserDeleteResponse extends etcdserverpb.AuthUserDeleteResponse.$Properties {
+    }
+
+    class AuthUserDeleteResponse {
+        constructor(properties?: etcdserverpb.AuthUserDeleteResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        static create(properties: etcdserverpb.AuthUserDeleteResponse.$Shape): etcdserverpb.AuthUserDeleteResponse & etcdserverpb.AuthUserDeleteResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthUserDeleteResponse.$Properties): etcdserverpb.AuthUserDeleteResponse;
+        static encode(message: etcdserverpb.AuthUserDeleteResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthUserDeleteResponse & etcdserverpb.AuthUserDeleteResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthUserDeleteResponse;
+        static toObject(message: etcdserverpb.AuthUserDeleteResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthUserDeleteResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthUserDeleteResponse.$Properties;
+    }
+
+    interface IAuthUserChangePasswordResponse extends etcdserverpb.AuthUserChangePasswordResponse.$Properties {
+    }
+
+    class AuthUserChangePasswordResponse {
+        constructor(properties?: etcdserverpb.AuthUserChangePasswordResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        static create(properties: etcdserverpb.AuthUserChangePasswordResponse.$Shape): etcdserverpb.AuthUserChangePasswordResponse & etcdserverpb.AuthUserChangePasswordResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthUserChangePasswordResponse.$Properties): etcdserverpb.AuthUserChangePasswordResponse;
+        static encode(message: etcdserverpb.AuthUserChangePasswordResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthUserChangePasswordResponse & etcdserverpb.AuthUserChangePasswordResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthUserChangePasswordResponse;
+        static toObject(message: etcdserverpb.AuthUserChangePasswordResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthUserChangePasswordResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthUserChangePasswordResponse.$Properties;
+    }
+
+    interface IAuthUserGrantRoleResponse extends etcdserverpb.AuthUserGrantRoleResponse.$Properties {
+    }
+
+    class AuthUserGrantRoleResponse {
+        constructor(properties?: etcdserverpb.AuthUserGrantRoleResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        static create(properties: etcdserverpb.AuthUserGrantRoleResponse.$Shape): etcdserverpb.AuthUserGrantRoleResponse & etcdserverpb.AuthUserGrantRoleResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthUserGrantRoleResponse.$Properties): etcdserverpb.AuthUserGrantRoleResponse;
+        static encode(message: etcdserverpb.AuthUserGrantRoleResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthUserGrantRoleResponse & etcdserverpb.AuthUserGrantRoleResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthUserGrantRoleResponse;
+        static toObject(message: etcdserverpb.AuthUserGrantRoleResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthUserGrantRoleResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthUserGrantRoleResponse.$Properties;
+    }
+
+    interface IAuthUserRevokeRoleResponse extends etcdserverpb.AuthUserRevokeRoleResponse.$Properties {
+    }
+
+    class AuthUserRevokeRoleResponse {
+        constructor(properties?: etcdserverpb.AuthUserRevokeRoleResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        static create(properties: etcdserverpb.AuthUserRevokeRoleResponse.$Shape): etcdserverpb.AuthUserRevokeRoleResponse & etcdserverpb.AuthUserRevokeRoleResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthUserRevokeRoleResponse.$Properties): etcdserverpb.AuthUserRevokeRoleResponse;
+        static encode(message: etcdserverpb.AuthUserRevokeRoleResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthUserRevokeRoleResponse & etcdserverpb.AuthUserRevokeRoleResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthUserRevokeRoleResponse;
+        static toObject(message: etcdserverpb.AuthUserRevokeRoleResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthUserRevokeRoleResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthUserRevokeRoleResponse.$Properties;
+    }
+
+    interface IAuthRoleAddResponse extends etcdserverpb.AuthRoleAddResponse.$Properties {
+    }
+
+    class AuthRoleAddResponse {
+        constructor(properties?: etcdserverpb.AuthRoleAddResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        static create(properties: etcdserverpb.AuthRoleAddResponse.$Shape): etcdserverpb.AuthRoleAddResponse & etcdserverpb.AuthRoleAddResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthRoleAddResponse.$Properties): etcdserverpb.AuthRoleAddResponse;
+        static encode(message: etcdserverpb.AuthRoleAddResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthRoleAddResponse & etcdserverpb.AuthRoleAddResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthRoleAddResponse;
+        static toObject(message: etcdserverpb.AuthRoleAddResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthRoleAddResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthRoleAddResponse.$Properties;
+    }
+
+    interface IAuthRoleGetResponse extends etcdserverpb.AuthRoleGetResponse.$Properties {
+    }
+
+    class AuthRoleGetResponse {
+        constructor(properties?: etcdserverpb.AuthRoleGetResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        perm: authpb.Permission.$Properties[];
+        static create(properties: etcdserverpb.AuthRoleGetResponse.$Shape): etcdserverpb.AuthRoleGetResponse & etcdserverpb.AuthRoleGetResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthRoleGetResponse.$Properties): etcdserverpb.AuthRoleGetResponse;
+        static encode(message: etcdserverpb.AuthRoleGetResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthRoleGetResponse & etcdserverpb.AuthRoleGetResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthRoleGetResponse;
+        static toObject(message: etcdserverpb.AuthRoleGetResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthRoleGetResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            perm?: (authpb.Permission.$Properties[]|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthRoleGetResponse.$Properties;
+    }
+
+    interface IAuthRoleListResponse extends etcdserverpb.AuthRoleListResponse.$Properties {
+    }
+
+    class AuthRoleListResponse {
+        constructor(properties?: etcdserverpb.AuthRoleListResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        roles: string[];
+        static create(properties: etcdserverpb.AuthRoleListResponse.$Shape): etcdserverpb.AuthRoleListResponse & etcdserverpb.AuthRoleListResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthRoleListResponse.$Properties): etcdserverpb.AuthRoleListResponse;
+        static encode(message: etcdserverpb.AuthRoleListResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthRoleListResponse & etcdserverpb.AuthRoleListResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthRoleListResponse;
+        static toObject(message: etcdserverpb.AuthRoleListResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthRoleListResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            roles?: (string[]|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthRoleListResponse.$Properties;
+    }
+
+    interface IAuthUserListResponse extends etcdserverpb.AuthUserListResponse.$Properties {
+    }
+
+    class AuthUserListResponse {
+        constructor(properties?: etcdserverpb.AuthUserListResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        users: string[];
+        static create(properties: etcdserverpb.AuthUserListResponse.$Shape): etcdserverpb.AuthUserListResponse & etcdserverpb.AuthUserListResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthUserListResponse.$Properties): etcdserverpb.AuthUserListResponse;
+        static encode(message: etcdserverpb.AuthUserListResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthUserListResponse & etcdserverpb.AuthUserListResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthUserListResponse;
+        static toObject(message: etcdserverpb.AuthUserListResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthUserListResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            users?: (string[]|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthUserListResponse.$Properties;
+    }
+
+    interface IAuthRoleDeleteResponse extends etcdserverpb.AuthRoleDeleteResponse.$Properties {
+    }
+
+    class AuthRoleDeleteResponse {
+        constructor(properties?: etcdserverpb.AuthRoleDeleteResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        static create(properties: etcdserverpb.AuthRoleDeleteResponse.$Shape): etcdserverpb.AuthRoleDeleteResponse & etcdserverpb.AuthRoleDeleteResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthRoleDeleteResponse.$Properties): etcdserverpb.AuthRoleDeleteResponse;
+        static encode(message: etcdserverpb.AuthRoleDeleteResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthRoleDeleteResponse & etcdserverpb.AuthRoleDeleteResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthRoleDeleteResponse;
+        static toObject(message: etcdserverpb.AuthRoleDeleteResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthRoleDeleteResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthRoleDeleteResponse.$Properties;
+    }
+
+    interface IAuthRoleGrantPermissionResponse extends etcdserverpb.AuthRoleGrantPermissionResponse.$Properties {
+    }
+
+    class AuthRoleGrantPermissionResponse {
+        constructor(properties?: etcdserverpb.AuthRoleGrantPermissionResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        static create(properties: etcdserverpb.AuthRoleGrantPermissionResponse.$Shape): etcdserverpb.AuthRoleGrantPermissionResponse & etcdserverpb.AuthRoleGrantPermissionResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthRoleGrantPermissionResponse.$Properties): etcdserverpb.AuthRoleGrantPermissionResponse;
+        static encode(message: etcdserverpb.AuthRoleGrantPermissionResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthRoleGrantPermissionResponse & etcdserverpb.AuthRoleGrantPermissionResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthRoleGrantPermissionResponse;
+        static toObject(message: etcdserverpb.AuthRoleGrantPermissionResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthRoleGrantPermissionResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthRoleGrantPermissionResponse.$Properties;
+    }
+
+    interface IAuthRoleRevokePermissionResponse extends etcdserverpb.AuthRoleRevokePermissionResponse.$Properties {
+    }
+
+    class AuthRoleRevokePermissionResponse {
+        constructor(properties?: etcdserverpb.AuthRoleRevokePermissionResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        static create(properties: etcdserverpb.AuthRoleRevokePermissionResponse.$Shape): etcdserverpb.AuthRoleRevokePermissionResponse & etcdserverpb.AuthRoleRevokePermissionResponse.$Shape;
+        static create(properties?: etcdserverpb.AuthRoleRevokePermissionResponse.$Properties): etcdserverpb.AuthRoleRevokePermissionResponse;
+        static encode(message: etcdserverpb.AuthRoleRevokePermissionResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.AuthRoleRevokePermissionResponse & etcdserverpb.AuthRoleRevokePermissionResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.AuthRoleRevokePermissionResponse;
+        static toObject(message: etcdserverpb.AuthRoleRevokePermissionResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace AuthRoleRevokePermissionResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.AuthRoleRevokePermissionResponse.$Properties;
     }
 }
 
