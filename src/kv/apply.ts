@@ -3,6 +3,7 @@
 // history rows and index updates at the request's revision. MvccStore owns the state and the
 // transaction around a batch; this module is the per-request logic.
 import { Errors, EtcdError } from "./errors.ts";
+import { historyRowCrc } from "./integrity.ts";
 import { tombstone } from "./events.ts";
 import type { KeyEntry, KeyIndex } from "./key-index.ts";
 import { keyRange } from "./keys.ts";
@@ -76,8 +77,8 @@ export class RequestApplier {
     const createRev = prev?.createRevision ?? ctx.rev;
     const version = (prev?.version ?? 0) + 1;
     const sub = ctx.sub++;
-    this.host.stmt("INSERT INTO history (rev, sub, key, create_rev, version, value, lease) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .run(ctx.rev, sub, key, createRev, version, value, lease);
+    this.host.stmt("INSERT INTO history (rev, sub, key, create_rev, version, value, lease, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(ctx.rev, sub, key, createRev, version, value, lease, historyRowCrc(ctx.rev, sub, key, createRev, version, value, lease));
     this.host.index().put(key, ctx.rev, sub, createRev, version, lease);
     this.host.events()?.push({
       type: EventType.PUT,
@@ -96,11 +97,11 @@ export class RequestApplier {
     // A watcher may want the deleted values (prev_kv): read them whenever someone listens.
     const keysOnly = !req.prevKv && this.host.events() === null;
     const victims = entries.map((e) => this.host.reader().current(e, keysOnly));
-    const tomb = this.host.stmt("INSERT INTO history (rev, sub, key, create_rev, version, value, lease) VALUES (?, ?, ?, 0, 0, ?, 0)");
+    const tomb = this.host.stmt("INSERT INTO history (rev, sub, key, create_rev, version, value, lease, crc) VALUES (?, ?, ?, 0, 0, ?, 0, ?)");
     for (let i = 0; i < entries.length; i++) {
       const kv = victims[i]!;
       const sub = ctx.sub++;
-      tomb.run(ctx.rev, sub, kv.key, EMPTY);
+      tomb.run(ctx.rev, sub, kv.key, EMPTY, historyRowCrc(ctx.rev, sub, kv.key, 0, 0, EMPTY, 0));
       this.host.index().tombstone(entries[i]!, ctx.rev, sub);
       this.host.events()?.push({ type: EventType.DELETE, kv: tombstone(kv.key, ctx.rev), prevKv: kv });
     }

@@ -39,7 +39,7 @@ async function copyTable(
   bytesPerStep = BYTES_PER_STEP,
   onStep?: (rows: number) => void,
 ): Promise<void> {
-  const cols = table === "lease" ? ["id", "ttl"] : ["rev", "sub", "key", "create_rev", "version", "value", "lease"];
+  const cols = table === "lease" ? ["id", "ttl"] : ["rev", "sub", "key", "create_rev", "version", "value", "lease", "crc"];
   const keyCols = table === "lease" ? ["id"] : ["rev", "sub"];
   const order = keyCols.join(", ");
   const tuple = (n: number) => (n === 1 ? "?" : `(${Array(n).fill("?").join(", ")})`);
@@ -109,7 +109,7 @@ export async function writeImage(storePath: string, destPath: string, opts: Writ
     await copyTable(
       src,
       dst,
-      dst.prepare("INSERT INTO history (rev, sub, key, create_rev, version, value, lease) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+      dst.prepare("INSERT INTO history (rev, sub, key, create_rev, version, value, lease, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
       "history",
       rowsPerStep,
       opts.signal,

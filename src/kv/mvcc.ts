@@ -127,7 +127,7 @@ export class MvccStore {
   /** Rebuilds the in-memory index from the file (at open, and when a failed batch was rolled
    *  back), with the unreachable rows still to delete. */
   #loadIndex(): void {
-    const { index, unreachable } = loadKeyIndex(this.#db, this.#compactRevision);
+    const { index, unreachable } = loadKeyIndex(this.#db, this.#compactRevision, this.path);
     this.#unreachable = unreachable;
     this.#compactedUpTo = unreachable.length === 0 ? Math.max(this.#compactRevision, 0) : 0;
     this.#index = index;

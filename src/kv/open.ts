@@ -2,6 +2,7 @@
 // (created, or migrated from an older version in one transaction), and the in-memory key index
 // rebuilt from history. MvccStore calls these at open and after a restore.
 import { existsSync, statSync } from "node:fs";
+import { ADD_CRC_COLUMN, checkRow, hasCrcColumn, isCorruptionError, kvCorrupt } from "./integrity.ts";
 import { KeyIndex } from "./key-index.ts";
 import { MIGRATE_TO_3, READABLE_SCHEMA_VERSIONS, SCHEMA, SCHEMA_VERSION } from "./schema.ts";
 import { openSqlite, type SqliteDb, type SqliteDriver } from "../storage/sqlite.ts";
@@ -57,6 +58,8 @@ export function openKvFile(path: string, opts: { binding?: SqliteDriver; synchro
     db.close();
     throw new Error(`kv store ${path}: schema version ${meta.schema}, this build reads ${READABLE_SCHEMA_VERSIONS.join(", ")}`);
   }
+  // Rows written from now on carry their checksum (integrity.ts); older rows stay unchecked.
+  if (!hasCrcColumn(db)) db.exec(ADD_CRC_COLUMN);
   return { db, meta };
 }
 
@@ -68,23 +71,31 @@ function readMeta(db: SqliteDb): Record<string, number> {
 
 /** The key index as history records it, in (rev, sub) order, 10,000 rows a read. Versions a
  *  compaction at `compactRevision` made unreachable are forgotten again; the (rev, sub) of their
- *  rows still in the file (a restart before the background cleanup finished) are returned. */
-export function loadKeyIndex(db: SqliteDb, compactRevision: number): { index: KeyIndex; unreachable: number[] } {
+ *  rows still in the file (a restart before the background cleanup finished) are returned.
+ *  With `verify` (the file's path) every row's checksum is checked in the same pass: a row whose
+ *  bytes changed, or a page SQLite cannot read, throws a StorageError "corrupt" naming the file. */
+export function loadKeyIndex(db: SqliteDb, compactRevision: number, verify?: string): { index: KeyIndex; unreachable: number[] } {
   const index = new KeyIndex();
   const page = db.prepare(
-    "SELECT rev, sub, key, create_rev, version, lease FROM history WHERE (rev, sub) > (?, ?) ORDER BY rev, sub LIMIT 10000",
+    `SELECT rev, sub, key, create_rev, version, lease${verify ? ", value, crc" : ""} FROM history WHERE (rev, sub) > (?, ?) ORDER BY rev, sub LIMIT 10000`,
   );
   let rev = -1, sub = -1;
-  for (;;) {
-    const rows = page.all(rev, sub);
-    for (const row of rows) {
-      rev = row.rev as number;
-      sub = row.sub as number;
-      const key = row.key as Uint8Array;
-      if ((row.version as number) > 0) index.put(key, rev, sub, row.create_rev as number, row.version as number, row.lease as number);
-      else index.tombstoneKey(key, rev, sub);
+  try {
+    for (;;) {
+      const rows = page.all(rev, sub);
+      for (const row of rows) {
+        rev = row.rev as number;
+        sub = row.sub as number;
+        if (verify) checkRow(verify, row);
+        const key = row.key as Uint8Array;
+        if ((row.version as number) > 0) index.put(key, rev, sub, row.create_rev as number, row.version as number, row.lease as number);
+        else index.tombstoneKey(key, rev, sub);
+      }
+      if (rows.length < 10000) break;
     }
-    if (rows.length < 10000) break;
+  } catch (err) {
+    if (verify && isCorruptionError(err)) throw kvCorrupt(verify, `SQLite cannot read its history after revision ${rev}: ${(err as Error).message}`);
+    throw err;
   }
   const unreachable: number[] = [];
   if (compactRevision >= 0) index.compact(compactRevision, unreachable);

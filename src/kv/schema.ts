@@ -12,8 +12,11 @@ export const SCHEMA_VERSION = 3;
 /** Versions this build opens. */
 export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3];
 
+// `crc` (integrity.ts) is nullable and not part of the schema version: a store made before it
+// gets the column at open, its older rows hold NULL (unchecked), and a build that does not know
+// the column reads and writes the file as before.
 const HISTORY_COLUMNS = `rev INTEGER NOT NULL, sub INTEGER NOT NULL, key BLOB NOT NULL, create_rev INTEGER NOT NULL,
-  version INTEGER NOT NULL, value BLOB NOT NULL, lease INTEGER NOT NULL, PRIMARY KEY (rev, sub)`;
+  version INTEGER NOT NULL, value BLOB NOT NULL, lease INTEGER NOT NULL, crc INTEGER, PRIMARY KEY (rev, sub)`;
 
 export const SCHEMA_TABLES = `
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;

@@ -8,6 +8,9 @@ export type StorageErrorCode =
   | "bad-marker"
   | "not-a-data-dir"
   | "corrupt-sqlite"
+  /** Data whose bytes changed on disk (a checksum or SQLite's check says so): the member can be
+   *  rebuilt from a peer (src/node/repair.ts). */
+  | "corrupt"
   | "log-gap"
   | "bad-snapshot"
   | "write-failed"
