@@ -10,7 +10,8 @@ CREATE TABLE IF NOT EXISTS log (
   idx  INTEGER PRIMARY KEY,
   term INTEGER NOT NULL,
   type INTEGER NOT NULL,
-  data BLOB NOT NULL
+  data BLOB NOT NULL,
+  crc  INTEGER  -- entry-crc.ts; NULL in rows an older build wrote
 );
 CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,

@@ -13,6 +13,7 @@ import { CHECKPOINT_FRAMES, CHECKPOINT_FRAMES_BUSY, CHECKPOINT_IDLE_MS, applyWri
 import { MAX_TXN_BYTES, MAX_TXN_ENTRIES, SIGNAL_SLOT, type BatchMessage, type FromWriter, type InitMessage, type ToWriter } from "./protocol.ts";
 import { WAL_PREFILL_INITIAL, WAL_PREFILL_STEP, WalPrefill } from "./wal-prefill.ts";
 import { releaseParentPort } from "./worker-port.ts";
+import { ADD_ENTRY_CRC_COLUMN, entryCrc } from "./entry-crc.ts";
 
 const port = parentPort;
 if (port === null) throw new Error("writer-worker.ts must run as a worker thread");
@@ -43,7 +44,8 @@ function apply(w: Writer, b: BatchMessage): void {
   if (b.count > 0) {
     w.truncate.run(b.start);
     for (let i = 0; i < b.count; i++) {
-      w.insert.run(b.start + i, b.terms[i]!, b.types[i]!, b.data.subarray(b.offsets[i]!, b.offsets[i + 1]!));
+      const data = b.data.subarray(b.offsets[i]!, b.offsets[i + 1]!);
+      w.insert.run(b.start + i, b.terms[i]!, b.types[i]!, data, entryCrc(b.start + i, b.terms[i]!, b.types[i]!, data));
     }
   }
   if (b.hardState !== undefined) {
@@ -80,6 +82,7 @@ function open(m: InitMessage): Writer {
   applyWritePragmas(db);
   // A first read opens (and if needed recovers) the WAL, so the file exists before the prefill.
   db.prepare("SELECT count(*) FROM meta").get();
+  if (!db.prepare("PRAGMA table_info(log)").all().some((r) => r.name === "crc")) db.exec(ADD_ENTRY_CRC_COLUMN);
   let wal: WalPrefill | undefined;
   try {
     wal = WalPrefill.open(`${m.path}-wal`);
@@ -94,7 +97,7 @@ function open(m: InitMessage): Writer {
     commit: db.prepare("COMMIT"),
     rollback: db.prepare("ROLLBACK"),
     truncate: db.prepare("DELETE FROM log WHERE idx >= ?"),
-    insert: db.prepare("INSERT INTO log(idx, term, type, data) VALUES(?, ?, ?, ?)"),
+    insert: db.prepare("INSERT INTO log(idx, term, type, data, crc) VALUES(?, ?, ?, ?, ?)"),
     compact: db.prepare("DELETE FROM log WHERE idx <= ?"),
     meta: db.prepare(UPSERT_META),
     checkpoint: db.prepare("PRAGMA wal_checkpoint(PASSIVE)"),
