@@ -1,0 +1,117 @@
+// The auth store alone (kv/auth-store.ts) on a bare SQLite file: etcd's rules for users, roles,
+// permissions and enable/disable, what is kept across a reload, and the permission checks
+// (kv/auth-check.ts) the client port and the applier run.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openSqlite, type SqliteDb, type Statement } from "../../src/storage/sqlite.ts";
+import { AUTH_TABLES, AuthStore } from "../../src/kv/auth-store.ts";
+import { checkAdmin, checkKvRequest } from "../../src/kv/auth-check.ts";
+import { PermType } from "../../src/kv/auth-types.ts";
+import { EtcdError } from "../../src/kv/errors.ts";
+import type { InternalRequest } from "../../src/kv/types.ts";
+
+const b = (s: string) => new TextEncoder().encode(s);
+
+describe("auth store", () => {
+  const dir = mkdtempSync(join(tmpdir(), "trireme-auth-"));
+  const dbs: SqliteDb[] = [];
+  after(() => {
+    for (const db of dbs) db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const open = (name: string) => {
+    const db = openSqlite(join(dir, name));
+    dbs.push(db);
+    db.exec("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;" + AUTH_TABLES);
+    const stmts = new Map<string, Statement>();
+    const stmt = (sql: string) => stmts.get(sql) ?? (stmts.set(sql, db.prepare(sql)), stmts.get(sql)!);
+    const s = new AuthStore(stmt);
+    s.load();
+    return s;
+  };
+  const refuses = (s: AuthStore, req: InternalRequest, message: string) => {
+    const before = s.revision;
+    assert.throws(() => s.apply(req), (e: unknown) => e instanceof EtcdError && e.message === message);
+    assert.equal(s.revision, before, "a refused change must not move the auth revision");
+  };
+
+  test("enable needs a root user with the root role; etcd's errors for bad input change nothing", () => {
+    const s = open("a.db");
+    refuses(s, { authEnable: {} }, "etcdserver: root user does not exist");
+    s.apply({ authUserAdd: { name: "root", hashedPassword: "$2b$04$x" } });
+    refuses(s, { authEnable: {} }, "etcdserver: root user does not have root role");
+    refuses(s, { authUserAdd: { name: "" } }, "etcdserver: user name is empty");
+    refuses(s, { authUserAdd: { name: "root" } }, "etcdserver: user name already exists");
+    refuses(s, { authRoleAdd: { name: "" } }, "etcdserver: role name is empty");
+    refuses(s, { authUserGrantRole: { user: "root", role: "nope" } }, "etcdserver: role name not found");
+    refuses(s, { authUserGrantRole: { user: "nobody", role: "root" } }, "etcdserver: user name not found");
+    s.apply({ authUserGrantRole: { user: "root", role: "root" } });
+    s.apply({ authRoleAdd: { name: "app" } });
+    refuses(s, { authRoleAdd: { name: "app" } }, "etcdserver: role name already exists");
+    refuses(s, { authRoleGrantPermission: { name: "app", perm: { permType: PermType.READ, key: b("b"), rangeEnd: b("a") } } }, "etcdserver: invalid auth management");
+    refuses(s, { authRoleGrantPermission: { name: "ghost", perm: { permType: PermType.READ, key: b("a") } } }, "etcdserver: role name not found");
+    refuses(s, { authRoleRevokePermission: { role: "app", key: b("a") } }, "etcdserver: permission is not granted to the role");
+    refuses(s, { authUserRevokeRole: { name: "root", role: "app" } }, "etcdserver: role is not granted to the user");
+    s.apply({ authEnable: {} });
+    assert.equal(s.enabled, true);
+    refuses(s, { authUserDelete: { name: "root" } }, "etcdserver: invalid auth management");
+    refuses(s, { authUserRevokeRole: { name: "root", role: "root" } }, "etcdserver: invalid auth management");
+  });
+
+  test("permissions: key, range and prefix; read vs write; a txn is checked as a whole; kept across a reload", () => {
+    const s = open("b.db");
+    s.apply({ authUserAdd: { name: "root", hashedPassword: "h" } });
+    s.apply({ authUserGrantRole: { user: "root", role: "root" } });
+    s.apply({ authUserAdd: { name: "alice", hashedPassword: "h" } });
+    s.apply({ authRoleAdd: { name: "reader" } });
+    s.apply({ authRoleGrantPermission: { name: "reader", perm: { permType: PermType.READ, key: b("/app/"), rangeEnd: b("/app0") } } });
+    s.apply({ authRoleAdd: { name: "writer" } });
+    s.apply({ authRoleGrantPermission: { name: "writer", perm: { permType: PermType.READWRITE, key: b("/rw/"), rangeEnd: b("/rw0") } } });
+    s.apply({ authRoleGrantPermission: { name: "writer", perm: { permType: PermType.WRITE, key: b("single") } } });
+    s.apply({ authUserGrantRole: { user: "alice", role: "reader" } });
+    s.apply({ authUserGrantRole: { user: "alice", role: "writer" } });
+    // Nothing is checked while auth is off.
+    checkKvRequest(s, "", { put: { key: b("/other") } });
+    s.apply({ authEnable: {} });
+    const denied = (fn: () => void) => assert.throws(fn, /etcdserver: permission denied/);
+    checkKvRequest(s, "alice", { range: { key: b("/app/"), rangeEnd: b("/app0") } });
+    checkKvRequest(s, "alice", { range: { key: b("/app/x") } });
+    denied(() => checkKvRequest(s, "alice", { put: { key: b("/app/x") } }));
+    denied(() => checkKvRequest(s, "alice", { range: { key: b("/other") } }));
+    denied(() => checkKvRequest(s, "alice", { range: { key: b("/app/"), rangeEnd: Uint8Array.of(0) } }));
+    checkKvRequest(s, "alice", { put: { key: b("/rw/1") } });
+    checkKvRequest(s, "alice", { put: { key: b("single") } });
+    denied(() => checkKvRequest(s, "alice", { put: { key: b("single"), prevKv: true } }));
+    denied(() => checkKvRequest(s, "alice", { range: { key: b("single") } }));
+    checkKvRequest(s, "alice", { deleteRange: { key: b("/rw/"), rangeEnd: b("/rw0") } });
+    const txn = (key: string) => ({
+      txn: { compare: [{ key: b("/app/a") }], success: [{ requestPut: { key: b("/rw/a") } }], failure: [{ requestRange: { key: b(key) } }] },
+    });
+    checkKvRequest(s, "alice", txn("/app/b"));
+    denied(() => checkKvRequest(s, "alice", txn("/other")));
+    denied(() => checkKvRequest(s, "alice", { compaction: {} }));
+    denied(() => checkAdmin(s, "alice"));
+    checkAdmin(s, "root");
+    checkKvRequest(s, "root", { put: { key: b("/anything") } });
+    assert.throws(() => checkKvRequest(s, "", { range: { key: b("/app/x") } }), /etcdserver: user name is empty/);
+    denied(() => checkKvRequest(s, "ghost", { range: { key: b("/app/x") } }));
+
+    // A revoked role takes effect at once (the cache is per auth revision).
+    s.apply({ authUserRevokeRole: { name: "alice", role: "reader" } });
+    denied(() => checkKvRequest(s, "alice", { range: { key: b("/app/x") } }));
+    checkKvRequest(s, "alice", { range: { key: b("/rw/x") } });
+    const rev = s.revision;
+    s.load();
+    assert.equal(s.revision, rev);
+    assert.equal(s.enabled, true);
+    assert.deepEqual(s.user("alice")?.roles, ["writer"]);
+    assert.deepEqual(s.role("writer")?.perms.map((p) => new TextDecoder().decode(p.key)), ["/rw/", "single"]);
+    // Deleting a role takes it from its users.
+    s.apply({ authRoleDelete: { role: "writer" } });
+    assert.deepEqual(s.user("alice")?.roles, []);
+    denied(() => checkKvRequest(s, "alice", { range: { key: b("/rw/x") } }));
+  });
+});
