@@ -2,10 +2,9 @@
 // same: `request`, `metadata`, write() → false when the stream is full, end(), emit("error",
 // status) to end with a status, and "data", "end", "drain", "cancelled", "close" events.
 import { Buffer } from "node:buffer";
-import { EventEmitter } from "node:events";
 import type { HeaderList, H2ServerStream } from "../h2/types.ts";
 import { frameMessage } from "./framing.ts";
-import type { Metadata } from "./metadata.ts";
+import { Metadata } from "./metadata.ts";
 import { encodeGrpcMessage, GrpcStatus, type StatusObject } from "./status.ts";
 
 const RESPONSE_HEADERS: HeaderList = [[":status", "200"], ["content-type", "application/grpc"], ["grpc-accept-encoding", "identity,gzip"]];
@@ -28,7 +27,13 @@ export function toStatus(s: Partial<StatusObject> | Error): StatusObject {
   return { code: s.code ?? GrpcStatus.UNKNOWN, details: s.details ?? "" };
 }
 
-export class ServerCall<Req, Res> extends EventEmitter {
+type Listener = (...args: never[]) => void;
+type CallEvent = "data" | "end" | "drain" | "cancelled" | "close" | "error";
+
+/** A unary call is created and dropped thousands of times a second: its events are a lazily made
+ *  list of listeners, not a node:events EventEmitter (whose constructor and first `on` cost more
+ *  than the rest of the call object), and its metadata is parsed only when a handler asks. */
+export class ServerCall<Req, Res> {
   /** The request of a unary or server-streaming call. */
   request!: Req;
   /** The client cancelled, the connection went away or the deadline passed. */
@@ -40,14 +45,49 @@ export class ServerCall<Req, Res> extends EventEmitter {
   /** Told the code the call ended with, once (the server's handled-calls count). */
   onDone: ((code: number) => void) | undefined;
 
+  private listeners: Array<{ event: CallEvent; fn: Listener; once: boolean }> | undefined;
+  private parsedMetadata: Metadata | undefined;
+
   constructor(
     private readonly stream: H2ServerStream,
     private readonly codec: CallCodec<Res>,
-    readonly metadata: Metadata,
-  ) {
-    super();
-    // grpc-js ends a call with the status a handler emits as "error"; handlers rely on it.
-    this.on("error", (s: Partial<StatusObject>) => this.sendStatus(toStatus(s)));
+  ) {}
+
+  /** The request's custom metadata (grpc-js's `call.metadata`). */
+  get metadata(): Metadata {
+    return this.parsedMetadata ??= Metadata.fromHeaders(this.stream.headers);
+  }
+
+  on(event: CallEvent, fn: Listener): this {
+    (this.listeners ??= []).push({ event, fn, once: false });
+    return this;
+  }
+
+  once(event: CallEvent, fn: Listener): this {
+    (this.listeners ??= []).push({ event, fn, once: true });
+    return this;
+  }
+
+  off(event: CallEvent, fn: Listener): this {
+    const i = this.listeners?.findIndex((l) => l.event === event && l.fn === fn) ?? -1;
+    if (i >= 0) this.listeners!.splice(i, 1);
+    return this;
+  }
+
+  /** Calls the event's listeners in the order they were added. grpc-js ends a call with the
+   *  status a handler emits as "error"; handlers rely on it. */
+  emit(event: CallEvent, ...args: unknown[]): boolean {
+    const all = this.listeners;
+    let called = false;
+    if (all !== undefined) {
+      for (const l of all.filter((x) => x.event === event)) {
+        if (l.once) this.off(event, l.fn);
+        (l.fn as (...a: unknown[]) => void)(...args);
+        called = true;
+      }
+    }
+    if (event === "error") this.sendStatus(toStatus(args[0] as Partial<StatusObject>));
+    return called;
   }
 
   get destroyed(): boolean {

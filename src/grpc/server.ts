@@ -8,7 +8,6 @@ import { startH2Server, type H2Server } from "../h2/server.ts";
 import type { ByteSocket, H2ServerOptions, H2ServerStream, HeaderList } from "../h2/types.ts";
 import { ServerCall } from "./call.ts";
 import { type FramedMessage, MessageReader, parseGrpcTimeout } from "./framing.ts";
-import { Metadata } from "./metadata.ts";
 import { encodeGrpcMessage, GrpcStatus, type StatusObject } from "./status.ts";
 import type { MethodDefinition, ServiceDefinition, ServiceImplementation, StreamHandler, UnaryCallback, UnaryHandler } from "./types.ts";
 
@@ -29,6 +28,9 @@ export interface GrpcServerOptions {
   onHandled?: (path: string, kind: CallKind, code: number) => void;
   /** A connection that speaks HTTP/1.x on the same port (the client port's /health and friends). */
   onHttp1?: (socket: ByteSocket, firstBytes: Uint8Array) => void;
+  /** An HTTP/2 stream that is not a gRPC call (no application/grpc content-type): the client
+   *  port's /health and friends over h2c. Absent: answered as a bad gRPC call. */
+  onHttp?: (stream: H2ServerStream) => void;
 }
 
 export type CallKind = "unary" | "client_stream" | "server_stream" | "bidi_stream";
@@ -88,6 +90,12 @@ export class GrpcServer {
     return this.h2 ? this.h2.close(graceMs) : Promise.resolve();
   }
 
+  /** Serves one call on a stream that did not come from this server's listener (the client
+   *  port's JSON gateway runs its calls through here, as etcd's gateway dials its own port). */
+  serveStream(stream: H2ServerStream): void {
+    this.onStream(stream);
+  }
+
   private onStream(stream: H2ServerStream): void {
     let path = "";
     let httpMethod = "";
@@ -102,6 +110,10 @@ export class GrpcServer {
         case "grpc-encoding": encoding = value; break;
         case "grpc-timeout": timeout = value; break;
       }
+    }
+    if (this.opts.onHttp && !contentType.startsWith("application/grpc")) {
+      this.opts.onHttp(stream);
+      return;
     }
     if (httpMethod !== "POST") {
       trailersOnly(stream, { code: GrpcStatus.INTERNAL, details: `gRPC requires POST, got ${httpMethod || "no method"}` }, "405");
@@ -121,7 +133,7 @@ export class GrpcServer {
         ["grpc-status", String(GrpcStatus.UNIMPLEMENTED)], ["grpc-message", encodeGrpcMessage(`grpc: unsupported compression "${encoding}"`)]], true);
       return;
     }
-    const call = new ServerCall<unknown, unknown>(stream, route.method, Metadata.fromHeaders(stream.headers));
+    const call = new ServerCall<unknown, unknown>(stream, route.method);
     const handled = this.opts.onHandled;
     if (handled) {
       const kind = kindOf(route.method);
