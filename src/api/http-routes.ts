@@ -1,42 +1,84 @@
-// What the client port answers over HTTP/1.1, in etcd's formats: /health is a quorum read (a
-// member that cannot reach a leader within a second is unhealthy, 503), /version names the etcd
-// API version this member speaks, /metrics is the member's Prometheus text.
+// What the client port answers over HTTP (HTTP/1.1, and h2c/h2 streams that are not gRPC), in
+// etcd's formats: /health, /livez, /readyz (health.ts), /version (the etcd API version this
+// member speaks), /metrics (the member's Prometheus text) and the gRPC gateway's JSON API
+// (gateway.ts). Everything that reads state goes through this member's own gRPC server.
+import { etcdserverpb } from "../gen/etcd.js";
+import type { GrpcServer } from "../grpc/server.ts";
+import type { ByteSocket, H2ServerStream } from "../h2/types.ts";
 import type { KvBackend } from "./backend.ts";
-import type { HttpAnswer, HttpRoute } from "./http1.ts";
+import { gatewayRoute } from "./gateway.ts";
+import { health, type HealthProbe, probeRangeRequest, probeRoute } from "./health.ts";
+import { type HttpReply, type HttpRequest, type HttpRoute, methodNotAllowed } from "./http-types.ts";
+import { serveHttp1 } from "./http1.ts";
+import { serveHttp2Stream } from "./http2.ts";
+import { loopbackUnary } from "./loopback.ts";
 
-const HEALTH_TIMEOUT_MS = 1000;
 /** The cluster version etcd 3.4 reports; trireme speaks its v3 API. */
 const CLUSTER_VERSION = "3.4.0";
 
-const json = (status: number, value: unknown): HttpAnswer => ({ status, contentType: "application/json", body: JSON.stringify(value) });
+const ALARM_NAMES: Record<number, string> = { 1: "NOSPACE", 2: "CORRUPT" };
 
-async function health(backend: KvBackend): Promise<HttpAnswer> {
-  if (backend.status().leader === 0) return json(503, { health: "false", reason: "RAFT NO LEADER" });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((resolve) => { timer = setTimeout(() => resolve("timeout"), HEALTH_TIMEOUT_MS); });
-  try {
-    const r = await Promise.race([backend.readBarrier().then(() => "ok" as const), timeout]);
-    if (r === "timeout") return json(503, { health: "false", reason: `QGET ERROR: no quorum read within ${HEALTH_TIMEOUT_MS} ms` });
-    return json(200, { health: "true", reason: "" });
-  } catch (err) {
-    return json(503, { health: "false", reason: `QGET ERROR: ${err instanceof Error ? err.message : String(err)}` });
-  } finally {
-    clearTimeout(timer);
-  }
+export interface ClientPortHttpOptions {
+  backend: KvBackend;
+  /** The member's gRPC server (it exists once the port is set up, before the first request). */
+  grpc(): GrpcServer;
+  metricsText?: () => Promise<{ contentType: string; body: string }>;
+  /** etcd's --max-request-bytes: a JSON body may carry that in base64 (4/3) plus its syntax. */
+  maxRequestBytes: number;
 }
 
-export function httpRoutes(backend: KvBackend, metricsText?: () => Promise<{ contentType: string; body: string }>): HttpRoute {
-  return (path) => {
-    switch (path) {
+function probeOf(o: ClientPortHttpOptions): HealthProbe {
+  return {
+    async range(serializable) {
+      const r = await loopbackUnary(o.grpc(), "/etcdserverpb.KV/Range", probeRangeRequest(serializable));
+      if (!r.ok) throw new Error(r.status.details);
+    },
+    async alarms() {
+      // A learner refuses the Alarm RPC; etcd reads its local alarm list, which for a learner
+      // holds what the cluster raised, but its own reads are what /health judges it by.
+      if (o.backend.isLearner?.() === true) return [];
+      const r = await loopbackUnary(o.grpc(), "/etcdserverpb.Maintenance/Alarm", etcdserverpb.AlarmRequest.encode({}).finish());
+      if (!r.ok) throw new Error(r.status.details);
+      return (etcdserverpb.AlarmResponse.decode(r.message).alarms ?? []).map((a) => ALARM_NAMES[a.alarm ?? 0] ?? "UNKNOWN");
+    },
+    isLearner: () => o.backend.isLearner?.() === true,
+    leader: () => o.backend.status().leader,
+  };
+}
+
+export function httpRoutes(o: ClientPortHttpOptions): HttpRoute {
+  const probe = probeOf(o);
+  const gateway = gatewayRoute(o.grpc);
+  return (req: HttpRequest): Promise<HttpReply> | undefined => {
+    switch (req.path) {
       case "/health":
-        return health(backend);
+        return health(probe, req);
       case "/version":
-        return Promise.resolve(json(200, { etcdserver: backend.status().version, etcdcluster: CLUSTER_VERSION }));
+        if (req.method !== "GET" && req.method !== "HEAD") return Promise.resolve(methodNotAllowed("GET, HEAD"));
+        return Promise.resolve({
+          status: 200,
+          contentType: "application/json",
+          body: JSON.stringify({ etcdserver: o.backend.status().version, etcdcluster: CLUSTER_VERSION }),
+        });
       case "/metrics":
-        if (!metricsText) return undefined;
-        return metricsText().then((m) => ({ status: 200, contentType: m.contentType, body: m.body }));
+        if (!o.metricsText) return undefined;
+        return o.metricsText().then((m) => ({ status: 200, contentType: m.contentType, body: m.body }));
       default:
-        return undefined;
+        return probeRoute(probe, req) ?? gateway(req);
     }
+  };
+}
+
+/** The client port's HTTP handlers for GrpcServerOptions: HTTP/1.x connections, and h2 streams
+ *  that are not gRPC calls. */
+export function clientPortHttp(o: ClientPortHttpOptions): {
+  onHttp1(socket: ByteSocket, first: Uint8Array): void;
+  onHttp(stream: H2ServerStream): void;
+} {
+  const route = httpRoutes(o);
+  const limits = { maxBodyBytes: Math.ceil((o.maxRequestBytes * 4) / 3) + 64 * 1024 };
+  return {
+    onHttp1: (socket, first) => serveHttp1(socket, first, route, limits),
+    onHttp: (stream) => serveHttp2Stream(stream, route, limits),
   };
 }

@@ -1,88 +1,141 @@
-// The client port's HTTP/1.1 side, as etcd's: GET /health, /version and /metrics next to gRPC on
-// the same port (the HTTP/2 layer hands over connections that do not start with its preface).
-// Requests are small and bounded: a head over 8 KiB is refused, bodies are not read.
+// The client port's HTTP/1.1 side, as etcd's: /health, /livez, /readyz, /version, /metrics and
+// the gRPC gateway's JSON API next to gRPC on the same port (the HTTP/2 layer hands over
+// connections that do not start with its preface). Requests are served one at a time per
+// connection; a head over 8 KiB or a body over the limit is refused, and a streamed answer
+// (a gateway watch) goes out chunked until it ends or the client goes away.
 import type { ByteSocket } from "../h2/types.ts";
-
-export interface HttpAnswer {
-  status: number;
-  contentType: string;
-  body: string;
-}
-
-export type HttpRoute = (path: string) => Promise<HttpAnswer> | undefined;
+import { type HttpAnswer, type HttpReply, type HttpRoute, type HttpStreamSink, isStream, REASONS, textAnswer } from "./http-types.ts";
 
 const MAX_HEAD_BYTES = 8 * 1024;
-const REASONS: Record<number, string> = { 200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 431: "Request Header Fields Too Large", 500: "Internal Server Error", 503: "Service Unavailable" };
 
-function respond(socket: ByteSocket, a: HttpAnswer, head: boolean, close: boolean): void {
-  const body = Buffer.from(a.body);
+export interface Http1Options {
+  /** The largest request body read; a larger Content-Length is answered 413 and the connection closed. */
+  maxBodyBytes: number;
+}
+
+function headLines(status: number, contentType: string, extra: [string, string][] | undefined, framing: string, close: boolean): Buffer {
   const lines = [
-    `HTTP/1.1 ${a.status} ${REASONS[a.status] ?? "Status"}`,
-    `Content-Type: ${a.contentType}`,
-    `Content-Length: ${body.length}`,
+    `HTTP/1.1 ${status} ${REASONS[status] ?? "Status"}`,
+    `Content-Type: ${contentType}`,
+    ...(extra ?? []).map(([n, v]) => `${n}: ${v}`),
+    framing,
     ...(close ? ["Connection: close"] : []),
     "",
     "",
   ];
-  socket.write(Buffer.from(lines.join("\r\n"), "latin1"));
+  return Buffer.from(lines.join("\r\n"), "latin1");
+}
+
+function respond(socket: ByteSocket, a: HttpAnswer, head: boolean, close: boolean): void {
+  const body = Buffer.from(a.body);
+  socket.write(headLines(a.status, a.contentType, a.headers, `Content-Length: ${body.length}`, close));
   if (!head) socket.write(body);
   if (close) socket.end();
 }
 
-const text = (status: number, body: string): HttpAnswer => ({ status, contentType: "text/plain; charset=utf-8", body });
-
 /** Serves HTTP/1.x requests on the socket, one at a time, until the client closes or asks to. */
-export function serveHttp1(socket: ByteSocket, first: Uint8Array, route: HttpRoute): void {
+export function serveHttp1(socket: ByteSocket, first: Uint8Array, route: HttpRoute, opts: Http1Options): void {
   let buffered = Buffer.from(first);
   let busy = false;
   let ended = false;
+  /** The streamed answer in progress, told when the socket drains or closes. */
+  let streaming: HttpStreamSink | undefined;
   const send = (a: HttpAnswer, head: boolean, close: boolean): void => {
     if (ended) return;
     ended = close;
     respond(socket, a, head, close);
   };
 
+  /** Chunked transfer: the connection stays with this answer until it ends, then serves the next request. */
+  const openStream = (s: Extract<HttpReply, { open: unknown }>, close: boolean, done: () => void): void => {
+    socket.write(headLines(s.status, s.contentType, s.headers, "Transfer-Encoding: chunked", close));
+    let finished = false;
+    const sink: HttpStreamSink = {
+      write(text) {
+        if (finished || ended) return false;
+        const bytes = Buffer.from(text);
+        if (bytes.length === 0) return true;
+        return socket.write(Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`, "latin1"), bytes, Buffer.from("\r\n", "latin1")]));
+      },
+      end() {
+        if (finished) return;
+        finished = true;
+        streaming = undefined;
+        if (!ended) socket.write(Buffer.from("0\r\n\r\n", "latin1"));
+        if (close && !ended) {
+          ended = true;
+          socket.end();
+        }
+        done();
+      },
+      onDrain: () => {},
+      onClose: () => {},
+    };
+    streaming = sink;
+    s.open(sink);
+  };
+
   const next = (): void => {
     if (busy || ended) return;
     const end = buffered.indexOf("\r\n\r\n");
     if (end < 0) {
-      if (buffered.length > MAX_HEAD_BYTES) send(text(431, "request head over 8 KiB\n"), false, true);
+      if (buffered.length > MAX_HEAD_BYTES) send(textAnswer(431, "request head over 8 KiB\n"), false, true);
       return;
     }
-    const head = buffered.subarray(0, end).toString("latin1");
-    buffered = buffered.subarray(end + 4);
-    const [requestLine = "", ...headerLines] = head.split("\r\n");
+    const headText = buffered.subarray(0, end).toString("latin1");
+    const [requestLine = "", ...headerLines] = headText.split("\r\n");
     const [method = "", target = "", version = ""] = requestLine.split(" ");
     const headers = new Map(headerLines.map((l) => {
       const colon = l.indexOf(":");
-      return [l.slice(0, colon).trim().toLowerCase(), l.slice(colon + 1).trim().toLowerCase()] as const;
+      return [l.slice(0, colon).trim().toLowerCase(), l.slice(colon + 1).trim()] as const;
     }));
-    const close = version !== "HTTP/1.1" || headers.get("connection") === "close";
-    if (!version.startsWith("HTTP/1.")) return send(text(400, "not an HTTP/1.x request\n"), false, true);
-    if ((headers.get("content-length") ?? "0") !== "0" || headers.has("transfer-encoding")) {
-      return send(text(400, "request bodies are not accepted on this port's HTTP/1.1 side\n"), false, true);
+    const close = version !== "HTTP/1.1" || headers.get("connection")?.toLowerCase() === "close";
+    if (!version.startsWith("HTTP/1.")) return send(textAnswer(400, "not an HTTP/1.x request\n"), false, true);
+    if (headers.has("transfer-encoding")) {
+      return send(textAnswer(411, "chunked request bodies are not accepted: send the body with a Content-Length\n"), false, true);
     }
-    const path = target.split("?")[0] ?? "/";
-    if (method !== "GET" && method !== "HEAD") return send(text(405, `method ${method} not allowed on ${path}\n`), false, close);
-    const answer = route(path);
+    const length = Number(headers.get("content-length") ?? "0");
+    if (!Number.isSafeInteger(length) || length < 0) return send(textAnswer(400, "bad Content-Length\n"), false, true);
+    if (length > opts.maxBodyBytes) {
+      return send(textAnswer(413, `request body of ${length} bytes is over this port's limit of ${opts.maxBodyBytes}\n`), false, true);
+    }
+    if (buffered.length < end + 4 + length) return; // the body is still coming
+    const body = buffered.subarray(end + 4, end + 4 + length);
+    buffered = buffered.subarray(end + 4 + length);
+    const q = target.indexOf("?");
+    const path = q < 0 ? target : target.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? "" : target.slice(q + 1));
+    const head = method === "HEAD";
+    const answer = route({ method, path, query, headers, body, remoteAddress: socket.remoteAddress });
     if (answer === undefined) {
-      return send(text(404, `not found: ${path} (this port serves gRPC, and /health, /version, /metrics over HTTP/1.1)\n`), method === "HEAD", close);
+      return send(textAnswer(404, `404 page not found: ${path} (this port serves gRPC, the gRPC gateway under /v3/, and /health, /livez, /readyz, /version, /metrics)\n`), head, close);
     }
     busy = true;
-    answer.then(
-      (a) => send(a, method === "HEAD", close),
-      (err: unknown) => send(text(500, `${err instanceof Error ? err.message : String(err)}\n`), false, true),
-    ).finally(() => {
+    const done = () => {
       busy = false;
       if (!close) next();
-    });
+    };
+    answer.then(
+      (a) => {
+        if (ended) return;
+        if (isStream(a)) return openStream(a, close, done);
+        send(a, head, close);
+        done();
+      },
+      (err: unknown) => send(textAnswer(500, `${err instanceof Error ? err.message : String(err)}\n`), false, true),
+    );
   };
 
   socket.onData = (chunk) => {
     buffered = Buffer.concat([buffered, chunk]);
     next();
   };
-  socket.onDrain = () => {};
-  socket.onClose = () => {};
+  socket.onDrain = () => streaming?.onDrain();
+  socket.onClose = () => {
+    ended = true;
+    const s = streaming;
+    streaming = undefined;
+    s?.onClose();
+  };
   next();
 }

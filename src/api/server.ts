@@ -17,8 +17,7 @@ import type { WatchHubOptions } from "../kv/watch.ts";
 import { createWatchServer, WatchService } from "./watch.ts";
 import { LeaseApi, LeaseService } from "./lease.ts";
 import { createSnapshotService, sweepBackupTemps } from "./snapshot.ts";
-import { httpRoutes } from "./http-routes.ts";
-import { serveHttp1 } from "./http1.ts";
+import { clientPortHttp } from "./http-routes.ts";
 
 /** etcd lets a gRPC message exceed --max-request-bytes by this much, so that a request just
  *  over the limit gets etcd's own "request is too large" rather than a transport error
@@ -145,11 +144,14 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
     return { ...r, header: header(r.header.revision) };
   };
 
-  const server = new GrpcServer({
+  // HTTP/1.1 and non-gRPC h2 requests: health, version, metrics and the JSON gateway.
+  const http = clientPortHttp({ backend, grpc: () => server, metricsText: opts.metricsText, maxRequestBytes: limits.max_request_bytes });
+  const server: GrpcServer = new GrpcServer({
     maxReceiveMessageBytes: limits.max_request_bytes + GRPC_OVERHEAD_BYTES,
     h2: opts.tls ? { ...CLIENT_PORT_H2, tls: opts.tls } : CLIENT_PORT_H2,
     onHandled: opts.onCallHandled,
-    onHttp1: (socket, first) => serveHttp1(socket, first, httpRoutes(backend, opts.metricsText)),
+    onHttp1: http.onHttp1,
+    onHttp: http.onHttp,
   });
 
   // Watches are served from this member's applied state (the hub listens to backend.store).

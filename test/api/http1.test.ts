@@ -1,26 +1,12 @@
-// The client port's HTTP/1.1 side, driven by curl as a monitoring probe would: etcd serves
-// /health and /version beside gRPC on the same port, and so must we.
+// The client port's HTTP side, driven by curl as a monitoring probe would: etcd serves /health,
+// /livez, /readyz and /version beside gRPC on the same port, over HTTP/1.1 and h2c, and so must we.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { etcdctl, requireEtcdctl, type Running, startLocal } from "./harness.ts";
+import { curl } from "./curl.ts";
 
 const PORT = 22010;
-
-/** curl in a child process (the server runs on this event loop: a synchronous spawn would stall it). */
-function curl(args: string[]): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("curl", ["-s", "-m", "10", "-o", "-", "-w", "\n%{http_code}", ...args]);
-    let out = "";
-    child.stdout.on("data", (d) => { out += d; });
-    child.on("error", (e) => reject(new Error(`curl could not run: ${e.message}`)));
-    child.on("close", () => {
-      const lines = out.split("\n");
-      resolve({ status: Number(lines.pop()), body: lines.join("\n") });
-    });
-  });
-}
 
 /** Sends raw bytes and collects everything until the server closes. */
 function raw(bytes: string): Promise<string> {
@@ -56,13 +42,51 @@ describe("client port over HTTP/1.1", () => {
     assert.equal(v.etcdcluster, "3.4.0");
   });
 
-  it("says what it serves for an unknown path, and refuses other methods and bodies", async () => {
-    const nf = await curl([`http://127.0.0.1:${PORT}/v3/kv/range`]);
+  it("says what it serves for an unknown path, and refuses other methods as etcd's handlers do", async () => {
+    const nf = await curl([`http://127.0.0.1:${PORT}/v2/keys`]);
     assert.equal(nf.status, 404);
-    assert.match(nf.body, /\/health, \/version/);
+    assert.match(nf.body, /\/health, \/livez, \/readyz, \/version/);
     assert.equal((await curl(["-X", "DELETE", `http://127.0.0.1:${PORT}/health`])).status, 405);
-    assert.equal((await curl(["-d", "{}", `http://127.0.0.1:${PORT}/health`])).status, 400);
+    assert.equal((await curl(["-d", "{}", `http://127.0.0.1:${PORT}/health`])).status, 405);
+    assert.equal((await curl(["-d", "{}", `http://127.0.0.1:${PORT}/livez`])).status, 405);
     assert.equal((await curl(["-I", `http://127.0.0.1:${PORT}/version`])).status, 200);
+  });
+
+  it("answers /livez and /readyz with etcd's ok, ?verbose, ?exclude= and per-check paths", async () => {
+    const live = await curl([`http://127.0.0.1:${PORT}/livez`]);
+    assert.equal(live.status, 200);
+    assert.equal(live.body, "ok\n");
+    assert.equal((await curl([`http://127.0.0.1:${PORT}/livez?verbose`])).body, "[+]serializable_read ok\nok\n");
+    const ready = await curl([`http://127.0.0.1:${PORT}/readyz?verbose`]);
+    assert.equal(ready.status, 200);
+    assert.equal(ready.body, "[+]data_corruption ok\n[+]serializable_read ok\n[+]linearizable_read ok\n[+]non_learner ok\nok\n");
+    const some = await curl([`http://127.0.0.1:${PORT}/readyz?verbose&exclude=non_learner&exclude=data_corruption&exclude=no_such_check`]);
+    assert.equal(some.body, "[+]serializable_read ok\n[+]linearizable_read ok\nok\n");
+    const one = await curl([`http://127.0.0.1:${PORT}/readyz/linearizable_read?verbose`]);
+    assert.equal(one.body, "[+]linearizable_read ok\nok\n");
+    assert.equal((await curl([`http://127.0.0.1:${PORT}/readyz/nothing`])).status, 404);
+  });
+
+  it("answers /health?serializable=true and ignores an excluded alarm name", async () => {
+    const { status, body } = await curl([`http://127.0.0.1:${PORT}/health?serializable=true&exclude=NOSPACE`]);
+    assert.equal(status, 200);
+    assert.deepEqual(JSON.parse(body), { health: "true", reason: "" });
+  });
+
+  it("serves the same paths to h2c GETs (curl --http2-prior-knowledge), next to gRPC", async () => {
+    for (const path of ["/health", "/livez", "/readyz?verbose", "/version"]) {
+      const h1 = await curl([`http://127.0.0.1:${PORT}${path}`]);
+      const h2 = await curl(["--http2-prior-knowledge", `http://127.0.0.1:${PORT}${path}`]);
+      assert.equal(h2.status, 200, `${path}: ${h2.body}`);
+      assert.equal(h2.body, h1.body, path);
+    }
+    assert.equal((await curl(["--http2-prior-knowledge", `http://127.0.0.1:${PORT}/nothing`])).status, 404);
+    assert.equal((await curl(["--http2-prior-knowledge", "-X", "PUT", `http://127.0.0.1:${PORT}/readyz`])).status, 405);
+  });
+
+  it("refuses a body over the limit with 413 and closes", async () => {
+    const got = await raw(`POST /v3/kv/put HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n`);
+    assert.match(got, /^HTTP\/1\.1 413 /);
   });
 
   it("serves several requests on one kept-alive connection, and closes when asked", async () => {

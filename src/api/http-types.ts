@@ -1,0 +1,61 @@
+// One HTTP request and its answer as the client port's routes see them, whichever protocol
+// carried it: HTTP/1.1 (http1.ts) or an h2c/h2 stream that is not gRPC (http2.ts). The routes
+// (http-routes.ts, health.ts, gateway.ts) never see the wire.
+
+export interface HttpRequest {
+  method: string;
+  /** The path without the query. */
+  path: string;
+  query: URLSearchParams;
+  /** Lowercase names. */
+  headers: ReadonlyMap<string, string>;
+  body: Uint8Array;
+  remoteAddress: string;
+}
+
+/** A whole answer, sent with its length. */
+export interface HttpAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+  headers?: [name: string, value: string][];
+}
+
+/** Where a streamed answer goes (a watch of the gRPC gateway): chunked on HTTP/1.1, DATA
+ *  frames on HTTP/2. */
+export interface HttpStreamSink {
+  /** False once the client is not keeping up; `onDrain` follows. */
+  write(text: string): boolean;
+  end(): void;
+  onDrain: () => void;
+  /** The client went away (or the connection closed) before `end()`. */
+  onClose: () => void;
+}
+
+/** An answer of unbounded length: `open` is called once the status line is out. */
+export interface HttpStreamAnswer {
+  status: number;
+  contentType: string;
+  headers?: [name: string, value: string][];
+  open(sink: HttpStreamSink): void;
+}
+
+export type HttpReply = HttpAnswer | HttpStreamAnswer;
+
+export const isStream = (r: HttpReply): r is HttpStreamAnswer => "open" in r;
+
+/** undefined: no such path (404). */
+export type HttpRoute = (req: HttpRequest) => Promise<HttpReply> | undefined;
+
+export const REASONS: Record<number, string> = {
+  200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+  409: "Conflict", 411: "Length Required", 412: "Precondition Failed", 413: "Payload Too Large", 429: "Too Many Requests",
+  431: "Request Header Fields Too Large", 499: "Client Closed Request", 500: "Internal Server Error", 501: "Not Implemented",
+  503: "Service Unavailable", 504: "Gateway Timeout",
+};
+
+export const textAnswer = (status: number, body: string, headers?: [string, string][]): HttpAnswer =>
+  ({ status, contentType: "text/plain; charset=utf-8", body, headers: [["X-Content-Type-Options", "nosniff"], ...(headers ?? [])] });
+
+/** Go's http.Error for a method a handler does not take, as etcd's handlers answer. */
+export const methodNotAllowed = (allow: string): HttpAnswer => textAnswer(405, "Method Not Allowed\n", [["Allow", allow]]);
