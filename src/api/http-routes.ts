@@ -2,7 +2,6 @@
 // etcd's formats: /health, /livez, /readyz (health.ts), /version (the etcd API version this
 // member speaks), /metrics (the member's Prometheus text) and the gRPC gateway's JSON API
 // (gateway.ts). Everything that reads state goes through this member's own gRPC server.
-import { etcdserverpb } from "../gen/etcd.js";
 import type { GrpcServer } from "../grpc/server.ts";
 import type { ByteSocket, H2ServerStream } from "../h2/types.ts";
 import type { KvBackend } from "./backend.ts";
@@ -34,12 +33,9 @@ function probeOf(o: ClientPortHttpOptions): HealthProbe {
       if (!r.ok) throw new Error(r.status.details);
     },
     async alarms() {
-      // A learner refuses the Alarm RPC; etcd reads its local alarm list, which for a learner
-      // holds what the cluster raised, but its own reads are what /health judges it by.
-      if (o.backend.isLearner?.() === true) return [];
-      const r = await loopbackUnary(o.grpc(), "/etcdserverpb.Maintenance/Alarm", etcdserverpb.AlarmRequest.encode({}).finish());
-      if (!r.ok) throw new Error(r.status.details);
-      return (etcdserverpb.AlarmResponse.decode(r.message).alarms ?? []).map((a) => ALARM_NAMES[a.alarm ?? 0] ?? "UNKNOWN");
+      // This member's applied alarm list, as etcd's srv.Alarms(): no quorum needed to see it.
+      const store = o.backend.store as { alarms?: () => readonly { alarm: number }[] };
+      return (store.alarms?.() ?? []).map((a) => ALARM_NAMES[a.alarm] ?? "UNKNOWN");
     },
     isLearner: () => o.backend.isLearner?.() === true,
     leader: () => o.backend.status().leader,
