@@ -16,6 +16,7 @@ import { ClusterService, type Decoded, KVService, MaintenanceService } from "./s
 import type { WatchHubOptions } from "../kv/watch.ts";
 import { createWatchServer, WatchService } from "./watch.ts";
 import { LeaseApi, LeaseService } from "./lease.ts";
+import { alarm } from "./alarm.ts";
 import { createSnapshotService, sweepBackupTemps } from "./snapshot.ts";
 import { clientPortHttp } from "./http-routes.ts";
 
@@ -28,7 +29,8 @@ export interface ClientServerOptions {
   /** "host:port"; port 0 picks a free one. */
   address: string;
   backend: KvBackend;
-  limits: LimitsSection;
+  /** The space quota is the node's (node/quota.ts), not this port's. */
+  limits: Omit<LimitsSection, "quota_backend_bytes">;
   /** Watch tuning (progress interval, slow-client cap, leader check period); etcd's defaults
    *  otherwise. */
   watch?: WatchHubOptions & { leaderCheckMs?: number };
@@ -232,8 +234,7 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
       if (!backend.moveLeader) throw unimplemented("MoveLeader");
       return backend.moveLeader(req.targetID ?? 0).then(() => ({ header: header(store.revision) }));
     })),
-    // No alarms are ever raised (no space quota yet): GET answers an empty list.
-    alarm: unary(MaintenanceService.Alarm, voterOnly(() => ({ header: header(store.revision), alarms: [] }))),
+    alarm: unary(MaintenanceService.Alarm, voterOnly((req) => alarm(backend, header, req))),
     status: unary(MaintenanceService.Status, () => {
       const s = backend.status();
       const db = store.dbSize();

@@ -313,6 +313,12 @@ export const SCHEMA: readonly KeySpec[] = [
     "Largest client request accepted (etcd's --max-request-bytes).",
   ),
   key("limits.max_txn_ops", int(1, 1_000_000), 128, "Most operations in one Txn (etcd's --max-txn-ops)."),
+  key(
+    "limits.quota_backend_bytes",
+    int(-1, MAX_INT, "bytes", "0 = etcd's default of 2 GiB, -1 = no quota (etcd: any negative)"),
+    0,
+    "Space quota (etcd's --quota-backend-bytes): past it (kv.db + the log + snapshots), writes that grow the store get `etcdserver: mvcc: database space exceeded` and the NOSPACE alarm is raised until `etcdctl alarm disarm`.",
+  ),
   ...TLS_KEYS,
   key("metrics.enabled", { type: "boolean" }, true, "Serve /metrics, /health and /ready over HTTP."),
   key(

@@ -113,6 +113,8 @@ export interface LimitsSection {
   max_request_bytes: number;
   /** etcd's --max-txn-ops. */
   max_txn_ops: number;
+  /** etcd's --quota-backend-bytes: 0 = 2 GiB, negative = no quota. */
+  quota_backend_bytes: number;
 }
 
 export interface MetricsSection {

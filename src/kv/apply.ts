@@ -2,6 +2,7 @@
 // first, then every op checked, then executed), compaction and lease grant/revoke, written as
 // history rows and index updates at the request's revision. MvccStore owns the state and the
 // transaction around a batch; this module is the per-request logic.
+import { type AlarmTable, alarmRefusal } from "./alarms.ts";
 import { Errors, EtcdError } from "./errors.ts";
 import { historyRowCrc } from "./integrity.ts";
 import { tombstone } from "./events.ts";
@@ -43,6 +44,7 @@ export interface ApplyHost {
   index(): KeyIndex;
   reader(): KvReader;
   readonly leases: LeaseTable;
+  readonly alarms: AlarmTable;
   /** The events of the batch being applied; null when nobody listens. */
   events(): WatchEvent[] | null;
   revision(): number;
@@ -169,7 +171,11 @@ export class RequestApplier {
   /** Applies one request inside the caller's SQLite transaction. */
   apply(req: InternalRequest): ApplyResult {
     const ctx: WriteContext = { rev: this.host.revision() + 1, sub: 0 };
+    // An active NOSPACE or CORRUPT alarm refuses the same entries on every replica (alarms.ts).
+    const refused = alarmRefusal(req, this.host.alarms.active());
+    if (refused) return { op: "error", error: refused };
     try {
+      if (req.alarm) return { op: "alarm", alarm: { header: { revision: this.host.revision() }, alarms: this.host.alarms.apply(req.alarm) } };
       if (req.put) {
         if ((req.put.key ?? EMPTY).length === 0) throw Errors.emptyKey();
         this.#checkPut(req.put);

@@ -11,6 +11,7 @@ export const StatusCode = {
   UNIMPLEMENTED: 12,
   UNAVAILABLE: 14,
   RESOURCE_EXHAUSTED: 8,
+  DATA_LOSS: 15,
 } as const;
 export type StatusCode = (typeof StatusCode)[keyof typeof StatusCode];
 

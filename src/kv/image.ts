@@ -117,6 +117,9 @@ export async function writeImage(storePath: string, destPath: string, opts: Writ
       opts.onStep,
     );
     await copyTable(src, dst, dst.prepare("INSERT INTO lease (id, ttl) VALUES (?, ?)"), "lease", rowsPerStep, opts.signal);
+    // A handful of rows at most (one per member and alarm type).
+    const putAlarm = dst.prepare("INSERT INTO alarm (member, type) VALUES (?, ?)");
+    for (const row of src.prepare("SELECT member, type FROM alarm").all()) putAlarm.run(row.member, row.type);
     dst.exec("COMMIT");
     copied = true;
   } finally {

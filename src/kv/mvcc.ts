@@ -13,6 +13,7 @@ import { Errors } from "./errors.ts";
 import type { KeyRange } from "./keys.ts";
 import { writeImage, type WriteImageOptions } from "./image.ts";
 import { type Lease, LeaseTable } from "./lease.ts";
+import { type AlarmMember, AlarmTable } from "./alarms.ts";
 import { type EventsRead, type ReadLimits, readEvents } from "./events.ts";
 import { KvReader } from "./reader.ts";
 import { hashHistory } from "./rows.ts";
@@ -77,6 +78,7 @@ export class MvccStore {
   #index = new KeyIndex();
   #reader = new KvReader((sql) => this.#stmt(sql), this.#index);
   readonly #leases = new LeaseTable((sql) => this.#stmt(sql), (id) => this.#index.keysOf(id));
+  readonly #alarms = new AlarmTable((sql) => this.#stmt(sql));
 
   private constructor(readonly path: string, private readonly opts: MvccStoreOptions) {
     this.#openDb();
@@ -132,6 +134,7 @@ export class MvccStore {
     this.#compactedUpTo = unreachable.length === 0 ? Math.max(this.#compactRevision, 0) : 0;
     this.#index = index;
     this.#reader = new KvReader((sql) => this.#stmt(sql), index);
+    this.#alarms.reload();
   }
 
   /** Size of the in-memory index (keys, versions, bytes, about), for metrics and docs. */
@@ -161,6 +164,7 @@ export class MvccStore {
     index: () => this.#index,
     reader: () => this.#reader,
     leases: this.#leases,
+    alarms: this.#alarms,
     events: () => this.#events,
     revision: () => this.#revision,
     setRevision: (rev) => (this.#revision = rev),
@@ -321,6 +325,11 @@ export class MvccStore {
   lease(id: number, withKeys = false): (Lease & { keys: Uint8Array[] }) | undefined {
     const l = this.#leases.get(id);
     return l === undefined ? undefined : { ...l, keys: withKeys ? this.#leases.keysOf(id) : [] };
+  }
+
+  /** The raised alarms (alarms.ts), by member then type. */
+  alarms(): readonly AlarmMember[] {
+    return this.#alarms.active();
   }
 
   // ---- watch support -----------------------------------------------------------------------

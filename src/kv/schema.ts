@@ -4,13 +4,14 @@ import { openSqlite, type SqliteDb } from "../storage/sqlite.ts";
 import type { SnapshotImage } from "./types.ts";
 
 /**
+ * 4 adds `alarm` (etcd's alarm bucket: the raised NOSPACE / CORRUPT alarms, alarms.ts).
  * 3 keys `history` by revision (appends: a put writes one row at the end of the tree) and drops
  * `live`, whose newest versions the in-memory index (key-index.ts) now holds; 2 added `lease`.
- * Older files and images are migrated when opened (`MIGRATE_TO_3`).
+ * Older files and images are migrated when opened (`MIGRATE_TO_3`, `MIGRATE_TO_4`).
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 /** Versions this build opens. */
-export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3];
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3, 4];
 
 // `crc` (integrity.ts) is nullable and not part of the schema version: a store made before it
 // gets the column at open, its older rows hold NULL (unchecked), and a build that does not know
@@ -18,10 +19,13 @@ export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3];
 const HISTORY_COLUMNS = `rev INTEGER NOT NULL, sub INTEGER NOT NULL, key BLOB NOT NULL, create_rev INTEGER NOT NULL,
   version INTEGER NOT NULL, value BLOB NOT NULL, lease INTEGER NOT NULL, crc INTEGER, PRIMARY KEY (rev, sub)`;
 
+const ALARM_TABLE = "CREATE TABLE IF NOT EXISTS alarm (member INTEGER NOT NULL, type INTEGER NOT NULL, PRIMARY KEY (member, type)) WITHOUT ROWID;";
+
 export const SCHEMA_TABLES = `
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS history (${HISTORY_COLUMNS}) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lease (id INTEGER PRIMARY KEY, ttl INTEGER NOT NULL);
+${ALARM_TABLE}
 `;
 export const SCHEMA_INDEXES = "";
 export const SCHEMA = SCHEMA_TABLES + SCHEMA_INDEXES;
@@ -37,6 +41,9 @@ DROP TABLE history;
 DROP TABLE IF EXISTS live;
 ALTER TABLE history_by_revision RENAME TO history;
 `;
+
+/** Schema 3 → 4: the alarm table (empty: no older build raised alarms). */
+export const MIGRATE_TO_4 = ALARM_TABLE;
 
 /** Unreachable history rows one background compaction step removes. */
 export const COMPACTION_STEP_ROWS = 1000;

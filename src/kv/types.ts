@@ -68,6 +68,11 @@ export interface LeaseGrantResponse {
 export interface LeaseRevokeResponse {
   header: RevisionHeader;
 }
+/** The alarms an AlarmRequest raised, cleared or listed (etcdserverpb.AlarmMember). */
+export interface AlarmResponse {
+  header: RevisionHeader;
+  alarms: { memberID: number; alarm: number }[];
+}
 
 /** The answer to one applied write, for the client waiting on it. */
 export type WriteResponse =
@@ -76,7 +81,8 @@ export type WriteResponse =
   | { op: "txn"; txn: TxnResponse }
   | { op: "compaction"; compaction: CompactionResponse }
   | { op: "leaseGrant"; leaseGrant: LeaseGrantResponse }
-  | { op: "leaseRevoke"; leaseRevoke: LeaseRevokeResponse };
+  | { op: "leaseRevoke"; leaseRevoke: LeaseRevokeResponse }
+  | { op: "alarm"; alarm: AlarmResponse };
 
 /** A write can also be refused at apply time (etcd does the same: the entry is consumed, the
  *  store is unchanged, the client gets the error). */

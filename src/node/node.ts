@@ -16,6 +16,9 @@ import { openDataDir, type DataDir } from "../storage/index.ts";
 import { PeerTransport, type TransportObserver } from "../transport/index.ts";
 import { startIdentity } from "./cluster-id.ts";
 import { asDivergence } from "./divergence.ts";
+import { AlarmType, NodeAlarms, alarmName } from "./alarms.ts";
+import { DataDirUsage, SpaceQuota } from "./quota.ts";
+import { AlarmErrors } from "../kv/alarms.ts";
 import { LeaderWatch } from "./leader-watch.ts";
 import { LeaseForwarder } from "./forward-lease.ts";
 import { ProposalForwarder } from "./forward-peer.ts";
@@ -70,6 +73,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private readonly proposals: ProposalForwarder;
   /** Lease deadlines on the leader, and the API's LeaseBackend (lessor.ts). */
   readonly leases: NodeLeases;
+  /** Raises and clears alarms through Raft (alarms.ts): the quota, a full disk, corruption checks. */
+  readonly alarms: NodeAlarms;
+  private readonly quota: SpaceQuota;
+  private readonly usage: DataDirUsage;
   private readonly changes: MembershipChanges;
   private readonly removal: RemovalWatch;
   private readonly ticker: Ticker;
@@ -145,6 +152,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
       write: (req) => this.write(req),
       accepting: () => this.accepting,
     });
+    this.alarms = new NodeAlarms({ id: this.id, store, write: (req) => this.write(req), accepting: () => this.accepting, log: opts.log.log });
+    this.usage = new DataDirUsage(config.node.data_dir, () => store.dbSize().size);
+    this.quota = new SpaceQuota({ configured: config.limits.quota_backend_bytes, usage: () => this.usage.measure() });
     this.changes = new MembershipChanges({
       id: this.id,
       requestTimeoutMs: timeoutMs,
@@ -309,7 +319,16 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.leaseQuestions.expire(now, this.soft.leader);
     this.reads.tick(now);
     this.leases.tick(now);
+    this.checkQuota();
     this.schedule();
+  }
+
+  /** etcd raises NOSPACE when an apply finds the backend past the quota; here the log and
+   *  snapshots count too, and they grow without a put, so the tick looks as well. */
+  private checkQuota(): void {
+    if (this.quota.exceeded() && !this.alarms.has(AlarmType.NOSPACE, this.id)) {
+      void this.alarms.raise(AlarmType.NOSPACE, this.id, `${this.quota.used()} bytes in use, quota ${this.quota.limit}`).catch(() => {});
+    }
   }
 
   /** Coalesces everything that happens in one event-loop turn into one pass over the core. */
@@ -505,6 +524,11 @@ export class TriremeNode implements KvBackend, MetricsSource {
   // ------------------------------------------------------------------ KvBackend
 
   write(req: InternalRequest): Promise<WriteResponse> {
+    // etcd's quotaKVServer: refused before proposing when this member has no room for it.
+    if (!this.quota.admits(req)) {
+      this.checkQuota();
+      return Promise.reject(AlarmErrors.noSpace());
+    }
     // Random, so ids stay unique across restarts and rebuilds of this member: a forwarded write
     // is answered by this member's own apply of the entry carrying it.
     const requestId = 1 + Math.floor(Math.random() * (Number.MAX_SAFE_INTEGER - 1));
@@ -553,7 +577,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
       raftTerm: st.term,
       raftAppliedIndex: this.store.appliedIndex,
       isLearner: st.conf.learners.includes(this.id),
-      errors: this.fatal ? [this.fatal.message] : [],
+      // etcd lists the raised alarms among a member's status errors.
+      errors: [...(this.fatal ? [this.fatal.message] : []), ...this.store.alarms().map((a) => `memberID:${a.memberID} alarm:${alarmName(a.alarm)}`)],
     };
   }
 
@@ -641,6 +666,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     // Wait for a Ready in progress, so the last log writes are handed to the store before close.
     while (this.draining) await new Promise((r) => setTimeout(r, 5));
     await this.snapshotting;
+    this.usage.close();
     await this.data.close();
     this.store.close();
     this.opts.log.info("member stopped", { id: this.id.toString(16) });

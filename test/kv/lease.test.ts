@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MvccStore } from "../../src/kv/mvcc.ts";
 import { openSqlite } from "../../src/storage/sqlite.ts";
+import { SCHEMA_VERSION } from "../../src/kv/schema.ts";
 import type { WatchEvent } from "../../src/kv/types.ts";
 import { b, Harness, s, tempDir, writeOldStore } from "./helpers.ts";
 
@@ -141,7 +142,7 @@ describe("leases in the kv store", () => {
     assert.deepEqual(st.leases(), []);
     st.close();
     const db2 = openSqlite(path);
-    assert.equal(db2.prepare("SELECT value FROM meta WHERE name = 'schema'").get()!.value, 3);
+    assert.equal(db2.prepare("SELECT value FROM meta WHERE name = 'schema'").get()!.value, SCHEMA_VERSION);
     db2.close();
     const h2 = new Harness(path);
     h2.ok({ leaseGrant: { ID: 1, TTL: 5 } });

@@ -7,6 +7,7 @@ import { prefixEnd } from "../../src/kv/keys.ts";
 import { MvccStore } from "../../src/kv/mvcc.ts";
 import { b, Harness, raw, s, tempDir, writeOldStore } from "./helpers.ts";
 import { openSqlite } from "../../src/storage/sqlite.ts";
+import { SCHEMA_VERSION } from "../../src/kv/schema.ts";
 
 const ALL = raw(0); // range_end "\0": every key >= key
 const NONE = 0, ASCEND = 1, DESCEND = 2;
@@ -482,7 +483,7 @@ describe("MvccStore schema migration", () => {
   const t = tempDir("trireme-kv-migrate-");
   after(() => t.cleanup());
 
-  test("a schema-2 store (live + history keyed by key) opens as schema 3 with the same reads, history and hash inputs", () => {
+  test("a schema-2 store (live + history keyed by key) opens as the current schema with the same reads, history and hash inputs", () => {
     const path = join(t.dir, "v2.db");
     writeOldStore(path, 2, [["a", "1"], ["b", "2"], ["a", "3"], ["b", null], ["c", "5"]]);
     const st = MvccStore.open(path);
@@ -503,9 +504,9 @@ describe("MvccStore schema migration", () => {
     }
     const db = openSqlite(path);
     try {
-      assert.equal(db.prepare("SELECT value FROM meta WHERE name = 'schema'").get()!.value, 3);
+      assert.equal(db.prepare("SELECT value FROM meta WHERE name = 'schema'").get()!.value, SCHEMA_VERSION);
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
-      assert.deepEqual(tables, ["history", "lease", "meta"]);
+      assert.deepEqual(tables, ["alarm", "history", "lease", "meta"]);
     } finally {
       db.close();
     }
