@@ -18,6 +18,7 @@ import { createWatchServer, WatchService } from "./watch.ts";
 import { LeaseApi, LeaseService } from "./lease.ts";
 import { alarm } from "./alarm.ts";
 import { createSnapshotService, sweepBackupTemps } from "./snapshot.ts";
+import { type AuthOptions, startAuth } from "./auth-service.ts";
 import { clientPortHttp } from "./http-routes.ts";
 
 /** etcd lets a gRPC message exceed --max-request-bytes by this much, so that a request just
@@ -31,6 +32,8 @@ export interface ClientServerOptions {
   backend: KvBackend;
   /** The space quota is the node's (node/quota.ts), not this port's. */
   limits: Omit<LimitsSection, "quota_backend_bytes">;
+  /** Tokens and password hashing of the Auth service (`[auth]`); etcd's defaults otherwise. */
+  auth?: Partial<AuthOptions>;
   /** Watch tuning (progress interval, slow-client cap, leader check period); etcd's defaults
    *  otherwise. */
   watch?: WatchHubOptions & { leaderCheckMs?: number };
@@ -124,7 +127,9 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
   const checkSize = (size: number) => {
     if (size > limits.max_request_bytes) throw Errors.requestTooLarge();
   };
-  const write = (req: InternalRequest) => backend.write(req);
+  // Users, tokens and the rules every call passes once auth is enabled (auth-guard.ts).
+  const auth = startAuth(backend, opts.auth);
+  const write = (req: InternalRequest) => backend.write(auth.guard.stamp(req));
   const unimplemented = (what: string) =>
     new EtcdError(StatusCode.UNIMPLEMENTED, `trireme: ${what} is not supported yet`);
 
@@ -155,6 +160,7 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
     onHttp1: http.onHttp1,
     onHttp: http.onHttp,
   });
+  auth.guard.wrapServices(server);
 
   // Watches are served from this member's applied state (the hub listens to backend.store).
   const watch = createWatchServer({
@@ -164,6 +170,7 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
     hub: opts.watch,
     leader: () => backend.status().leader,
     leaderCheckMs: opts.watch?.leaderCheckMs,
+    authorizeCreate: auth.guard.watchCreate,
   });
   server.addService(WatchService, { watch: voterOnlyStream(watch.handler) });
   server.addService(KVService, {
@@ -281,6 +288,7 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
       return backend.memberPromote(req.ID ?? 0).then((ms) => ({ header: header(store.revision), members: ms.map(toMember) }));
     })),
   });
+  server.addService(auth.service, auth.handlers(header, write, (def, fn) => unary(def, voterOnly(fn))));
 
   const { host, port: wanted } = splitAddress(opts.address);
   let port: number;
@@ -297,6 +305,7 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
       // Watch streams never end by themselves: end them first so tryShutdown can finish.
       watch.close();
       lease.close();
+      auth.close();
       // Ends backups in progress and removes their temporary images before the store closes.
       const snapshots = snapshot.close();
       const shutdown = server.close(graceMs);

@@ -8,7 +8,8 @@ import { GrpcStatus, type StatusObject } from "../grpc/status.ts";
 import { etcdserverpb, mvccpb } from "../gen/etcd.js";
 import { Errors, StatusCode } from "../kv/errors.ts";
 import type { MvccStore } from "../kv/mvcc.ts";
-import type { WatchEvent, WatchResponse } from "../kv/types.ts";
+import type { WatchCreateRequest, WatchEvent, WatchResponse } from "../kv/types.ts";
+import type { Metadata } from "../grpc/metadata.ts";
 import { WatchHub, type WatchHubOptions, type WatchSink } from "../kv/watch.ts";
 import { bidiMethod, c, type Decoded } from "./services.ts";
 
@@ -35,6 +36,9 @@ export interface WatchServiceOptions {
   /** How often leader-requiring streams check for a leader. etcd: one election timeout
    *  (1 s by default). */
   leaderCheckMs?: number;
+  /** Auth (auth-guard.ts): etcd's cancel reason when the stream's user may not read the range a
+   *  create asks for, undefined when it may. */
+  authorizeCreate?: (md: Metadata, req: WatchCreateRequest) => string | undefined;
 }
 
 /** etcd's maxNoLeaderCnt: checks in a row without a leader before such streams are ended. */
@@ -161,7 +165,12 @@ export function createWatchServer(opts: WatchServiceOptions): WatchServer {
         return;
       }
       const m = d.msg;
-      if (m.createRequest) stream.create(m.createRequest);
+      if (m.createRequest) {
+        const denied = opts.authorizeCreate?.(call.metadata, m.createRequest);
+        // etcd answers a refused create as created and canceled at once, watch id -1.
+        if (denied !== undefined) call.write({ header: opts.header(opts.store.revision), watchId: -1, created: true, canceled: true, cancelReason: denied });
+        else stream.create(m.createRequest);
+      }
       else if (m.cancelRequest) stream.cancel(Number(m.cancelRequest.watchId ?? 0));
       else if (m.progressRequest) stream.requestProgress();
       // etcd ignores a request with no known kind rather than ending the stream.

@@ -6,6 +6,7 @@ import { parse, TomlError } from "smol-toml";
 import { keyLines, lineOf } from "./lines.ts";
 import { RULES } from "./rules.ts";
 import { resolveTlsFiles } from "./tls-keys.ts";
+import { resolveAuthFiles } from "./auth-keys.ts";
 import { fillDefaults, getPath, SCHEMA, selfAsPeer, setPath, specOf, TABLES, type LeafPath } from "./schema.ts";
 import { closest } from "./suggest.ts";
 import type { Config } from "./types.ts";
@@ -114,6 +115,7 @@ export function parseConfigDetailed(text: string, fileName: string): LoadedConfi
   }
 
   resolveTlsFiles(config, dirname(resolve(fileName)));
+  resolveAuthFiles(config, dirname(resolve(fileName)));
   const ctx = {
     error: report,
     warn: (key: string, message: string) => warnings.push({ file: fileName, line: lineOf(lines, key), key, message }),

@@ -5,6 +5,7 @@ import { parseAddress, sameListener, type HostPort } from "./address.ts";
 import { formatInt } from "./format.ts";
 import { ADDRESS_KEYS, PLANES, type LeafPath } from "./schema.ts";
 import { TLS_RULES } from "./tls-keys.ts";
+import { AUTH_RULES } from "./auth-keys.ts";
 import type { Config } from "./types.ts";
 
 export interface RuleContext {
@@ -205,4 +206,5 @@ export const RULES: readonly Rule[] = [
     },
   },
   ...TLS_RULES,
+  ...AUTH_RULES,
 ];

@@ -142,6 +142,16 @@ export interface TlsPeerSection {
   allowed_cn: string;
 }
 
+/** `[auth]`: etcd's --auth-token (type, and for jwt the key and sign method), --auth-token-ttl,
+ *  --bcrypt-cost (src/config/auth-keys.ts). */
+export interface AuthSection {
+  token: "simple" | "jwt";
+  token_ttl_s: number;
+  bcrypt_cost: number;
+  jwt_key_file: string;
+  jwt_sign_method: "RS256" | "ES256" | "HS256";
+}
+
 export interface TlsSection {
   client: TlsClientSection;
   peer: TlsPeerSection;
@@ -162,6 +172,7 @@ export interface Config {
   network: NetworkSection;
   limits: LimitsSection;
   tls: TlsSection;
+  auth: AuthSection;
   metrics: MetricsSection;
   log: LogSection;
 }

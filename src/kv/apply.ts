@@ -3,6 +3,8 @@
 // history rows and index updates at the request's revision. MvccStore owns the state and the
 // transaction around a batch; this module is the per-request logic.
 import { type AlarmTable, alarmRefusal } from "./alarms.ts";
+import { checkKvRequest } from "./auth-check.ts";
+import { type AuthStore, isAuthRequest } from "./auth-store.ts";
 import { Errors, EtcdError } from "./errors.ts";
 import { historyRowCrc } from "./integrity.ts";
 import { tombstone } from "./events.ts";
@@ -45,6 +47,7 @@ export interface ApplyHost {
   reader(): KvReader;
   readonly leases: LeaseTable;
   readonly alarms: AlarmTable;
+  readonly auth: AuthStore;
   /** The events of the batch being applied; null when nobody listens. */
   events(): WatchEvent[] | null;
   revision(): number;
@@ -176,6 +179,16 @@ export class RequestApplier {
     if (refused) return { op: "error", error: refused };
     try {
       if (req.alarm) return { op: "alarm", alarm: { header: { revision: this.host.revision() }, alarms: this.host.alarms.apply(req.alarm) } };
+      if (isAuthRequest(req)) {
+        this.host.auth.apply(req);
+        return { op: "auth", auth: { header: { revision: this.host.revision() } } };
+      }
+      // A write checked by its member against an older auth state (a role revoked meanwhile) is
+      // checked again here, against the same state on every replica.
+      const auth = this.host.auth;
+      if (req.authUser && auth.enabled && (req.authRevision ?? 0) !== auth.revision && (req.put || req.deleteRange || req.txn || req.compaction)) {
+        checkKvRequest(auth, req.authUser, req);
+      }
       if (req.put) {
         if ((req.put.key ?? EMPTY).length === 0) throw Errors.emptyKey();
         this.#checkPut(req.put);

@@ -14,6 +14,7 @@ import type { KeyRange } from "./keys.ts";
 import { writeImage, type WriteImageOptions } from "./image.ts";
 import { type Lease, LeaseTable } from "./lease.ts";
 import { type AlarmMember, AlarmTable } from "./alarms.ts";
+import { AuthStore } from "./auth-store.ts";
 import { type EventsRead, type ReadLimits, readEvents } from "./events.ts";
 import { KvReader } from "./reader.ts";
 import { hashHistory } from "./rows.ts";
@@ -79,6 +80,8 @@ export class MvccStore {
   #reader = new KvReader((sql) => this.#stmt(sql), this.#index);
   readonly #leases = new LeaseTable((sql) => this.#stmt(sql), (id) => this.#index.keysOf(id));
   readonly #alarms = new AlarmTable((sql) => this.#stmt(sql));
+  /** Users, roles, permissions (auth-store.ts): applied like the keys, re-read with them. */
+  readonly auth = new AuthStore((sql) => this.#stmt(sql));
 
   private constructor(readonly path: string, private readonly opts: MvccStoreOptions) {
     this.#openDb();
@@ -135,6 +138,7 @@ export class MvccStore {
     this.#index = index;
     this.#reader = new KvReader((sql) => this.#stmt(sql), index);
     this.#alarms.reload();
+    this.auth.load();
   }
 
   /** Size of the in-memory index (keys, versions, bytes, about), for metrics and docs. */
@@ -165,6 +169,7 @@ export class MvccStore {
     reader: () => this.#reader,
     leases: this.#leases,
     alarms: this.#alarms,
+    auth: this.auth,
     events: () => this.#events,
     revision: () => this.#revision,
     setRevision: (rev) => (this.#revision = rev),

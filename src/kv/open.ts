@@ -4,7 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { ADD_CRC_COLUMN, checkRow, hasCrcColumn, isCorruptionError, kvCorrupt } from "./integrity.ts";
 import { KeyIndex } from "./key-index.ts";
-import { MIGRATE_TO_3, MIGRATE_TO_4, READABLE_SCHEMA_VERSIONS, SCHEMA, SCHEMA_VERSION } from "./schema.ts";
+import { MIGRATE_TO_3, MIGRATE_TO_4, MIGRATE_TO_5, READABLE_SCHEMA_VERSIONS, SCHEMA, SCHEMA_VERSION } from "./schema.ts";
 import { openSqlite, type SqliteDb, type SqliteDriver } from "../storage/sqlite.ts";
 
 export interface OpenedKv {
@@ -47,7 +47,8 @@ export function openKvFile(path: string, opts: { binding?: SqliteDriver; synchro
     db.exec("BEGIN IMMEDIATE");
     try {
       if (meta.schema < 3) db.exec(MIGRATE_TO_3);
-      db.exec(MIGRATE_TO_4);
+      if (meta.schema < 4) db.exec(MIGRATE_TO_4);
+      db.exec(MIGRATE_TO_5);
       setSchema();
       db.exec("COMMIT");
     } catch (err) {

@@ -2,16 +2,20 @@
 import { closeSync, fsyncSync, openSync, statSync } from "node:fs";
 import { openSqlite, type SqliteDb } from "../storage/sqlite.ts";
 import type { SnapshotImage } from "./types.ts";
+import { AUTH_TABLES } from "./auth-store.ts";
 
 /**
+ * 5 adds `auth_user` and `auth_role` (etcd's auth buckets, auth-store.ts; with meta rows
+ * auth_enabled and auth_revision): a build that does not know them must not open a store whose
+ * auth it would ignore.
  * 4 adds `alarm` (etcd's alarm bucket: the raised NOSPACE / CORRUPT alarms, alarms.ts).
  * 3 keys `history` by revision (appends: a put writes one row at the end of the tree) and drops
  * `live`, whose newest versions the in-memory index (key-index.ts) now holds; 2 added `lease`.
- * Older files and images are migrated when opened (`MIGRATE_TO_3`, `MIGRATE_TO_4`).
+ * Older files and images are migrated when opened (`MIGRATE_TO_3`, `MIGRATE_TO_4`, `MIGRATE_TO_5`).
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 /** Versions this build opens. */
-export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3, 4];
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3, 4, 5];
 
 // `crc` (integrity.ts) is nullable and not part of the schema version: a store made before it
 // gets the column at open, its older rows hold NULL (unchecked), and a build that does not know
@@ -26,7 +30,7 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) 
 CREATE TABLE IF NOT EXISTS history (${HISTORY_COLUMNS}) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lease (id INTEGER PRIMARY KEY, ttl INTEGER NOT NULL);
 ${ALARM_TABLE}
-`;
+${AUTH_TABLES}`;
 export const SCHEMA_INDEXES = "";
 export const SCHEMA = SCHEMA_TABLES + SCHEMA_INDEXES;
 
@@ -44,6 +48,9 @@ ALTER TABLE history_by_revision RENAME TO history;
 
 /** Schema 3 → 4: the alarm table (empty: no older build raised alarms). */
 export const MIGRATE_TO_4 = ALARM_TABLE;
+
+/** Schema 4 → 5: the auth tables (empty: auth starts disabled, with no users). */
+export const MIGRATE_TO_5 = AUTH_TABLES;
 
 /** Unreachable history rows one background compaction step removes. */
 export const COMPACTION_STEP_ROWS = 1000;

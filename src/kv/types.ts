@@ -82,7 +82,8 @@ export type WriteResponse =
   | { op: "compaction"; compaction: CompactionResponse }
   | { op: "leaseGrant"; leaseGrant: LeaseGrantResponse }
   | { op: "leaseRevoke"; leaseRevoke: LeaseRevokeResponse }
-  | { op: "alarm"; alarm: AlarmResponse };
+  | { op: "alarm"; alarm: AlarmResponse }
+  | { op: "auth"; auth: { header: RevisionHeader } };
 
 /** A write can also be refused at apply time (etcd does the same: the entry is consumed, the
  *  store is unchanged, the client gets the error). */

@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import type { HeaderInfo, KvBackend, MemberInfo, StatusInfo } from "../api/backend.ts";
 import { startClientServer, type ClientServer } from "../api/server.ts";
+import { authOptions } from "../api/auth-service.ts";
 import type { Config } from "../config/types.ts";
 import { decodeInternalRequest, encodeInternalRequest } from "../kv/codec.ts";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
@@ -263,6 +264,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.refreshPeers();
     this.client = await startClientServer({
       address: config.node.client_address,
+      auth: authOptions(config.auth),
       backend: this,
       limits: config.limits,
       // etcd ends a leader-requiring watch after an election timeout without a leader.

@@ -12,6 +12,7 @@ import { checkAdmin, checkKvRequest } from "../../src/kv/auth-check.ts";
 import { PermType } from "../../src/kv/auth-types.ts";
 import { EtcdError } from "../../src/kv/errors.ts";
 import type { InternalRequest } from "../../src/kv/types.ts";
+import { MvccStore } from "../../src/kv/mvcc.ts";
 
 const b = (s: string) => new TextEncoder().encode(s);
 
@@ -113,5 +114,33 @@ describe("auth store", () => {
     s.apply({ authRoleDelete: { role: "writer" } });
     assert.deepEqual(s.user("alice")?.roles, []);
     denied(() => checkKvRequest(s, "alice", { range: { key: b("/rw/x") } }));
+  });
+
+  test("users, roles and the enabled flag are applied through the store and travel in its snapshot images", async () => {
+    const st = MvccStore.open(join(dir, "kv.db"));
+    const reqs: InternalRequest[] = [
+      { authUserAdd: { name: "root", hashedPassword: "h" } },
+      { authUserGrantRole: { user: "root", role: "root" } },
+      { authRoleAdd: { name: "r" } },
+      { authRoleGrantPermission: { name: "r", perm: { permType: PermType.READ, key: b("k") } } },
+      { authEnable: {} },
+      { authRoleAdd: { name: "r" } },
+    ];
+    const results = st.applyBatch(reqs.map((request, i) => ({ index: i + 1, term: 1, request })));
+    assert.deepEqual(results.map((r) => r?.op), ["auth", "auth", "auth", "auth", "auth", "error"]);
+    const image = join(dir, "image.db");
+    await st.snapshotToAsync(image);
+    const other = MvccStore.open(join(dir, "other.db"));
+    try {
+      assert.equal(other.auth.enabled, false);
+      other.restoreFrom(image);
+      assert.equal(other.auth.enabled, true);
+      assert.equal(other.auth.revision, st.auth.revision);
+      assert.deepEqual(other.auth.userNames(), ["root"]);
+      assert.equal(other.auth.role("r")?.perms.length, 1);
+    } finally {
+      other.close();
+      st.close();
+    }
   });
 });

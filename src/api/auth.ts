@@ -1,0 +1,122 @@
+// etcd's Auth service on the client port: every change is a replicated write (the proposing
+// member hashes passwords first, so the entry carries only the hash); reads answer from this
+// member's applied auth store after a ReadIndex barrier; Authenticate checks the password off the
+// event loop and issues a token (auth-tokens.ts). Who may call what is auth-guard.ts's job.
+import { etcdserverpb } from "../gen/etcd.js";
+import { AuthErrors, type PermType } from "../kv/auth-types.ts";
+import type { InternalRequest, WriteResponse } from "../kv/types.ts";
+import type { KvBackend } from "./backend.ts";
+import type { AuthGuard } from "./auth-guard.ts";
+import type { PasswordHasher } from "./auth-password.ts";
+import { c, type Decoded, method } from "./services.ts";
+import type { MethodDefinition } from "../grpc/types.ts";
+import pb = etcdserverpb;
+
+const m = <Req, Res>(name: string, req: { encode(m: Req): { finish(): Uint8Array }; decode(b: Uint8Array): Req }, res: { encode(m: Res): { finish(): Uint8Array }; decode(b: Uint8Array): Res }): MethodDefinition<Decoded<Req>, Res> =>
+  method("Auth", name, c<Req>(req), c<Res>(res));
+
+export const AuthService = {
+  AuthEnable: m<pb.AuthEnableRequest.$Properties, pb.AuthEnableResponse.$Properties>("AuthEnable", pb.AuthEnableRequest, pb.AuthEnableResponse),
+  AuthDisable: m<pb.AuthDisableRequest.$Properties, pb.AuthDisableResponse.$Properties>("AuthDisable", pb.AuthDisableRequest, pb.AuthDisableResponse),
+  AuthStatus: m<pb.AuthStatusRequest.$Properties, pb.AuthStatusResponse.$Properties>("AuthStatus", pb.AuthStatusRequest, pb.AuthStatusResponse),
+  Authenticate: m<pb.AuthenticateRequest.$Properties, pb.AuthenticateResponse.$Properties>("Authenticate", pb.AuthenticateRequest, pb.AuthenticateResponse),
+  UserAdd: m<pb.AuthUserAddRequest.$Properties, pb.AuthUserAddResponse.$Properties>("UserAdd", pb.AuthUserAddRequest, pb.AuthUserAddResponse),
+  UserGet: m<pb.AuthUserGetRequest.$Properties, pb.AuthUserGetResponse.$Properties>("UserGet", pb.AuthUserGetRequest, pb.AuthUserGetResponse),
+  UserList: m<pb.AuthUserListRequest.$Properties, pb.AuthUserListResponse.$Properties>("UserList", pb.AuthUserListRequest, pb.AuthUserListResponse),
+  UserDelete: m<pb.AuthUserDeleteRequest.$Properties, pb.AuthUserDeleteResponse.$Properties>("UserDelete", pb.AuthUserDeleteRequest, pb.AuthUserDeleteResponse),
+  UserChangePassword: m<pb.AuthUserChangePasswordRequest.$Properties, pb.AuthUserChangePasswordResponse.$Properties>(
+    "UserChangePassword",
+    pb.AuthUserChangePasswordRequest,
+    pb.AuthUserChangePasswordResponse,
+  ),
+  UserGrantRole: m<pb.AuthUserGrantRoleRequest.$Properties, pb.AuthUserGrantRoleResponse.$Properties>("UserGrantRole", pb.AuthUserGrantRoleRequest, pb.AuthUserGrantRoleResponse),
+  UserRevokeRole: m<pb.AuthUserRevokeRoleRequest.$Properties, pb.AuthUserRevokeRoleResponse.$Properties>("UserRevokeRole", pb.AuthUserRevokeRoleRequest, pb.AuthUserRevokeRoleResponse),
+  RoleAdd: m<pb.AuthRoleAddRequest.$Properties, pb.AuthRoleAddResponse.$Properties>("RoleAdd", pb.AuthRoleAddRequest, pb.AuthRoleAddResponse),
+  RoleGet: m<pb.AuthRoleGetRequest.$Properties, pb.AuthRoleGetResponse.$Properties>("RoleGet", pb.AuthRoleGetRequest, pb.AuthRoleGetResponse),
+  RoleList: m<pb.AuthRoleListRequest.$Properties, pb.AuthRoleListResponse.$Properties>("RoleList", pb.AuthRoleListRequest, pb.AuthRoleListResponse),
+  RoleDelete: m<pb.AuthRoleDeleteRequest.$Properties, pb.AuthRoleDeleteResponse.$Properties>("RoleDelete", pb.AuthRoleDeleteRequest, pb.AuthRoleDeleteResponse),
+  RoleGrantPermission: m<pb.AuthRoleGrantPermissionRequest.$Properties, pb.AuthRoleGrantPermissionResponse.$Properties>(
+    "RoleGrantPermission",
+    pb.AuthRoleGrantPermissionRequest,
+    pb.AuthRoleGrantPermissionResponse,
+  ),
+  RoleRevokePermission: m<pb.AuthRoleRevokePermissionRequest.$Properties, pb.AuthRoleRevokePermissionResponse.$Properties>(
+    "RoleRevokePermission",
+    pb.AuthRoleRevokePermissionRequest,
+    pb.AuthRoleRevokePermissionResponse,
+  ),
+};
+
+type Header = { header: ReturnType<AuthApiDeps["header"]> };
+
+export interface AuthApiDeps {
+  backend: KvBackend;
+  header(revision: number): { clusterId: number; memberId: number; revision: number; raftTerm: number };
+  write(req: InternalRequest): Promise<WriteResponse>;
+  guard: AuthGuard;
+  hasher: PasswordHasher;
+}
+
+/** The Auth service's handlers, (req) → answer, for the client port's `unary` adapter. */
+export function authHandlers(d: AuthApiDeps) {
+  const store = () => d.backend.store;
+  const auth = () => d.backend.store.auth;
+  const done = (): Header => ({ header: d.header(store().revision) });
+  const change = (req: InternalRequest) => d.write(req).then(done);
+  const read = <T>(fn: () => T): Promise<T> => d.backend.readBarrier().then(fn);
+
+  return {
+    authEnable: () => change({ authEnable: {} }),
+    authDisable: () => change({ authDisable: {} }),
+    authStatus: () => read(() => ({ ...done(), enabled: auth().enabled, authRevision: auth().revision })),
+    async authenticate(req: pb.AuthenticateRequest.$Properties) {
+      await d.backend.readBarrier();
+      if (!auth().enabled) throw AuthErrors.authNotEnabled();
+      const name = req.name ?? "";
+      const user = auth().user(name);
+      if (user === undefined || user.noPassword) throw AuthErrors.authFailed();
+      if (!(await d.hasher.verify(req.password ?? "", user.hash))) throw AuthErrors.authFailed();
+      // The user may have gone (or changed password) while the hash was checked off-thread.
+      if (auth().user(name)?.hash !== user.hash) throw AuthErrors.authFailed();
+      return { ...done(), token: d.guard.tokens.issue(name, auth().revision) };
+    },
+    async userAdd(req: pb.AuthUserAddRequest.$Properties) {
+      const name = req.name ?? "";
+      if (name.length === 0) throw AuthErrors.userEmpty();
+      const noPassword = req.options?.noPassword === true;
+      // etcd 3.5 clients may send the hash themselves; the password never enters the log.
+      const hashedPassword = noPassword ? "" : req.hashedPassword || (await d.hasher.hash(req.password ?? ""));
+      return change({ authUserAdd: { name, options: { noPassword }, hashedPassword } });
+    },
+    userGet: (req: pb.AuthUserGetRequest.$Properties) =>
+      read(() => {
+        const u = auth().user(req.name ?? "");
+        if (u === undefined) throw AuthErrors.userNotFound();
+        return { ...done(), roles: u.roles };
+      }),
+    userList: () => read(() => ({ ...done(), users: auth().userNames() })),
+    userDelete: (req: pb.AuthUserDeleteRequest.$Properties) => change({ authUserDelete: { name: req.name ?? "" } }),
+    async userChangePassword(req: pb.AuthUserChangePasswordRequest.$Properties) {
+      const name = req.name ?? "";
+      if (auth().user(name) === undefined) throw AuthErrors.userNotFound();
+      const hashedPassword = req.hashedPassword || (await d.hasher.hash(req.password ?? ""));
+      return change({ authUserChangePassword: { name, hashedPassword } });
+    },
+    userGrantRole: (req: pb.AuthUserGrantRoleRequest.$Properties) => change({ authUserGrantRole: { user: req.user ?? "", role: req.role ?? "" } }),
+    userRevokeRole: (req: pb.AuthUserRevokeRoleRequest.$Properties) => change({ authUserRevokeRole: { name: req.name ?? "", role: req.role ?? "" } }),
+    roleAdd: (req: pb.AuthRoleAddRequest.$Properties) => change({ authRoleAdd: { name: req.name ?? "" } }),
+    roleGet: (req: pb.AuthRoleGetRequest.$Properties) =>
+      read(() => {
+        const name = req.role ?? "";
+        const r = auth().role(name);
+        if (r === undefined) throw AuthErrors.roleNotFound();
+        return { ...done(), perm: r.perms.map((p) => ({ permType: p.permType as PermType, key: p.key, rangeEnd: p.rangeEnd })) };
+      }),
+    roleList: () => read(() => ({ ...done(), roles: auth().roleNames() })),
+    roleDelete: (req: pb.AuthRoleDeleteRequest.$Properties) => change({ authRoleDelete: { role: req.role ?? "" } }),
+    roleGrantPermission: (req: pb.AuthRoleGrantPermissionRequest.$Properties) =>
+      change({ authRoleGrantPermission: { name: req.name ?? "", perm: req.perm ?? null } }),
+    roleRevokePermission: (req: pb.AuthRoleRevokePermissionRequest.$Properties) =>
+      change({ authRoleRevokePermission: { role: req.role ?? "", key: req.key ?? new Uint8Array(0), rangeEnd: req.rangeEnd ?? new Uint8Array(0) } }),
+  };
+}
