@@ -1,18 +1,25 @@
 // `trireme data check DIR`: what a data directory holds, read-only; exit 1 when anything is wrong.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { checkKvFile, type KvCheckReport } from "../kv/integrity.ts";
+import { KV_FILE, repairAdvice } from "../node/repair.ts";
 import { inspectDataDir, type DataDirReport } from "../storage/index.ts";
 import { UsageError, parse, type Command } from "./usage.ts";
 
 const usage = `Usage: trireme data check [--json] DIR
 
 Reports what a trireme data directory holds: the marker (cluster and node id), the hard state,
-the log's first and last index, and every snapshot with its index, term, size and checksum.
-Reads only; nothing is repaired or changed. Exit status 1 when a problem is found.
+the log's first and last index (every entry's checksum checked), every snapshot with its index,
+term, size and checksum, and the kv store (SQLite's full integrity_check and every history row's
+checksum). Reads only; nothing is repaired or changed. Exit status 1 when a problem is found.
 
 Flags:
   --json      print the report as JSON
   -h, --help  show this help`;
 
-function render(r: DataDirReport): string {
+type Report = DataDirReport & { kv?: KvCheckReport };
+
+function render(r: Report): string {
   const lines = [`data directory ${r.dir}`];
   if (r.marker) {
     const made = r.marker.identity ? `, made for [cluster] name ${JSON.stringify(r.marker.identity.name)} with a token hashing to ${r.marker.identity.tokenHash}` : "";
@@ -29,8 +36,12 @@ function render(r: DataDirReport): string {
     const where = s.index !== undefined ? `index ${s.index}, term ${s.term}${kind}` : "unreadable";
     lines.push(`  snapshot:    ${s.name}: ${where}, ${s.size} bytes, checksum ${s.checksumOk ? "ok" : "BAD"}`);
   }
+  if (r.kv) {
+    const unchecked = r.kv.uncheckedRows > 0 ? ` (${r.kv.uncheckedRows} more predate checksums)` : "";
+    lines.push(`  kv store:    applied index ${r.kv.appliedIndex}, revision ${r.kv.revision}, ${r.kv.checkedRows} history rows checked${unchecked} in ${r.kv.file}`);
+  }
   if (r.problems.length === 0) lines.push("no problems found");
-  else lines.push(`${r.problems.length} problem(s):`, ...r.problems.map((p) => `  - ${p}`));
+  else lines.push(`${r.problems.length} problem(s):`, ...r.problems.map((p) => `  - ${p}`), `to repair: ${repairAdvice(undefined)}`);
   return lines.join("\n");
 }
 
@@ -41,7 +52,12 @@ export const dataCheck: Command = {
   async run(argv) {
     const { values, positionals } = parse(argv, { json: { type: "boolean" } }, usage, true);
     if (positionals.length !== 1) throw new UsageError("expected exactly one data directory", usage);
-    const report = await inspectDataDir(positionals[0]!);
+    const dir = positionals[0]!;
+    const report: Report = await inspectDataDir(dir);
+    if (existsSync(join(dir, KV_FILE))) {
+      report.kv = checkKvFile(join(dir, KV_FILE));
+      report.problems.push(...report.kv.problems);
+    }
     if (values.json) console.log(JSON.stringify(report, null, 2));
     else console.log(render(report));
     return report.problems.length === 0 ? 0 : 1;

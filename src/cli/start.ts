@@ -5,7 +5,8 @@ import { ConfigError, formatWarning, loadConfigDetailed } from "../config/load.t
 import type { LogLevel } from "../config/types.ts";
 import type { HardState } from "../raft/types.ts";
 import { Metrics, MetricsServer } from "../metrics/index.ts";
-import { DivergenceError, quarantine } from "../node/divergence.ts";
+import { DivergenceError, pruneQuarantines, quarantine } from "../node/divergence.ts";
+import { awaitSnapshotOnRestart, canRebuildFromPeers, isRepairable, readSavedHardState, repairAdvice } from "../node/repair.ts";
 import { createLogger } from "../node/log.ts";
 import { TriremeNode } from "../node/node.ts";
 import { StorageError } from "../storage/index.ts";
@@ -58,6 +59,16 @@ export const startCommand: Command = {
       let node: TriremeNode | undefined;
       let server: MetricsServer | undefined;
       let stopping = false;
+      /** A member rebuilds from the leader once per process: a second corruption is not the disk. */
+      let repaired = false;
+
+      /** Moves this member's files aside (bounded to the newest copies) and says so. */
+      const moveAside = async (): Promise<string> => {
+        const moved = await quarantine(config.node.data_dir);
+        const removed = await pruneQuarantines(config.node.data_dir);
+        if (removed.length > 0) log.warn("removed older moved-aside copies of this member's data, keeping the newest", { removed });
+        return moved;
+      };
 
       const fatal = async (err: Error) => {
         if (stopping) return;
@@ -69,7 +80,7 @@ export const startCommand: Command = {
         // The member stopped cleanly; move its files aside and start it again, empty, so the
         // leader rebuilds it with a snapshot. Its term and vote are carried over.
         const carry = node!.hardState();
-        const moved = await quarantine(config.node.data_dir);
+        const moved = await moveAside();
         log.error("rebuilding this member from the leader: its previous data was moved aside", { movedTo: moved, term: carry.term });
         await launch(carry);
       };
@@ -89,9 +100,22 @@ export const startCommand: Command = {
             log.info("metrics listening", { address: config.metrics.address, port });
           }
         } catch (err) {
+          if (isRepairable(err) && canRebuildFromPeers(config) && !repaired && !stopping) {
+            // Corrupt data is never served: rebuild from the leader, keeping term and vote.
+            repaired = true;
+            const saved = readSavedHardState(config.node.data_dir);
+            const moved = await moveAside();
+            awaitSnapshotOnRestart(config.node.data_dir);
+            log.error("corrupt data found at start: this member's files were moved aside and it rebuilds from the leader's snapshot", {
+              error: err.message, file: err.file, movedTo: moved, term: saved?.term ?? "unknown",
+            });
+            await launch(carryHardState !== undefined && (saved === undefined || carryHardState.term > saved.term) ? carryHardState : saved);
+            return;
+          }
           // A busy port, a foreign or corrupt data directory: one clear line, nothing touched.
           const e = err as Error;
-          log.error(`cannot start: ${e.message}`, err instanceof StorageError ? { file: err.file } : { stack: e.stack });
+          const advice = isRepairable(err) ? `; ${repairAdvice(config)}` : "";
+          log.error(`cannot start: ${e.message}${advice}`, err instanceof StorageError ? { file: err.file } : { stack: e.stack });
           await node?.stop();
           done(1);
         }

@@ -5,7 +5,7 @@
 // silently, never crash-loop. The rebuild moves the member's files aside (kept for forensics,
 // nothing deleted) and starts it again empty, with its hard state carried over so it can never
 // vote twice in a term.
-import { mkdir, readdir, rename } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { RaftInvariantError } from "../raft/invariant.ts";
 import { GENESIS_FILE } from "./member-files.ts";
@@ -35,4 +35,16 @@ export async function quarantine(dir: string): Promise<string> {
     await rename(join(dir, name), join(dest, name));
   }
   return dest;
+}
+
+/** How many `diverged-*` copies a data directory keeps: repeated rebuilds must not fill the disk. */
+export const KEEP_QUARANTINES = 2;
+
+/** Removes all but the newest `keep` `diverged-*` copies in `dir`; returns the removed paths. */
+export async function pruneQuarantines(dir: string, keep = KEEP_QUARANTINES): Promise<string[]> {
+  // The names carry an ISO time, so they sort by age.
+  const copies = (await readdir(dir)).filter((n) => n.startsWith("diverged-")).sort();
+  const removed = copies.slice(0, Math.max(0, copies.length - keep)).map((n) => join(dir, n));
+  for (const path of removed) await rm(path, { recursive: true, force: true });
+  return removed;
 }

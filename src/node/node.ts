@@ -24,6 +24,7 @@ import { LeaderWatch } from "./leader-watch.ts";
 import { LeaseForwarder } from "./forward-lease.ts";
 import { ProposalForwarder } from "./forward-peer.ts";
 import { NodeLeases } from "./lessor.ts";
+import { openCheckedStore } from "./repair.ts";
 import type { Logger } from "./log.ts";
 import { checkNotRemoved, genesisConf, markRemoved, refuseIfRemovedInLog } from "./member-files.ts";
 import { Members } from "./members.ts";
@@ -199,7 +200,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       if (carry && carry.term > data.hardState.load().term) await data.hardState.save(carry);
       // A failed commit of applied batches (a full disk) leaves kv.db behind what was answered.
       let failed = (err: Error): void => log.error("kv store failed", { error: err.message });
-      store = MvccStore.open(join(config.node.data_dir, "kv.db"), { onFailure: (err) => failed(err) });
+      store = openCheckedStore(config.node.data_dir, { onFailure: (err) => failed(err) });
       const members = new Members(config.cluster.peers);
       const snapshots = new SnapshotManager(data.snapshots, store, config.node.data_dir, config.raft.snapshot_keep, log);
       const fresh = data.latestSnapshot === undefined && data.log.lastIndex() === 0; // a carried-over term may exist

@@ -182,7 +182,7 @@ export class SnapshotStore {
     const { trailer, digest } = hasher.finish();
     if (hasher.total !== info.size) throw new StorageError("bad-snapshot", info.file, `changed size while being verified`);
     if (!parseTrailer(trailer).sha256.equals(digest)) {
-      throw new StorageError("bad-snapshot", info.file, `checksum mismatch: the SHA-256 of the file does not match its trailer (corrupt); restore it or remove it by hand`);
+      throw new StorageError("bad-snapshot", info.file, `checksum mismatch: the SHA-256 of the file does not match its trailer (its bytes changed on disk)`);
     }
   }
 

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RaftInvariantError } from "../../src/raft/index.ts";
-import { asDivergence, DivergenceError, quarantine } from "../../src/node/divergence.ts";
+import { asDivergence, DivergenceError, pruneQuarantines, quarantine } from "../../src/node/divergence.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "trireme-divergence-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,4 +33,17 @@ test("quarantine moves every file of the member into one diverged-<time> directo
   assert.equal(readFileSync(join(moved, "kv.db"), "utf8"), "kv");
   assert.ok(existsSync(join(moved, "snapshots", "s1")));
   assert.ok(existsSync(join(moved, "trireme-data.json")));
+});
+
+test("pruneQuarantines keeps the newest two diverged-<time> copies and returns what it removed", async () => {
+  const data = join(dir, "prune");
+  for (const t of ["2026-01-01T00-00-00-000Z", "2026-01-02T00-00-00-000Z", "2026-01-03T00-00-00-000Z"]) {
+    mkdirSync(join(data, `diverged-${t}`), { recursive: true });
+    writeFileSync(join(data, `diverged-${t}`, "kv.db"), t);
+  }
+  writeFileSync(join(data, "kv.db"), "current");
+  const removed = await pruneQuarantines(data);
+  assert.deepEqual(removed, [join(data, "diverged-2026-01-01T00-00-00-000Z")]);
+  assert.deepEqual(readdirSync(data).sort(), ["diverged-2026-01-02T00-00-00-000Z", "diverged-2026-01-03T00-00-00-000Z", "kv.db"]);
+  assert.deepEqual(await pruneQuarantines(data), [], "nothing more to remove");
 });
