@@ -68,6 +68,9 @@ describe("etcdctl user / role / auth against trireme", () => {
     await ok(["role", "grant-permission", "app-rw", "readwrite", "/app/", "--prefix"]);
     await ok(["user", "grant-role", "rw", "app-rw"]);
     assert.equal(await ok(["user", "list"]), "app\nroot\nrw\n");
+    // Stored as bcrypt hashes at the configured cost (bcrypt_cost = 4 here), never as the password.
+    for (const name of ["root", "app", "rw"]) assert.match(store.auth.user(name)!.hash, /^\$2b\$04\$.{53}$/);
+    assert.doesNotMatch(store.auth.user("app")!.hash, /apppw/);
     assert.equal(await ok(["role", "list"]), "app-read\napp-rw\nroot\n");
     assert.equal(await ok(["user", "get", "app"]), "User: app\nRoles: app-read\n");
     assert.equal(await ok(["role", "get", "app-read"]), "Role app-read\nKV Read:\n\t[/app/, /app0) (prefix /app/)\nKV Write:\n");
