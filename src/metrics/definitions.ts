@@ -55,6 +55,11 @@ export const M = {
   kvIndexKeys: def("trireme_kv_index_keys", "gauge", "Keys in the kv store's in-memory index (deleted ones too while history holds their versions)."),
   kvIndexBytes: def("trireme_kv_index_bytes", "gauge", "Memory the kv store's in-memory key index takes, bytes (an estimate)."),
   kvRevision: def("trireme_kv_revision", "gauge", "Current revision of the key-value store."),
+  // The space quota (node/quota.ts) and the replicated alarms (kv/alarms.ts).
+  etcdQuotaBackendBytes: def("etcd_server_quota_backend_bytes", "gauge", "Current backend storage quota size in bytes."),
+  quotaUsedBytes: def("trireme_quota_used_bytes", "gauge", "Bytes the space quota counts on this member: kv.db, the Raft log in use and the snapshots."),
+  alarmNoSpace: def("trireme_alarm_nospace", "gauge", "Members with the NOSPACE alarm raised (writes that grow the store are refused while it is above 0)."),
+  alarmCorrupt: def("trireme_alarm_corrupt", "gauge", "Members with the CORRUPT alarm raised (every write is refused while it is above 0)."),
   leases: def("trireme_leases", "gauge", "Leases in the key-value store (granted and not revoked)."),
   watchStreams: def("trireme_watch_streams", "gauge", "Open Watch streams of this member's clients."),
   watchers: def("trireme_watchers", "gauge", "Watchers on this member's Watch streams."),

@@ -84,6 +84,11 @@ export class Metrics {
     this.pullGauge(M.kvIndexKeys, (s) => s.kvIndexKeys);
     this.pullGauge(M.kvIndexBytes, (s) => s.kvIndexBytes);
     this.pullGauge(M.kvRevision, (s) => s.kvRevision);
+    // etcd reports its default (2 GiB) for quota 0 and the configured value otherwise; no quota: 0.
+    this.pullGauge(M.etcdQuotaBackendBytes, (s) => s.quota?.limitBytes ?? 0);
+    this.pullGauge(M.quotaUsedBytes, (s) => s.quota?.usedBytes ?? 0);
+    this.pullGauge(M.alarmNoSpace, (s) => s.quota?.noSpaceAlarms ?? 0);
+    this.pullGauge(M.alarmCorrupt, (s) => s.quota?.corruptAlarms ?? 0);
     this.pullGauge(M.leases, (s) => s.leases);
     this.pullGauge(M.watchStreams, (s) => s.watchStreams);
     this.pullGauge(M.watchers, (s) => s.watchers);

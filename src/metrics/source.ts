@@ -36,6 +36,8 @@ export interface NodeSample {
   dbSizeInUseBytes: number;
   /** Leases in the store (granted, not revoked). */
   leases: number;
+  /** The space quota and the alarms raised (absent: no quota, no alarm). */
+  quota?: QuotaSample;
   /** Open Watch streams and the watchers on them (this member's clients only). */
   watchStreams: number;
   watchers: number;
@@ -43,6 +45,15 @@ export interface NodeSample {
   snapshotTransfers: SnapshotTransfer[];
   /** The node has finished start-up (storage opened, log replayed, servers listening). */
   started: boolean;
+}
+
+export interface QuotaSample {
+  /** The quota in bytes (0: none). */
+  limitBytes: number;
+  usedBytes: number;
+  /** Members holding each alarm. */
+  noSpaceAlarms: number;
+  corruptAlarms: number;
 }
 
 export interface SnapshotTransfer {

@@ -79,6 +79,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
   readonly alarms: NodeAlarms;
   private readonly quota: SpaceQuota;
   private readonly usage: DataDirUsage;
+  /** When the quota last made this member compact its log (checkQuota). */
+  private spaceCompactedAt = -Infinity;
   private readonly changes: MembershipChanges;
   private readonly removal: RemovalWatch;
   private readonly ticker: Ticker;
@@ -326,11 +328,21 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.schedule();
   }
 
-  /** etcd raises NOSPACE when an apply finds the backend past the quota; here the log and
-   *  snapshots count too, and they grow without a put, so the tick looks as well. */
-  private checkQuota(): void {
-    if (this.quota.exceeded() && !this.alarms.has(AlarmType.NOSPACE, this.id)) {
+  /** etcd raises NOSPACE when a write finds no room for it (`refused`) or an apply finds the
+   *  backend past the quota; here the log and snapshots count too, and they grow without a put,
+   *  so the tick looks as well. */
+  private checkQuota(refused = false): void {
+    if (!refused && !this.quota.exceeded()) return;
+    if (!this.alarms.has(AlarmType.NOSPACE, this.id)) {
       void this.alarms.raise(AlarmType.NOSPACE, this.id, `${this.quota.used()} bytes in use, quota ${this.quota.limit}`).catch(() => {});
+    }
+    // The log counts towards the quota: make room by dropping every applied entry (a follower
+    // behind then gets a snapshot), at most once per election timeout while over quota.
+    const now = performance.now();
+    const compactable = this.raft.status().firstIndex <= this.store.appliedIndex;
+    if (compactable && this.snapshotting === undefined && now - this.spaceCompactedAt >= this.opts.config.raft.election_timeout_ms) {
+      this.spaceCompactedAt = now;
+      void this.snapshotNow(0);
     }
   }
 
@@ -488,23 +500,23 @@ export class TriremeNode implements KvBackend, MetricsSource {
     void this.snapshotNow();
   }
 
-  private snapshotNow(): Promise<void> {
+  private snapshotNow(keepEntries = this.opts.config.raft.snapshot_catchup_entries): Promise<void> {
     if (this.snapshotting === undefined && !this.stopping) {
       this.appliedSinceSnapshot = 0;
-      this.snapshotting = this.takeSnapshot()
+      this.snapshotting = this.takeSnapshot(keepEntries)
         .catch((err: Error) => this.opts.log.error("snapshot failed", { error: err.message }))
         .finally(() => (this.snapshotting = undefined));
     }
     return this.snapshotting ?? Promise.resolve();
   }
 
-  private async takeSnapshot(): Promise<void> {
+  private async takeSnapshot(keepEntries: number): Promise<void> {
     const taken = await this.snapshots.take(this.snapshotContext);
     if (taken === undefined || this.stopping) return;
     this.opts.events?.snapshotTaken?.(taken);
     this.opts.metrics?.snapshotTaken(taken.seconds, taken.bytes);
     // Keep some entries behind the snapshot: a follower slightly behind catches up from the log.
-    const compactTo = taken.index - this.opts.config.raft.snapshot_catchup_entries;
+    const compactTo = taken.index - keepEntries;
     if (compactTo > this.raft.status().firstIndex - 1) {
       this.raft.compact(compactTo);
       this.data.log.compactPrefix(compactTo);
@@ -529,7 +541,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   write(req: InternalRequest): Promise<WriteResponse> {
     // etcd's quotaKVServer: refused before proposing when this member has no room for it.
     if (!this.quota.admits(req)) {
-      this.checkQuota();
+      this.checkQuota(true);
       return Promise.reject(AlarmErrors.noSpace());
     }
     // Random, so ids stay unique across restarts and rebuilds of this member: a forwarded write
@@ -632,6 +644,12 @@ export class TriremeNode implements KvBackend, MetricsSource {
       ...dbSizes(this.store.dbSize()),
       ...indexSizes(this.store.indexStats()),
       snapshotTransfers: this.transfers.list(),
+      quota: {
+        limitBytes: this.quota.enabled ? this.quota.limit : 0,
+        usedBytes: this.quota.used(),
+        noSpaceAlarms: this.store.alarms().filter((a) => a.alarm === AlarmType.NOSPACE).length,
+        corruptAlarms: this.store.alarms().filter((a) => a.alarm === AlarmType.CORRUPT).length,
+      },
       started: this.started && !this.stopping,
     };
   }
