@@ -41,6 +41,8 @@ export interface ClientServerOptions {
   snapshot?: { chunkBytes?: number; rowsPerStep?: number };
   /** Every client call once it ended (the handled-calls metric). */
   onCallHandled?: GrpcServerOptions["onHandled"];
+  /** Every client call as it starts (grpc_server_started_total). */
+  onCallStarted?: GrpcServerOptions["onStarted"];
   /** The Prometheus text for GET /metrics on this port, as etcd serves it; absent: 404. */
   metricsText?: () => Promise<{ contentType: string; body: string }>;
   /** TLS on the port (`[tls.client]`); absent: plaintext. */
@@ -157,6 +159,7 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
     maxReceiveMessageBytes: limits.max_request_bytes + GRPC_OVERHEAD_BYTES,
     h2: opts.tls ? { ...CLIENT_PORT_H2, tls: opts.tls } : CLIENT_PORT_H2,
     onHandled: opts.onCallHandled,
+    onStarted: opts.onCallStarted,
     onHttp1: http.onHttp1,
     onHttp: http.onHttp,
   });

@@ -25,7 +25,9 @@ export interface GrpcServerOptions {
   h2?: Omit<H2ServerOptions, "onStream">;
   /** Every call that reached a method, once it ended: its path, streaming kind and status code
    *  (etcd's grpc_server_handled_total). */
-  onHandled?: (path: string, kind: CallKind, code: number) => void;
+  onHandled?: (path: string, kind: CallKind, code: number, seconds: number) => void;
+  /** Every call that reached a method, as it starts (etcd's grpc_server_started_total). */
+  onStarted?: (path: string, kind: CallKind) => void;
   /** A connection that speaks HTTP/1.x on the same port (the client port's /health and friends). */
   onHttp1?: (socket: ByteSocket, firstBytes: Uint8Array) => void;
   /** An HTTP/2 stream that is not a gRPC call (no application/grpc content-type): the client
@@ -135,9 +137,11 @@ export class GrpcServer {
     }
     const call = new ServerCall<unknown, unknown>(stream, route.method);
     const handled = this.opts.onHandled;
-    if (handled) {
+    if (handled || this.opts.onStarted) {
       const kind = kindOf(route.method);
-      call.onDone = (code) => handled(path, kind, code);
+      this.opts.onStarted?.(path, kind);
+      const t0 = performance.now();
+      if (handled) call.onDone = (code) => handled(path, kind, code, (performance.now() - t0) / 1000);
     }
     const ms = parseGrpcTimeout(timeout);
     if (ms !== undefined) call.setDeadline(ms);

@@ -21,6 +21,11 @@ const ENTRIES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
 // histogram_quantile queries read the same way.
 const ETCD_FSYNC = Array.from({ length: 14 }, (_, i) => 0.001 * 2 ** i);
 
+// etcd's peer round-trip buckets (prometheus.ExponentialBuckets(0.0001, 2, 16)) and
+// go-grpc-prometheus's handling-time buckets (prometheus.DefBuckets), which etcd enables.
+const ETCD_PEER_RTT = Array.from({ length: 16 }, (_, i) => 0.0001 * 2 ** i);
+const PROM_DEFAULT = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 function def(name: string, type: MetricType, help: string, labels: readonly string[] = [], buckets?: readonly number[]): MetricDefinition {
   return buckets === undefined ? { name, type, help, labels } : { name, type, help, labels, buckets };
 }
@@ -69,12 +74,20 @@ export const M = {
   etcdLeaderChanges: def("etcd_server_leader_changes_seen_total", "counter", "The number of leader changes seen."),
   etcdProposalsFailed: def("etcd_server_proposals_failed_total", "counter", "The total number of failed proposals seen."),
   etcdProposalsPending: def("etcd_server_proposals_pending", "gauge", "The current number of pending proposals to commit."),
-  etcdProposalsCommitted: def("etcd_server_proposals_committed_total", "gauge", "The total number of consensus proposals committed."),
-  etcdProposalsApplied: def("etcd_server_proposals_applied_total", "gauge", "The total number of consensus proposals applied."),
+  // etcd declares these two gauges; they only grow, so a counter is what they are (and what
+  // promtool's lint accepts for a _total name), and PromQL reads them the same either way.
+  etcdProposalsCommitted: def("etcd_server_proposals_committed_total", "counter", "The total number of consensus proposals committed."),
+  etcdProposalsApplied: def("etcd_server_proposals_applied_total", "counter", "The total number of consensus proposals applied."),
   etcdWalFsync: def("etcd_disk_wal_fsync_duration_seconds", "histogram", "The latency distributions of fsync called by WAL.", [], ETCD_FSYNC),
   etcdKeys: def("etcd_debugging_mvcc_keys_total", "gauge", "Total number of keys."),
   etcdDbSize: def("etcd_mvcc_db_total_size_in_bytes", "gauge", "Total size of the underlying database physically allocated in bytes."),
   grpcHandled: def("grpc_server_handled_total", "counter", "Total number of RPCs completed on the server, regardless of success or failure.", ["grpc_type", "grpc_service", "grpc_method", "grpc_code"]),
+  grpcStarted: def("grpc_server_started_total", "counter", "Total number of RPCs started on the server.", ["grpc_type", "grpc_service", "grpc_method"]),
+  grpcHandling: def("grpc_server_handling_seconds", "histogram", "Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.", ["grpc_type", "grpc_service", "grpc_method"], PROM_DEFAULT),
+  etcdPeerSentBytes: def("etcd_network_peer_sent_bytes_total", "counter", "The total number of bytes sent to peers.", ["To"]),
+  etcdPeerReceivedBytes: def("etcd_network_peer_received_bytes_total", "counter", "The total number of bytes received from peers.", ["From"]),
+  etcdPeerSentFailures: def("etcd_network_peer_sent_failures_total", "counter", "The total number of send failures from peers.", ["To"]),
+  etcdPeerRtt: def("etcd_network_peer_round_trip_time_seconds", "histogram", "Round-Trip-Time histogram between peers", ["To"], ETCD_PEER_RTT),
   etcdDbSizeInUse: def("etcd_mvcc_db_total_size_in_use_in_bytes", "gauge", "Total size of the underlying database logically in use in bytes."),
 } as const satisfies Record<string, MetricDefinition>;
 

@@ -31,6 +31,15 @@ export class Metrics {
   private readonly grpcHandledTotal: Counter<string>;
   private readonly etcdProposalsFailed: Counter<string>;
   private readonly handledChildren = new Map<string, { inc(v?: number): void }>();
+  private readonly grpcStartedTotal: Counter<string>;
+  private readonly grpcHandling: Histogram<string>;
+  private readonly startedChildren = new Map<string, { started: { inc(v?: number): void }; handling: { observe(v: number): void } }>();
+  private readonly etcdPeerSent: Counter<string>;
+  private readonly etcdPeerReceived: Counter<string>;
+  private readonly etcdPeerFailures: Counter<string>;
+  private readonly etcdPeerRtt: Histogram<string>;
+  /** etcd's peer series by peer id: `To`/`From` are the peer's id in hex, as etcd's types.ID prints it. */
+  private readonly peerChildren = new Map<number, { sent: { inc(v?: number): void }; received: { inc(v?: number): void }; failures: { inc(v?: number): void }; rtt: { observe(v: number): void } }>();
   private readonly flushBatchEntries: Histogram<string>;
   private readonly rpcDuration: Histogram<string>;
   private readonly rpcErrors: Counter<string>;
@@ -53,7 +62,12 @@ export class Metrics {
     // The event-loop delay monitor samples on a timer (10 ms by default: 100 wake-ups a second,
     // ~0.8 % of a core on Bun for an idle member). 50 ms still catches every stall long enough to
     // delay a heartbeat (heartbeat intervals are ≥ 100 ms).
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: r, eventLoopMonitoringPrecision: 50 });
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: r, eventLoopMonitoringPrecision: 50 });
+      // Gauges named like counters (promtool's lint refuses them); nodejs_active_handles,
+      // _requests and _resources carry the same counts by type, and their sum is the total.
+      for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) r.removeSingleMetric(name);
+    }
 
     this.pullGauge(M.raftTerm, (s) => s.term);
     this.pullGauge(M.raftIsLeader, (s) => (s.isLeader ? 1 : 0));
@@ -97,11 +111,17 @@ export class Metrics {
     this.etcdLeaderChanges = new Counter(opts(M.etcdLeaderChanges, r));
     this.etcdProposalsFailed = new Counter(opts(M.etcdProposalsFailed, r));
     this.pullGauge(M.etcdProposalsPending, (s) => s.proposalsPending);
-    this.pullGauge(M.etcdProposalsCommitted, (s) => s.commitIndex);
-    this.pullGauge(M.etcdProposalsApplied, (s) => s.appliedIndex);
+    this.pullCounter(M.etcdProposalsCommitted, (s) => s.commitIndex);
+    this.pullCounter(M.etcdProposalsApplied, (s) => s.appliedIndex);
     this.etcdWalFsync = new Histogram(histOpts(M.etcdWalFsync, r));
     this.pullGauge(M.etcdKeys, (s) => s.kvKeys);
     this.grpcHandledTotal = new Counter(opts(M.grpcHandled, r));
+    this.grpcStartedTotal = new Counter(opts(M.grpcStarted, r));
+    this.grpcHandling = new Histogram(histOpts(M.grpcHandling, r));
+    this.etcdPeerSent = new Counter(opts(M.etcdPeerSentBytes, r));
+    this.etcdPeerReceived = new Counter(opts(M.etcdPeerReceivedBytes, r));
+    this.etcdPeerFailures = new Counter(opts(M.etcdPeerSentFailures, r));
+    this.etcdPeerRtt = new Histogram(histOpts(M.etcdPeerRtt, r));
     this.pullGauge(M.etcdDbSize, (s) => s.dbSizeBytes);
     this.pullGauge(M.etcdDbSizeInUse, (s) => s.dbSizeInUseBytes);
 
@@ -152,8 +172,26 @@ export class Metrics {
 
   // ---- push: raft ----
 
-  /** A client call ended (go-grpc-prometheus's labels, as etcd exports them). */
-  grpcHandled(path: string, kind: string, code: number): void {
+  private startedChild(path: string, kind: string) {
+    const key = `${path} ${kind}`;
+    let child = this.startedChildren.get(key);
+    if (child === undefined) {
+      const slash = path.lastIndexOf("/");
+      const labels = [kind, path.slice(1, slash), path.slice(slash + 1)];
+      child = { started: this.grpcStartedTotal.labels(...labels), handling: this.grpcHandling.labels(...labels) };
+      this.startedChildren.set(key, child);
+    }
+    return child;
+  }
+
+  /** A client call reached a method (grpc_server_started_total). */
+  grpcStarted(path: string, kind: string): void {
+    this.startedChild(path, kind).started.inc();
+  }
+
+  /** A client call ended (go-grpc-prometheus's labels, as etcd exports them), `seconds` after it started. */
+  grpcHandled(path: string, kind: string, code: number, seconds?: number): void {
+    if (seconds !== undefined) this.startedChild(path, kind).handling.observe(seconds);
     const key = `${path} ${kind} ${code}`;
     let child = this.handledChildren.get(key);
     if (child === undefined) {
@@ -200,6 +238,22 @@ export class Metrics {
 
   // ---- push: transport ----
 
+  private peer(id: number) {
+    let child = this.peerChildren.get(id);
+    if (child === undefined) {
+      const hex = id.toString(16);
+      child = {
+        sent: this.etcdPeerSent.labels(hex),
+        received: this.etcdPeerReceived.labels(hex),
+        failures: this.etcdPeerFailures.labels(hex),
+        rtt: this.etcdPeerRtt.labels(hex),
+      };
+      child.failures.inc(0);
+      this.peerChildren.set(id, child);
+    }
+    return child;
+  }
+
   /** The observer to hand to the peer transport. */
   readonly transport: TransportObserver = {
     rpc: (plane, peer, method, seconds, ok) => {
@@ -214,6 +268,10 @@ export class Metrics {
       }
       child.duration.observe(seconds);
       if (!ok) child.errors.inc();
+      // etcd's round trip is its prober's; here a control-plane batch to its acknowledgement,
+      // the path every heartbeat and append takes.
+      if (ok && plane === "control") this.peer(peer).rtt.observe(seconds);
+      if (!ok) this.peer(peer).failures.inc();
     },
     bytes: (plane, peer, direction, n) => {
       const key = `${plane}\u0000${peer}\u0000${direction}`;
@@ -223,6 +281,9 @@ export class Metrics {
         this.bytesChildren.set(key, child);
       }
       child.inc(n);
+      const p = this.peer(peer);
+      if (direction === "out") p.sent.inc(n);
+      else p.received.inc(n);
     },
     connection: (plane: Plane, peer: number, up: boolean) => {
       this.connectionUp.labels({ plane, peer: String(peer) }).set(up ? 1 : 0);
@@ -250,6 +311,20 @@ export class Metrics {
       collect() {
         const s = metrics.sample();
         if (s !== undefined) this.set(read(s));
+      },
+    });
+  }
+
+  /** A value that only grows (an index), read at scrape time like the pull gauges. */
+  private pullCounter(d: MetricDefinition, read: (s: NodeSample) => number): void {
+    const metrics = this;
+    new Counter({
+      ...opts(d, this.registry),
+      collect() {
+        const s = metrics.sample();
+        if (s === undefined) return;
+        this.reset();
+        this.inc(read(s));
       },
     });
   }

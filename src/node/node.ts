@@ -274,7 +274,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
       watch: { leaderCheckMs: config.raft.election_timeout_ms },
       metricsText: metricsText(this.opts.metrics),
       ...(this.tls.clientPort ? { tls: this.tls.clientPort } : {}),
-      onCallHandled: this.opts.metrics ? (path, kind, code) => this.opts.metrics!.grpcHandled(path, kind, code) : undefined,
+      onCallHandled: this.opts.metrics ? (path, kind, code, seconds) => this.opts.metrics!.grpcHandled(path, kind, code, seconds) : undefined,
+      onCallStarted: this.opts.metrics ? (path, kind) => this.opts.metrics!.grpcStarted(path, kind) : undefined,
     });
     this.ticker.start();
     this.started = true;
