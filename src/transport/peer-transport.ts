@@ -6,7 +6,7 @@ import type { NetworkSection, PlaneConfig } from "../config/types.ts";
 import { GrpcStatus } from "../grpc/status.ts";
 import type { H2ClientTls, H2ServerTls } from "../h2/types.ts";
 import { type Message, type NodeId, type Plane, planeOf } from "../raft/types.ts";
-import { type PbEnvelope, toPb } from "./codec.ts";
+import type { PbEnvelope } from "./codec.ts";
 import { codeText } from "./stream-pipeline.ts";
 import { allUndelivered, packLeases, packMessages, packProposals } from "./envelopes.ts";
 import { PlaneListener } from "./listener.ts";
@@ -233,7 +233,8 @@ export class PeerTransport implements Transport {
   }
 
   private envelope(ms: Message[], seq = 0): Uint8Array {
-    return encodeEnvelope({ clusterId: this.o.clusterId, senderId: this.o.nodeId, messages: ms.map(toPb), seq });
+    // The core's Message has the wire message's field names: the encoder reads it as it is.
+    return encodeEnvelope({ clusterId: this.o.clusterId, senderId: this.o.nodeId, messages: ms, seq });
   }
 
   /** One turn's messages to a peer on a plane, in envelopes within the plane's message limit. */

@@ -4,16 +4,17 @@
 import { Buffer } from "node:buffer";
 import type { ServiceDefinition } from "../grpc/types.ts";
 import { pb, wireSize, type PbAck, type PbChunk, type PbEnvelope } from "./codec.ts";
+import { decodeEnvelope as decodeEnvelopeBytes, encodeEnvelope as encodeEnvelopeBytes } from "./wire.ts";
 
 const toBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
 
-export const encodeEnvelope = (m: PbEnvelope): Buffer => toBuffer(pb.Envelope.encode(m).finish());
+export const encodeEnvelope = (m: PbEnvelope): Buffer => encodeEnvelopeBytes(m);
 export const encodeChunk = (m: PbChunk): Buffer => toBuffer(pb.SnapshotChunk.encode(m).finish());
 export const encodeAck = (m: PbAck): Buffer => toBuffer(pb.Ack.encode(m).finish());
 export const decodeAck = (b: Uint8Array): PbAck => pb.Ack.decode(b);
 
 const decodeEnvelope = (b: Buffer): PbEnvelope => {
-  const m = pb.Envelope.decode(b);
+  const m = decodeEnvelopeBytes(b);
   wireSize.set(m, b.length);
   return m;
 };
