@@ -3,6 +3,7 @@
 // `trireme config check` all read this table, so a key is described once.
 import { TLS_KEYS } from "./tls-keys.ts";
 import { AUTH_KEYS } from "./auth-keys.ts";
+import { CORRUPTION_KEYS } from "./corruption-keys.ts";
 import type { Config, PeerConfig, PlaneConfig, PlaneName } from "./types.ts";
 
 /** Every leaf of Config as a dotted TOML path. Arrays (peers) and FlushPolicy are leaves. */
@@ -322,6 +323,7 @@ export const SCHEMA: readonly KeySpec[] = [
   ),
   ...TLS_KEYS,
   ...AUTH_KEYS,
+  ...CORRUPTION_KEYS,
   key("metrics.enabled", { type: "boolean" }, true, "Serve /metrics, /health and /ready over HTTP."),
   key(
     "metrics.address",
@@ -407,6 +409,7 @@ export const TABLE_DOCS: Readonly<Record<string, string>> = {
   tls: "Transport security (docs/security.md). Relative file names are relative to this file; empty names leave the port plaintext.",
   "tls.client": "TLS on the client port, with etcd's names (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth).",
   "tls.peer": "Mutual TLS on the control, data and bulk planes: every member presents its certificate and checks its peer's against the cluster CA.",
+  corruption: "etcd's corruption checks: this member's HashKV compared with its peers' at start and, on the leader, periodically (src/node/corrupt-check.ts).",
   auth: "Authentication (docs/auth.md): the tokens Authenticate issues and the cost of password hashes, with etcd's names. Users, roles and enabling auth are etcdctl's (user, role, auth).",
   metrics: "Prometheus metrics and health checks over HTTP.",
   log: "Logging.",

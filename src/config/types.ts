@@ -144,6 +144,13 @@ export interface TlsPeerSection {
 
 /** `[auth]`: etcd's --auth-token (type, and for jwt the key and sign method), --auth-token-ttl,
  *  --bcrypt-cost (src/config/auth-keys.ts). */
+/** etcd's corruption checks (src/node/corrupt-check.ts). */
+export interface CorruptionSection {
+  initial_corrupt_check: boolean;
+  /** Seconds between the leader's HashKV comparisons; 0 = off. */
+  corrupt_check_time: number;
+}
+
 export interface AuthSection {
   token: "simple" | "jwt";
   token_ttl_s: number;
@@ -173,6 +180,7 @@ export interface Config {
   limits: LimitsSection;
   tls: TlsSection;
   auth: AuthSection;
+  corruption: CorruptionSection;
   metrics: MetricsSection;
   log: LogSection;
 }

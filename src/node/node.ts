@@ -25,6 +25,8 @@ import { LeaseForwarder } from "./forward-lease.ts";
 import { ProposalForwarder } from "./forward-peer.ts";
 import { NodeLeases } from "./lessor.ts";
 import { openCheckedStore } from "./repair.ts";
+import { AlarmType as CorruptAlarm } from "./alarms.ts";
+import { CorruptionChecker } from "./corrupt-check.ts";
 import type { Logger } from "./log.ts";
 import { checkNotRemoved, genesisConf, markRemoved, refuseIfRemovedInLog } from "./member-files.ts";
 import { Members } from "./members.ts";
@@ -77,6 +79,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
   readonly leases: NodeLeases;
   /** Raises and clears alarms through Raft (alarms.ts): the quota, a full disk, corruption checks. */
   readonly alarms: NodeAlarms;
+  /** etcd's initial and periodic HashKV comparisons with the peers (corrupt-check.ts). */
+  private readonly corruption: CorruptionChecker;
   private readonly quota: SpaceQuota;
   private readonly usage: DataDirUsage;
   /** When the quota last made this member compact its log (checkQuota). */
@@ -157,6 +161,16 @@ export class TriremeNode implements KvBackend, MetricsSource {
       accepting: () => this.accepting,
     });
     this.alarms = new NodeAlarms({ id: this.id, store, write: (req) => this.write(req), accepting: () => this.accepting, log: opts.log.log });
+    this.corruption = new CorruptionChecker({
+      id: this.id,
+      peers: () => membership.all().filter((p) => p.id !== this.id).map((p) => ({ id: p.id, clientAddress: p.client_address })),
+      hashKv: (rev) => store.hashKv(rev),
+      isLeader: () => this.soft.role === Role.Leader,
+      raiseCorrupt: (member, reason) => this.alarms.raise(CorruptAlarm.CORRUPT, member, reason),
+      log: opts.log.log,
+      timeoutMs: Math.min(timeoutMs, 3000),
+      ...(this.tls.clientDial ? { clientTls: this.tls.clientDial } : {}),
+    });
     this.usage = new DataDirUsage(config.node.data_dir, () => store.dbSize().size);
     this.quota = new SpaceQuota({ configured: config.limits.quota_backend_bytes, usage: () => this.usage.measure() });
     this.changes = new MembershipChanges({
@@ -211,6 +225,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       const raftConfig = raftConfigOf(config);
       const node = new TriremeNode(opts, data, store, members, snapshots, raftConfig, restored);
       failed = (err) => node.die(err);
+      if (config.corruption.initial_corrupt_check) await node.corruption.initialCheck().catch((err: unknown) => (node.corruption.close(), Promise.reject(err)));
       // A port in use (say the client port) must not leave the planes already bound listening.
       await node.listen().catch(async (err: unknown) => {
         await node.stop().catch(() => {});
@@ -278,6 +293,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       onCallStarted: this.opts.metrics ? (path, kind) => this.opts.metrics!.grpcStarted(path, kind) : undefined,
     });
     this.ticker.start();
+    this.corruption.start(config.corruption.corrupt_check_time * 1000);
     this.started = true;
     const st = this.raft.status();
     log.info("member started", {
@@ -675,6 +691,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.accepting = false;
     this.leaders.stop();
     this.removal.stop();
+    this.corruption.close();
     // Requests in flight may still finish during the grace period: the core keeps running.
     await this.client?.close(1000);
     this.stopping = true;

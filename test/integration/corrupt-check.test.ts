@@ -1,0 +1,106 @@
+// etcd's corruption checks with real processes. A member whose history differs from its peers'
+// while its own checksums pass (a state machine that applied differently, or a value changed
+// under a running member) is found by HashKV: at start with initial_corrupt_check it refuses to
+// serve; while running, the leader's periodic check (corrupt_check_time) raises the CORRUPT
+// alarm for it, which `etcdctl alarm list` shows on every member.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { historyRowCrc } from "../../src/kv/integrity.ts";
+import { openSqlite } from "../../src/storage/sqlite.ts";
+import { etcdctl, etcdctlOk, msgOf, requireEtcdctl, TEST_TIMEOUT, TestCluster, waitUntil } from "./harness.ts";
+
+const BASE_PORT = 25700;
+
+/** Rewrites the newest history row of `key` in a kv.db with `value`, checksum recomputed when
+ *  `withCrc` (so only a comparison with the peers can tell). */
+function rewriteValue(kvPath: string, key: string, value: string, withCrc: boolean): void {
+  const db = openSqlite(kvPath);
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    const row = db.prepare("SELECT rev, sub, key, create_rev, version, lease FROM history WHERE key = ? ORDER BY rev DESC LIMIT 1").get(new TextEncoder().encode(key))!;
+    assert.ok(row, `${key} is in ${kvPath}`);
+    const v = new TextEncoder().encode(value);
+    const crc = withCrc ? historyRowCrc(row.rev as number, row.sub as number, row.key as Uint8Array, row.create_rev as number, row.version as number, v, row.lease as number) : null;
+    db.prepare("UPDATE history SET value = ?, crc = COALESCE(?, crc) WHERE rev = ? AND sub = ?").run(v, crc, row.rev as number, row.sub as number);
+  } finally {
+    db.close();
+  }
+}
+
+describe("HashKV corruption checks", () => {
+  let cluster: TestCluster;
+  let ready: Promise<void>;
+  before(() => {
+    ready = (async () => {
+      requireEtcdctl();
+      cluster = TestCluster.start({
+        basePort: BASE_PORT,
+        strategy: "disk",
+        tweak: (c) => {
+          c.corruption.initial_corrupt_check = true;
+          c.corruption.corrupt_check_time = 1;
+        },
+      });
+      await cluster.waitForLeader(20_000);
+    })();
+    ready.catch(() => {});
+  });
+  after(async () => {
+    await cluster?.destroy();
+  });
+
+  test("members that agree start and pass the initial check against their peers", TEST_TIMEOUT, async () => {
+    await ready;
+    const { leader } = await cluster.waitForLeader();
+    for (let i = 0; i < 20; i++) await etcdctlOk(cluster.endpoint(leader), ["put", `h/${i}`, `v${i}`]);
+    const victim = cluster.ids.find((id) => id !== leader)!;
+    await cluster.waitForApplied(victim, (await cluster.status(leader)).raftAppliedIndex);
+    assert.equal(await cluster.stopMember(victim, 10_000), 0);
+    cluster.startMember(victim);
+    const passed = await cluster.waitForLine(victim, "the initial check", (l) => msgOf(l) === "initial corruption check passed", 20_000);
+    assert.ok(Number(passed.json?.peersCompared) >= 1, passed.raw);
+    await cluster.waitForLine(victim, '"member started"', (l) => msgOf(l) === "member started", 20_000);
+  });
+
+  test("a member whose history differs (its own checksums pass) refuses to start with initial_corrupt_check", TEST_TIMEOUT, async () => {
+    await ready;
+    const { leader } = await cluster.waitForLeader();
+    const victim = cluster.ids.find((id) => id !== leader)!;
+    await cluster.waitForApplied(victim, (await cluster.status(leader)).raftAppliedIndex);
+    assert.equal(await cluster.stopMember(victim, 10_000), 0);
+    const kv = join(cluster.dir, `node-${victim}`, "kv.db");
+    rewriteValue(kv, "h/7", "not-what-the-leader-has", true);
+    cluster.startMember(victim);
+    assert.equal(await cluster.waitForExit(victim, 20_000), 1);
+    const line = cluster.lines(victim).find((l) => msgOf(l)?.startsWith("cannot start: initial corruption check"));
+    assert.ok(line, cluster.tails([victim]));
+    assert.match(msgOf(line)!, /differs from its peers' at revision \d+ .*member [0-9a-f]+ hashes \d+.*refusing to serve/);
+    // Put the value back as it was: the member starts again.
+    rewriteValue(kv, "h/7", "v7", true);
+    cluster.startMember(victim);
+    await cluster.waitForLine(victim, "the initial check", (l) => msgOf(l) === "initial corruption check passed", 20_000);
+  });
+
+  test("a value changed under a running follower: the leader's periodic check raises CORRUPT for it, every member lists it", TEST_TIMEOUT, async () => {
+    await ready;
+    const { leader } = await cluster.waitForLeader();
+    const victim = cluster.ids.find((id) => id !== leader)!;
+    await cluster.waitForApplied(victim, (await cluster.status(leader)).raftAppliedIndex);
+    rewriteValue(join(cluster.dir, `node-${victim}`, "kv.db"), "h/3", "changed-on-disk", false);
+    const expected = `memberID:${victim} alarm:CORRUPT`;
+    for (const id of cluster.ids) {
+      await waitUntil(`member ${id} to list the CORRUPT alarm`, 20_000, async () => {
+        const r = await etcdctl(cluster.endpoint(id), ["alarm", "list"]);
+        return r.stdout.includes(expected) ? true : undefined;
+      }, () => cluster.tails([leader, id]));
+    }
+    const raised = cluster.lines(leader).find((l) => msgOf(l)?.startsWith("corruption check: a member's data differs"));
+    assert.ok(raised, cluster.tails([leader]));
+    assert.equal(raised.json?.member, victim.toString(16));
+    // etcd's CORRUPT alarm refuses writes until it is disarmed.
+    const put = await etcdctl(cluster.endpoint(leader), ["put", "h/after", "x"]);
+    assert.notEqual(put.code, 0);
+    assert.match(put.stderr, /corrupt/i);
+  });
+});
