@@ -4,8 +4,10 @@
 //
 // With --driver ours, our own client (src/h2/client.ts) drives it from this process instead, c
 // connections with m calls in flight each: the CPU is then client and server together.
+// With --tls the server listens with TLS (ALPN h2, a throw-away CA): mutual with our client, as
+// trireme's planes are; without client certificates for h2load, which cannot send one.
 //
-//   bun scripts/bench-h2.ts [--n 200000] [--c 10] [--m 10] [--socket bun|node] [--runs 3] [--driver h2load|ours]
+//   bun scripts/bench-h2.ts [--n 200000] [--c 10] [--m 10] [--socket bun|node] [--runs 3] [--driver h2load|ours] [--tls]
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +15,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { connectH2 } from "../src/h2/client.ts";
 import { startH2Server } from "../src/h2/server.ts";
-import type { H2ClientConnection, HeaderList } from "../src/h2/types.ts";
+import type { H2ClientConnection, H2ClientTls, H2ServerTls, HeaderList } from "../src/h2/types.ts";
+import { createAuthority, createLeaf } from "../src/tls/generate.ts";
 
 const { values } = parseArgs({
   options: {
@@ -23,16 +26,30 @@ const { values } = parseArgs({
     socket: { type: "string", default: "bun" },
     runs: { type: "string", default: "3" },
     driver: { type: "string", default: "h2load" },
+    tls: { type: "boolean", default: false },
   },
 });
 const socket = values.socket === "node" ? "node" : "bun";
+const scheme = values.tls ? "https" : "http";
+
+async function benchTls(): Promise<{ server: H2ServerTls; client: H2ClientTls } | undefined> {
+  if (!values.tls) return undefined;
+  const ca = await createAuthority("bench-h2 CA", 1);
+  const leaf = await createLeaf(ca, { commonName: "bench", hosts: ["127.0.0.1", "localhost"], role: "member", days: 1 });
+  const mutual = values.driver === "ours";
+  return {
+    server: { material: () => ({ cert: leaf.cert, key: leaf.key, ca: ca.cert }), requireClientCert: mutual },
+    client: { material: () => ({ cert: leaf.cert, key: leaf.key, ca: ca.cert }) },
+  };
+}
+const tls = await benchTls();
 
 const RESPONSE = new TextEncoder().encode("0123456789");
 const HEADERS: [string, string][] = [[":status", "200"], ["content-type", "application/grpc"]];
 const TRAILERS: [string, string][] = [["grpc-status", "0"]];
 
 const server = await startH2Server({
-  host: "127.0.0.1", port: 0, socket,
+  host: "127.0.0.1", port: 0, socket, ...(tls ? { tls: tls.server } : {}),
   settings: { maxConcurrentStreams: 1000 },
   onStream(s) {
     s.onEnd = () => {
@@ -49,7 +66,7 @@ const body = join(dir, "request.bin");
 writeFileSync(body, new Uint8Array(5 + 8 + 256 + 6));
 
 function h2load(n: string): Promise<string> {
-  const args = ["-n", n, "-c", values.c!, "-m", values.m!, "-d", body, "-H", "content-type: application/grpc", `http://127.0.0.1:${server.port}/bench.Echo/Unary`];
+  const args = ["-n", n, "-c", values.c!, "-m", values.m!, "-d", body, "-H", "content-type: application/grpc", `${scheme}://127.0.0.1:${server.port}/bench.Echo/Unary`];
   return new Promise((resolve, reject) => {
     execFile("h2load", args, { maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`h2load failed (is nghttp2-client installed?): ${err.message}\n${stderr}`));
@@ -58,13 +75,13 @@ function h2load(n: string): Promise<string> {
   });
 }
 
-const REQUEST_HEADERS: HeaderList = [[":method", "POST"], [":scheme", "http"], [":path", "/bench.Echo/Unary"], [":authority", `127.0.0.1:${server.port}`],
+const REQUEST_HEADERS: HeaderList = [[":method", "POST"], [":scheme", scheme], [":path", "/bench.Echo/Unary"], [":authority", `127.0.0.1:${server.port}`],
   ["content-type", "application/grpc"], ["te", "trailers"]];
 const REQUEST_BODY = new Uint8Array(5 + 8 + 256 + 6);
 
 /** n calls over c connections of ours, m in flight on each; resolves with the calls that succeeded. */
 async function ours(n: number): Promise<number> {
-  const conns: H2ClientConnection[] = await Promise.all(Array.from({ length: Number(values.c) }, () => connectH2({ host: "127.0.0.1", port: server.port, socket })));
+  const conns: H2ClientConnection[] = await Promise.all(Array.from({ length: Number(values.c) }, () => connectH2({ host: "127.0.0.1", port: server.port, socket, ...(tls ? { tls: tls.client } : {}) })));
   let started = 0, ok = 0;
   const one = (conn: H2ClientConnection): Promise<void> => new Promise((resolve) => {
     const s = conn.request(REQUEST_HEADERS);
@@ -85,7 +102,7 @@ async function ours(n: number): Promise<number> {
 
 const requests = Number(values.n);
 const useOurs = values.driver === "ours";
-console.log(`bench-h2: ${socket} sockets, ${useOurs ? "our client" : "h2load"} -n ${requests} -c ${values.c} -m ${values.m}, POST ${5 + 8 + 256 + 6} bytes -> 10 bytes + trailers`);
+console.log(`bench-h2: ${socket} sockets${tls ? " with TLS" : ""}, ${useOurs ? "our client" : "h2load"} -n ${requests} -c ${values.c} -m ${values.m}, POST ${5 + 8 + 256 + 6} bytes -> 10 bytes + trailers`);
 // Warm-up: JIT, HPACK tables.
 if (useOurs) await ours(Math.min(20000, requests));
 else await h2load(String(Math.min(20000, requests)));

@@ -1,13 +1,15 @@
 // An HTTP/2 server (prior knowledge on plain TCP, ALPN "h2" on TLS) on Bun's sockets or node:net/node:tls. Each accepted socket
 // is sniffed first: the client preface makes it an HTTP/2 connection; an HTTP/1.x request line
 // hands it to onHttp1 (the client port answers /health, /version and /metrics like etcd); anything
-// else is a bad preface and is closed.
+// else is a bad preface and is closed. A plaintext client of a TLS port is sniffed the same way and
+// told to use TLS (plaintext.ts): a gRPC error on each request, then GOAWAY; a 400 for HTTP/1.x.
 import { ServerConnection } from "./server-connection.ts";
 import { FrameWriter, PREFACE } from "./frames.ts";
 import { resolveConfig } from "./settings.ts";
-import { listenBun, type SocketListenOptions } from "./socket-bun.ts";
+import { listenBun } from "./socket-bun.ts";
 import { listenNode } from "./socket-node.ts";
-import { listenTlsBun } from "./socket-tls-bun.ts";
+import { listenTlsBun, type TlsListenOptions } from "./socket-tls-bun.ts";
+import { refuseHttp1, refuseStream, TLS_REQUIRED } from "./plaintext.ts";
 import { listenTlsNode } from "./socket-tls-node.ts";
 import { type ByteListener, type ByteSocket, H2Error, type H2ServerOptions } from "./types.ts";
 
@@ -80,7 +82,14 @@ export async function startH2Server(opts: H2ServerStartOptions): Promise<H2Serve
     if (rest.length > 0) conn.receive(rest);
   };
 
-  const sniff = (sock: ByteSocket): void => {
+  /** Reads the first bytes: the HTTP/2 preface goes to `h2`, an HTTP/1.x request line to `http1`,
+   *  anything else to `neither` (an HTTP/2 GOAWAY unless told otherwise). */
+  const sniff = (
+    sock: ByteSocket,
+    h2: (rest: Uint8Array) => void,
+    http1Route: (got: Uint8Array) => void,
+    neither = () => badPreface(sock, "invalid connection preface"),
+  ): void => {
     let got: Uint8Array = new Uint8Array(0);
     const timer = setTimeout(() => sock.destroy(), PREFACE_TIMEOUT_MS);
     timer.unref?.();
@@ -92,7 +101,7 @@ export async function startH2Server(opts: H2ServerStartOptions): Promise<H2Serve
       while (i < n && got[i] === PREFACE[i]) i++;
       if (i === PREFACE.length) {
         clearTimeout(timer);
-        return startH2(sock, got.subarray(PREFACE.length));
+        return h2(got.subarray(PREFACE.length));
       }
       if (i === got.length) return; // a prefix of the preface so far
       // "PRI " is no HTTP/1.x method (RFC 9113 §3.4 reserved it): a broken HTTP/2 preface.
@@ -101,21 +110,49 @@ export async function startH2Server(opts: H2ServerStartOptions): Promise<H2Serve
       clearTimeout(timer);
       sock.onData = noop;
       sock.onClose = noop;
-      if (verdict === "no") return badPreface(sock, "invalid connection preface");
-      if (!opts.onHttp1 || closing) return sock.end();
-      http1.add(sock);
-      opts.onHttp1(sock, got);
+      if (verdict === "no") return neither();
+      http1Route(got);
     };
   };
 
-  const listen: SocketListenOptions = {
+  const serveHttp1 = (sock: ByteSocket, got: Uint8Array): void => {
+    if (!opts.onHttp1 || closing) return sock.end();
+    http1.add(sock);
+    opts.onHttp1(sock, got);
+  };
+
+  /** A plaintext client of a TLS port: each request it makes is told to use TLS, then it is closed. */
+  const refusePlaintextH2 = (sock: ByteSocket, rest: Uint8Array): void => {
+    const deadline = setTimeout(() => conn.destroy(), PREFACE_TIMEOUT_MS);
+    deadline.unref?.();
+    const conn: ServerConnection = new ServerConnection(sock, config, {
+      onClosed: () => {
+        clearTimeout(deadline);
+        conns.delete(conn);
+      },
+    }, (s) => {
+      refuseStream(s);
+      conn.shutdown(TLS_REQUIRED);
+    });
+    conns.add(conn);
+    if (closing) conn.shutdown("server shutting down");
+    if (rest.length > 0) conn.receive(rest);
+  };
+
+  const listen: TlsListenOptions = {
     host: opts.host,
     port: opts.port,
     onSocket: (sock) => {
       sockets.add(sock);
       if (closing) return sock.destroy();
       if (opts.tcpKeepAliveMs) sock.setKeepAlive(opts.tcpKeepAliveMs);
-      sniff(sock);
+      sniff(sock, (rest) => startH2(sock, rest), (got) => serveHttp1(sock, got));
+    },
+    onPlaintext: (sock, first) => {
+      sockets.add(sock);
+      if (closing) return sock.destroy();
+      sniff(sock, (rest) => refusePlaintextH2(sock, rest), () => refuseHttp1(sock), () => sock.end());
+      sock.onData(first);
     },
     onSocketGone: (sock) => {
       sockets.delete(sock);

@@ -1,11 +1,16 @@
-// ByteSocket on Bun's TLS sockets (Bun.listen / Bun.connect with `tls`), ALPN "h2". A socket is
-// handed to the connection only once its handshake succeeded and, on a listener that requires
-// client certificates, the certificate chained to the CA and passed `authorize`; a refused one is
-// closed there and reported with the remote address and the reason.
+// ByteSocket on Bun's TLS sockets, ALPN "h2". A socket is handed to the connection only once its
+// handshake succeeded and, on a listener that requires client certificates, the certificate chained
+// to the CA and passed `authorize`; a refused one is closed there and reported with the remote
+// address and the reason.
 //
-// Bun cannot swap a listener's certificate in place, so when the files change the listener is
-// rebuilt on the same port: the old one stops accepting (its connections stay), the new one
-// listens with the new material, in the same turn of the event loop.
+// The listener is a plain Bun.listen that reads the first bytes itself: a TLS client's first record
+// is a handshake (0x16), and the socket is upgraded to TLS in place with those bytes fed back
+// (Bun's upgradeTLS with isServer and initialData, the path its own node:tls server takes); anything
+// else is a plaintext client, which Bun's TLS listener could only drop with a TLS alert it does not
+// understand. It goes to `onPlaintext`, so the server can tell it, in its own protocol, to use TLS.
+// The certificate is read per upgrade, so replaced files take effect for the next connection
+// without touching the listening socket.
+import { createSecureContext } from "node:tls";
 import { type BunSocket, BunByteSocket, handlers, type SocketListenOptions, type SocketState } from "./socket-bun.ts";
 import type { ByteListener, ByteSocket, H2ClientTls, H2ServerTls, TlsMaterial } from "./types.ts";
 
@@ -46,8 +51,31 @@ interface TlsSocketState extends SocketState {
   settled?: boolean;
   /** Taken at open: a socket that closed no longer knows its peer. */
   remote?: string;
+  /** The listener's deadline for the handshake (cleared once settled). */
+  timer?: ReturnType<typeof setTimeout>;
 }
 type TlsBunSocket = import("bun").Socket<TlsSocketState>;
+
+/** A connection to a TLS port, before and after its first bytes. */
+interface RawState extends SocketState {
+  remote: string;
+  /** first: nothing read yet; tls: upgraded (what this socket reads is ciphertext for the TLS one); plain: not TLS. */
+  phase: "first" | "tls" | "plain";
+  timer?: ReturnType<typeof setTimeout>;
+}
+type RawSocket = import("bun").Socket<RawState>;
+
+/** The content type of a TLS handshake record (RFC 8446 §5.1), the first byte a TLS client sends. */
+export const TLS_HANDSHAKE_RECORD = 0x16;
+/** A connection that has not finished its handshake by then is dropped (the plaintext listener
+ *  holds every silent socket otherwise). */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+export interface TlsListenOptions extends SocketListenOptions {
+  /** A client whose first byte is not a TLS record, on a plain ByteSocket with those bytes; absent,
+   *  it is closed. Either way it is reported to the TLS options' onRefused. */
+  onPlaintext?(s: ByteSocket, firstBytes: Uint8Array): void;
+}
 
 function serverTls(tls: H2ServerTls, m: TlsMaterial & { cert: string; key: string }) {
   return {
@@ -60,24 +88,30 @@ function serverTls(tls: H2ServerTls, m: TlsMaterial & { cert: string; key: strin
   };
 }
 
-export function listenTlsBun(o: SocketListenOptions, tls: H2ServerTls): Promise<ByteListener> {
+const NOT_TLS = "not TLS (a plaintext client or server?)";
+
+export function listenTlsBun(o: TlsListenOptions, tls: H2ServerTls): Promise<ByteListener> {
   const base = handlers(() => {}, o.onSocketGone);
-  const remote = (s: BunSocket) => `${s.remoteAddress}:${(s as unknown as { remotePort?: number }).remotePort ?? 0}`;
+  const remote = (s: BunSocket | RawSocket) => `${s.remoteAddress}:${(s as unknown as { remotePort?: number }).remotePort ?? 0}`;
   const refuse = (s: TlsBunSocket, reason: string) => {
+    clearTimeout(s.data.timer);
     s.data.settled = true;
     tls.onRefused?.(s.data.remote ?? remote(s), reason);
     s.terminate();
   };
-  const socket = {
+  const secured = {
     ...base,
-    open(s: TlsBunSocket) { s.data = { remote: remote(s) }; },
+    open() {},
     handshake(s: TlsBunSocket, ok: boolean, err: Error | null) {
       if (s.data.settled) return;
-      if (!ok || err) return refuse(s, reasonOf(err ?? undefined));
+      // Without requestCert Bun still reports why a certificate the client did not send cannot
+      // be verified: only a failed handshake refuses then.
+      if (!ok || (err && tls.requireClientCert)) return refuse(s, reasonOf(err ?? undefined));
       if (tls.requireClientCert && tls.authorize) {
         const why = tls.authorize({ commonName: commonName(s) });
         if (why !== undefined) return refuse(s, why);
       }
+      clearTimeout(s.data.timer);
       s.data.settled = true;
       const w = new BunByteSocket(s, o.onSocketGone);
       s.data.wrapper = w;
@@ -85,54 +119,83 @@ export function listenTlsBun(o: SocketListenOptions, tls: H2ServerTls): Promise<
     },
     close(s: TlsBunSocket, err?: Error) {
       if (s.data?.wrapper) return base.close(s, err);
-      // Closed before a handshake finished: a plaintext client, or a TLS error the handshake
-      // call-back did not see.
-      if (s.data && !s.data.settled) refuse(s, err ? reasonOf(err) : "closed during the TLS handshake (a client speaking plaintext to a TLS port?)");
+      // Closed before a handshake finished: a TLS error the handshake call-back did not see.
+      if (s.data && !s.data.settled) refuse(s, err ? reasonOf(err) : "closed during the TLS handshake");
     },
     error(s: TlsBunSocket, err: Error) {
       if (s.data?.wrapper) return base.error(s, err);
       if (s.data && !s.data.settled) refuse(s, reasonOf(err));
     },
   };
-  const start = (m: TlsMaterial & { cert: string; key: string }, port: number) =>
-    Bun.listen<TlsSocketState>({ hostname: o.host, port, data: {}, tls: serverTls(tls, m), socket });
-  let material: TlsMaterial & { cert: string; key: string };
-  let current: ReturnType<typeof start>;
+  let options: ReturnType<typeof serverTls>;
+  const upgrade = (s: RawSocket, first: Uint8Array) => {
+    s.data.phase = "tls";
+    const state: TlsSocketState = { remote: s.data.remote, timer: s.data.timer };
+    try {
+      const [, t] = s.upgradeTLS<TlsSocketState>({ isServer: true, initialData: first, data: state, tls: options, socket: secured } as unknown as import("bun").TLSUpgradeOptions<TlsSocketState>);
+      state.timer = setTimeout(() => { if (!state.settled) refuse(t, `no TLS handshake within ${HANDSHAKE_TIMEOUT_MS / 1000} s`); }, HANDSHAKE_TIMEOUT_MS);
+      state.timer.unref?.();
+    } catch (err) {
+      tls.onRefused?.(s.data.remote, `cannot start TLS: ${(err as Error).message}`);
+      s.terminate();
+    }
+  };
+  const plaintext = (s: RawSocket, first: Uint8Array) => {
+    s.data.phase = "plain";
+    tls.onRefused?.(s.data.remote, NOT_TLS);
+    if (!o.onPlaintext) return s.terminate();
+    const w = new BunByteSocket(s as unknown as BunSocket, o.onSocketGone);
+    s.data.wrapper = w;
+    o.onPlaintext(w, first);
+  };
+  const raw = {
+    open(s: RawSocket) {
+      s.data = { remote: remote(s), phase: "first" };
+      s.data.timer = setTimeout(() => {
+        if (s.data.phase !== "first") return;
+        s.data.phase = "plain";
+        s.terminate();
+      }, HANDSHAKE_TIMEOUT_MS);
+      s.data.timer.unref?.();
+    },
+    data(s: RawSocket, chunk: Uint8Array) {
+      if (s.data.phase === "plain") return s.data.wrapper?.onData(chunk);
+      if (s.data.phase === "tls") return; // ciphertext: the TLS socket reads it
+      clearTimeout(s.data.timer);
+      if (chunk[0] === TLS_HANDSHAKE_RECORD) upgrade(s, chunk);
+      else plaintext(s, chunk);
+    },
+    drain(s: RawSocket) { if (s.data.phase === "plain") s.data.wrapper?.drained(); },
+    end(s: RawSocket) { if (s.data.phase !== "tls") base.end(s as unknown as BunSocket); },
+    close(s: RawSocket, err?: Error) {
+      clearTimeout(s.data?.timer);
+      if (s.data?.phase === "plain") base.close(s as unknown as BunSocket, err);
+    },
+    error(s: RawSocket, err: Error) { if (s.data?.phase === "plain") base.error(s as unknown as BunSocket, err); },
+  };
+  let listener: import("bun").TCPSocketListener<RawState>;
   try {
-    material = tls.material();
-    current = start(material, o.port);
+    options = serverTls(tls, tls.material());
+    listener = Bun.listen<RawState>({ hostname: o.host, port: o.port, data: { remote: "", phase: "first" }, socket: raw });
   } catch (err) {
     return Promise.reject(new Error(`cannot listen with TLS on ${o.host}:${o.port}: ${(err as Error).message}`));
   }
-  const port = current.port;
   const unwatch = tls.watch?.(() => {
-    let next: TlsMaterial & { cert: string; key: string };
     try {
-      next = tls.material();
-    } catch (err) {
-      tls.onReloaded?.(err as Error);
-      return;
-    }
-    current.stop(false);
-    try {
-      current = start(next, port);
-      material = next;
+      const next = serverTls(tls, tls.material());
+      // What Bun would refuse at the next upgrade is refused now, and the old pair stays.
+      createSecureContext({ cert: next.cert, key: next.key, ca: next.ca });
+      options = next;
       tls.onReloaded?.();
     } catch (err) {
-      try {
-        current = start(material, port);
-        tls.onReloaded?.(new Error(`kept the previous certificate: ${(err as Error).message}`));
-      } catch (again) {
-        // The port was taken in between: nothing listens now, and the log must say so.
-        tls.onReloaded?.(new Error(`could not listen on ${o.host}:${port} again (${(again as Error).message}); this port accepts no new connections until a restart`));
-      }
+      tls.onReloaded?.(new Error(`kept the previous certificate: ${(err as Error).message}`));
     }
   });
   return Promise.resolve({
-    port,
+    port: listener.port,
     close: () => {
       unwatch?.();
-      current.stop(false);
+      listener.stop(false);
     },
   });
 }

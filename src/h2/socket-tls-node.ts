@@ -1,10 +1,11 @@
 // ByteSocket on node:tls (Deno and node; Bun uses socket-tls-bun.ts), ALPN "h2". node's server
 // swaps its certificate in place (setSecureContext), so replaced files take effect for the next
-// handshake without touching the listening socket.
-import { isIP, type Socket as NetSocket } from "node:net";
+// handshake without touching the listening socket. As on Bun, a plain listener reads the first
+// bytes: a TLS handshake record is handed, bytes put back, to the TLS server (which never listens
+// itself), anything else goes to onPlaintext.
+import { createServer as createNetServer, isIP, type Socket as NetSocket } from "node:net";
 import * as tls from "node:tls";
-import type { SocketListenOptions } from "./socket-bun.ts";
-import { explainTlsError } from "./socket-tls-bun.ts";
+import { explainTlsError, TLS_HANDSHAKE_RECORD, type TlsListenOptions } from "./socket-tls-bun.ts";
 import { NodeByteSocket } from "./socket-node.ts";
 import type { ByteListener, ByteSocket, H2ClientTls, H2ServerTls } from "./types.ts";
 
@@ -13,7 +14,10 @@ function commonName(s: tls.TLSSocket): string {
   return Array.isArray(cn) ? cn.join(",") : cn ?? "";
 }
 
-export function listenTlsNode(o: SocketListenOptions, t: H2ServerTls): Promise<ByteListener> {
+const NOT_TLS = "not TLS (a plaintext client or server?)";
+const FIRST_BYTES_TIMEOUT_MS = 10_000;
+
+export function listenTlsNode(o: TlsListenOptions, t: H2ServerTls): Promise<ByteListener> {
   return new Promise<ByteListener>((resolve, reject) => {
     let server: tls.Server;
     try {
@@ -41,7 +45,28 @@ export function listenTlsNode(o: SocketListenOptions, t: H2ServerTls): Promise<B
     });
     // Deno's TLS socket forgets its peer once the handshake failed: keep the TCP socket's.
     const remotes = new WeakMap<object, string>();
-    server.on("connection", (raw: NetSocket) => remotes.set(raw, `${raw.remoteAddress}:${raw.remotePort}`));
+    const plain = createNetServer({ noDelay: true }, (raw: NetSocket) => {
+      const remote = `${raw.remoteAddress}:${raw.remotePort}`;
+      remotes.set(raw, remote);
+      const timer = setTimeout(() => raw.destroy(), FIRST_BYTES_TIMEOUT_MS);
+      timer.unref?.();
+      raw.once("close", () => clearTimeout(timer));
+      raw.once("error", () => {});
+      raw.once("data", (first: Buffer) => {
+        clearTimeout(timer);
+        raw.pause();
+        if (first[0] === TLS_HANDSHAKE_RECORD) {
+          raw.unshift(first);
+          server.emit("connection", raw);
+          return;
+        }
+        t.onRefused?.(remote, NOT_TLS);
+        if (!o.onPlaintext) return raw.destroy();
+        const w = new NodeByteSocket(raw, o.onSocketGone);
+        raw.resume();
+        o.onPlaintext(w, first);
+      });
+    });
     server.on("tlsClientError", (err: Error, s: tls.TLSSocket) => {
       const parent = (s as unknown as { _parent?: object })._parent;
       const remote = s.remoteAddress ? `${s.remoteAddress}:${s.remotePort}` : (parent && remotes.get(parent)) ?? "an unknown address";
@@ -56,14 +81,14 @@ export function listenTlsNode(o: SocketListenOptions, t: H2ServerTls): Promise<B
         t.onReloaded?.(new Error(`kept the previous certificate: ${(err as Error).message}`));
       }
     });
-    server.once("error", (err) => reject(new Error(`cannot listen on ${o.host}:${o.port}: ${err.message}`)));
-    server.listen(o.port, o.host, () => {
-      const addr = server.address();
+    plain.once("error", (err) => reject(new Error(`cannot listen on ${o.host}:${o.port}: ${err.message}`)));
+    plain.listen(o.port, o.host, () => {
+      const addr = plain.address();
       resolve({
         port: typeof addr === "object" && addr ? addr.port : o.port,
         close: () => {
           unwatch?.();
-          server.close();
+          plain.close();
         },
       });
     });

@@ -1,13 +1,15 @@
 // HTTP/2 over TLS (ALPN h2) on Bun's sockets and on node:tls: mutual handshakes that carry
 // requests, refusals at the handshake (no certificate, another CA's, a CN that allowed_cn does not
-// name, a plaintext client) reported with the remote address and the reason, a client that
-// refuses a server of another CA, and certificate files replaced under a running listener.
+// name) reported with the remote address and the reason; a plaintext client told in its own
+// protocol to use TLS (a gRPC error, an HTTP 400) and closed; TLS without client certificates; a
+// client that refuses a server of another CA; certificate files replaced under a running listener.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as net from "node:net";
 import * as tls from "node:tls";
 import { connectH2 } from "../../src/h2/client.ts";
 import { startH2Server, type H2Server } from "../../src/h2/server.ts";
@@ -120,13 +122,46 @@ for (const socket of ["bun", "node"] as const) {
       assert.equal(await get(ok), "");
     });
 
-    test("a plaintext HTTP/2 client fails at once (no hang) and the refusal is logged", async () => {
+    test("a plaintext HTTP/2 client is told, as a gRPC error on its request, to use TLS; then GOAWAY; the refusal is logged", async () => {
       const { server, refused } = await serve(socket, { material: fixed(member) });
-      const started = Date.now();
-      await assert.rejects(connectH2({ host: "127.0.0.1", port: server.port, socket, connectTimeoutMs: 20_000 }));
-      assert.ok(Date.now() - started < 10_000, "the plaintext client waited for its connect timeout");
+      const conn = await connectH2({ host: "127.0.0.1", port: server.port, socket, connectTimeoutMs: 5000 });
+      conns.push(conn);
+      let goaway = -1;
+      conn.onGoaway = (code) => (goaway = code);
+      const closed = new Promise<void>((resolve) => (conn.onClose = () => resolve()));
+      const trailers = await new Promise<HeaderList>((resolve, reject) => {
+        const s = conn.request([[":method", "POST"], [":scheme", "http"], [":path", "/etcdserverpb.KV/Range"], [":authority", "127.0.0.1"], ["content-type", "application/grpc"]], true);
+        s.onHeaders = (h, end) => { if (end) resolve(h); };
+        s.onData = () => {};
+        s.onEnd = () => {};
+        s.onReset = (code) => reject(new Error(`reset ${code}`));
+      });
+      const h = new Map(trailers);
+      assert.equal(h.get("grpc-status"), "16");
+      assert.match(h.get("grpc-message") ?? "", /^this port serves TLS only: connect with https:\/\//);
+      await closed;
+      assert.equal(goaway, 0, "the server ended the connection with GOAWAY(NO_ERROR)");
       await until("the refusal", () => refused.length > 0);
+      assert.match(refused[0]!.remote, /^127\.0\.0\.1:\d+$/);
       assert.match(refused[0]!.reason, /not TLS \(a plaintext client/);
+    });
+
+    test("plaintext HTTP/1.1 gets 400 with the reason; bytes that are neither are closed at once", async () => {
+      const { server, refused } = await serve(socket, { material: fixed(member) });
+      const http1 = await rawExchange(server.port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+      assert.match(http1, /^HTTP\/1\.1 400 Bad Request\r\n/);
+      assert.match(http1, /Client sent an HTTP request to an HTTPS server: this port serves TLS only/);
+      assert.equal(await rawExchange(server.port, "\x00\x01garbage"), "");
+      await until("two refusals", () => refused.length >= 2);
+      for (const r of refused) assert.match(r.reason, /not TLS/);
+    });
+
+    test("TLS without client certificates (client_cert_auth off): a client without one is served", async () => {
+      const { server, refused } = await serve(socket, { material: fixed(member), requireClientCert: false });
+      const conn = await connectH2({ host: "127.0.0.1", port: server.port, socket, tls: client() });
+      conns.push(conn);
+      assert.equal(await get(conn), "");
+      assert.deepEqual(refused, []);
     });
 
     test("a server whose certificate is not of the client's CA is refused by the client", async () => {
@@ -160,6 +195,17 @@ for (const socket of ["bun", "node"] as const) {
       conns.push(fresh);
       assert.equal(await get(fresh), "");
     });
+  });
+}
+
+/** Sends `text` on a plain TCP connection; resolves with everything read until the server closed. */
+function rawExchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1", () => s.write(text, "latin1"));
+    let got = "";
+    s.on("data", (d: Buffer) => (got += d.toString("latin1")));
+    s.on("error", (e) => (/ECONNRESET/.test(e.message) ? undefined : reject(e)));
+    s.on("close", () => resolve(got));
   });
 }
 
