@@ -14,7 +14,7 @@ import { Raft } from "../raft/raft.ts";
 import type { Metrics, MetricsSource, NodeSample } from "../metrics/index.ts";
 import { EntryType, MessageType, Role, type Entry, type HardState, type Message, type RaftConfig, type Ready, type SoftState } from "../raft/types.ts";
 import { openDataDir, type DataDir } from "../storage/index.ts";
-import { PeerTransport, type TransportObserver } from "../transport/index.ts";
+import { memberBackoff, PeerTransport, type TransportObserver } from "../transport/index.ts";
 import { startIdentity } from "./cluster-id.ts";
 import { asDivergence } from "./divergence.ts";
 import { AlarmType, NodeAlarms, alarmName } from "./alarms.ts";
@@ -262,6 +262,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       nodeId: this.id,
       listen: { control: config.node.control_address, data: config.node.data_address, bulk: config.node.bulk_address },
       network: config.network,
+      backoff: memberBackoff(config.raft.heartbeat_interval_ms),
       log: log.log,
       ...(this.tls.peerDial ? { tls: { listener: (name: string) => this.tls.peerListenerFor(name), dial: this.tls.peerDial } } : {}),
       ...(observer ? { observer } : {}),

@@ -2,7 +2,7 @@
 export { PeerTransport, type PeerTransportOptions } from "./peer-transport.ts";
 export { InProcessNetwork, InProcessTransport } from "./in-process.ts";
 export { clusterIdOf } from "./codec.ts";
-export { defaultBackoff, type ReconnectBackoff } from "./options.ts";
+export { defaultBackoff, memberBackoff, type ReconnectBackoff } from "./options.ts";
 export type {
   LogFn,
   LogLevel,

@@ -14,6 +14,15 @@ export interface ReconnectBackoff {
 }
 export const defaultBackoff: ReconnectBackoff = { initialMs: 100, maxMs: 2000 };
 
+/** A member's reconnect backoff: attempts at most one heartbeat interval apart, so a peer that
+ *  comes back (a healed partition, a restart) is dialled within one heartbeat interval plus
+ *  one connect timeout, and hears the leader's next heartbeat. A longer cap (2 s before) left a
+ *  healed member without a leader for up to the cap, and its election timer could fire first.
+ *  etcd's rafthttp redials every 100 ms. An attempt costs a SYN (and its connect timeout). */
+export function memberBackoff(heartbeatIntervalMs: number): ReconnectBackoff {
+  return { initialMs: Math.min(100, heartbeatIntervalMs), maxMs: heartbeatIntervalMs };
+}
+
 /** HTTP/2's bounds on SETTINGS_MAX_FRAME_SIZE (RFC 9113 §6.5.2). */
 export const MIN_FRAME = 16_384;
 export const MAX_FRAME = 16_777_215;
