@@ -6,6 +6,7 @@
 import type { MethodDefinition } from "../grpc/types.ts";
 import { Buffer } from "node:buffer";
 import { etcdserverpb } from "../gen/etcd.js";
+import { frameDeleteRangeResponse, framePutResponse, frameRangeResponse } from "./response-wire.ts";
 
 interface Writer {
   finish(): Uint8Array;
@@ -63,10 +64,16 @@ import pb = etcdserverpb;
 // The generated classes' static encode/decode, typed loosely enough to take plain objects.
 export const c = <T>(type: { encode(m: T): Writer; decode(b: Uint8Array): T }): Codec<T> => type;
 
+/** `def` with its responses written by a hand-made encoder (response-wire.ts). */
+const framedBy = <Req, Res>(def: MethodDefinition<Req, Res>, frame: (r: Res) => Uint8Array): MethodDefinition<Req, Res> => ({ ...def, responseFrame: frame });
+
 export const KVService = {
-  Range: method("KV", "Range", c<pb.RangeRequest.$Properties>(pb.RangeRequest), c<pb.RangeResponse.$Properties>(pb.RangeResponse)),
-  Put: method("KV", "Put", c<pb.PutRequest.$Properties>(pb.PutRequest), c<pb.PutResponse.$Properties>(pb.PutResponse)),
-  DeleteRange: method("KV", "DeleteRange", c<pb.DeleteRangeRequest.$Properties>(pb.DeleteRangeRequest), c<pb.DeleteRangeResponse.$Properties>(pb.DeleteRangeResponse)),
+  Range: framedBy(method("KV", "Range", c<pb.RangeRequest.$Properties>(pb.RangeRequest), c<pb.RangeResponse.$Properties>(pb.RangeResponse)), frameRangeResponse),
+  Put: framedBy(method("KV", "Put", c<pb.PutRequest.$Properties>(pb.PutRequest), c<pb.PutResponse.$Properties>(pb.PutResponse)), framePutResponse),
+  DeleteRange: framedBy(
+    method("KV", "DeleteRange", c<pb.DeleteRangeRequest.$Properties>(pb.DeleteRangeRequest), c<pb.DeleteRangeResponse.$Properties>(pb.DeleteRangeResponse)),
+    frameDeleteRangeResponse,
+  ),
   Txn: method("KV", "Txn", c<pb.TxnRequest.$Properties>(pb.TxnRequest), c<pb.TxnResponse.$Properties>(pb.TxnResponse)),
   Compact: method("KV", "Compact", c<pb.CompactionRequest.$Properties>(pb.CompactionRequest), c<pb.CompactionResponse.$Properties>(pb.CompactionResponse)),
 };

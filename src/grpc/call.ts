@@ -12,6 +12,7 @@ const OK_TRAILERS: HeaderList = [["grpc-status", "0"]];
 
 export interface CallCodec<Res> {
   responseSerialize(value: Res): Buffer;
+  responseFrame?(value: Res): Uint8Array;
 }
 
 function statusHeaders(status: StatusObject): HeaderList {
@@ -115,9 +116,10 @@ export class ServerCall<Req, Res> {
   /** Sends one response message; false once the stream's queue is over its high-water mark. */
   write(message: Res): boolean {
     if (this.statusSent || this.closed) return false;
-    let bytes: Buffer;
+    let framed: Uint8Array;
     try {
-      bytes = this.codec.responseSerialize(message);
+      const frame = this.codec.responseFrame;
+      framed = frame ? frame(message) : frameMessage(this.codec.responseSerialize(message));
     } catch (err) {
       this.sendStatus({ code: GrpcStatus.INTERNAL, details: `error serializing response: ${(err as Error).message}` });
       return false;
@@ -126,7 +128,7 @@ export class ServerCall<Req, Res> {
       this.headersSent = true;
       this.stream.respond(RESPONSE_HEADERS);
     }
-    return this.stream.write(frameMessage(bytes));
+    return this.stream.write(framed);
   }
 
   /** Ends the call with OK. */

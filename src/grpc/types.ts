@@ -14,6 +14,9 @@ export interface MethodDefinition<Req, Res> {
   requestDeserialize(bytes: Buffer): Req;
   responseSerialize(value: Res): Buffer;
   responseDeserialize(bytes: Buffer): Res;
+  /** The response as a whole gRPC message (prefix and bytes) in one buffer, for hot methods
+   *  whose encoder writes the prefix itself; absent: responseSerialize, then framing. */
+  responseFrame?(value: Res): Uint8Array;
   originalName?: string;
 }
 

@@ -1,40 +1,15 @@
-// The Envelope of proto/raft.proto encoded and decoded by hand. Every append, heartbeat and
-// forwarded batch crosses this code twice per follower; protobufjs's writer builds a list of
-// operations per field, converts every uint64 through LongBits and copies each entry through a
-// forked buffer, which made it the largest single cost of the leader's main thread after the
-// sockets. Here a size pass and a write pass fill one buffer. The bytes are protobuf's, so
+// The Envelope of proto/raft.proto encoded and decoded by hand (src/grpc/proto-wire.ts). Every
+// append, heartbeat and forwarded batch crosses this code twice per follower, and protobufjs's
+// writer was the largest single cost of the leader's main thread after the sockets. The bytes are protobuf's, so
 // protobufjs (tests, older members) reads them, and anything protobufjs writes is read here:
 // unknown fields are skipped, packed and unpacked repeated numbers are both accepted.
 import { Buffer } from "node:buffer";
+import { LEN, lenSize, ProtoReader, ProtoWriter, scalarSize, utf8Size, varintSize } from "../grpc/proto-wire.ts";
 import type { PbEnvelope, PbMessage } from "./codec.ts";
 
 type Entry = { term?: number | null; index?: number | null; type?: number | null; data?: Uint8Array | null };
 type Conf = { voters?: number[] | null; learners?: number[] | null };
 type Snap = { index?: number | null; term?: number | null; conf?: Conf | null };
-
-const TWO32 = 4294967296;
-const VARINT = 0;
-const FIXED64 = 1;
-const LEN = 2;
-const FIXED32 = 5;
-
-/** Bytes of a varint holding n (0 ≤ n < 2^64 as a JS number; negatives are 10 bytes, as int64). */
-function varintSize(n: number): number {
-  if (n < 0) return 10;
-  if (n < 0x80) return 1;
-  if (n < 0x4000) return 2;
-  if (n < 0x200000) return 3;
-  if (n < 0x10000000) return 4;
-  let s = 4;
-  n = Math.floor(n / 0x10000000);
-  while (n > 0) { s++; n = Math.floor(n / 128); }
-  return s;
-}
-
-/** A scalar field with its one-byte tag; absent or zero is left out, as proto3 does. */
-const scalarSize = (v: number | null | undefined): number => (v ? 1 + varintSize(v) : 0);
-const lenSize = (n: number): number => 1 + varintSize(n) + n;
-const utf8Size = (s: string | null | undefined): number => (s ? lenSize(Buffer.byteLength(s, "utf8")) : 0);
 
 function entrySize(e: Entry): number {
   const d = e.data?.length ?? 0;
@@ -61,68 +36,8 @@ function messageSize(m: PbMessage): number {
   return n + scalarSize(m.context);
 }
 
-class Out {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
 
-  varint(n: number): void {
-    const b = this.buf;
-    if (n < 0) { this.varint64Signed(n); return; }
-    while (n >= 0x80) {
-      b[this.pos++] = (n % 128) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    b[this.pos++] = n;
-  }
-
-  /** A negative int64: its 64-bit two's complement, always 10 bytes. */
-  private varint64Signed(n: number): void {
-    let hi = Math.floor(n / TWO32);
-    let lo = n - hi * TWO32;
-    hi = (hi + TWO32) % TWO32;
-    const b = this.buf;
-    for (let i = 0; i < 9; i++) {
-      b[this.pos++] = (lo & 0x7f) | 0x80;
-      lo = (lo >>> 7) | ((hi & 0x7f) << 25);
-      hi >>>= 7;
-    }
-    b[this.pos++] = lo & 0x01;
-  }
-
-  scalar(field: number, v: number | null | undefined): void {
-    if (!v) return;
-    this.buf[this.pos++] = field << 3;
-    this.varint(v);
-  }
-
-  header(field: number, len: number): void {
-    this.buf[this.pos++] = (field << 3) | LEN;
-    this.varint(len);
-  }
-
-  bytes(field: number, d: Uint8Array): void {
-    this.header(field, d.length);
-    this.buf.set(d, this.pos);
-    this.pos += d.length;
-  }
-
-  string(field: number, s: string | null | undefined): void {
-    if (!s) return;
-    const n = Buffer.byteLength(s, "utf8");
-    this.header(field, n);
-    this.pos += this.buf.write(s, this.pos, n, "utf8");
-  }
-
-  packed(field: number, vs: number[] | null | undefined): void {
-    if (!vs || vs.length === 0) return;
-    let n = 0;
-    for (const v of vs) n += varintSize(v);
-    this.header(field, n);
-    for (const v of vs) this.varint(v);
-  }
-}
-
-function writeMessage(o: Out, m: PbMessage): void {
+function writeMessage(o: ProtoWriter, m: PbMessage): void {
   o.scalar(1, m.type); o.scalar(2, m.from); o.scalar(3, m.to); o.scalar(4, m.term); o.scalar(5, m.logTerm); o.scalar(6, m.index);
   for (const e of m.entries ?? []) {
     o.header(7, entrySize(e));
@@ -171,7 +86,7 @@ export function encodeEnvelope(env: PbEnvelope): Buffer {
     n += lenSize(s);
   }
 
-  const o = new Out(Buffer.allocUnsafe(n));
+  const o = new ProtoWriter(Buffer.allocUnsafe(n));
   let k = 0;
   o.scalar(1, env.clusterId); o.scalar(2, env.senderId);
   for (const m of env.messages ?? []) { o.header(3, sizes[k++]!); writeMessage(o, m); }
@@ -198,61 +113,8 @@ export function encodeEnvelope(env: PbEnvelope): Buffer {
   return o.buf;
 }
 
-class In {
-  pos: number;
-  constructor(readonly buf: Uint8Array, start: number, readonly end: number) { this.pos = start; }
 
-  /** uint64 (exact to 2^53) and int64: a 10-byte varint with bit 63 set is negative. */
-  varint(): number {
-    const b = this.buf;
-    let pos = this.pos;
-    let low = 0;
-    // The low 28 bits with bit operations, the rest by multiplication (exact to 2^53).
-    for (let shift = 0; shift < 28; shift += 7) {
-      if (pos >= this.end) throw new Error("truncated varint");
-      const byte = b[pos++]!;
-      low |= (byte & 0x7f) << shift;
-      if (byte < 0x80) { this.pos = pos; return low; }
-    }
-    let high = 0;
-    let scale = 1;
-    for (let count = 5; ; count++) {
-      if (pos >= this.end) throw new Error("truncated varint");
-      if (count > 10) throw new Error("varint longer than 10 bytes");
-      const byte = b[pos++]!;
-      high += (byte & 0x7f) * scale;
-      scale *= 128;
-      if (byte < 0x80) {
-        this.pos = pos;
-        if (count === 10 && high >= 2 ** 35) return low + (high - 2 ** 36) * 2 ** 28;
-        return low + high * 2 ** 28;
-      }
-    }
-  }
-
-  /** A length-delimited field's end, checked against this reader's end. */
-  length(): number {
-    const n = this.varint();
-    const end = this.pos + n;
-    if (n < 0 || end > this.end) throw new Error("length-delimited field runs past the message");
-    return end;
-  }
-
-  skip(wire: number): void {
-    switch (wire) {
-      case VARINT: this.varint(); return;
-      case FIXED64: this.pos += 8; break;
-      case LEN: this.pos = this.length(); return;
-      case FIXED32: this.pos += 4; break;
-      default: throw new Error(`unsupported wire type ${wire}`);
-    }
-    if (this.pos > this.end) throw new Error("field runs past the message");
-  }
-
-  sub(end: number): In { return new In(this.buf, this.pos, end); }
-}
-
-function readNumbers(r: In, wire: number, into: number[]): void {
+function readNumbers(r: ProtoReader, wire: number, into: number[]): void {
   if (wire !== LEN) { into.push(r.varint()); return; }
   const end = r.length();
   while (r.pos < end) into.push(r.varint());
@@ -261,7 +123,7 @@ function readNumbers(r: In, wire: number, into: number[]): void {
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
-function readEntry(r: In): Entry {
+function readEntry(r: ProtoReader): Entry {
   const e: Entry = { term: 0, index: 0, type: 0, data: EMPTY };
   while (r.pos < r.end) {
     const tag = r.varint();
@@ -276,7 +138,7 @@ function readEntry(r: In): Entry {
   return e;
 }
 
-function readSnap(r: In): Snap & { conf: { voters: number[]; learners: number[] } | null } {
+function readSnap(r: ProtoReader): Snap & { conf: { voters: number[]; learners: number[] } | null } {
   const s = { index: 0, term: 0, conf: null as { voters: number[]; learners: number[] } | null };
   while (r.pos < r.end) {
     const tag = r.varint();
@@ -299,7 +161,7 @@ function readSnap(r: In): Snap & { conf: { voters: number[]; learners: number[] 
   return s;
 }
 
-function readMessage(r: In): PbMessage {
+function readMessage(r: ProtoReader): PbMessage {
   const m: PbMessage = {
     type: 0, from: 0, to: 0, term: 0, logTerm: 0, index: 0, entries: [], commit: 0,
     reject: false, rejectHint: 0, rejectHintTerm: 0, snapshot: null, context: 0,
@@ -327,7 +189,7 @@ function readMessage(r: In): PbMessage {
 }
 
 /** Reads the fields of one embedded message with `read(tag, reader)`, skipping what it does not take. */
-function readEmbedded<T>(r: In, init: T, read: (o: T, tag: number, s: In) => boolean): T {
+function readEmbedded<T>(r: ProtoReader, init: T, read: (o: T, tag: number, s: ProtoReader) => boolean): T {
   const end = r.length();
   const s = r.sub(end);
   while (s.pos < s.end) {
@@ -338,7 +200,7 @@ function readEmbedded<T>(r: In, init: T, read: (o: T, tag: number, s: In) => boo
   return init;
 }
 
-function readString(s: In): string {
+function readString(s: ProtoReader): string {
   const end = s.length();
   const v = Buffer.from(s.buf.buffer, s.buf.byteOffset + s.pos, end - s.pos).toString("utf8");
   s.pos = end;
@@ -353,7 +215,7 @@ export function decodeEnvelope(bytes: Uint8Array): PbEnvelope {
   const leaseQueries: NonNullable<PbEnvelope["leaseQueries"]> = [];
   const leaseAnswers: NonNullable<PbEnvelope["leaseAnswers"]> = [];
   const env = { clusterId: 0, senderId: 0, seq: 0, messages, proposals, answers, leaseQueries, leaseAnswers };
-  const r = new In(bytes, 0, bytes.length);
+  const r = new ProtoReader(bytes, 0, bytes.length);
   while (r.pos < r.end) {
     const tag = r.varint();
     switch (tag) {
