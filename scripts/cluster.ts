@@ -167,11 +167,19 @@ async function main(): Promise<void> {
   console.log("  Ctrl-C stops every member.");
 
   let stopping = false;
-  const exited = members.map((m) => new Promise<number | null>((r) => m.child.on("exit", (code) => {
-    if (!stopping) console.log(`[member ${m.id}] exited with status ${code}`);
+  const exited = members.map((m) => new Promise<number | null>((r) => m.child.on("exit", (code, signal) => {
     r(code);
+    if (stopping) return;
+    if (code === 0) {
+      console.log(`[member ${m.id}] exited with status 0`);
+      return;
+    }
+    // A member that could not start (or died) leaves no working cluster: say so and fail, so
+    // `npm start` in a script or CI does not sit there looking healthy.
+    console.error(`[member ${m.id}] exited with ${code === null ? `signal ${signal}` : `status ${code}`}; its log: ${join(dir, `node-${m.id}.log`)}`);
+    void stop(1);
   })));
-  const stop = async () => {
+  const stop = async (failed?: number) => {
     if (stopping) return;
     stopping = true;
     console.log("stopping all members");
@@ -182,7 +190,7 @@ async function main(): Promise<void> {
     const codes = await Promise.all(exited);
     clearTimeout(timer);
     console.log(`stopped (exit statuses ${codes.join(", ")})`);
-    process.exit(codes.every((c) => c === 0) ? 0 : 1);
+    process.exit(failed ?? (codes.every((c) => c === 0) ? 0 : 1));
   };
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());

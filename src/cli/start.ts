@@ -14,7 +14,9 @@ import { parse, UsageError, type Command } from "./usage.ts";
 
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
-const usage = `Usage: trireme start --config FILE [--data-dir DIR] [--log-level LEVEL]
+const FORMATS = ["json", "text"] as const;
+
+const usage = `Usage: trireme start --config FILE [--data-dir DIR] [--log-level LEVEL] [--log-format json|text]
 
 Starts this member as described by FILE (see \`trireme init\`) and serves the etcd v3 API on
 its client address until SIGTERM or SIGINT.
@@ -23,6 +25,8 @@ Flags:
   -c, --config FILE      the member's config.toml (required)
       --data-dir DIR     override [node] data_dir
       --log-level LEVEL  override [log] level: debug, info, warn, error
+      --log-format F     override [log] format: json (one object a line) or text (one
+                         human line each); stack traces of errors appear at debug level
   -h, --help             show this help`;
 
 export const startCommand: Command = {
@@ -34,11 +38,16 @@ export const startCommand: Command = {
       config: { type: "string", short: "c" },
       "data-dir": { type: "string" },
       "log-level": { type: "string" },
+      "log-format": { type: "string" },
     }, usage);
     if (values.config === undefined) throw new UsageError("--config FILE is required", usage);
     const level = values["log-level"];
     if (level !== undefined && !LEVELS.includes(level as LogLevel)) {
       throw new UsageError(`--log-level: got "${level}"; expected one of ${LEVELS.join(", ")}`, usage);
+    }
+    const format = values["log-format"];
+    if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) {
+      throw new UsageError(`--log-format: got "${format}"; expected json or text`, usage);
     }
     let loaded;
     try {
@@ -51,6 +60,7 @@ export const startCommand: Command = {
     const config = loaded.config;
     if (values["data-dir"] !== undefined) config.node.data_dir = resolve(values["data-dir"]);
     if (level !== undefined) config.log.level = level as LogLevel;
+    if (format !== undefined) config.log.format = format as (typeof FORMATS)[number];
     const log = createLogger(config.log).child({ member: config.node.name });
     for (const w of loaded.warnings) log.warn(formatWarning(w));
 
@@ -115,7 +125,10 @@ export const startCommand: Command = {
           // A busy port, a foreign or corrupt data directory: one clear line, nothing touched.
           const e = err as Error;
           const advice = isRepairable(err) ? `; ${repairAdvice(config)}` : "";
-          log.error(`cannot start: ${e.message}${advice}`, err instanceof StorageError ? { file: err.file } : { stack: e.stack });
+          // One line an operator can act on; where in trireme it came from is for a bug report
+          // (--log-level debug), not for a busy port or a wrong directory.
+          log.error(`cannot start: ${e.message}${advice}`, err instanceof StorageError ? { file: err.file } : undefined);
+          log.debug("cannot start: stack", { stack: e.stack });
           await node?.stop();
           done(1);
         }

@@ -107,24 +107,26 @@ export function channelOptions(
   return { ...target, h2, backoff, tcpKeepAliveMs: cfg.tcp_keepalive_in_secs * 1000, onState };
 }
 
-/** Start-up lines saying how each key that is more than a number on the wire was applied. */
-export function startupNotes(plane: Plane, cfg: PlaneConfig, maxMessageBytes: number): { level: "info" | "warn"; text: string }[] {
+/** Start-up lines saying how each key that is more than a number on the wire was applied: at
+ *  debug level (nine lines at every start that an operator rarely needs), but a clamped value
+ *  warns. */
+export function startupNotes(plane: Plane, cfg: PlaneConfig, maxMessageBytes: number): { level: "debug" | "warn"; text: string }[] {
   const frame = frameSize(plane, cfg);
   const clamped = frame !== cfg.max_frame_size;
   return [
     {
-      level: clamped ? "warn" : "info",
+      level: clamped ? "warn" : "debug",
       text: `[network.${plane}] max_frame_size = ${cfg.max_frame_size}: ` +
         (clamped ? `above HTTP/2's largest frame, so SETTINGS_MAX_FRAME_SIZE = ${frame} is advertised` : `advertised as SETTINGS_MAX_FRAME_SIZE`) +
         ` by this plane's listener and channels; the largest ${plane} message is ${maxMessageBytes} bytes, independent of the frame size`,
     },
     {
-      level: "info",
+      level: "debug",
       text: `[network.${plane}] connection_window_size = ${cfg.connection_window_size}: advertised as SETTINGS_INITIAL_WINDOW_SIZE ` +
         `and opened as the connection window by this plane's listener and channels`,
     },
     {
-      level: "info",
+      level: "debug",
       text: `[network.${plane}] tcp_keepalive_in_secs = ${cfg.tcp_keepalive_in_secs}: SO_KEEPALIVE on this plane's outgoing ` +
         `sockets and on accepted ones (from their first call); http2_keep_alive_interval_in_secs = ` +
         `${cfg.http2_keep_alive_interval_in_secs} / _timeout_in_secs = ${cfg.http2_keep_alive_timeout_in_secs}: PING after that much ` +

@@ -256,7 +256,7 @@ describe("config keys on the wire", () => {
     for (const plane of ["control", "data", "bulk"]) {
       const frame = logs.find((l) => l.msg.startsWith(`[network.${plane}] max_frame_size`));
       assert.ok(frame && /SETTINGS_MAX_FRAME_SIZE/.test(frame.msg) && /largest .* message is \d+ bytes/.test(frame.msg), frame?.msg ?? `no max_frame_size line for ${plane}`);
-      assert.equal(frame.level, plane === "bulk" ? "warn" : "info", frame.msg);
+      assert.equal(frame.level, plane === "bulk" ? "warn" : "debug", frame.msg);
       assert.ok(logs.some((l) => l.msg.startsWith(`[network.${plane}] connection_window_size`) && /SETTINGS_INITIAL_WINDOW_SIZE/.test(l.msg)));
       assert.ok(logs.some((l) => l.msg.startsWith(`[network.${plane}] tcp_keepalive_in_secs`) && /SO_KEEPALIVE.*PING/.test(l.msg)));
     }
