@@ -13,6 +13,6 @@ export const CORRUPTION_KEYS: readonly KeySpec[] = [
     path: "corruption.corrupt_check_time",
     kind: { type: "integer", min: 0, max: 31_536_000, unit: "s", note: "0 = off" },
     default: 0,
-    doc: "How often the leader compares HashKV at one revision across members and raises the CORRUPT alarm for a member that differs (etcd's --experimental-corrupt-check-time); a CORRUPT alarm refuses writes until `etcdctl alarm disarm`.",
+    doc: "How often the leader compares HashKV at one revision across members and raises the CORRUPT alarm for a member that differs (etcd's --experimental-corrupt-check-time), and every member re-reads its own kv.db, log and newest snapshot against their checksums (each round reads the whole store); a CORRUPT alarm refuses writes until `etcdctl alarm disarm`.",
   },
 ];

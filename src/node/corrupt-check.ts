@@ -15,6 +15,7 @@ import { GrpcCallError } from "../grpc/client-call.ts";
 import { GrpcClientPool } from "../grpc/pool.ts";
 import { MaintenanceService } from "../api/services.ts";
 import type { LogFn } from "./log.ts";
+import type { Scrubber } from "./scrub.ts";
 
 export interface StoreHash {
   hash: number;
@@ -41,6 +42,8 @@ export interface CorruptCheckDeps {
   log: LogFn;
   clientTls?: H2ClientTls;
   timeoutMs: number;
+  /** Checks this member's own files each round (scrub.ts), on every member. */
+  scrub?: Scrubber;
 }
 
 /** Hashes compare only when both stores kept the same history (the same compaction point;
@@ -51,6 +54,8 @@ export class CorruptionChecker {
   readonly #clients: GrpcClientPool;
   #timer: ReturnType<typeof setInterval> | undefined;
   #running = false;
+  /** What the scrub reported last, so a damaged file is logged once, not every round. */
+  #reported: string | undefined;
 
   constructor(private readonly deps: CorruptCheckDeps) {
     this.#clients = new GrpcClientPool(undefined, deps.clientTls);
@@ -115,13 +120,29 @@ export class CorruptionChecker {
     return bad;
   }
 
-  /** Runs periodicCheck every `intervalMs` (rounds never overlap). */
+  /** One periodic round: this member's own files (every member), then the leader's HashKV
+   *  comparison. */
+  async round(): Promise<void> {
+    const problem = await this.deps.scrub?.round();
+    if (problem !== undefined && problem.message !== this.#reported) {
+      this.#reported = problem.message;
+      this.deps.log("error", "periodic check: this member's data changed on disk; raising the CORRUPT alarm", {
+        error: problem.message,
+        file: problem.file,
+        repair: "restart this member: it moves its files aside and rebuilds from the leader's snapshot; then etcdctl alarm disarm",
+      });
+    }
+    if (problem !== undefined) await this.deps.raiseCorrupt(this.deps.id, problem.message);
+    await this.periodicCheck();
+  }
+
+  /** Runs round() every `intervalMs` (rounds never overlap). */
   start(intervalMs: number): void {
     if (intervalMs <= 0 || this.#timer !== undefined) return;
     this.#timer = setInterval(() => {
       if (this.#running) return;
       this.#running = true;
-      this.periodicCheck()
+      this.round()
         .catch((err: Error) => this.deps.log("warn", "corruption check failed", { error: err.message }))
         .finally(() => (this.#running = false));
     }, intervalMs);

@@ -27,6 +27,7 @@ import { NodeLeases } from "./lessor.ts";
 import { openCheckedStore } from "./repair.ts";
 import { AlarmType as CorruptAlarm } from "./alarms.ts";
 import { CorruptionChecker } from "./corrupt-check.ts";
+import { Scrubber } from "./scrub.ts";
 import type { Logger } from "./log.ts";
 import { checkNotRemoved, genesisConf, markRemoved, refuseIfRemovedInLog } from "./member-files.ts";
 import { Members } from "./members.ts";
@@ -170,6 +171,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       log: opts.log.log,
       timeoutMs: Math.min(timeoutMs, 3000),
       ...(this.tls.clientDial ? { clientTls: this.tls.clientDial } : {}),
+      scrub: new Scrubber({ dataDir: config.node.data_dir, snapshots: data.snapshots, log: opts.log.log }),
     });
     this.usage = new DataDirUsage(config.node.data_dir, () => store.dbSize().size);
     this.quota = new SpaceQuota({ configured: config.limits.quota_backend_bytes, usage: () => this.usage.measure() });

@@ -5,12 +5,14 @@
 // alarm for it, which `etcdctl alarm list` shows on every member.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { historyRowCrc } from "../../src/kv/integrity.ts";
 import { openSqlite } from "../../src/storage/sqlite.ts";
 import { etcdctl, etcdctlOk, msgOf, requireEtcdctl, TEST_TIMEOUT, TestCluster, waitUntil } from "./harness.ts";
 
 const BASE_PORT = 25700;
+const SCRUB_PORT = 25800;
 
 /** Rewrites the newest history row of `key` in a kv.db with `value`, checksum recomputed when
  *  `withCrc` (so only a comparison with the peers can tell). */
@@ -87,7 +89,8 @@ describe("HashKV corruption checks", () => {
     const { leader } = await cluster.waitForLeader();
     const victim = cluster.ids.find((id) => id !== leader)!;
     await cluster.waitForApplied(victim, (await cluster.status(leader)).raftAppliedIndex);
-    rewriteValue(join(cluster.dir, `node-${victim}`, "kv.db"), "h/3", "changed-on-disk", false);
+    // With its checksum recomputed, so only the comparison with the other members finds it.
+    rewriteValue(join(cluster.dir, `node-${victim}`, "kv.db"), "h/3", "changed-on-disk", true);
     const expected = `memberID:${victim} alarm:CORRUPT`;
     for (const id of cluster.ids) {
       await waitUntil(`member ${id} to list the CORRUPT alarm`, 20_000, async () => {
@@ -102,5 +105,88 @@ describe("HashKV corruption checks", () => {
     const put = await etcdctl(cluster.endpoint(leader), ["put", "h/after", "x"]);
     assert.notEqual(put.code, 0);
     assert.match(put.stderr, /corrupt/i);
+  });
+});
+
+/** Flips one bit of every copy of `marker` in the files given, in place (the member keeps
+ *  running and writing them); returns how many copies were flipped. */
+function flipInPlace(files: string[], marker: string): number {
+  let n = 0;
+  for (const file of files.filter((f) => existsSync(f))) {
+    const bytes = readFileSync(file);
+    const fd = openSync(file, "r+");
+    try {
+      for (let at = bytes.indexOf(marker); at >= 0; at = bytes.indexOf(marker, at + 1)) {
+        writeSync(fd, Buffer.from([bytes[at + 4]! ^ 0x01]), 0, 1, at + 4);
+        n++;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return n;
+}
+
+describe("the periodic check reads each member's own files", () => {
+  let cluster: TestCluster;
+  let ready: Promise<void>;
+  before(() => {
+    ready = (async () => {
+      requireEtcdctl();
+      cluster = TestCluster.start({
+        basePort: SCRUB_PORT,
+        strategy: "disk",
+        snapshotEntries: 50,
+        tweak: (c) => {
+          c.raft.snapshot_catchup_entries = 1000; // the log keeps every entry of this test
+          c.corruption.corrupt_check_time = 1;
+        },
+      });
+      await cluster.waitForLeader(20_000);
+    })();
+    ready.catch(() => {});
+  });
+  after(async () => {
+    await cluster?.destroy();
+  });
+
+  async function alarmed(member: number): Promise<void> {
+    const expected = `memberID:${member} alarm:CORRUPT`;
+    await waitUntil(`the CORRUPT alarm for member ${member}`, 20_000, async () => {
+      const r = await etcdctl(cluster.endpoints(), ["alarm", "list"]);
+      return r.stdout.includes(expected) ? true : undefined;
+    }, () => cluster.tails());
+  }
+
+  test("a flipped byte in a running member's kv.db, log entry and latest snapshot each raise CORRUPT for it", TEST_TIMEOUT, async () => {
+    await ready;
+    const { leader } = await cluster.waitForLeader();
+    const [a, b] = cluster.ids.filter((id) => id !== leader);
+    const kvMark = `KVMARK-${Date.now()}`, logMark = `LOGMARK-${Date.now()}`;
+    for (let i = 0; i < 120; i++) await etcdctlOk(cluster.endpoint(leader), ["put", `s/${i}`, i === 100 ? kvMark : i === 110 ? logMark : `v${i}`]);
+    const applied = (await cluster.status(leader)).raftAppliedIndex;
+    for (const id of cluster.ids) await cluster.waitForApplied(id, applied);
+    const dir = (id: number) => join(cluster.dir, `node-${id}`);
+
+    assert.ok(flipInPlace([join(dir(a!), "kv.db"), join(dir(a!), "kv.db-wal")], kvMark) >= 1, "the value is in member a's kv.db");
+    await alarmed(a!);
+    const kvLine = await cluster.waitForLine(a!, "the periodic check", (l) => msgOf(l)?.startsWith("periodic check: this member's data changed on disk") === true);
+    assert.match(String(kvLine.json?.error), /kv\.db: the history row at revision \d+\.0 fails its checksum/);
+
+    assert.ok(flipInPlace([join(dir(b!), "log.db"), join(dir(b!), "log.db-wal")], logMark) >= 1, "the entry is in member b's log");
+    await alarmed(b!);
+    const logLine = await cluster.waitForLine(b!, "the periodic check", (l) => msgOf(l)?.startsWith("periodic check: this member's data changed on disk") === true);
+    assert.match(String(logLine.json?.error), /log\.db: log entry \d+ \(term \d+\) fails its checksum/);
+
+    const snaps = readdirSync(join(dir(leader), "snapshots")).filter((n) => n.endsWith(".snap")).sort();
+    assert.ok(snaps.length > 0);
+    const snap = join(dir(leader), "snapshots", snaps.at(-1)!);
+    const fd = openSync(snap, "r+");
+    const size = readFileSync(snap).length;
+    writeSync(fd, Buffer.from([readFileSync(snap)[size - 1]! ^ 0x01]), 0, 1, size - 1);
+    closeSync(fd);
+    await alarmed(leader);
+    const snapLine = await cluster.waitForLine(leader, "the periodic check", (l) => msgOf(l)?.startsWith("periodic check: this member's data changed on disk") === true);
+    assert.match(String(snapLine.json?.error), /\.snap: checksum mismatch/);
   });
 });
