@@ -5,6 +5,7 @@ import { ConfigError, formatWarning, loadConfigDetailed } from "../config/load.t
 import type { LogLevel } from "../config/types.ts";
 import type { HardState } from "../raft/types.ts";
 import { Metrics, MetricsServer } from "../metrics/index.ts";
+import { metricsListenerTls } from "../tls/options.ts";
 import { DivergenceError, pruneQuarantines, quarantine } from "../node/divergence.ts";
 import { awaitSnapshotOnRestart, canRebuildFromPeers, isRepairable, readSavedHardState, repairAdvice } from "../node/repair.ts";
 import { createLogger } from "../node/log.ts";
@@ -105,9 +106,9 @@ export const startCommand: Command = {
             ...(carryHardState ? { carryHardState } : {}),
           });
           if (metrics && server === undefined) {
-            server = new MetricsServer(metrics, config.metrics);
+            server = new MetricsServer(metrics, config.metrics, config.metrics.tls ? { tls: metricsListenerTls(config.tls, log.log) } : {});
             const port = await server.start();
-            log.info("metrics listening", { address: config.metrics.address, port });
+            log.info("metrics listening", { address: config.metrics.address, port, tls: config.metrics.tls });
           }
         } catch (err) {
           if (isRepairable(err) && canRebuildFromPeers(config) && !repaired && !stopping) {

@@ -332,6 +332,12 @@ export const SCHEMA: readonly KeySpec[] = [
     "host:port of the metrics and health HTTP endpoint.",
   ),
   key(
+    "metrics.tls",
+    { type: "boolean" },
+    false,
+    "Serve the metrics address over HTTPS with [tls.client]'s cert_file and key_file, requiring client certificates of its trusted_ca_file when client_cert_auth is on (etcd: an https:// --listen-metrics-urls uses the client TLS flags); false: plain HTTP, bind it to a private address.",
+  ),
+  key(
     "log.level",
     { type: "enum", values: ["debug", "info", "warn", "error"] },
     "info",

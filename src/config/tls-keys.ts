@@ -65,7 +65,7 @@ const self = (c: Config) => c.cluster.peers.find((p) => p.id === c.node.id);
 function dialledHosts(c: Config, which: "peer" | "client"): string[] {
   const me = self(c);
   const addresses = which === "client"
-    ? [c.node.client_address, me?.client_address]
+    ? [c.node.client_address, me?.client_address, ...(c.metrics.enabled && c.metrics.tls ? [c.metrics.address] : [])]
     : [c.node.control_address, c.node.data_address, c.node.bulk_address, me?.control_address, me?.data_address, me?.bulk_address];
   return [...new Set(addresses.filter((a): a is string => a !== undefined).map(hostOf))];
 }
@@ -89,6 +89,16 @@ export const TLS_RULES: readonly Rule[] = [
     },
   },
   {
+    doc: "`metrics.tls = true` needs `[tls.client]`'s `cert_file` and `key_file`: the metrics address serves HTTPS with them (as etcd serves an https:// --listen-metrics-urls with its client TLS flags).",
+    severity: "error",
+    reads: ["metrics.tls", "tls.client.cert_file"],
+    check(c, ctx) {
+      if (c.metrics.tls && c.tls.client.cert_file === "") {
+        ctx.error("metrics.tls", "true", "false, or set tls.client.cert_file and key_file: the metrics address serves HTTPS with the client port's certificate");
+      }
+    },
+  },
+  {
     doc: "`[tls.peer]`: `cert_file`, `key_file` and `trusted_ca_file` are all set (mutual TLS on every plane) or all empty (plaintext); `allowed_cn` needs them.",
     severity: "error",
     reads: ["tls.peer.cert_file", "tls.peer.key_file", "tls.peer.trusted_ca_file", "tls.peer.allowed_cn"],
@@ -104,9 +114,9 @@ export const TLS_RULES: readonly Rule[] = [
     },
   },
   {
-    doc: "TLS files are readable PEM, each key matches its certificate, certificates are valid now, a peer certificate is signed by `tls.peer.trusted_ca_file`, and SANs cover the hosts this member is dialled at (its peer addresses for `[tls.peer]`, its client address for `[tls.client]`); checked by `config check` and at start.",
+    doc: "TLS files are readable PEM, each key matches its certificate, certificates are valid now, a peer certificate is signed by `tls.peer.trusted_ca_file`, and SANs cover the hosts this member is dialled at (its peer addresses for `[tls.peer]`, its client address, and the metrics address with `metrics.tls`, for `[tls.client]`); checked by `config check` and at start.",
     severity: "error",
-    reads: ["tls.client.cert_file", "tls.client.key_file", "tls.client.trusted_ca_file", "tls.peer.cert_file", "tls.peer.key_file", "tls.peer.trusted_ca_file", "cluster.peers", "node.client_address", "node.control_address", "node.data_address", "node.bulk_address"],
+    reads: ["tls.client.cert_file", "tls.client.key_file", "tls.client.trusted_ca_file", "tls.peer.cert_file", "tls.peer.key_file", "tls.peer.trusted_ca_file", "cluster.peers", "node.client_address", "node.control_address", "node.data_address", "node.bulk_address", "metrics.address", "metrics.tls"],
     check(c, ctx) {
       const report = (ps: TlsProblem[]) => { for (const p of ps) ctx.error(p.key, p.got, p.expected); };
       const cl = c.tls.client;

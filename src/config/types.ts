@@ -121,6 +121,8 @@ export interface MetricsSection {
   enabled: boolean;
   /** "host:port" of the /metrics, /health, /ready HTTP endpoint. */
   address: string;
+  /** HTTPS with `[tls.client]`'s files (etcd: an https:// --listen-metrics-urls). */
+  tls: boolean;
 }
 
 /** `[tls.client]`: the client port (etcd's --cert-file, --key-file, --trusted-ca-file,

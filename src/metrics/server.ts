@@ -1,17 +1,30 @@
-// The metrics HTTP endpoint on `[metrics] address`: GET /metrics, /health, /ready.
+// The metrics HTTP endpoint on `[metrics] address`: GET /metrics, /health, /ready; over HTTPS with
+// the `tls` option (metrics.tls, with [tls.client]'s files: tls-listen.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MetricsSection } from "../config/types.ts";
+import type { H2ServerTls } from "../h2/types.ts";
+import { tlsMetricsListener, type TlsMetricsListener } from "./tls-listen.ts";
 import { DEFAULT_HEALTH_POLICY, judgeHealth, Readiness, type HealthPolicy, type HealthVerdict } from "./health.ts";
 import type { Metrics } from "./metrics.ts";
 
 export interface MetricsServerOptions {
   health?: HealthPolicy;
+  /** HTTPS instead of HTTP (the client port's certificate and client-certificate rule). */
+  tls?: H2ServerTls;
+}
+
+/** What close() needs of either listener. */
+interface Listening {
+  readonly server: Server | TlsMetricsListener["server"];
+  closeAll(): void;
+  stop?(): void;
 }
 
 export class MetricsServer {
-  private server: Server | undefined;
+  private listening: Listening | undefined;
   private readonly health: HealthPolicy;
+  private readonly tls: H2ServerTls | undefined;
   private readonly readiness: Readiness;
 
   constructor(
@@ -21,18 +34,29 @@ export class MetricsServer {
   ) {
     this.health = options.health ?? DEFAULT_HEALTH_POLICY;
     this.readiness = new Readiness(this.health);
+    this.tls = options.tls;
   }
 
   /** Listens on the configured address; resolves with the bound port (useful with port 0). */
   async start(): Promise<number> {
     const { host, port } = splitAddress(this.section.address);
-    const server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
         res.end(`metrics: ${err instanceof Error ? err.message : String(err)}\n`);
       });
-    });
-    this.server = server;
+    };
+    const http = createServer(handler);
+    let listening: Listening;
+    if (this.tls) {
+      const t = tlsMetricsListener(this.tls, http);
+      listening = { server: t.server, closeAll: t.closeAll, stop: t.close };
+    } else {
+      // Scrapers keep connections alive; do not wait for them to go away.
+      listening = { server: http, closeAll: () => http.closeAllConnections() };
+    }
+    this.listening = listening;
+    const server = listening.server;
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) =>
         reject(new Error(`metrics: cannot listen on [metrics] address "${this.section.address}": ${err.message}`));
@@ -46,12 +70,12 @@ export class MetricsServer {
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return;
-    this.server = undefined;
-    // Scrapers keep connections alive; do not wait for them to go away.
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const l = this.listening;
+    if (l === undefined) return;
+    this.listening = undefined;
+    l.stop?.();
+    l.closeAll();
+    await new Promise<void>((resolve) => l.server.close(() => resolve()));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

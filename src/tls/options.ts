@@ -68,3 +68,11 @@ export function memberTls(t: TlsSection, log: Log): MemberTls & {
     peerListenerFor: (port) => (peerFiles ? listenerTls(peerFiles, port, true, p.allowed_cn, log) : undefined),
   };
 }
+
+/** The metrics address's TLS (metrics.tls): the client port's certificate and client-certificate
+ *  rule, as etcd serves an https:// --listen-metrics-urls with its client TLS flags. */
+export function metricsListenerTls(t: TlsSection, log: Log): H2ServerTls | undefined {
+  const c = t.client;
+  if (c.cert_file === "") return undefined;
+  return listenerTls(new CredentialFiles({ certFile: c.cert_file, keyFile: c.key_file, caFile: c.trusted_ca_file }), "metrics", c.client_cert_auth, "", log);
+}

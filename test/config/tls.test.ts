@@ -1,6 +1,7 @@
 // [tls.client] and [tls.peer]: every bad file gives a problem naming the key, the file and what is
 // wrong (missing, a directory, not PEM, key of another certificate, expired, SANs that miss the
-// member's addresses, a peer certificate of another CA), and half-set sections are refused.
+// member's addresses, a peer certificate of another CA), and half-set sections are refused;
+// metrics.tls needs [tls.client].
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -114,5 +115,11 @@ describe("tls files", () => {
   test("client TLS: cert and key together, client_cert_auth needs a CA", () => {
     one(load('[tls.client]\ncert_file = "m.pem"\n'), "tls.client.key_file", /not set/);
     one(load('[tls.client]\ncert_file = "m.pem"\nkey_file = "m-key.pem"\nclient_cert_auth = true\n'), "tls.client.trusted_ca_file", /not set/);
+  });
+
+  test("metrics.tls needs [tls.client], and the client certificate's SANs must cover the metrics address", () => {
+    one(load("[metrics]\ntls = true\n"), "metrics.tls", /true/);
+    assert.deepEqual(load('[metrics]\ntls = true\naddress = "127.0.0.1:2383"\n[tls.client]\ncert_file = "m.pem"\nkey_file = "m-key.pem"\n'), []);
+    one(load('[metrics]\ntls = true\naddress = "10.1.2.3:2383"\n[tls.client]\ncert_file = "m.pem"\nkey_file = "m-key.pem"\n'), "tls.client.cert_file", /do not cover 10\.1\.2\.3/);
   });
 });
