@@ -2,15 +2,13 @@
 // /health answers JSON {"health","reason"}; /livez and /readyz run named checks and answer
 // "ok\n" (with ?verbose, one "[+]name ok" line per check first), or 503 with a "[-]name failed:
 // reason" line per check; ?exclude=name skips a check (an unknown name is ignored, as etcd
-// does); /livez/<name> and /readyz/<name> run one. Reads go through this member's own gRPC
-// server, as etcd's go through its Range, so a learner, a missing leader or a broken store
-// answer here exactly as they answer clients.
-import { etcdserverpb } from "../gen/etcd.js";
+// does); /livez/<name> and /readyz/<name> run one. Reads are etcd's server-side Range as root:
+// the ReadIndex barrier and the local store, whatever auth says.
 import { methodNotAllowed, type HttpAnswer, type HttpRequest, textAnswer } from "./http-types.ts";
 
 /** What the checks need from the member. */
 export interface HealthProbe {
-  /** A Range (keys only, limit 1) through the member's API; rejects with the error a client would get. */
+  /** PROBE_RANGE on this member (after a ReadIndex barrier unless serializable); rejects with why not. */
   range(serializable: boolean): Promise<void>;
   /** Active alarm type names ("NOSPACE", "CORRUPT"). */
   alarms(): Promise<string[]>;
@@ -107,7 +105,5 @@ export async function health(probe: HealthProbe, req: HttpRequest): Promise<Http
   return healthJson(200, true, "");
 }
 
-/** The Range the checks send: keys only, limit 1, from the lowest key on. */
-export function probeRangeRequest(serializable: boolean): Uint8Array {
-  return etcdserverpb.RangeRequest.encode({ key: Uint8Array.of(0), rangeEnd: Uint8Array.of(0), keysOnly: true, limit: 1, serializable }).finish();
-}
+/** The Range the checks make: keys only, limit 1, from the lowest key on. */
+export const PROBE_RANGE = { key: Uint8Array.of(0), rangeEnd: Uint8Array.of(0), keysOnly: true, limit: 1 };

@@ -166,6 +166,30 @@ describe("gRPC gateway JSON API", () => {
     }
   });
 
+  it("takes the token of /v3/auth/authenticate in the Authorization header; health checks read as root", async () => {
+    assert.equal((await post(`${URL}/v3/auth/user/add`, { name: "root", password: "pw" })).status, 200);
+    assert.equal((await post(`${URL}/v3/auth/user/grant`, { user: "root", role: "root" })).status, 200);
+    assert.equal((await post(`${URL}/v3/auth/enable`, {})).status, 200);
+    try {
+      const refused = await post(`${URL}/v3/kv/range`, { key: b64("gw/a") });
+      assert.notEqual(refused.status, 200, JSON.stringify(refused.json));
+      assert.equal(typeof refused.json.error, "string");
+      const auth = await post(`${URL}/v3/auth/authenticate`, { name: "root", password: "pw" });
+      assert.equal(auth.status, 200, JSON.stringify(auth.json));
+      const token = auth.json.token as string;
+      assert.ok(token.length > 0);
+      const got = await post(`${URL}/v3/kv/range`, { key: b64("gw/a") }, ["-H", `Authorization: ${token}`]);
+      assert.equal(got.status, 200, JSON.stringify(got.json));
+      assert.equal((got.json.kvs as { value: string }[])[0]!.value, b64("uno"));
+      assert.equal((await curl([`${URL}/readyz`])).status, 200);
+      assert.equal((await curl([`${URL}/health`])).status, 200);
+      assert.equal((await post(`${URL}/v3/auth/disable`, {}, ["-H", `Authorization: ${token}`])).status, 200);
+    } finally {
+      await post(`${URL}/v3/auth/disable`, {});
+    }
+    assert.equal((await post(`${URL}/v3/kv/range`, { key: b64("gw/a") })).status, 200, "auth is off again for the tests after");
+  });
+
   it("answers the same JSON over h2c as over HTTP/1.1", async () => {
     const h1 = await curl(["-d", JSON.stringify({ key: b64("gw/a") }), `${URL}/v3/kv/range`]);
     const h2 = await curl(["--http2-prior-knowledge", "-d", JSON.stringify({ key: b64("gw/a") }), `${URL}/v3/kv/range`]);
