@@ -4,6 +4,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { TransportObserver } from "../transport/types.ts";
 import { M, type MetricDefinition } from "./definitions.ts";
+import { type CounterChild, type HistogramChild, TallyCounter, TallyHistogram } from "./tally.ts";
 import type { MetricsSource, NodeSample, Plane } from "./source.ts";
 
 export type SnapshotOperation = "taken" | "sent" | "received";
@@ -28,33 +29,33 @@ export class Metrics {
   private readonly fsyncDuration: Histogram<string>;
   private readonly etcdLeaderChanges: Counter<string>;
   private readonly etcdWalFsync: Histogram<string>;
-  private readonly grpcHandledTotal: Counter<string>;
+  private readonly grpcHandledTotal: TallyCounter;
   private readonly etcdProposalsFailed: Counter<string>;
-  private readonly handledChildren = new Map<string, { inc(v?: number): void }>();
-  private readonly grpcStartedTotal: Counter<string>;
-  private readonly grpcHandling: Histogram<string>;
-  private readonly startedChildren = new Map<string, { started: { inc(v?: number): void }; handling: { observe(v: number): void } }>();
-  private readonly etcdPeerSent: Counter<string>;
-  private readonly etcdPeerReceived: Counter<string>;
-  private readonly etcdPeerFailures: Counter<string>;
-  private readonly etcdPeerRtt: Histogram<string>;
+  private readonly handledChildren = new Map<string, CounterChild>();
+  private readonly grpcStartedTotal: TallyCounter;
+  private readonly grpcHandling: TallyHistogram;
+  private readonly startedChildren = new Map<string, { started: CounterChild; handling: HistogramChild }>();
+  private readonly etcdPeerSent: TallyCounter;
+  private readonly etcdPeerReceived: TallyCounter;
+  private readonly etcdPeerFailures: TallyCounter;
+  private readonly etcdPeerRtt: TallyHistogram;
   /** etcd's peer series by peer id: `To`/`From` are the peer's id in hex, as etcd's types.ID prints it. */
-  private readonly peerChildren = new Map<number, { sent: { inc(v?: number): void }; received: { inc(v?: number): void }; failures: { inc(v?: number): void }; rtt: { observe(v: number): void } }>();
+  private readonly peerChildren = new Map<number, { sent: CounterChild; received: CounterChild; failures: CounterChild; rtt: HistogramChild }>();
   private readonly flushBatchEntries: Histogram<string>;
-  private readonly rpcDuration: Histogram<string>;
-  private readonly rpcErrors: Counter<string>;
-  private readonly planeBytes: Counter<string>;
+  private readonly rpcDuration: TallyHistogram;
+  private readonly rpcErrors: TallyCounter;
+  private readonly planeBytes: TallyCounter;
   private readonly connectionUp: Gauge<string>;
-  private readonly messagesReceived: Counter<string>;
+  private readonly messagesReceived: TallyCounter;
   private readonly refusedCalls: Counter<string>;
   private readonly snapshotCount: Counter<string>;
   private readonly snapshotDuration: Histogram<string>;
   private readonly snapshotBytes: Counter<string>;
   // Peer RPCs and byte counts arrive per message on the data plane: look the labelled child up
   // once per label set instead of hashing the labels on every call.
-  private readonly rpcChildren = new Map<string, { duration: { observe(v: number): void }; errors: { inc(v?: number): void } }>();
-  private readonly bytesChildren = new Map<string, { inc(v?: number): void }>();
-  private readonly receivedChildren = new Map<string, { inc(v?: number): void }>();
+  private readonly rpcChildren = new Map<string, { duration: HistogramChild; errors: CounterChild }>();
+  private readonly bytesChildren = new Map<string, CounterChild>();
+  private readonly receivedChildren = new Map<string, CounterChild>();
 
   constructor(source?: MetricsSource, options: MetricsOptions = {}) {
     this.source = source;
@@ -82,11 +83,11 @@ export class Metrics {
     this.pullGauge(M.logFlushLagSeconds, (s) => s.flushLagSeconds);
     this.fsyncDuration = new Histogram(histOpts(M.storageFsyncDuration, r));
     this.flushBatchEntries = new Histogram(histOpts(M.storageFlushBatchEntries, r));
-    this.rpcDuration = new Histogram(histOpts(M.planeRpcDuration, r));
-    this.rpcErrors = new Counter(opts(M.planeRpcErrors, r));
-    this.planeBytes = new Counter(opts(M.planeBytes, r));
+    this.rpcDuration = tallyHistogram(M.planeRpcDuration, r);
+    this.rpcErrors = tallyCounter(M.planeRpcErrors, r);
+    this.planeBytes = tallyCounter(M.planeBytes, r);
     this.connectionUp = new Gauge(opts(M.planeConnectionUp, r));
-    this.messagesReceived = new Counter(opts(M.planeMessagesReceived, r));
+    this.messagesReceived = tallyCounter(M.planeMessagesReceived, r);
     this.refusedCalls = new Counter(opts(M.planeRefused, r));
     this.pullGauge(M.proposalsPending, (s) => s.proposalsPending);
     this.snapshotCount = new Counter(opts(M.snapshotCount, r));
@@ -115,13 +116,13 @@ export class Metrics {
     this.pullCounter(M.etcdProposalsApplied, (s) => s.appliedIndex);
     this.etcdWalFsync = new Histogram(histOpts(M.etcdWalFsync, r));
     this.pullGauge(M.etcdKeys, (s) => s.kvKeys);
-    this.grpcHandledTotal = new Counter(opts(M.grpcHandled, r));
-    this.grpcStartedTotal = new Counter(opts(M.grpcStarted, r));
-    this.grpcHandling = new Histogram(histOpts(M.grpcHandling, r));
-    this.etcdPeerSent = new Counter(opts(M.etcdPeerSentBytes, r));
-    this.etcdPeerReceived = new Counter(opts(M.etcdPeerReceivedBytes, r));
-    this.etcdPeerFailures = new Counter(opts(M.etcdPeerSentFailures, r));
-    this.etcdPeerRtt = new Histogram(histOpts(M.etcdPeerRtt, r));
+    this.grpcHandledTotal = tallyCounter(M.grpcHandled, r);
+    this.grpcStartedTotal = tallyCounter(M.grpcStarted, r);
+    this.grpcHandling = tallyHistogram(M.grpcHandling, r);
+    this.etcdPeerSent = tallyCounter(M.etcdPeerSentBytes, r);
+    this.etcdPeerReceived = tallyCounter(M.etcdPeerReceivedBytes, r);
+    this.etcdPeerFailures = tallyCounter(M.etcdPeerSentFailures, r);
+    this.etcdPeerRtt = tallyHistogram(M.etcdPeerRtt, r);
     this.pullGauge(M.etcdDbSize, (s) => s.dbSizeBytes);
     this.pullGauge(M.etcdDbSizeInUse, (s) => s.dbSizeInUseBytes);
 
@@ -260,8 +261,8 @@ export class Metrics {
       const key = `${plane}\u0000${peer}\u0000${method}`;
       let child = this.rpcChildren.get(key);
       if (child === undefined) {
-        const labels = { plane, peer: String(peer), method };
-        child = { duration: this.rpcDuration.labels(labels), errors: this.rpcErrors.labels(labels) };
+        const labels = labelValues(M.planeRpcDuration, { plane, peer: String(peer), method });
+        child = { duration: this.rpcDuration.labels(...labels), errors: this.rpcErrors.labels(...labels) };
         // Create the error series at 0 so an error rate is defined before the first error.
         child.errors.inc(0);
         this.rpcChildren.set(key, child);
@@ -277,7 +278,7 @@ export class Metrics {
       const key = `${plane}\u0000${peer}\u0000${direction}`;
       let child = this.bytesChildren.get(key);
       if (child === undefined) {
-        child = this.planeBytes.labels({ plane, peer: String(peer), direction });
+        child = this.planeBytes.labels(...labelValues(M.planeBytes, { plane, peer: String(peer), direction }));
         this.bytesChildren.set(key, child);
       }
       child.inc(n);
@@ -292,7 +293,7 @@ export class Metrics {
       const key = `${plane}\u0000${peer}`;
       let child = this.receivedChildren.get(key);
       if (child === undefined) {
-        child = this.messagesReceived.labels({ plane, peer: String(peer) });
+        child = this.messagesReceived.labels(...labelValues(M.planeMessagesReceived, { plane, peer: String(peer) }));
         this.receivedChildren.set(key, child);
       }
       child.inc(n);
@@ -346,6 +347,20 @@ export class Metrics {
 
 function opts(d: MetricDefinition, registry: Registry) {
   return { name: d.name, help: d.help, labelNames: [...d.labels], registers: [registry] };
+}
+
+/** A per-call or per-message counter: plain additions, read at scrape time (tally.ts). */
+function tallyCounter(d: MetricDefinition, registry: Registry): TallyCounter {
+  return new TallyCounter(d.name, d.help, d.labels, registry);
+}
+
+function tallyHistogram(d: MetricDefinition, registry: Registry): TallyHistogram {
+  return new TallyHistogram(d.name, d.help, d.labels, d.buckets ?? [], registry);
+}
+
+/** Label values in the definition's order, from named values. */
+function labelValues(d: MetricDefinition, named: Record<string, string>): string[] {
+  return d.labels.map((n) => named[n] ?? "");
 }
 
 function histOpts(d: MetricDefinition, registry: Registry) {
