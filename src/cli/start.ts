@@ -7,6 +7,8 @@ import type { HardState } from "../raft/types.ts";
 import { Metrics, MetricsServer } from "../metrics/index.ts";
 import { metricsListenerTls } from "../tls/options.ts";
 import { DivergenceError, pruneQuarantines, quarantine } from "../node/divergence.ts";
+import { DiskFullError, isDiskFull, raiseThroughPeers, releaseReserve, reserveBytesFor, waitForSpace } from "../node/disk-space.ts";
+import { AlarmType } from "../kv/alarms.ts";
 import { awaitSnapshotOnRestart, canRebuildFromPeers, isRepairable, readSavedHardState, repairAdvice } from "../node/repair.ts";
 import { createLogger } from "../node/log.ts";
 import { TriremeNode } from "../node/node.ts";
@@ -83,6 +85,15 @@ export const startCommand: Command = {
 
       const fatal = async (err: Error) => {
         if (stopping) return;
+        if (err instanceof DiskFullError) {
+          // Not a crash: the member stopped cleanly. The others refuse what would fill the disk
+          // further (NOSPACE, raised through them), the reserve makes room to start, and the
+          // member starts again in this process once the disk has room (disk-space.ts).
+          releaseReserve(config.node.data_dir, log.log);
+          await raiseThroughPeers(config, AlarmType.NOSPACE, config.node.id, log.log);
+          await afterDiskFull(node!.hardState());
+          return;
+        }
         if (!(err instanceof DivergenceError)) {
           await server?.close();
           done(1);
@@ -96,11 +107,19 @@ export const startCommand: Command = {
         await launch(carry);
       };
 
-      const launch = async (carryHardState?: HardState) => {
+      const afterDiskFull = async (carry?: HardState) => {
+        await new Promise((r) => setTimeout(r, 1000));
+        // Room for the reserve twice over: what it gave back, and as much again that was freed.
+        await waitForSpace(config.node.data_dir, 2 * reserveBytesFor(config.node.data_dir), () => stopping, log.log);
+        if (!stopping) await launch(carry, true);
+      };
+
+      const launch = async (carryHardState?: HardState, diskWasFull = false) => {
         try {
           node = await TriremeNode.start({
             config,
             log,
+            afterDiskFull: diskWasFull,
             onFatal: (err) => void fatal(err),
             ...(metrics ? { metrics } : {}),
             ...(carryHardState ? { carryHardState } : {}),
@@ -111,6 +130,13 @@ export const startCommand: Command = {
             log.info("metrics listening", { address: config.metrics.address, port, tls: config.metrics.tls });
           }
         } catch (err) {
+          if (isDiskFull(err) && !stopping) {
+            log.error("cannot start: the disk is full; starting again once there is room", { error: (err as Error).message });
+            releaseReserve(config.node.data_dir, log.log);
+            await raiseThroughPeers(config, AlarmType.NOSPACE, config.node.id, log.log);
+            await afterDiskFull(carryHardState);
+            return;
+          }
           if (isRepairable(err) && canRebuildFromPeers(config) && !repaired && !stopping) {
             // Corrupt data is never served: rebuild from the leader, keeping term and vote.
             repaired = true;

@@ -72,7 +72,7 @@ export class GroupCommit {
       } catch (rollbackErr) {
         // SQLite rolled the whole transaction back (an I/O error, a full disk): the batches
         // before this one are gone too.
-        this.#fail(new Error(`${this.where}: a failed write rolled back the applied batches before it (${(rollbackErr as Error).message})`));
+        this.#fail(new Error(`${this.where}: a failed write (${(err as Error).message}) rolled back the applied batches before it (${(rollbackErr as Error).message})`, { cause: err }));
       }
       throw err;
     }
@@ -91,7 +91,7 @@ export class GroupCommit {
     try {
       this.exec("COMMIT");
     } catch (err) {
-      this.#fail(new Error(`${this.where}: committing applied entries failed: ${(err as Error).message}`));
+      this.#fail(new Error(`${this.where}: committing applied entries failed: ${(err as Error).message}`, { cause: err }));
       try {
         this.exec("ROLLBACK");
       } catch {

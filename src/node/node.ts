@@ -19,7 +19,8 @@ import { startIdentity } from "./cluster-id.ts";
 import { asDivergence } from "./divergence.ts";
 import { AlarmType, NodeAlarms, alarmName } from "./alarms.ts";
 import { DataDirUsage, SpaceQuota } from "./quota.ts";
-import { AlarmErrors } from "../kv/alarms.ts";
+import { AlarmErrors, alarmRefusal, quotaCost } from "../kv/alarms.ts";
+import { DiskFullError, isDiskFull, SpaceReserve } from "./disk-space.ts";
 import { LeaderWatch } from "./leader-watch.ts";
 import { LeaseForwarder } from "./forward-lease.ts";
 import { ProposalForwarder } from "./forward-peer.ts";
@@ -64,6 +65,9 @@ export interface NodeOptions {
   /** Hard state of this member's previous incarnation (a rebuild after a divergence): a vote or
    *  term it reported saved must survive the data directory being moved aside. */
   carryHardState?: HardState;
+  /** The previous incarnation stopped on a full disk (disk-space.ts): raise NOSPACE once started
+   *  and treat space as low until the reserve can be written again. */
+  afterDiskFull?: boolean;
 }
 
 export class TriremeNode implements KvBackend, MetricsSource {
@@ -84,6 +88,11 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private readonly corruption: CorruptionChecker;
   private readonly quota: SpaceQuota;
   private readonly usage: DataDirUsage;
+  /** Released when a write fails for want of space, so the stop and the restart find room. */
+  private readonly reserve: SpaceReserve;
+  /** Space ran out (now or in the previous incarnation) and the reserve is not back yet. */
+  private spaceLow: boolean;
+  private spaceCheckedAt = -Infinity;
   /** When the quota last made this member compact its log (checkQuota). */
   private spaceCompactedAt = -Infinity;
   private readonly changes: MembershipChanges;
@@ -174,6 +183,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
       scrub: new Scrubber({ dataDir: config.node.data_dir, snapshots: data.snapshots, log: opts.log.log }),
     });
     this.usage = new DataDirUsage(config.node.data_dir, () => store.dbSize().size);
+    this.reserve = new SpaceReserve(config.node.data_dir, opts.log.log);
+    this.spaceLow = opts.afterDiskFull === true;
     this.quota = new SpaceQuota({ configured: config.limits.quota_backend_bytes, usage: () => this.usage.measure() });
     this.changes = new MembershipChanges({
       id: this.id,
@@ -233,6 +244,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
         await node.stop().catch(() => {});
         throw err;
       });
+      node.spaceStarted();
       return node;
     } catch (err) {
       store?.close();
@@ -352,13 +364,24 @@ export class TriremeNode implements KvBackend, MetricsSource {
    *  backend past the quota; here the log and snapshots count too, and they grow without a put,
    *  so the tick looks as well. */
   private checkQuota(refused = false): void {
-    if (!refused && !this.quota.exceeded()) return;
+    const now = performance.now();
+    // Space comes back when the reserve can be written again (twice its size free).
+    if (now - this.spaceCheckedAt >= (this.spaceLow ? 1000 : 5000)) {
+      this.spaceCheckedAt = now;
+      // After a full disk, room for the reserve three times over: compaction and defragment
+      // made space, not the writes that happen to have stopped.
+      if (this.reserve.ensure(this.spaceLow ? 3 : 2) && this.spaceLow) {
+        this.spaceLow = false;
+        this.opts.log.info("free space is back: the reserve is written again");
+      }
+    }
+    if (!refused && !this.spaceLow && !this.quota.exceeded()) return;
     if (!this.alarms.has(AlarmType.NOSPACE, this.id)) {
-      void this.alarms.raise(AlarmType.NOSPACE, this.id, `${this.quota.used()} bytes in use, quota ${this.quota.limit}`).catch(() => {});
+      const why = this.spaceLow ? "the disk was full" : `${this.quota.used()} bytes in use, quota ${this.quota.limit}`;
+      void this.alarms.raise(AlarmType.NOSPACE, this.id, why).catch(() => {});
     }
     // The log counts towards the quota: make room by dropping every applied entry (a follower
     // behind then gets a snapshot), at most once per election timeout while over quota.
-    const now = performance.now();
     const compactable = this.raft.status().firstIndex <= this.store.appliedIndex;
     if (compactable && this.snapshotting === undefined && now - this.spaceCompactedAt >= this.opts.config.raft.election_timeout_ms) {
       this.spaceCompactedAt = now;
@@ -543,11 +566,24 @@ export class TriremeNode implements KvBackend, MetricsSource {
     }
   }
 
+  /** Once serving: the reserve is written if there is room; after a full disk NOSPACE is raised. */
+  private spaceStarted(): void {
+    if (!this.spaceLow) this.reserve.ensure();
+    this.spaceCheckedAt = performance.now();
+    if (this.spaceLow) this.checkQuota(true);
+  }
+
+  /** A write failed for want of space: the member stops cleanly and trireme start, which then
+   *  releases the reserve (after the stop, whose checkpoints would eat it), starts it again. */
+  private diskFull(cause: Error): DiskFullError {
+    return new DiskFullError(this.opts.config.node.data_dir, cause);
+  }
+
   private die(cause: Error): void {
     if (this.fatal) return;
     const divergence = asDivergence(cause, this.opts.config.raft.persistence.strategy === "MemFirst");
     if (divergence) this.opts.metrics?.divergence();
-    const err = divergence ?? cause;
+    const err = divergence ?? (isDiskFull(cause) ? this.diskFull(cause) : cause);
     this.fatal = err;
     this.opts.log.error("stopping after a fatal error", { error: err.message, stack: err.stack });
     // Nothing more may be stepped into a core that failed; stop() only flushes and closes.
@@ -560,10 +596,14 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   write(req: InternalRequest): Promise<WriteResponse> {
     // etcd's quotaKVServer: refused before proposing when this member has no room for it.
-    if (!this.quota.admits(req)) {
+    if (!this.quota.admits(req) || (this.spaceLow && quotaCost(req) > 0)) {
       this.checkQuota(true);
       return Promise.reject(AlarmErrors.noSpace());
     }
+    // What an active alarm refuses at apply is not proposed: a refused entry would still grow
+    // every member's log, and the disk may be what is full.
+    const alarmed = alarmRefusal(req, this.store.alarms());
+    if (alarmed) return Promise.reject(alarmed);
     // Random, so ids stay unique across restarts and rebuilds of this member: a forwarded write
     // is answered by this member's own apply of the entry carrying it.
     const requestId = 1 + Math.floor(Math.random() * (Number.MAX_SAFE_INTEGER - 1));
@@ -709,8 +749,13 @@ export class TriremeNode implements KvBackend, MetricsSource {
     while (this.draining) await new Promise((r) => setTimeout(r, 5));
     await this.snapshotting;
     this.usage.close();
-    await this.data.close();
-    this.store.close();
+    // On a full disk the log's last flush may fail: kv.db must still close (and release its
+    // write lock) for the member to start again in this process.
+    try {
+      await this.data.close();
+    } finally {
+      this.store.close();
+    }
     this.opts.log.info("member stopped", { id: this.id.toString(16) });
   }
 }

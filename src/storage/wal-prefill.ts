@@ -10,7 +10,8 @@
 // processes out), and SQLite's WAL recovery stops at the first frame whose salt and checksum do
 // not match the header: an all-zero frame never does. Stale frames of an earlier cycle past the
 // valid ones are the normal state of a WAL that was restarted, and are skipped the same way.
-import { closeSync, fdatasyncSync, fstatSync, openSync, writeSync } from "node:fs";
+import { closeSync, fdatasyncSync, fstatSync, openSync, statfsSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 
 /** Written at start-up, before the writer reports ready: 2,000 frames of 4 KiB pages, twice
  *  CHECKPOINT_FRAMES (the idle-checkpoint regime stays inside it), ~6 ms on this machine. */
@@ -23,6 +24,17 @@ export const WAL_PREFILL_STEP = 4 << 20;
 
 const ZEROS = new Uint8Array(1 << 20);
 
+/** A tenth of the filesystem holding `path`: on a small disk (a 64 MiB volume) the prefill must
+ *  not be what fills it (the space quota and the disk-full handling, src/node/disk-space.ts). */
+function tenthOfDisk(path: string): number {
+  try {
+    const s = statfsSync(dirname(path));
+    return Math.floor((Number(s.blocks) * Number(s.bsize)) / 10);
+  } catch {
+    return Number.MAX_SAFE_INTEGER;
+  }
+}
+
 export class WalPrefill {
   private constructor(
     private readonly fd: number,
@@ -31,7 +43,7 @@ export class WalPrefill {
 
   /** `walPath` must exist (SQLite creates it when the connection first reads in WAL mode). */
   static open(walPath: string, target = WAL_PREFILL_TARGET): WalPrefill {
-    return new WalPrefill(openSync(walPath, "r+"), target);
+    return new WalPrefill(openSync(walPath, "r+"), Math.min(target, tenthOfDisk(walPath)));
   }
 
   /** Appends up to `bytes` of zeros past the current end (never below it) and makes them
