@@ -44,7 +44,23 @@ function probeOf(o: ClientPortHttpOptions): HealthProbe {
   };
 }
 
+/** etcd's default --cors="*": every answer of its client port carries these, and OPTIONS (a
+ *  browser's preflight) is answered 200 with them alone. */
+const CORS: [string, string][] = [
+  ["Access-Control-Allow-Headers", "accept, content-type, authorization"],
+  ["Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE"],
+  ["Access-Control-Allow-Origin", "*"],
+];
+
 export function httpRoutes(o: ClientPortHttpOptions): HttpRoute {
+  const route = routes(o);
+  return (req) => {
+    if (req.method === "OPTIONS") return Promise.resolve({ status: 200, contentType: "text/plain; charset=utf-8", body: "", headers: CORS });
+    return route(req)?.then((r) => ({ ...r, headers: [...CORS, ...(r.headers ?? [])] }));
+  };
+}
+
+function routes(o: ClientPortHttpOptions): HttpRoute {
   const probe = probeOf(o);
   const gateway = gatewayRoute(o.grpc);
   return (req: HttpRequest): Promise<HttpReply> | undefined => {

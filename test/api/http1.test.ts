@@ -84,6 +84,17 @@ describe("client port over HTTP/1.1", () => {
     assert.equal((await curl(["--http2-prior-knowledge", "-X", "PUT", `http://127.0.0.1:${PORT}/readyz`])).status, 405);
   });
 
+  it("sends etcd's default CORS headers, and answers a browser's OPTIONS preflight", async () => {
+    const pre = await curl(["-i", "-X", "OPTIONS", `http://127.0.0.1:${PORT}/v3/kv/range`]);
+    assert.equal(pre.status, 200);
+    assert.match(pre.body, /^Access-Control-Allow-Origin: \*\r$/m);
+    assert.match(pre.body, /^Access-Control-Allow-Headers: accept, content-type, authorization\r$/m);
+    const h = await curl(["-i", `http://127.0.0.1:${PORT}/health`]);
+    assert.match(h.body, /^Access-Control-Allow-Methods: POST, GET, OPTIONS, PUT, DELETE\r$/m);
+    const gw = await curl(["-i", "-d", "{}", `http://127.0.0.1:${PORT}/v3/maintenance/status`]);
+    assert.match(gw.body, /^Access-Control-Allow-Origin: \*\r$/m);
+  });
+
   it("refuses a body over the limit with 413 and closes", async () => {
     const got = await raw(`POST /v3/kv/put HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n`);
     assert.match(got, /^HTTP\/1\.1 413 /);
