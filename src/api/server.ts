@@ -43,6 +43,8 @@ export interface ClientServerOptions {
   onCallHandled?: GrpcServerOptions["onHandled"];
   /** Every client call as it starts (grpc_server_started_total). */
   onCallStarted?: GrpcServerOptions["onStarted"];
+  /** Client message bytes each way (etcd_network_client_grpc_*_bytes_total). */
+  onMessageBytes?: GrpcServerOptions["onMessageBytes"];
   /** The Prometheus text for GET /metrics on this port, as etcd serves it; absent: 404. */
   metricsText?: () => Promise<{ contentType: string; body: string }>;
   /** TLS on the port (`[tls.client]`); absent: plaintext. */
@@ -160,6 +162,7 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
     h2: opts.tls ? { ...CLIENT_PORT_H2, tls: opts.tls } : CLIENT_PORT_H2,
     onHandled: opts.onCallHandled,
     onStarted: opts.onCallStarted,
+    onMessageBytes: opts.onMessageBytes,
     onHttp1: http.onHttp1,
     onHttp: http.onHttp,
   });

@@ -26,6 +26,9 @@ export interface GrpcServerOptions {
   /** Every call that reached a method, once it ended: its path, streaming kind and status code
    *  (etcd's grpc_server_handled_total). */
   onHandled?: (path: string, kind: CallKind, code: number, seconds: number) => void;
+  /** Every request message decoded and response message encoded, by its size: what etcd's
+   *  codec counts (etcd_network_client_grpc_received_bytes_total / _sent_bytes_total). */
+  onMessageBytes?: (direction: "received" | "sent", bytes: number) => void;
   /** Every call that reached a method, as it starts (etcd's grpc_server_started_total). */
   onStarted?: (path: string, kind: CallKind) => void;
   /** A connection that speaks HTTP/1.x on the same port (the client port's /health and friends). */
@@ -61,8 +64,9 @@ export class GrpcServer {
   /** Registers every method of the definition; the implementation is keyed by the method's
    *  lower-camel name (grpc-js's `originalName`) or by the definition's key. */
   addService(definition: ServiceDefinition, implementation: ServiceImplementation): void {
-    for (const [key, method] of Object.entries(definition)) {
-      const fn = implementation[method.originalName ?? ""] ?? implementation[key];
+    for (const [key, declared] of Object.entries(definition)) {
+      const fn = implementation[declared.originalName ?? ""] ?? implementation[key];
+      const method = this.opts.onMessageBytes ? countedCodec(declared, this.opts.onMessageBytes) : declared;
       if (fn === undefined) continue;
       if (this.routes.has(method.path)) throw new Error(`gRPC method ${method.path} is registered twice`);
       // Unary and client-streaming handlers answer through a callback, as in grpc-js.
@@ -238,6 +242,22 @@ function runStream(call: ServerCall<unknown, unknown>, handler: StreamHandler<un
   } catch (err) {
     call.sendStatus({ code: GrpcStatus.UNKNOWN, details: (err as Error).message });
   }
+}
+
+/** The method with its codec reporting each message's size, as etcd's codec wrapper does. */
+function countedCodec(m: AnyMethod, count: NonNullable<GrpcServerOptions["onMessageBytes"]>): AnyMethod {
+  return {
+    ...m,
+    requestDeserialize: (bytes) => {
+      count("received", bytes.length);
+      return m.requestDeserialize(bytes);
+    },
+    responseSerialize: (value) => {
+      const bytes = m.responseSerialize(value);
+      count("sent", bytes.length);
+      return bytes;
+    },
+  };
 }
 
 /** grpc-go's words, so clients that match on them keep working. */

@@ -87,6 +87,8 @@ export const M = {
   etcdPeerSentBytes: def("etcd_network_peer_sent_bytes_total", "counter", "The total number of bytes sent to peers.", ["To"]),
   etcdPeerReceivedBytes: def("etcd_network_peer_received_bytes_total", "counter", "The total number of bytes received from peers.", ["From"]),
   etcdPeerSentFailures: def("etcd_network_peer_sent_failures_total", "counter", "The total number of send failures from peers.", ["To"]),
+  etcdClientReceivedBytes: def("etcd_network_client_grpc_received_bytes_total", "counter", "The total number of bytes received from grpc clients."),
+  etcdClientSentBytes: def("etcd_network_client_grpc_sent_bytes_total", "counter", "The total number of bytes sent to grpc clients."),
   etcdPeerRtt: def("etcd_network_peer_round_trip_time_seconds", "histogram", "Round-Trip-Time histogram between peers", ["To"], ETCD_PEER_RTT),
   etcdDbSizeInUse: def("etcd_mvcc_db_total_size_in_use_in_bytes", "gauge", "Total size of the underlying database logically in use in bytes."),
 } as const satisfies Record<string, MetricDefinition>;

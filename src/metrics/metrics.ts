@@ -39,6 +39,8 @@ export class Metrics {
   private readonly etcdPeerReceived: TallyCounter;
   private readonly etcdPeerFailures: TallyCounter;
   private readonly etcdPeerRtt: TallyHistogram;
+  /** Client message bytes, received and sent (one child each, looked up once). */
+  private readonly clientBytes: Record<"received" | "sent", CounterChild>;
   /** etcd's peer series by peer id: `To`/`From` are the peer's id in hex, as etcd's types.ID prints it. */
   private readonly peerChildren = new Map<number, { sent: CounterChild; received: CounterChild; failures: CounterChild; rtt: HistogramChild }>();
   private readonly flushBatchEntries: Histogram<string>;
@@ -123,6 +125,10 @@ export class Metrics {
     this.etcdPeerReceived = tallyCounter(M.etcdPeerReceivedBytes, r);
     this.etcdPeerFailures = tallyCounter(M.etcdPeerSentFailures, r);
     this.etcdPeerRtt = tallyHistogram(M.etcdPeerRtt, r);
+    this.clientBytes = {
+      received: tallyCounter(M.etcdClientReceivedBytes, r).labels(),
+      sent: tallyCounter(M.etcdClientSentBytes, r).labels(),
+    };
     this.pullGauge(M.etcdDbSize, (s) => s.dbSizeBytes);
     this.pullGauge(M.etcdDbSizeInUse, (s) => s.dbSizeInUseBytes);
 
@@ -183,6 +189,11 @@ export class Metrics {
       this.startedChildren.set(key, child);
     }
     return child;
+  }
+
+  /** One client message of `n` bytes decoded or encoded (etcd counts in its gRPC codec). */
+  clientGrpcBytes(direction: "received" | "sent", n: number): void {
+    this.clientBytes[direction].inc(n);
   }
 
   /** A client call reached a method (grpc_server_started_total). */

@@ -306,6 +306,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       ...(this.tls.clientPort ? { tls: this.tls.clientPort } : {}),
       onCallHandled: this.opts.metrics ? (path, kind, code, seconds) => this.opts.metrics!.grpcHandled(path, kind, code, seconds) : undefined,
       onCallStarted: this.opts.metrics ? (path, kind) => this.opts.metrics!.grpcStarted(path, kind) : undefined,
+      onMessageBytes: this.opts.metrics ? (direction, n) => this.opts.metrics!.clientGrpcBytes(direction, n) : undefined,
     });
     this.ticker.start();
     this.corruption.start(config.corruption.corrupt_check_time * 1000);

@@ -59,3 +59,16 @@ describe("etcd's series", () => {
     assert.deepEqual(bad, []);
   });
 });
+
+describe("etcd's client traffic series", () => {
+  test("count client message bytes each way, present at 0 before the first call", async () => {
+    const m = new Metrics(new FakeSource(baseSample()), { processMetrics: false });
+    assert.equal(seriesValue(await m.text(), "etcd_network_client_grpc_received_bytes_total"), 0);
+    m.clientGrpcBytes("received", 12);
+    m.clientGrpcBytes("received", 30);
+    m.clientGrpcBytes("sent", 100);
+    const text = await m.text();
+    assert.equal(seriesValue(text, "etcd_network_client_grpc_received_bytes_total"), 42);
+    assert.equal(seriesValue(text, "etcd_network_client_grpc_sent_bytes_total"), 100);
+  });
+});
