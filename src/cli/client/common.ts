@@ -5,6 +5,7 @@ import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { UsageError } from "../usage.ts";
 import { CallError, EtcdClient } from "./etcd-client.ts";
+import { parseTls, TLS_FLAGS, TLS_HELP, type TlsValues, usesTls } from "./tls.ts";
 
 export const DEFAULT_ENDPOINT = "127.0.0.1:2379";
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -13,22 +14,27 @@ export const COMMON_FLAGS = {
   endpoints: { type: "string" },
   timeout: { type: "string" },
   json: { type: "boolean" },
+  ...TLS_FLAGS,
 } as const;
 
 export const COMMON_HELP = `Common flags:
-  --endpoints LIST  comma-separated HOST:PORT (or http://HOST:PORT) of members
+  --endpoints LIST  comma-separated HOST:PORT (or http:// / https://HOST:PORT) of members
                     (default ${DEFAULT_ENDPOINT}); a request goes to the first and moves on
                     to the next only when one is unavailable (a write only when it could
                     not connect, so that it is never applied twice)
   --timeout MS      give up after MS milliseconds, all endpoints included (default ${DEFAULT_TIMEOUT_MS})
   --json            print etcdctl's -w json shape: snake_case fields, keys and values in base64
+${TLS_HELP}
   -h, --help        show this help
+
+An https:// endpoint is dialled with TLS, and so is a bare HOST:PORT when --cacert or --cert is
+given (as etcdctl does); http:// never is.
 
 Keys and values are UTF-8 on the command line and printed as UTF-8 (bytes that are not valid
 UTF-8 print as U+FFFD; --json keeps them exact). A failed request prints the server's message,
 e.g. "Error: etcdserver: key is not provided", on stderr and exits 1; bad flags exit 2.`;
 
-interface CommonValues {
+interface CommonValues extends TlsValues {
   endpoints?: string;
   timeout?: string;
   json?: boolean;
@@ -41,8 +47,7 @@ export function parseEndpoints(list: string | undefined, usage: string): string[
   const endpoints = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
   if (endpoints.length === 0) throw new UsageError("--endpoints: expected HOST:PORT[,HOST:PORT...], got nothing", usage);
   return endpoints.map((e) => {
-    if (/^https:\/\//i.test(e)) throw new UsageError(`--endpoints: "${e}": trireme's client commands do not speak TLS yet; for a TLS client port use etcdctl --cacert --cert --key (docs/security.md)`, usage);
-    const bare = e.replace(/^http:\/\//i, "").replace(/\/$/, "");
+    const bare = e.replace(/^https?:\/\//i, "").replace(/\/$/, "");
     const m = HOST_PORT.exec(bare);
     const port = m ? Number(m[2]) : 0;
     if (!m || port < 1 || port > 65535) {
@@ -97,7 +102,10 @@ export async function withClient(
 ): Promise<number> {
   const endpoints = parseEndpoints(values.endpoints, usage);
   const timeoutMs = parseTimeout(values.timeout, usage);
-  const client = new EtcdClient({ endpoints, timeoutMs });
+  const tls = parseTls(values, usage);
+  const entries = (values.endpoints ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const secure = new Set(endpoints.filter((_, i) => usesTls(entries[i] ?? "", tls)));
+  const client = new EtcdClient({ endpoints, timeoutMs, ...(secure.size > 0 ? { tls: { files: tls ?? {}, endpoints: secure } } : {}) });
   try {
     return await action({ client, json: values.json === true, out: (text) => console.log(text) });
   } catch (err) {

@@ -7,6 +7,7 @@ import type * as Grpc from "@grpc/grpc-js";
 import { ClusterService, type Decoded, KVService, MaintenanceService } from "../../api/services.ts";
 import { GrpcStatus } from "../../grpc/status.ts";
 import type { MethodDefinition } from "../../grpc/types.ts";
+import { type ClientTls, grpcTls, tlsHint } from "./tls.ts";
 
 // grpc-js is loaded on the first call, not when the binary starts: `trireme start` never uses
 // it, and importing it cost every member its memory and start-up CPU.
@@ -65,7 +66,7 @@ function detailsOf(f: EndpointFailure, timeoutMs: number): string {
   if (f.code === GrpcStatus.DEADLINE_EXCEEDED && /^Deadline exceeded/i.test(f.details)) {
     return `no answer from ${f.endpoint} within ${timeoutMs} ms (raise --timeout)`;
   }
-  if (f.code === GrpcStatus.UNAVAILABLE && !SERVER_MESSAGE.test(f.details)) return `cannot reach ${f.endpoint}: ${f.details}`;
+  if (f.code === GrpcStatus.UNAVAILABLE && !SERVER_MESSAGE.test(f.details)) return `cannot reach ${f.endpoint}: ${f.details}${tlsHint(f.details)}`;
   return f.details;
 }
 
@@ -102,17 +103,21 @@ export interface EtcdClientOptions {
   endpoints: string[];
   /** The whole call's budget in ms, shared by the endpoints it tries. */
   timeoutMs: number;
+  /** These endpoints are dialled with TLS, with these files. */
+  tls?: { files: ClientTls; endpoints: ReadonlySet<string> };
 }
 
 export class EtcdClient {
   readonly endpoints: readonly string[];
   readonly timeoutMs: number;
   readonly #clients = new Map<string, Grpc.Client>();
+  readonly #tls: EtcdClientOptions["tls"];
 
   constructor(opts: EtcdClientOptions) {
     if (opts.endpoints.length === 0) throw new Error("EtcdClient: no endpoints");
     this.endpoints = opts.endpoints;
     this.timeoutMs = opts.timeoutMs;
+    this.#tls = opts.tls;
   }
 
   /** Calls the endpoints in order until one answers; moves on only when trying the next is
@@ -147,11 +152,13 @@ export class EtcdClient {
   #client(grpc: typeof Grpc, endpoint: string): Grpc.Client {
     let c = this.#clients.get(endpoint);
     if (c === undefined) {
-      c = new grpc.Client(endpoint, grpc.credentials.createInsecure(), {
+      const secure = this.#tls?.endpoints.has(endpoint) ? grpcTls(grpc, endpoint, this.#tls.files) : undefined;
+      c = new grpc.Client(endpoint, secure?.credentials ?? grpc.credentials.createInsecure(), {
         // Answers can be large (a range over many keys); the server bounds requests, not us.
         "grpc.max_receive_message_length": -1,
         // A down endpoint should fail this call now, not after grpc-js's reconnect backoff.
         "grpc.initial_reconnect_backoff_ms": 100,
+        ...secure?.options,
       });
       this.#clients.set(endpoint, c);
     }
