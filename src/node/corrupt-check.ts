@@ -56,6 +56,7 @@ export class CorruptionChecker {
   #running = false;
   /** What the scrub reported last, so a damaged file is logged once, not every round. */
   #reported: string | undefined;
+  #previousRevision = 0;
 
   constructor(private readonly deps: CorruptCheckDeps) {
     this.#clients = new GrpcClientPool(undefined, deps.clientTls);
@@ -102,7 +103,7 @@ export class CorruptionChecker {
   /** One round of etcd's PeriodicCheck (on the leader); returns the members found to differ. */
   async periodicCheck(): Promise<number[]> {
     if (!this.deps.isLeader()) return [];
-    const mine = this.deps.hashKv(0);
+    const mine = this.#hashForRound();
     const peers = (await this.peerHashes(mine.revision)).filter((p) => p.hash !== undefined && comparable(p.hash, mine));
     if (!this.deps.isLeader()) return [];
     const differ = peers.filter((p) => p.hash!.hash !== mine.hash);
@@ -134,6 +135,22 @@ export class CorruptionChecker {
     }
     if (problem !== undefined) await this.deps.raiseCorrupt(this.deps.id, problem.message);
     await this.periodicCheck();
+  }
+
+  /** The leader's hash at the revision it reached one round ago: under constant writes a
+   *  follower is always a little behind the leader's current revision and would answer "future
+   *  revision" every time, but has applied last round's. The first round (or one after a
+   *  compaction past that revision) hashes at the current revision. */
+  #hashForRound(): StoreHash {
+    const previous = this.#previousRevision;
+    const now = this.deps.hashKv(0);
+    this.#previousRevision = now.revision;
+    if (previous <= 0 || previous >= now.revision) return now;
+    try {
+      return this.deps.hashKv(previous);
+    } catch {
+      return now; // compacted past it meanwhile
+    }
   }
 
   /** Runs round() every `intervalMs` (rounds never overlap). */

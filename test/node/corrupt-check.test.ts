@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MvccStore } from "../../src/kv/mvcc.ts";
 import { CorruptionChecker } from "../../src/node/corrupt-check.ts";
+import { openSqlite } from "../../src/storage/sqlite.ts";
 import { startLocal, type Running } from "../api/harness.ts";
 
 const PORTS = [22060, 22061];
@@ -86,6 +87,30 @@ describe("CorruptionChecker", () => {
       assert.equal(raised.at(-1)?.member, 3);
       assert.match(raised.at(-1)!.reason, /HashKV at revision 12: member 3 hashes \d+, the leader \d+/);
       await assert.rejects(c.initialCheck(), /differs from its peers' at revision 12 .*member 3 hashes/);
+    } finally {
+      c.close();
+    }
+  });
+
+  test("a later round compares at the previous round's revision, which a peer behind the leader has applied", async () => {
+    const rewrite = (value: string) => {
+      const db = openSqlite(peers[1]!.store.path);
+      try {
+        db.exec("PRAGMA busy_timeout = 5000");
+        db.prepare("UPDATE history SET value = ? WHERE key = ?").run(enc(value), enc("y"));
+      } finally {
+        db.close();
+      }
+    };
+    await new Promise((r) => setTimeout(r, 30)); // peer 3's group commit (10 ms) reaches the file
+    rewrite("same"); // peer 3 agrees again
+    const c = checker(self);
+    try {
+      assert.deepEqual(await c.periodicCheck(), [], "round 1: everyone agrees");
+      put([self, peers[0]!.store], ++index, "z", "ahead of peer 3");
+      assert.throws(() => peers[1]!.store.hashKv(self.revision), /future revision/, "peer 3 is behind the leader");
+      rewrite("changed"); // below the revision round 1 reached
+      assert.deepEqual(await c.periodicCheck(), [3], "round 2 compares peer 3 at round 1's revision and finds it");
     } finally {
       c.close();
     }
