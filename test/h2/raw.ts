@@ -4,6 +4,7 @@
 // that say what was awaited and what came instead.
 import { Buffer } from "node:buffer";
 import * as net from "node:net";
+import * as tls from "node:tls";
 import { Flag, FrameType, FRAME_NAMES, PREFACE, readU32, SettingId } from "../../src/h2/frames.ts";
 import { HpackDecoder, HpackEncoder } from "../../src/h2/hpack.ts";
 import { H2Error, type HeaderList } from "../../src/h2/types.ts";
@@ -70,17 +71,21 @@ export class RawClient {
     sock.on("error", () => {});
   }
 
-  /** Connects; with `preface` (default) sends the client preface and an empty SETTINGS frame. */
-  static connect(port: number, opts: { preface?: boolean; settings?: [number, number][] } = {}): Promise<RawClient> {
+  /** Connects; with `preface` (default) sends the client preface and an empty SETTINGS frame.
+   *  With `tls`, over node:tls (ALPN h2) with these options: the frames are read decrypted. */
+  static connect(port: number, opts: { preface?: boolean; settings?: [number, number][]; tls?: tls.ConnectionOptions } = {}): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const sock = net.connect({ host: "127.0.0.1", port }, () => {
+      const connected = () => {
         const c = new RawClient(sock);
         if (opts.preface !== false) {
           c.send(PREFACE);
           c.frame(FrameType.SETTINGS, 0, 0, settingsPayload(opts.settings ?? []));
         }
         resolve(c);
-      });
+      };
+      const sock: net.Socket = opts.tls
+        ? tls.connect({ host: "127.0.0.1", port, ALPNProtocols: ["h2"], ...opts.tls }, connected)
+        : net.connect({ host: "127.0.0.1", port }, connected);
       sock.once("error", reject);
     });
   }

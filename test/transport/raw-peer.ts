@@ -1,9 +1,10 @@
 // A raw HTTP/2 "peer" for the transport tests: it accepts a plane's outgoing connection, sends an
 // empty SETTINGS (so the client's handshake completes), ACKs what needs an ACK and records every
 // frame the client sends, with the time it arrived. Tests read the client's SETTINGS, its
-// connection WINDOW_UPDATE and its keep-alive PINGs off the wire.
+// connection WINDOW_UPDATE and its keep-alive PINGs off the wire (after decryption, over TLS).
 import { Buffer } from "node:buffer";
 import * as net from "node:net";
+import * as tls from "node:tls";
 import { Flag, FrameType, PREFACE, readU32 } from "../../src/h2/frames.ts";
 import { frameBytes } from "../h2/raw.ts";
 
@@ -22,8 +23,11 @@ export class RawPeer {
   private waiters: (() => void)[] = [];
   port = 0;
 
-  constructor(private readonly answerPings = true) {
-    this.server = net.createServer((s) => this.accept(s));
+  /** With `tls`, a node:tls server (ALPN h2) with these options, so the frames are read decrypted. */
+  constructor(private readonly answerPings = true, tlsOptions?: tls.TlsOptions) {
+    this.server = tlsOptions
+      ? tls.createServer({ ALPNProtocols: ["h2"], ...tlsOptions }, (s) => this.accept(s))
+      : net.createServer((s) => this.accept(s));
   }
 
   listen(): Promise<number> {
