@@ -90,10 +90,11 @@ export class AuthGuard {
     });
   }
 
-  /** The user a call is made as ("" without a token); throws etcd's invalid token error. */
-  userOf(md: Metadata): string {
+  /** The user a call is made as: the token's, else a verified client certificate's CN (etcd's
+   *  AuthInfoFromCtx, then AuthInfoFromTLS), else ""; throws etcd's invalid token error. */
+  userOf(md: Metadata, commonName?: string): string {
     const raw = md.get("token")[0] ?? md.get("authorization")[0];
-    if (raw === undefined) return "";
+    if (raw === undefined) return commonName ?? "";
     const info = this.tokens.check(String(raw));
     if (info === undefined) throw AuthErrors.invalidAuthToken();
     return info.user;
@@ -107,11 +108,11 @@ export class AuthGuard {
 
   /** Watch creates: read permission on the watched range (etcd's isWatchPermitted). Returns
    *  etcd's cancel reason, or undefined when permitted. */
-  watchCreate = (md: Metadata, req: WatchCreateRequest): string | undefined => {
+  watchCreate = (call: { metadata: Metadata; peerCommonName?: string }, req: WatchCreateRequest): string | undefined => {
     const auth = this.store.auth;
     if (!auth.enabled) return undefined;
     try {
-      checkKvRequest(auth, this.userOf(md), { range: { key: req.key, rangeEnd: req.rangeEnd } });
+      checkKvRequest(auth, this.userOf(call.metadata, call.peerCommonName), { range: { key: req.key, rangeEnd: req.rangeEnd } });
       return undefined;
     } catch (err) {
       return `rpc error: code = PermissionDenied desc = ${(err as Error).message}`;
@@ -124,9 +125,9 @@ export class AuthGuard {
     server.addService = (def: ServiceDefinition, impl: ServiceImplementation) => add(def, this.#wrap(def, impl));
   }
 
-  #authorize(path: string, md: Metadata, req: unknown): string {
+  #authorize(path: string, md: Metadata, commonName: string | undefined, req: unknown): string {
     if (OPEN.has(path)) return "";
-    const user = this.userOf(md);
+    const user = this.userOf(md, commonName);
     const rule = RULES[path];
     if (rule !== undefined && req !== undefined) (rule as (a: AuthStore, u: string, r: unknown, s: MvccStore) => void)(this.store.auth, user, req, this.store);
     else if (rule !== undefined) permissionsOf(this.store.auth, user);
@@ -147,7 +148,7 @@ export class AuthGuard {
         let user: string;
         try {
           const d = m.requestStream ? undefined : call.request;
-          user = this.#authorize(path, call.metadata, d?.ok ? d.msg : undefined);
+          user = this.#authorize(path, call.metadata, call.peerCommonName, d?.ok ? d.msg : undefined);
         } catch (err) {
           if (unary) callback!(toStatus(err));
           else call.emit("error", toStatus(err));

@@ -38,7 +38,7 @@ export interface WatchServiceOptions {
   leaderCheckMs?: number;
   /** Auth (auth-guard.ts): etcd's cancel reason when the stream's user may not read the range a
    *  create asks for, undefined when it may. */
-  authorizeCreate?: (md: Metadata, req: WatchCreateRequest) => string | undefined;
+  authorizeCreate?: (call: { metadata: Metadata; peerCommonName?: string }, req: WatchCreateRequest) => string | undefined;
 }
 
 /** etcd's maxNoLeaderCnt: checks in a row without a leader before such streams are ended. */
@@ -166,7 +166,7 @@ export function createWatchServer(opts: WatchServiceOptions): WatchServer {
       }
       const m = d.msg;
       if (m.createRequest) {
-        const denied = opts.authorizeCreate?.(call.metadata, m.createRequest);
+        const denied = opts.authorizeCreate?.(call, m.createRequest);
         // etcd answers a refused create as created and canceled at once, watch id -1.
         if (denied !== undefined) call.write({ header: opts.header(opts.store.revision), watchId: -1, created: true, canceled: true, cancelReason: denied });
         else stream.create(m.createRequest);

@@ -103,6 +103,11 @@ export class ServerCall<Req, Res> {
     return this.stream.remoteAddress;
   }
 
+  /** The CN of the client certificate the TLS port verified, if it requires one. */
+  get peerCommonName(): string | undefined {
+    return this.stream.peerCommonName;
+  }
+
   /** Stops crediting the stream's receive window, so a client streaming requests faster than
    *  the handler consumes them is held back by HTTP/2 flow control; resume() gives credit again. */
   pause(): void {

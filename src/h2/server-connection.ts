@@ -58,6 +58,7 @@ export class ServerConnection extends Connection {
     if (endStream && check.contentLength > 0) return this.streamError(sid, H2Error.PROTOCOL_ERROR);
     if (this.streams.size >= this.config.settings.maxConcurrentStreams) return this.streamError(sid, H2Error.REFUSED_STREAM);
     const s = new Stream(this, sid, this.remoteAddress);
+    s.peerCommonName = this.socket.peerCommonName;
     s.headers = decoded.headers;
     s.sendWindow = this.peer.initialWindowSize;
     s.recvWindow = this.config.settings.initialWindowSize;

@@ -13,6 +13,7 @@ export class BunByteSocket implements ByteSocket {
   onDrain: () => void = noop;
   onClose: (err?: Error) => void = noop;
   readonly remoteAddress: string;
+  peerCommonName?: string;
   readonly remotePort: number;
   private pending: Uint8Array[] = [];
   private pendingAt = 0;

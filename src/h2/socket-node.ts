@@ -13,6 +13,7 @@ export class NodeByteSocket implements ByteSocket {
   onClose: (err?: Error) => void = noop;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  peerCommonName?: string;
   private error: Error | undefined;
   private closed = false;
 

@@ -114,6 +114,7 @@ export function listenTlsBun(o: TlsListenOptions, tls: H2ServerTls): Promise<Byt
       clearTimeout(s.data.timer);
       s.data.settled = true;
       const w = new BunByteSocket(s, o.onSocketGone);
+      if (tls.requireClientCert) w.peerCommonName = commonName(s);
       s.data.wrapper = w;
       o.onSocket(w);
     },

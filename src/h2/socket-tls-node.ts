@@ -41,7 +41,9 @@ export function listenTlsNode(o: TlsListenOptions, t: H2ServerTls): Promise<Byte
         }
       }
       s.setNoDelay(true);
-      o.onSocket(new NodeByteSocket(s, o.onSocketGone));
+      const w = new NodeByteSocket(s, o.onSocketGone);
+      if (t.requireClientCert) w.peerCommonName = commonName(s);
+      o.onSocket(w);
     });
     // Deno's TLS socket forgets its peer once the handshake failed: keep the TCP socket's.
     const remotes = new WeakMap<object, string>();

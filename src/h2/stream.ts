@@ -61,6 +61,8 @@ export class Stream implements H2ServerStream, H2ClientStream, SendStream {
   pendingHeaders: HeaderList | undefined;
   pendingEndStream = false;
   isReset = false;
+  /** Server role: the connection's verified client certificate CN. */
+  peerCommonName: string | undefined;
 
   constructor(private readonly host: StreamHost, id: number, readonly remoteAddress: string) {
     this.id = id;

@@ -49,6 +49,9 @@ export interface ByteSocket {
   setKeepAlive(initialDelayMs: number): boolean;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** The CN of the client certificate a TLS listener that requires one verified (etcd's user
+   *  name for certificate auth); absent otherwise. */
+  peerCommonName?: string;
   onData: (chunk: Uint8Array) => void;
   onDrain: () => void;
   onClose: (err?: Error) => void;
@@ -102,6 +105,8 @@ export interface H2ServerStream {
   readonly headers: HeaderList;
   /** The peer's address, for logs. */
   readonly remoteAddress: string;
+  /** The connection's verified client certificate CN (ByteSocket.peerCommonName). */
+  readonly peerCommonName?: string;
   /** A DATA frame's payload (padding removed). The stream's receive window is credited back after
    *  the callback returns, unless the stream is paused. */
   onData: (chunk: Uint8Array) => void;
