@@ -10,176 +10,15 @@
 // most `maxQueuedBytes` of answers; past that its synced watchers become unsynced at the first
 // revision they miss and catch up from history once the client drains (etcd's "victims"), so a
 // slow client costs history reads, never unbounded memory.
-import { Buffer } from "node:buffer";
 import { Errors } from "./errors.ts";
-import { compareBytes, inRange, keyRange, prefixEnd, type KeyRange } from "./keys.ts";
+import { compareBytes, inRange, keyRange } from "./keys.ts";
 import type { MvccStore } from "./mvcc.ts";
-import { EventType, type WatchCreateRequest, type WatchEvent, type WatchResponse } from "./types.ts";
+import type { WatchCreateRequest, WatchEvent } from "./types.ts";
+import { accepts, answer, eventBytes, keyId, OVERHEAD, prefixOf, rangeId, type RangeGroup, StreamState, type Watcher } from "./watch-stream.ts";
+import type { WatchHubOptions, WatchSink, WatchStream } from "./watch-types.ts";
+import { FilterType, PROGRESS_WATCH_ID, WatchErrors } from "./watch-types.ts";
 
-/** WatchCreateRequest.FilterType. */
-export const FilterType = { NOPUT: 0, NODELETE: 1 } as const;
-/** The watch_id of an answer to a WatchProgressRequest (clientv3.InvalidWatchID). */
-export const PROGRESS_WATCH_ID = -1;
-/** etcd's cancel reasons (mvcc/watcher.go); clients show them as they are. */
-export const WatchErrors = {
-  emptyRange: "mvcc: watcher range is empty",
-  duplicateId: "mvcc: duplicate watch ID provided on the WatchStream",
-} as const;
-
-export interface WatchHubOptions {
-  /** How often a watcher created with progress_notify and idle since the last tick gets an
-   *  empty answer carrying the current revision. etcd: 10 minutes. */
-  progressIntervalMs?: number;
-  /** Starts the progress ticker and returns its stop function. Default: `setInterval` with
-   *  `progressIntervalMs`, unref'd. Tests pass their own to tick deterministically. */
-  progressTicker?: (tick: () => void, intervalMs: number) => () => void;
-  /** Answers a stream may hold for a client that does not read before its watchers fall back
-   *  to catching up from history. Default 4 MiB. */
-  maxQueuedBytes?: number;
-  /** History rows read per watcher per catch-up step. Default 1000 (etcd reads up to 1000
-   *  revisions per step). */
-  catchUpEvents?: number;
-  /** Key + value bytes read per watcher per catch-up step. Default 1 MiB. */
-  catchUpBytes?: number;
-  /** Revisions a catch-up step looks at, at most: it bounds the rows SQLite scans, not only the
-   *  rows that match (a watcher on a quiet prefix from revision 1 scanned the whole history in
-   *  one step). Default 1000. */
-  catchUpRevisions?: number;
-  /** Event-loop time the catch-up of all watchers may take per turn before it yields (the loop
-   *  also runs the Raft heartbeats). Default 5 ms. */
-  catchUpBudgetMs?: number;
-}
-
-/** Where a stream's answers go (the gRPC call). */
-export interface WatchSink {
-  /** Hands one answer to the transport; false means the transport is full: send no more until
-   *  `WatchStream.resume()`. */
-  send(resp: WatchResponse): boolean;
-  /** The stream is over because of `err` (a throwing transport, a failed history read): end
-   *  the call with an error so the client re-watches from its last revision. */
-  abort?(err: Error): void;
-}
-
-/** One client watch stream (etcd's serverWatchStream): its watchers and its outbound queue. */
-export interface WatchStream {
-  create(req: WatchCreateRequest): void;
-  cancel(watchId: number): void;
-  /** Answers with watch_id -1 and the current revision once every watcher of the stream is
-   *  synced, so that no event at or below that revision can follow. */
-  requestProgress(): void;
-  /** The transport drained: send what is queued, then catch up the stream's watchers. */
-  resume(): void;
-  close(): void;
-  readonly watcherCount: number;
-  /** Bytes of answers waiting for the transport (bounded by maxQueuedBytes). */
-  readonly queuedBytes: number;
-}
-
-interface Watcher {
-  readonly id: number;
-  readonly stream: StreamState;
-  readonly range: KeyRange;
-  /** Index key for single-key watchers. */
-  readonly single: string | undefined;
-  /** Index key of its range group for range watchers (computed once). */
-  readonly group: string | undefined;
-  readonly noPut: boolean;
-  readonly noDelete: boolean;
-  readonly prevKv: boolean;
-  readonly progressNotify: boolean;
-  readonly fragment: boolean;
-  /** The lowest revision this watcher still has to see. */
-  minRev: number;
-  synced: boolean;
-  /** Something was sent since the last progress tick (then no progress notification is due). */
-  sentSinceTick: boolean;
-  removed: boolean;
-}
-
-const OVERHEAD = 32;
-const kvBytes = (kv: { key: Uint8Array; value: Uint8Array }) => OVERHEAD + kv.key.length + kv.value.length;
-const eventBytes = (ev: WatchEvent) => kvBytes(ev.kv) + (ev.prevKv ? kvBytes(ev.prevKv) : 0);
-const keyId = (k: Uint8Array) => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString("latin1");
-interface RangeGroup {
-  range: KeyRange;
-  /** keyId of the prefix when the range is exactly "every key starting with it". */
-  prefix: string | undefined;
-  watchers: Set<Watcher>;
-}
-
-/** The prefix a range stands for (range_end = prefixEnd(key)), if it is one. The empty prefix
- *  ("every key", range_end "\0" from key "\0"...) is left to the plain test. */
-function prefixOf(r: KeyRange): string | undefined {
-  if (r.kind !== "between" || r.key.length === 0) return undefined;
-  return compareBytes(prefixEnd(r.key), r.end) === 0 ? keyId(r.key) : undefined;
-}
-
-const rangeId = (r: KeyRange) => `${r.kind}\u0000${keyId(r.key)}\u0000${r.kind === "between" ? keyId(r.end) : ""}`;
-
-class StreamState {
-  readonly watchers = new Map<number, Watcher>();
-  nextId = 0;
-  unsynced = 0;
-  progressPending = false;
-  /** Answers not yet handed to the transport: queue[head..]. */
-  queue: { resp: WatchResponse; bytes: number }[] = [];
-  head = 0;
-  queuedBytes = 0;
-  blocked = false;
-  closed = false;
-  constructor(readonly sink: WatchSink, readonly onBroken: (err: Error) => void) {}
-
-  push(resp: WatchResponse, bytes = OVERHEAD): void {
-    if (this.closed) return;
-    this.queue.push({ resp, bytes });
-    this.queuedBytes += bytes;
-    this.flush();
-  }
-
-  // Advances `head` before each send, so a push made from inside send() (re-entrant) neither
-  // repeats nor reorders an answer.
-  flush(): void {
-    while (!this.blocked && !this.closed && this.head < this.queue.length) {
-      const { resp, bytes } = this.queue[this.head++];
-      this.queuedBytes -= bytes;
-      let ok: boolean;
-      try {
-        ok = this.sink.send(resp);
-      } catch (err) {
-        // Never let a transport failure escape into applyBatch (the node's apply loop).
-        this.onBroken(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      if (!ok) this.blocked = true;
-    }
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-  }
-
-  /** Nothing waits in front of new answers: a catch-up step may run for this stream. */
-  get idle(): boolean {
-    return !this.blocked && this.head === this.queue.length && !this.closed;
-  }
-}
-
-function answer(revision: number, watchId: number, extra: Partial<WatchResponse> = {}): WatchResponse {
-  return {
-    header: { revision },
-    watchId,
-    created: false,
-    canceled: false,
-    compactRevision: 0,
-    cancelReason: "",
-    events: [],
-    fragment: false,
-    ...extra,
-  };
-}
+export { FilterType, PROGRESS_WATCH_ID, WatchErrors, type WatchHubOptions, type WatchSink, type WatchStream } from "./watch-types.ts";
 
 export class WatchHub {
   readonly #store: MvccStore;
@@ -582,8 +421,4 @@ function intervalTicker(tick: () => void, intervalMs: number): () => void {
   const timer = setInterval(tick, intervalMs);
   timer.unref?.();
   return () => clearInterval(timer);
-}
-
-function accepts(w: Watcher, ev: WatchEvent): boolean {
-  return ev.type === EventType.PUT ? !w.noPut : !w.noDelete;
 }
