@@ -13,6 +13,7 @@ import { PermType } from "../../src/kv/auth-types.ts";
 import { EtcdError } from "../../src/kv/errors.ts";
 import type { InternalRequest } from "../../src/kv/types.ts";
 import { MvccStore } from "../../src/kv/mvcc.ts";
+import { SCHEMA_VERSION } from "../../src/kv/schema.ts";
 
 const b = (s: string) => new TextEncoder().encode(s);
 
@@ -141,6 +142,29 @@ describe("auth store", () => {
     } finally {
       other.close();
       st.close();
+    }
+  });
+
+  test("a schema-4 store (before auth) opens as the current schema, with auth off and no users", () => {
+    const path = join(dir, "old.db");
+    MvccStore.open(path).close();
+    const db = openSqlite(path);
+    db.exec("DROP TABLE auth_user; DROP TABLE auth_role; UPDATE meta SET value = 4 WHERE name = 'schema'");
+    db.close();
+    const st = MvccStore.open(path);
+    try {
+      assert.equal(st.auth.enabled, false);
+      assert.deepEqual(st.auth.userNames(), []);
+      st.apply({ index: 1, term: 1, request: { authUserAdd: { name: "u", hashedPassword: "h" } } });
+      assert.deepEqual(st.auth.userNames(), ["u"]);
+    } finally {
+      st.close();
+    }
+    const again = openSqlite(path);
+    try {
+      assert.equal(again.prepare("SELECT value FROM meta WHERE name = 'schema'").get()!.value, SCHEMA_VERSION);
+    } finally {
+      again.close();
     }
   });
 });
