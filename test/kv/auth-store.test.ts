@@ -167,4 +167,33 @@ describe("auth store", () => {
       again.close();
     }
   });
+
+  test("a write checked against an older auth revision is checked again at apply, the same on every replica", () => {
+    const st = MvccStore.open(join(dir, "recheck.db"));
+    try {
+      let index = 0;
+      const apply = (request: InternalRequest) => st.apply({ index: ++index, term: 1, request });
+      for (const request of [
+        { authUserAdd: { name: "root", hashedPassword: "h" } },
+        { authUserGrantRole: { user: "root", role: "root" } },
+        { authUserAdd: { name: "alice", hashedPassword: "h" } },
+        { authRoleAdd: { name: "w" } },
+        { authRoleGrantPermission: { name: "w", perm: { permType: PermType.WRITE, key: b("k") } } },
+        { authUserGrantRole: { user: "alice", role: "w" } },
+        { authEnable: {} },
+      ] as InternalRequest[]) assert.equal(apply(request)?.op, "auth");
+      const checkedAt = st.auth.revision;
+      assert.equal(apply({ put: { key: b("k"), value: b("1") }, authUser: "alice", authRevision: checkedAt })?.op, "put");
+      // The role goes between the proposer's check and the apply: refused, nothing written.
+      apply({ authUserRevokeRole: { name: "alice", role: "w" } });
+      const late = apply({ put: { key: b("k"), value: b("2") }, authUser: "alice", authRevision: checkedAt });
+      assert.equal(late?.op, "error");
+      assert.match(late?.op === "error" ? late.error.message : "", /etcdserver: permission denied/);
+      assert.equal(new TextDecoder().decode(st.range({ key: b("k") }).kvs[0]!.value), "1");
+      // Checked at the current revision: not checked again (the member already did).
+      assert.equal(apply({ put: { key: b("k"), value: b("3") }, authUser: "root", authRevision: st.auth.revision })?.op, "put");
+    } finally {
+      st.close();
+    }
+  });
 });
