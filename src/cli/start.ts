@@ -89,9 +89,9 @@ export const startCommand: Command = {
           // Not a crash: the member stopped cleanly. The others refuse what would fill the disk
           // further (NOSPACE, raised through them), the reserve makes room to start, and the
           // member starts again in this process once the disk has room (disk-space.ts).
-          releaseReserve(config.node.data_dir, log.log);
+          const released = releaseReserve(config.node.data_dir, log.log);
           await raiseThroughPeers(config, AlarmType.NOSPACE, config.node.id, log.log);
-          await afterDiskFull(node!.hardState());
+          await afterDiskFull(node!.hardState(), released);
           return;
         }
         if (!(err instanceof DivergenceError)) {
@@ -107,10 +107,13 @@ export const startCommand: Command = {
         await launch(carry);
       };
 
-      const afterDiskFull = async (carry?: HardState) => {
+      const afterDiskFull = async (carry: HardState | undefined, released: boolean) => {
         await new Promise((r) => setTimeout(r, 1000));
-        // Room for the reserve twice over: what it gave back, and as much again that was freed.
-        await waitForSpace(config.node.data_dir, 2 * reserveBytesFor(config.node.data_dir), () => stopping, log.log);
+        // With its reserve just released the member starts again at once: that room is for the
+        // entries committed before NOSPACE took effect, and then for compaction and defragment.
+        // Without one (it filled again), it waits for the reserve twice over to be free.
+        const reserve = reserveBytesFor(config.node.data_dir);
+        await waitForSpace(config.node.data_dir, released ? reserve / 2 : 2 * reserve, () => stopping, log.log);
         if (!stopping) await launch(carry, true);
       };
 
@@ -132,9 +135,9 @@ export const startCommand: Command = {
         } catch (err) {
           if (isDiskFull(err) && !stopping) {
             log.error("cannot start: the disk is full; starting again once there is room", { error: (err as Error).message });
-            releaseReserve(config.node.data_dir, log.log);
+            const released = releaseReserve(config.node.data_dir, log.log);
             await raiseThroughPeers(config, AlarmType.NOSPACE, config.node.id, log.log);
-            await afterDiskFull(carryHardState);
+            await afterDiskFull(carryHardState, released);
             return;
           }
           if (isRepairable(err) && canRebuildFromPeers(config) && !repaired && !stopping) {

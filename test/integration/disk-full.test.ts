@@ -4,6 +4,8 @@
 // has room again (the tmpfs is grown, as an operator would grow a volume) it starts again in the
 // same process and catches up; nothing acknowledged is lost, and compact + defrag + `alarm
 // disarm` bring writes back. Needs root for the tmpfs mount; without it the test is skipped.
+// (Without more room the member cannot start again here: kv.db's WAL, 14 MiB of the 40, must be
+// checkpointed into kv.db before it can be truncated, which takes more than the reserve.)
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -63,7 +65,8 @@ describe("a full disk under one member", { skip: mounted ? false : `cannot mount
     assert.ok(acked.length > 10, `acknowledged before the refusal: ${acked.length}`);
     const lines3 = () => cluster.lines(3).map((l) => l.raw).join("\n");
     assert.match(lines3(), /disk full: released the space reserve/, "member 3 ran out of space and released its reserve");
-    assert.match(lines3(), /raised the alarm through a peer/, "member 3 raised NOSPACE through a peer");
+    // The peer's answer (and so this line) may come just after the alarm was applied.
+    await cluster.waitForLine(3, "that it raised NOSPACE through a peer", (l) => /raised the alarm through a peer/.test(l.raw), 10_000);
     assert.ok(cluster.isRunning(3), "member 3's process is still running");
     assert.match(await etcdctlOk(cluster.endpoint(writer), ["alarm", "list"]), /memberID:3 alarm:NOSPACE/);
 
@@ -73,11 +76,10 @@ describe("a full disk under one member", { skip: mounted ? false : `cannot mount
     assert.ok((await count(writer, "l")) >= acked.length, "every acknowledged put is readable");
 
     // The operator grows the volume: member 3 starts again by itself and catches up.
-    const starts = () => cluster.lines(3).filter((l) => /"member started"/.test(l.raw)).length;
-    const before = starts();
     assert.equal(spawnSync("mount", ["-o", `remount,size=${GROWN}`, mnt]).status, 0, "remount the tmpfs bigger");
-    await waitUntil("member 3 to start again and hold every acknowledged key", 60_000, async () =>
-      starts() > before && (await count(3, "s")) >= acked.length ? true : undefined, () => cluster.tails([3]));
+    await waitUntil("member 3 to serve again and hold every acknowledged key", 60_000, async () =>
+      (await count(3, "s")) >= acked.length ? true : undefined, () => cluster.tails([3]));
+    assert.ok(cluster.lines(3).filter((l) => /"member started"/.test(l.raw)).length >= 2, "member 3 started again in its process");
 
     // Make room: delete, compact, defragment everywhere, disarm; writes come back.
     await etcdctlOk(cluster.endpoint(writer), ["del", "big/", "--prefix"]);
