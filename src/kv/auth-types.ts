@@ -1,6 +1,6 @@
 // The auth store's shapes and etcd's auth errors (etcd api/v3rpc/rpctypes/error.go: the exact
 // messages and gRPC codes clients match on).
-import { EtcdError, type StatusCode } from "./errors.ts";
+import { EtcdError, StatusCode } from "./errors.ts";
 
 export const ROOT_USER = "root";
 export const ROOT_ROLE = "root";
@@ -40,12 +40,7 @@ export interface AuthStoreView {
   role(name: string): AuthRole | undefined;
 }
 
-// Codes kv/errors.ts does not list (the API layer passes the number through).
-const PERMISSION_DENIED = 7 as StatusCode;
-const UNAUTHENTICATED = 16 as StatusCode;
-const INVALID_ARGUMENT = 3 as StatusCode;
-const FAILED_PRECONDITION = 9 as StatusCode;
-const UNKNOWN = 2 as StatusCode;
+const { PERMISSION_DENIED, UNAUTHENTICATED, INVALID_ARGUMENT, FAILED_PRECONDITION, UNKNOWN } = StatusCode;
 
 const e = (code: StatusCode, message: string) => () => new EtcdError(code, message);
 

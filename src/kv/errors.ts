@@ -12,6 +12,9 @@ export const StatusCode = {
   UNAVAILABLE: 14,
   RESOURCE_EXHAUSTED: 8,
   DATA_LOSS: 15,
+  UNKNOWN: 2,
+  PERMISSION_DENIED: 7,
+  UNAUTHENTICATED: 16,
 } as const;
 export type StatusCode = (typeof StatusCode)[keyof typeof StatusCode];
 
