@@ -132,7 +132,16 @@ describe("etcdctl user / role / auth against trireme", () => {
     assert.equal(await fails(["get", "/app/a"], "rw:rwpw"), "Error: etcdserver: permission denied");
     await ok(["user", "grant-role", "rw", "app-rw"], "root:rootpw");
     assert.equal(await ok(["get", "/app/a", "--print-value-only"], "rw:rwpw"), "1\n");
-    await ok(["user", "delete", "rw"], "root:rootpw");
+    // etcdctl's other management commands, as root.
+    assert.equal(await ok(["role", "add", "tmp"], "root:rootpw"), "Role tmp created\n");
+    await ok(["role", "grant-permission", "tmp", "write", "/t/", "--prefix"], "root:rootpw");
+    assert.equal(await ok(["role", "revoke-permission", "tmp", "/t/", "--prefix"], "root:rootpw"), "Permission of range [/t/, /t0) is revoked from role tmp\n");
+    assert.equal(await fails(["role", "revoke-permission", "tmp", "/t/", "--prefix"], "root:rootpw"), "Error: etcdserver: permission is not granted to the role");
+    assert.equal(await ok(["role", "delete", "tmp"], "root:rootpw"), "Role tmp deleted\n");
+    assert.equal(await ok(["user", "passwd", "rw", "--interactive=false"], "root:rootpw", "rwpw2\n"), "Password updated\n");
+    assert.equal(await fails(["get", "/app/a"], "rw:rwpw"), "Error: etcdserver: authentication failed, invalid user ID or password");
+    assert.equal(await ok(["get", "/app/a", "--print-value-only"], "rw:rwpw2"), "1\n");
+    assert.equal(await ok(["user", "delete", "rw"], "root:rootpw"), "User rw deleted\n");
     assert.equal(await fails(["get", "/app/a"], "rw:rwpw"), "Error: etcdserver: authentication failed, invalid user ID or password");
   });
 
