@@ -1,10 +1,10 @@
 // The space quota and the NOSPACE alarm on a real 3-member cluster, driven by etcdctl as an
 // operator would: puts past `quota_backend_bytes` get etcd's `database space exceeded`, NOSPACE is
 // listed by every member, reads and deletes keep working, and compact + defrag + `alarm disarm`
-// bring writes back without a restart.
+// bring writes back without a restart. Then CORRUPT raised through the API: every write refused.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { etcdctl, etcdctlOk, errorLine, requireEtcdctl, TEST_TIMEOUT, TestCluster, waitUntil } from "./harness.ts";
+import { etcd3Client, etcdctl, etcdctlOk, errorLine, requireEtcdctl, TEST_TIMEOUT, TestCluster, waitUntil } from "./harness.ts";
 
 const BASE_PORT = 26700;
 const QUOTA = 1536 * 1024;
@@ -69,5 +69,27 @@ describe("space quota and NOSPACE on a 3-member cluster", () => {
       await waitUntil(`member ${id} to read the put made after the disarm`, 10_000, async () =>
         (await etcdctlOk(cluster.endpoint(id), ["get", "after", "--print-value-only", "--consistency=s"])).trim() === "ok" ? true : undefined);
     }
+  });
+
+  test("CORRUPT raised through the API (as the corruption check does): every write refused on every member, reads served, disarm clears it", TEST_TIMEOUT, async () => {
+    await cluster.waitForLeader();
+    const client = etcd3Client(cluster.endpoint(1));
+    try {
+      const r = await client.maintenance.alarm({ action: "Activate", memberID: 2, alarm: "Corrupt" });
+      assert.deepEqual(r.alarms.map((a) => [Number(a.memberID), a.alarm]), [[2, "Corrupt"]]);
+    } finally {
+      client.close();
+    }
+    for (const id of cluster.ids) {
+      await waitUntil(`member ${id} to list CORRUPT`, 10_000, async () =>
+        /memberID:2 alarm:CORRUPT/.test(await etcdctlOk(cluster.endpoint(id), ["alarm", "list"])) ? true : undefined);
+      for (const args of [["put", "c", "1"], ["del", "after"], ["compact", "1"]]) {
+        assert.match(errorLine(await etcdctl(cluster.endpoint(id), args)), /etcdserver: corrupt cluster/, `${args.join(" ")} through member ${id}`);
+      }
+      assert.equal((await etcdctlOk(cluster.endpoint(id), ["get", "after", "--print-value-only"])).trim(), "ok", `a read through member ${id}`);
+    }
+    await etcdctlOk(cluster.endpoints(), ["alarm", "disarm"]);
+    assert.equal((await etcdctlOk(cluster.endpoints(), ["alarm", "list"])).trim(), "");
+    await etcdctlOk(cluster.endpoint(2), ["put", "c", "1"]);
   });
 });
