@@ -2,17 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { etcdserverpb } from "../../src/gen/etcd.js";
 import { frameDeleteRangeResponse, framePutResponse, frameRangeResponse } from "../../src/api/response-wire.ts";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../raft/unit/driver.ts";
 
 function randoms(r: () => number) {
   const n = () => [0, 1, 127, 128, 2 ** 21, 2 ** 31 + 7, 2 ** 40, 2 ** 53 - 1][Math.floor(r() * 8)]!;
@@ -40,7 +30,7 @@ function check<T>(framed: Uint8Array, type: { encode(m: T): { finish(): Uint8Arr
 
 test("Put, Range and DeleteRange responses framed by hand read as protobufjs's own, for 300 random ones", () => {
   for (let seed = 1; seed <= 300; seed++) {
-    const m = randoms(rng(seed));
+    const m = randoms(seededRandom(seed));
     check(framePutResponse(m.put), etcdserverpb.PutResponse, m.put, `seed ${seed} put`);
     check(frameRangeResponse(m.range), etcdserverpb.RangeResponse, m.range, `seed ${seed} range`);
     check(frameDeleteRangeResponse(m.del), etcdserverpb.DeleteRangeResponse, m.del, `seed ${seed} delete`);

@@ -3,20 +3,9 @@ import assert from "node:assert/strict";
 import { trireme } from "../../src/gen/raft.js";
 import type { PbEnvelope } from "../../src/transport/codec.ts";
 import { decodeEnvelope, encodeEnvelope } from "../../src/transport/wire.ts";
+import { seededRandom } from "../raft/unit/driver.ts";
 
 const pb = trireme.raft;
-
-/** Deterministic PRNG (mulberry32) so a failure names a reproducible seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomEnvelope(r: () => number): PbEnvelope {
   // Numbers across every varint length, zero (left out on the wire) and 2^53 - 1.
@@ -55,7 +44,7 @@ function viaProtobufjs(bytes: Uint8Array): unknown {
 
 test("protobufjs reads what the hand-written encoder writes, and the reverse, for 500 random envelopes", () => {
   for (let seed = 1; seed <= 500; seed++) {
-    const env = randomEnvelope(rng(seed));
+    const env = randomEnvelope(seededRandom(seed));
     const ours = encodeEnvelope(env);
     const theirs = pb.Envelope.encode(env).finish();
     assert.deepEqual(viaProtobufjs(ours), viaProtobufjs(theirs), `seed ${seed}: protobufjs decodes our bytes differently`);
