@@ -20,7 +20,9 @@ const DOWN_MS = arg("down-ms", 5000);
 const BASE = arg("base-port", 30800);
 
 const timeOf = (l: LogLine) => Date.parse(String(l.json?.time));
-const leaderIn = (l: LogLine) => (l.json?.msg === "leader changed" ? Number(l.json.leader) : undefined);
+/** The leader a "leader changed" line names (hex, as the member logs ids). */
+const leaderIn = (l: LogLine) => (l.json?.msg === "leader changed" ? String(l.json.leader) : undefined);
+const isLost = (l: LogLine) => l.json?.msg === "leader lost";
 
 async function until<T>(what: string, ms: number, probe: () => T | undefined): Promise<T> {
   const deadline = Date.now() + ms;
@@ -45,11 +47,11 @@ try {
     cluster.startMember(follower);
     const lines = () => cluster.lines(follower).filter((l) => l.run === run);
     const listening = await until("the member to listen", 15_000, () => lines().find((l) => l.json?.msg === "peer transport listening"));
-    const found = await until("the member to hear a leader", 15_000, () => lines().find((l) => (leaderIn(l) ?? 0) !== 0));
+    const found = await until("the member to hear a leader", 15_000, () => lines().find((l) => leaderIn(l) !== undefined));
     const ms = timeOf(found) - timeOf(listening);
     results.push(ms);
     await new Promise((r) => setTimeout(r, 3000));
-    const lost = lines().some((l) => timeOf(l) > timeOf(found) && leaderIn(l) === 0);
+    const lost = lines().some((l) => timeOf(l) > timeOf(found) && isLost(l));
     if (lost) relost++;
     console.log(`round ${round}: member ${follower} heard leader ${leaderIn(found)} ${ms} ms after listening${lost ? " (and lost it again within 3 s)" : ""}`);
   }

@@ -29,6 +29,8 @@ export class GrpcChannel {
   private attempt: Promise<void> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private backoffMs: number;
+  /** When the attempt in progress (or the last one) started. */
+  private attemptStartedAt = 0;
   private lastError: Error | undefined;
   private readonly waiters = new Set<Waiter>();
 
@@ -89,6 +91,17 @@ export class GrpcChannel {
     this.waiters.clear();
   }
 
+  /** Drops the connection and dials a new one at once: the peer stopped answering on it (a
+   *  stream stuck past its deadline). After a network heals, a connection whose packets were
+   *  lost waits out TCP's retransmission backoff (seconds after a long cut) before anything
+   *  moves again, while a new connection goes through at once. */
+  reconnect(reason: string): void {
+    const conn = this.conn;
+    if (conn === undefined || this.state_ === "shutdown") return;
+    this.lost(conn, new Error(reason));
+    conn.destroy();
+  }
+
   private setState(s: ChannelState): void {
     if (this.state_ === s) return;
     this.state_ = s;
@@ -98,6 +111,7 @@ export class GrpcChannel {
   private dial(): void {
     if (this.attempt || this.state_ === "shutdown") return;
     this.setState("connecting");
+    this.attemptStartedAt = performance.now();
     this.attempt = connectH2({ ...this.opts.h2, host: this.opts.host, port: this.opts.port, tcpKeepAliveMs: this.opts.tcpKeepAliveMs }).then(
       (conn) => {
         this.attempt = undefined;
@@ -134,7 +148,9 @@ export class GrpcChannel {
   private scheduleRetry(): void {
     const max = this.opts.backoff?.maxMs ?? 2000;
     const jitter = 1 + (Math.random() * 0.4 - 0.2);
-    const wait = Math.round(this.backoffMs * jitter);
+    // As gRPC's connection backoff: attempts start at most one backoff apart, so an attempt that
+    // used up its connect timeout (a black-holed SYN) is followed by the next one at once.
+    const wait = Math.max(0, Math.round(this.backoffMs * jitter - (performance.now() - this.attemptStartedAt)));
     this.backoffMs = Math.min(max, this.backoffMs * 1.6);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;

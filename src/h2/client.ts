@@ -13,15 +13,16 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
 export async function connectH2(opts: H2ClientOptions): Promise<H2ClientConnection> {
   const config = resolveConfig(opts);
   const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const handshakeMs = opts.handshakeTimeoutMs;
   const deadline = Date.now() + timeoutMs;
   const useNode = opts.socket === "node" || (opts.socket === undefined && (globalThis as { Bun?: unknown }).Bun === undefined);
   const { host, port, tls } = opts;
   const socket = tls
-    ? await (useNode ? connectTlsNode(host, port, timeoutMs, tls) : connectTlsBun(host, port, timeoutMs, tls))
+    ? await (useNode ? connectTlsNode(host, port, handshakeMs ?? timeoutMs, tls) : connectTlsBun(host, port, handshakeMs ?? timeoutMs, tls))
     : await (useNode ? connectNode(host, port, timeoutMs) : connectBun(host, port, timeoutMs));
   if (opts.tcpKeepAliveMs) socket.setKeepAlive(opts.tcpKeepAliveMs);
   const conn = new ClientConnection(socket, config, `${opts.host}:${opts.port}`);
-  await conn.ready(deadline - Date.now()).catch((err: Error) => {
+  await conn.ready(handshakeMs ?? deadline - Date.now()).catch((err: Error) => {
     // Under TLS 1.3 the server checks our certificate after our handshake ended: its refusal
     // reaches us as a close before SETTINGS.
     throw tls && /before its HTTP\/2 SETTINGS/.test(err.message)

@@ -192,6 +192,11 @@ export interface H2ClientOptions {
   streamHighWaterMark?: number;
   /** Give up connecting after this many ms. */
   connectTimeoutMs?: number;
+  /** How long the TLS handshake and the server's SETTINGS may take once TCP connected (both need
+   *  the server's runtime, which a busy event loop delays); default: what is left of
+   *  connectTimeoutMs. A short connectTimeoutMs then only bounds a connect that gets no answer
+   *  at all (a black-holed SYN). */
+  handshakeTimeoutMs?: number;
   /** SO_KEEPALIVE on the socket, with this idle time (ms) before the first probe. */
   tcpKeepAliveMs?: number;
   /** TLS (ALPN "h2") instead of plain TCP. */

@@ -95,6 +95,9 @@ export function listenerOptions(plane: Plane, cfg: PlaneConfig, maxMessageBytes:
   return { maxReceiveMessageBytes: maxMessageBytes, h2: { ...h2Of(plane, cfg), ...(tls ? { tls } : {}) } };
 }
 
+/** The least time a peer gets for the TLS handshake and its SETTINGS once TCP connected. */
+const HANDSHAKE_FLOOR_MS = 2000;
+
 export function channelOptions(
   plane: Plane,
   cfg: PlaneConfig,
@@ -103,7 +106,16 @@ export function channelOptions(
   onState: ChannelOptions["onState"],
   tls?: H2ClientTls,
 ): ChannelOptions {
-  const h2: Omit<H2ClientOptions, "host" | "port"> = { ...h2Of(plane, cfg), ...(tls ? { tls } : {}) };
+  // connect_timeout_in_ms bounds the TCP connect, so a dial into a cut network fails fast and is
+  // retried (at most a heartbeat interval later) instead of waiting out the kernel's SYN
+  // retries (1 s, 3 s, ...); the handshake past it waits for the peer's runtime, which a busy
+  // event loop can hold longer than that.
+  const h2: Omit<H2ClientOptions, "host" | "port"> = {
+    ...h2Of(plane, cfg),
+    connectTimeoutMs: cfg.connect_timeout_in_ms,
+    handshakeTimeoutMs: Math.max(HANDSHAKE_FLOOR_MS, cfg.connect_timeout_in_ms),
+    ...(tls ? { tls } : {}),
+  };
   return { ...target, h2, backoff, tcpKeepAliveMs: cfg.tcp_keepalive_in_secs * 1000, onState };
 }
 

@@ -76,6 +76,7 @@ export class PeerLink {
         if (code === GrpcStatus.UNIMPLEMENTED) this.controlUnary = true;
         d.unreachable(addr.id, "control", reason);
       },
+      onStuck: (reason) => this.channel("control").reconnect(reason),
       observer: d.observer,
     });
     this.pipeline = new StreamPipeline({
@@ -88,6 +89,7 @@ export class PeerLink {
       connectTimeoutMs: dataCfg.connect_timeout_in_ms,
       open: () => this.openData(),
       onBroken: (reason) => d.unreachable(addr.id, "data", reason),
+      onStuck: (reason) => this.channel("data").reconnect(reason),
       observer: d.observer,
     });
   }

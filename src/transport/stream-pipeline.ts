@@ -25,6 +25,9 @@ export interface PipelineOptions {
   open: () => ClientCall<PbAck>;
   /** The stream failed; `code` is its gRPC status when it ended with one. */
   onBroken: (reason: string, code?: number) => void;
+  /** A batch went unacknowledged past its deadline: the connection under the stream is likely
+   *  dead too (the link replaces it). */
+  onStuck?: (reason: string) => void;
   observer: TransportObserver;
 }
 
@@ -113,7 +116,9 @@ export class StreamPipeline {
     const limit = this.o.requestTimeoutMs + (this.acked ? 0 : this.o.connectTimeoutMs);
     if (now - head.sentAt > limit) {
       this.o.observer.rpc(this.o.plane, this.o.peer, this.o.method, (now - head.sentAt) / 1000, false);
-      this.teardown(`${this.o.plane} stream to peer ${this.o.peer}: batch ${head.seq} not acknowledged within ${limit} ms`);
+      const reason = `${this.o.plane} stream to peer ${this.o.peer}: batch ${head.seq} not acknowledged within ${limit} ms`;
+      this.teardown(reason);
+      this.o.onStuck?.(reason);
     }
   }
 
