@@ -37,8 +37,9 @@ export class GroupCommit {
   constructor(
     private readonly exec: (sql: string) => void,
     private readonly opts: GroupCommitOptions,
-    /** Called after each commit (the checkpointer counts them). */
-    private readonly committed: () => void,
+    /** Called after each commit with how long COMMIT took (the checkpointer counts them; etcd's
+     *  backend commit duration). */
+    private readonly committed: (seconds: number) => void,
     /** Called once when a commit failed: the store no longer matches what it answered. */
     private readonly failed: (err: Error) => void,
     private readonly where: string,
@@ -88,6 +89,7 @@ export class GroupCommit {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (!this.#open) return;
+    const t0 = performance.now();
     try {
       this.exec("COMMIT");
     } catch (err) {
@@ -102,7 +104,7 @@ export class GroupCommit {
     }
     this.#open = false;
     this.#entries = 0;
-    this.committed();
+    this.committed((performance.now() - t0) / 1000);
   }
 
   /** Until the returned release is called, every batch commits at once: someone on another

@@ -55,6 +55,9 @@ export interface MvccStoreOptions {
   /** A commit of applied batches failed after they were answered (a full disk, an I/O error):
    *  the store refuses all further work, and the member must stop. */
   onFailure?: (err: Error) => void;
+  /** Every commit of applied batches, with how long SQLite's COMMIT took (etcd's
+   *  etcd_disk_backend_commit_duration_seconds). */
+  onCommit?: (seconds: number) => void;
 }
 
 export class MvccStore {
@@ -116,7 +119,10 @@ export class MvccStore {
     this.#group = new GroupCommit(
       (sql) => this.#stmt(sql).run(),
       { ...DEFAULT_GROUP_COMMIT, ...this.opts.groupCommit },
-      () => this.#checkpointer.noteBatch(),
+      (seconds) => {
+        this.#checkpointer.noteBatch();
+        this.opts.onCommit?.(seconds);
+      },
       (err) => this.opts.onFailure?.(err),
       `kv store ${this.path}`,
     );

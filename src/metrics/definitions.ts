@@ -79,6 +79,7 @@ export const M = {
   etcdProposalsCommitted: def("etcd_server_proposals_committed_total", "counter", "The total number of consensus proposals committed."),
   etcdProposalsApplied: def("etcd_server_proposals_applied_total", "counter", "The total number of consensus proposals applied."),
   etcdWalFsync: def("etcd_disk_wal_fsync_duration_seconds", "histogram", "The latency distributions of fsync called by WAL.", [], ETCD_FSYNC),
+  etcdBackendCommit: def("etcd_disk_backend_commit_duration_seconds", "histogram", "The latency distributions of commit called by backend.", [], ETCD_FSYNC),
   etcdKeys: def("etcd_debugging_mvcc_keys_total", "gauge", "Total number of keys."),
   etcdDbSize: def("etcd_mvcc_db_total_size_in_bytes", "gauge", "Total size of the underlying database physically allocated in bytes."),
   grpcHandled: def("grpc_server_handled_total", "counter", "Total number of RPCs completed on the server, regardless of success or failure.", ["grpc_type", "grpc_service", "grpc_method", "grpc_code"]),

@@ -29,6 +29,7 @@ export class Metrics {
   private readonly fsyncDuration: Histogram<string>;
   private readonly etcdLeaderChanges: Counter<string>;
   private readonly etcdWalFsync: Histogram<string>;
+  private readonly etcdBackendCommit: Histogram<string>;
   private readonly grpcHandledTotal: TallyCounter;
   private readonly etcdProposalsFailed: Counter<string>;
   private readonly handledChildren = new Map<string, CounterChild>();
@@ -117,6 +118,7 @@ export class Metrics {
     this.pullCounter(M.etcdProposalsCommitted, (s) => s.commitIndex);
     this.pullCounter(M.etcdProposalsApplied, (s) => s.appliedIndex);
     this.etcdWalFsync = new Histogram(histOpts(M.etcdWalFsync, r));
+    this.etcdBackendCommit = new Histogram(histOpts(M.etcdBackendCommit, r));
     this.pullGauge(M.etcdKeys, (s) => s.kvKeys);
     this.grpcHandledTotal = tallyCounter(M.grpcHandled, r);
     this.grpcStartedTotal = tallyCounter(M.grpcStarted, r);
@@ -170,6 +172,11 @@ export class Metrics {
   fsync(seconds: number): void {
     this.fsyncDuration.observe(seconds);
     this.etcdWalFsync.observe(seconds);
+  }
+
+  /** One commit of applied batches to kv.db took `seconds`. */
+  backendCommit(seconds: number): void {
+    this.etcdBackendCommit.observe(seconds);
   }
 
   /** One log write transaction wrote `entries` entries. */

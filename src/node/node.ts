@@ -229,7 +229,11 @@ export class TriremeNode implements KvBackend, MetricsSource {
       if (carry && carry.term > data.hardState.load().term) await data.hardState.save(carry);
       // A failed commit of applied batches (a full disk) leaves kv.db behind what was answered.
       let failed = (err: Error): void => log.error("kv store failed", { error: err.message });
-      store = openCheckedStore(config.node.data_dir, { onFailure: (err) => failed(err) });
+      const metrics = opts.metrics;
+      store = openCheckedStore(config.node.data_dir, {
+        onFailure: (err) => failed(err),
+        ...(metrics ? { onCommit: (seconds: number) => metrics.backendCommit(seconds) } : {}),
+      });
       const members = new Members(config.cluster.peers);
       const snapshots = new SnapshotManager(data.snapshots, store, config.node.data_dir, config.raft.snapshot_keep, log);
       const fresh = data.latestSnapshot === undefined && data.log.lastIndex() === 0; // a carried-over term may exist
@@ -371,13 +375,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
       this.spaceCheckedAt = now;
       // After a full disk, room for the reserve three times over: compaction and defragment
       // made space, not the writes that happen to have stopped.
-      const wasLow = this.spaceLow;
-      void this.reserve.ensure(wasLow ? 3 : 2).then((held) => {
-        if (held && wasLow && this.spaceLow) {
-          this.spaceLow = false;
-          this.opts.log.info("free space is back: the reserve is written again");
-        }
-      });
+      if (this.reserve.ensure(this.spaceLow ? 3 : 2) && this.spaceLow) {
+        this.spaceLow = false;
+        this.opts.log.info("free space is back: the reserve is written again");
+      }
     }
     if (!refused && !this.spaceLow && !this.quota.exceeded()) return;
     if (!this.alarms.has(AlarmType.NOSPACE, this.id)) {
@@ -572,7 +573,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   /** Once serving: the reserve is written if there is room; after a full disk NOSPACE is raised. */
   private spaceStarted(): void {
-    if (!this.spaceLow) void this.reserve.ensure();
+    if (!this.spaceLow) this.reserve.ensure();
     this.spaceCheckedAt = performance.now();
     if (this.spaceLow) this.checkQuota(true);
   }

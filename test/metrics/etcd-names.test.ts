@@ -72,3 +72,15 @@ describe("etcd's client traffic series", () => {
     assert.equal(seriesValue(text, "etcd_network_client_grpc_sent_bytes_total"), 100);
   });
 });
+
+describe("etcd's backend commit series", () => {
+  test("observes kv.db commits in etcd's buckets", async () => {
+    const m = new Metrics(new FakeSource(baseSample()), { processMetrics: false });
+    m.backendCommit(0.003);
+    m.backendCommit(0.0005);
+    const text = await m.text();
+    assert.equal(seriesValue(text, "etcd_disk_backend_commit_duration_seconds_count"), 2);
+    assert.equal(seriesValue(text, 'etcd_disk_backend_commit_duration_seconds_bucket{le="0.001"}'), 1);
+    assert.equal(seriesValue(text, 'etcd_disk_backend_commit_duration_seconds_bucket{le="0.004"}'), 2);
+  });
+});
