@@ -9,6 +9,7 @@ import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { RaftInvariantError } from "../raft/invariant.ts";
 import { GENESIS_FILE } from "./member-files.ts";
+import { RESERVE_FILE } from "./disk-space.ts";
 
 export class DivergenceError extends Error {
   override readonly name = "DivergenceError";
@@ -31,7 +32,8 @@ export async function quarantine(dir: string): Promise<string> {
   for (const name of await readdir(dir)) {
     // The genesis membership belongs to the cluster, not to this member's diverged log: the
     // rebuilt member replays the leader's log from it.
-    if (name.startsWith("diverged-") || name === GENESIS_FILE) continue;
+    // Nor is the space reserve (disk-space.ts) data: it stays, for the rebuilt member.
+    if (name.startsWith("diverged-") || name === GENESIS_FILE || name.startsWith(RESERVE_FILE)) continue;
     await rename(join(dir, name), join(dest, name));
   }
   return dest;

@@ -375,10 +375,13 @@ export class TriremeNode implements KvBackend, MetricsSource {
       this.spaceCheckedAt = now;
       // After a full disk, room for the reserve three times over: compaction and defragment
       // made space, not the writes that happen to have stopped.
-      if (this.reserve.ensure(this.spaceLow ? 3 : 2) && this.spaceLow) {
-        this.spaceLow = false;
-        this.opts.log.info("free space is back: the reserve is written again");
-      }
+      const wasLow = this.spaceLow;
+      void this.reserve.ensure(wasLow ? 3 : 2).then((held) => {
+        if (held && wasLow && this.spaceLow) {
+          this.spaceLow = false;
+          this.opts.log.info("free space is back: the reserve is written again");
+        }
+      });
     }
     if (!refused && !this.spaceLow && !this.quota.exceeded()) return;
     if (!this.alarms.has(AlarmType.NOSPACE, this.id)) {
@@ -573,7 +576,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   /** Once serving: the reserve is written if there is room; after a full disk NOSPACE is raised. */
   private spaceStarted(): void {
-    if (!this.spaceLow) this.reserve.ensure();
+    if (!this.spaceLow) void this.reserve.ensure();
     this.spaceCheckedAt = performance.now();
     if (this.spaceLow) this.checkQuota(true);
   }
