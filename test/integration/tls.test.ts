@@ -1,7 +1,8 @@
 // A 3-member cluster with mutual TLS on the client port and on the three peer planes, as real
 // processes with real handshakes: etcdctl with the operator's certificate does put, get, watch,
 // member list (https:// URLs) and snapshot save; without a certificate, or with one of another
-// CA, it is refused; a plaintext client (etcdctl, grpc-js, curl) is told at once to use TLS. A fourth process with another CA's
+// CA, it is refused; a plaintext client (etcdctl, grpc-js, curl) is told at once to use TLS; the
+// metrics address (metrics.tls) serves HTTPS with the client port's certificate and rule. A fourth process with another CA's
 // certificate dials each peer port of a member and is refused on each (logged with its address),
 // while writes go on without an election. A member's peer certificate replaced under load is
 // presented to new connections (its serial on the wire) and no write fails.
@@ -118,6 +119,7 @@ describe("TLS: a 3-member cluster with mutual TLS on the client port and every p
       tweak: (config, id) => {
         config.tls.client = { cert_file: file(`m${id}.pem`), key_file: file(`m${id}-key.pem`), trusted_ca_file: file("ca.pem"), client_cert_auth: true };
         config.tls.peer = { cert_file: file(`m${id}.pem`), key_file: file(`m${id}-key.pem`), trusted_ca_file: file("ca.pem"), allowed_cn: "" };
+        config.metrics.tls = true;
       },
     });
   });
@@ -188,6 +190,20 @@ describe("TLS: a 3-member cluster with mutual TLS on the client port and every p
     for (const r of [noCert, stranger, plain]) assert.match(errorLine(r), /^Error: /);
   });
 
+  test("metrics.tls: the metrics address serves HTTPS to the operator certificate, a 400 to http://", TEST_TIMEOUT, async () => {
+    const c = cluster!;
+    await leaderAndTerm(c);
+    const metrics = `127.0.0.1:${BASE + 4}`;
+    const tlsCurl = await runProcess("curl", ["-sS", "--max-time", "10", "-w", "\n%{http_code}", "--cacert", file("ca.pem"), "--cert", file("operator.pem"), "--key", file("operator-key.pem"), `https://${metrics}/metrics`]);
+    assert.match(tlsCurl.stdout, /trireme_raft_term[^]*\n200$/, tlsCurl.stderr);
+    const plain = await runProcess("curl", ["-sS", "--max-time", "10", "-w", "\n%{http_code}", `http://${metrics}/health`]);
+    assert.match(plain.stdout, /the metrics address serves TLS only[^]*\n400$/);
+    const noCert = await runProcess("curl", ["-sS", "--max-time", "10", "--cacert", file("ca.pem"), `https://${metrics}/health`]);
+    assert.notEqual(noCert.code, 0);
+    await c.waitForLine(1, "the metrics port's refusal of a client without a certificate", (l) =>
+      l.json?.msg === "TLS handshake refused" && l.json.port === "metrics" && /no client certificate/.test(String(l.json.reason)));
+  });
+
   test("a process with another CA's certificate is refused on each peer port of a member, logged; writes go on, no election", TEST_TIMEOUT, async () => {
     const c = cluster!;
     const before = await leaderAndTerm(c);
@@ -228,9 +244,9 @@ describe("TLS: a 3-member cluster with mutual TLS on the client port and every p
       const newSerial = new X509Certificate(member1Rotated.cert).serialNumber;
       const reloadsBefore = c.lines(1).filter((l) => l.json?.msg === "TLS certificate reloaded for new connections").length;
       save("m1", member1Rotated);
-      await waitUntil("member 1 to reload its certificate on its four ports", 10_000, () =>
-        c.lines(1).filter((l) => l.json?.msg === "TLS certificate reloaded for new connections").length >= reloadsBefore + 4 ? true : undefined, () => c.tails([1]));
-      for (const port of [BASE, BASE + 1, BASE + 2, BASE + 3]) assert.equal(await serialOnTheWire(port), newSerial, `port ${port}`);
+      await waitUntil("member 1 to reload its certificate on its five ports (metrics too)", 10_000, () =>
+        c.lines(1).filter((l) => l.json?.msg === "TLS certificate reloaded for new connections").length >= reloadsBefore + 5 ? true : undefined, () => c.tails([1]));
+      for (const port of [BASE, BASE + 1, BASE + 2, BASE + 3, BASE + 4]) assert.equal(await serialOnTheWire(port), newSerial, `port ${port}`);
       const at = writes;
       await waitUntil("writes after the rotation", 10_000, () => (writes >= at + 20 ? true : undefined));
       // A new client connection after the rotation works with the new certificate.
