@@ -26,6 +26,36 @@ function headLines(status: number, contentType: string, extra: [string, string][
   return Buffer.from(lines.join("\r\n"), "latin1");
 }
 
+/** A chunked body (RFC 9112 §7.1) at the start of `buf`: the body and the bytes it took, or
+ *  "incomplete" while more is to come, or an error text. Trailers are read and dropped. */
+export function dechunk(buf: Buffer, max: number): { body: Buffer; used: number } | "incomplete" | string {
+  const parts: Buffer[] = [];
+  let size = 0;
+  let at = 0;
+  for (;;) {
+    const eol = buf.indexOf("\r\n", at);
+    if (eol < 0) return buf.length - at > 1024 ? "bad chunk size line" : "incomplete";
+    const n = Number.parseInt(buf.subarray(at, eol).toString("latin1").split(";")[0]!.trim(), 16);
+    if (!Number.isSafeInteger(n) || n < 0) return "bad chunk size";
+    at = eol + 2;
+    if (n === 0) {
+      // Trailer fields, then the empty line that ends the message.
+      for (;;) {
+        const end = buf.indexOf("\r\n", at);
+        if (end < 0) return "incomplete";
+        if (end === at) return { body: Buffer.concat(parts), used: end + 2 };
+        at = end + 2;
+      }
+    }
+    size += n;
+    if (size > max) return `a chunked body over this port's limit of ${max} bytes`;
+    if (buf.length < at + n + 2) return "incomplete";
+    parts.push(buf.subarray(at, at + n));
+    if (buf[at + n] !== 0x0d || buf[at + n + 1] !== 0x0a) return "a chunk not followed by CRLF";
+    at += n + 2;
+  }
+}
+
 function respond(socket: ByteSocket, a: HttpAnswer, head: boolean, close: boolean): void {
   const body = Buffer.from(a.body);
   socket.write(headLines(a.status, a.contentType, a.headers, `Content-Length: ${body.length}`, close));
@@ -91,17 +121,26 @@ export function serveHttp1(socket: ByteSocket, first: Uint8Array, route: HttpRou
     }));
     const close = version !== "HTTP/1.1" || headers.get("connection")?.toLowerCase() === "close";
     if (!version.startsWith("HTTP/1.")) return send(textAnswer(400, "not an HTTP/1.x request\n"), false, true);
-    if (headers.has("transfer-encoding")) {
-      return send(textAnswer(411, "chunked request bodies are not accepted: send the body with a Content-Length\n"), false, true);
+    let body: Buffer;
+    const coding = headers.get("transfer-encoding")?.toLowerCase();
+    if (coding !== undefined) {
+      if (coding !== "chunked") return send(textAnswer(501, `transfer-encoding ${coding} is not supported (chunked is)\n`), false, true);
+      // The whole body is read before the request is served (a watch starts once its requests are in).
+      const got = dechunk(buffered.subarray(end + 4), opts.maxBodyBytes);
+      if (got === "incomplete") return;
+      if (typeof got === "string") return send(textAnswer(got.includes("limit") ? 413 : 400, `${got}\n`), false, true);
+      body = got.body;
+      buffered = buffered.subarray(end + 4 + got.used);
+    } else {
+      const length = Number(headers.get("content-length") ?? "0");
+      if (!Number.isSafeInteger(length) || length < 0) return send(textAnswer(400, "bad Content-Length\n"), false, true);
+      if (length > opts.maxBodyBytes) {
+        return send(textAnswer(413, `request body of ${length} bytes is over this port's limit of ${opts.maxBodyBytes}\n`), false, true);
+      }
+      if (buffered.length < end + 4 + length) return; // the body is still coming
+      body = buffered.subarray(end + 4, end + 4 + length);
+      buffered = buffered.subarray(end + 4 + length);
     }
-    const length = Number(headers.get("content-length") ?? "0");
-    if (!Number.isSafeInteger(length) || length < 0) return send(textAnswer(400, "bad Content-Length\n"), false, true);
-    if (length > opts.maxBodyBytes) {
-      return send(textAnswer(413, `request body of ${length} bytes is over this port's limit of ${opts.maxBodyBytes}\n`), false, true);
-    }
-    if (buffered.length < end + 4 + length) return; // the body is still coming
-    const body = buffered.subarray(end + 4, end + 4 + length);
-    buffered = buffered.subarray(end + 4 + length);
     const q = target.indexOf("?");
     const path = q < 0 ? target : target.slice(0, q);
     const query = new URLSearchParams(q < 0 ? "" : target.slice(q + 1));

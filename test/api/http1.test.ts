@@ -95,6 +95,19 @@ describe("client port over HTTP/1.1", () => {
     assert.match(gw.body, /^Access-Control-Allow-Origin: \*\r$/m);
   });
 
+  it("reads chunked request bodies (curl -H 'Transfer-Encoding: chunked'), and refuses bad chunking", async () => {
+    const put = await curl(["-H", "Transfer-Encoding: chunked", "-d", '{"key":"Y2h1bmtlZA==","value":"eWVz"}', `http://127.0.0.1:${PORT}/v3/kv/put`]);
+    assert.equal(put.status, 200, put.body);
+    const got = await raw(`POST /v3/kv/range HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n` +
+      `5\r\n{"key\r\n11;ext=1\r\n":"Y2h1bmtlZA=="}\r\n0\r\nX-Trailer: t\r\n\r\n`);
+    assert.match(got, /^HTTP\/1\.1 200 /);
+    assert.match(got, /"value":"eWVz"/);
+    const bad = await raw(`POST /v3/kv/range HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`);
+    assert.match(bad, /^HTTP\/1\.1 400 /);
+    const gzip = await raw(`POST /v3/kv/range HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n`);
+    assert.match(gzip, /^HTTP\/1\.1 501 /);
+  });
+
   it("refuses a body over the limit with 413 and closes", async () => {
     const got = await raw(`POST /v3/kv/put HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n`);
     assert.match(got, /^HTTP\/1\.1 413 /);
