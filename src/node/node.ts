@@ -18,7 +18,7 @@ import { memberBackoff, PeerTransport, type TransportObserver } from "../transpo
 import { startIdentity } from "./cluster-id.ts";
 import { asDivergence } from "./divergence.ts";
 import { AlarmType, NodeAlarms, alarmName } from "./alarms.ts";
-import { DataDirUsage, SpaceQuota } from "./quota.ts";
+import { DataDirUsage, SpaceQuota, SUGGESTED_MAX_QUOTA_BYTES } from "./quota.ts";
 import { AlarmErrors, alarmRefusal, quotaCost } from "../kv/alarms.ts";
 import { DiskFullError, isDiskFull, SpaceReserve } from "./disk-space.ts";
 import { LeaderWatch } from "./leader-watch.ts";
@@ -186,6 +186,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.reserve = new SpaceReserve(config.node.data_dir, opts.log.log);
     this.spaceLow = opts.afterDiskFull === true;
     this.quota = new SpaceQuota({ configured: config.limits.quota_backend_bytes, usage: () => this.usage.measure() });
+    if (this.quota.enabled && this.quota.limit > SUGGESTED_MAX_QUOTA_BYTES) {
+      opts.log.warn("quota_backend_bytes exceeds the suggested maximum (etcd's: 8 GiB): a larger store slows snapshots and restarts", { quota: this.quota.limit });
+    }
     this.changes = new MembershipChanges({
       id: this.id,
       requestTimeoutMs: timeoutMs,
