@@ -14,7 +14,7 @@ import { AuthErrors } from "../kv/auth-types.ts";
 import { EtcdError } from "../kv/errors.ts";
 import type { InternalRequest, WatchCreateRequest } from "../kv/types.ts";
 import type { MvccStore } from "../kv/mvcc.ts";
-import type { TokenProvider } from "./auth-tokens.ts";
+import { SimpleTokens, type TokenProvider } from "./auth-tokens.ts";
 import type { Decoded } from "./services.ts";
 import { etcdserverpb as pb } from "../gen/etcd.js";
 
@@ -87,6 +87,7 @@ export class AuthGuard {
     this.#unsubscribe = store.auth.onChange((c) => {
       if (c.kind === "user") tokens.invalidateUser(c.name);
       else if (c.kind === "disabled") tokens.clear();
+      else if (c.kind === "token" && tokens instanceof SimpleTokens) tokens.register(c.token, c.name);
     });
   }
 

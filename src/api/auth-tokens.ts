@@ -11,6 +11,7 @@ export interface TokenInfo {
 
 export interface TokenProvider {
   readonly kind: "simple" | "jwt";
+  /** A new token for `user`, valid on this member at once (jwt: on every member with the key). */
   issue(user: string, authRevision: number): string;
   /** undefined: unknown, expired or forged. */
   check(token: string): TokenInfo | undefined;
@@ -36,11 +37,20 @@ export class SimpleTokens implements TokenProvider {
   }
 
   issue(user: string): string {
-    // etcd's format: 16 random letters, ".", a per-member counter.
-    const letters = randomBytes(16).map((b) => 97 + (b % 26));
-    const token = `${Buffer.from(letters).toString("latin1")}.${++this.#index}`;
-    this.#tokens.set(token, { user, expires: this.now() + this.ttlMs });
+    const token = this.generate();
+    this.register(token, user);
     return token;
+  }
+
+  /** etcd's format: 16 random letters, ".", a per-member counter. Valid once registered. */
+  generate(): string {
+    const letters = randomBytes(16).map((b) => 97 + (b % 26));
+    return `${Buffer.from(letters).toString("latin1")}.${++this.#index}`;
+  }
+
+  /** Remembers a token (chosen by any member, applied from the log) for its TTL from now. */
+  register(token: string, user: string): void {
+    if (token !== "") this.#tokens.set(token, { user, expires: this.now() + this.ttlMs });
   }
 
   check(token: string): TokenInfo | undefined {

@@ -8,6 +8,7 @@ import type { InternalRequest, WriteResponse } from "../kv/types.ts";
 import type { KvBackend } from "./backend.ts";
 import type { AuthGuard } from "./auth-guard.ts";
 import type { PasswordHasher } from "./auth-password.ts";
+import { SimpleTokens } from "./auth-tokens.ts";
 import { c, type Decoded, method } from "./services.ts";
 import type { MethodDefinition } from "../grpc/types.ts";
 import pb = etcdserverpb;
@@ -78,7 +79,13 @@ export function authHandlers(d: AuthApiDeps) {
       if (!(await d.hasher.verify(req.password ?? "", user.hash))) throw AuthErrors.authFailed();
       // The user may have gone (or changed password) while the hash was checked off-thread.
       if (auth().user(name)?.hash !== user.hash) throw AuthErrors.authFailed();
-      return { ...done(), token: d.guard.tokens.issue(name, auth().revision) };
+      const tokens = d.guard.tokens;
+      if (!(tokens instanceof SimpleTokens)) return { ...done(), token: tokens.issue(name, auth().revision) };
+      // A simple token is made known to every member through the log (etcd does the same), so
+      // a client that spreads its calls over the members keeps one token.
+      const token = tokens.generate();
+      await d.write({ authenticate: { name, simpleToken: token } });
+      return { ...done(), token };
     },
     async userAdd(req: pb.AuthUserAddRequest.$Properties) {
       const name = req.name ?? "";

@@ -147,6 +147,7 @@ export namespace triremekv {
         authRoleRevokePermission?: (etcdserverpb.AuthRoleRevokePermissionRequest.$Properties|null);
         authUser: string;
         authRevision: number;
+        authenticate?: (triremekv.InternalAuthenticateRequest.$Properties|null);
         static create(properties: triremekv.InternalRequest.$Shape): triremekv.InternalRequest & triremekv.InternalRequest.$Shape;
         static create(properties?: triremekv.InternalRequest.$Properties): triremekv.InternalRequest;
         static encode(message: triremekv.InternalRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -179,6 +180,7 @@ export namespace triremekv {
             authRoleRevokePermission?: (etcdserverpb.AuthRoleRevokePermissionRequest.$Properties|null);
             authUser?: (string|null);
             authRevision?: (number|null);
+            authenticate?: (triremekv.InternalAuthenticateRequest.$Properties|null);
             $unknowns?: Uint8Array[];
         }
         type $Shape = {
@@ -203,8 +205,35 @@ export namespace triremekv {
           authRoleRevokePermission?: etcdserverpb.AuthRoleRevokePermissionRequest.$Shape|null;
           authUser?: string|null;
           authRevision?: number|null;
+          authenticate?: triremekv.InternalAuthenticateRequest.$Shape|null;
           $unknowns?: Uint8Array[];
         };
+    }
+
+    interface IInternalAuthenticateRequest extends triremekv.InternalAuthenticateRequest.$Properties {
+    }
+
+    class InternalAuthenticateRequest {
+        constructor(properties?: triremekv.InternalAuthenticateRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        name: string;
+        simpleToken: string;
+        static create(properties: triremekv.InternalAuthenticateRequest.$Shape): triremekv.InternalAuthenticateRequest & triremekv.InternalAuthenticateRequest.$Shape;
+        static create(properties?: triremekv.InternalAuthenticateRequest.$Properties): triremekv.InternalAuthenticateRequest;
+        static encode(message: triremekv.InternalAuthenticateRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): triremekv.InternalAuthenticateRequest & triremekv.InternalAuthenticateRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): triremekv.InternalAuthenticateRequest;
+        static toObject(message: triremekv.InternalAuthenticateRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace InternalAuthenticateRequest {
+        interface $Properties {
+            name?: (string|null);
+            simpleToken?: (string|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = triremekv.InternalAuthenticateRequest.$Properties;
     }
 }
 

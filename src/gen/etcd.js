@@ -1156,6 +1156,7 @@ export const triremekv = $root.triremekv = (() => {
          * @property {etcdserverpb.AuthRoleRevokePermissionRequest.$Properties|null} [authRoleRevokePermission] InternalRequest authRoleRevokePermission
          * @property {string|null} [authUser] InternalRequest authUser
          * @property {number|null} [authRevision] InternalRequest authRevision
+         * @property {triremekv.InternalAuthenticateRequest.$Properties|null} [authenticate] InternalRequest authenticate
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -1191,6 +1192,7 @@ export const triremekv = $root.triremekv = (() => {
          *   authRoleRevokePermission?: etcdserverpb.AuthRoleRevokePermissionRequest.$Shape|null;
          *   authUser?: string|null;
          *   authRevision?: number|null;
+         *   authenticate?: triremekv.InternalAuthenticateRequest.$Shape|null;
          *   $unknowns?: Array.<Uint8Array>;
          * }} triremekv.InternalRequest.$Shape
          */
@@ -1379,6 +1381,14 @@ export const triremekv = $root.triremekv = (() => {
         InternalRequest.prototype.authRevision = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
         /**
+         * InternalRequest authenticate.
+         * @member {triremekv.InternalAuthenticateRequest.$Properties|null|undefined} authenticate
+         * @memberof triremekv.InternalRequest
+         * @instance
+         */
+        InternalRequest.prototype.authenticate = null;
+
+        /**
          * Creates a new InternalRequest instance using the specified properties.
          * @function create
          * @memberof triremekv.InternalRequest
@@ -1452,6 +1462,8 @@ export const triremekv = $root.triremekv = (() => {
                 writer.uint32(/* id 20, wireType 2 =*/162).string(message.authUser);
             if (message.authRevision != null && $Object.hasOwnProperty.call(message, "authRevision") && (typeof message.authRevision === "object" ? message.authRevision.low || message.authRevision.high : message.authRevision !== 0))
                 writer.uint32(/* id 21, wireType 0 =*/168).uint64(message.authRevision);
+            if (message.authenticate != null && $Object.hasOwnProperty.call(message, "authenticate"))
+                $root.triremekv.InternalAuthenticateRequest.encode(message.authenticate, writer.uint32(/* id 22, wireType 2 =*/178).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -1631,6 +1643,12 @@ export const triremekv = $root.triremekv = (() => {
                             delete message.authRevision;
                         continue;
                     }
+                case 22: {
+                        if (wireType !== 2)
+                            break;
+                        message.authenticate = $root.triremekv.InternalAuthenticateRequest.decode(reader, reader.size(), $undefined, _depth + 1, message.authenticate);
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -1779,6 +1797,11 @@ export const triremekv = $root.triremekv = (() => {
                         message.authRevision = object.authRevision;
                     else if (typeof object.authRevision === "object")
                         message.authRevision = new $util.LongBits(object.authRevision.low >>> 0, object.authRevision.high >>> 0).toNumber(true);
+            if (object.authenticate != null) {
+                if (!$util.isObject(object.authenticate))
+                    throw $TypeError(".triremekv.InternalRequest.authenticate: object expected");
+                message.authenticate = $root.triremekv.InternalAuthenticateRequest.fromObject(object.authenticate, _depth + 1);
+            }
             return message;
         };
 
@@ -1829,6 +1852,7 @@ export const triremekv = $root.triremekv = (() => {
                     object.authRevision = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                 } else
                     object.authRevision = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                object.authenticate = null;
             }
             if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                 if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -1882,6 +1906,8 @@ export const triremekv = $root.triremekv = (() => {
                     object.authRevision = options.longs === $String ? $String(message.authRevision) : message.authRevision;
                 else
                     object.authRevision = options.longs === $String ? $util.Long.prototype.toString.call(message.authRevision) : options.longs === $Number ? new $util.LongBits(message.authRevision.low >>> 0, message.authRevision.high >>> 0).toNumber(true) : message.authRevision;
+            if (message.authenticate != null && $Object.hasOwnProperty.call(message, "authenticate"))
+                object.authenticate = $root.triremekv.InternalAuthenticateRequest.toObject(message.authenticate, options, _depth + 1);
             return object;
         };
 
@@ -1897,6 +1923,244 @@ export const triremekv = $root.triremekv = (() => {
         };
 
         return InternalRequest;
+    })();
+
+    triremekv.InternalAuthenticateRequest = (function() {
+
+        /**
+         * Properties of an InternalAuthenticateRequest.
+         * @typedef {Object} triremekv.InternalAuthenticateRequest.$Properties
+         * @property {string|null} [name] InternalAuthenticateRequest name
+         * @property {string|null} [simpleToken] InternalAuthenticateRequest simpleToken
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of an InternalAuthenticateRequest.
+         * @memberof triremekv
+         * @interface IInternalAuthenticateRequest
+         * @augments triremekv.InternalAuthenticateRequest.$Properties
+         * @deprecated Use triremekv.InternalAuthenticateRequest.$Properties instead.
+         */
+
+        /**
+         * Shape of an InternalAuthenticateRequest.
+         * @typedef {triremekv.InternalAuthenticateRequest.$Properties} triremekv.InternalAuthenticateRequest.$Shape
+         */
+
+        /**
+         * Constructs a new InternalAuthenticateRequest.
+         * @memberof triremekv
+         * @classdesc Represents an InternalAuthenticateRequest.
+         * @constructor
+         * @param {triremekv.InternalAuthenticateRequest.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const InternalAuthenticateRequest = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * InternalAuthenticateRequest name.
+         * @member {string} name
+         * @memberof triremekv.InternalAuthenticateRequest
+         * @instance
+         */
+        InternalAuthenticateRequest.prototype.name = "";
+
+        /**
+         * InternalAuthenticateRequest simpleToken.
+         * @member {string} simpleToken
+         * @memberof triremekv.InternalAuthenticateRequest
+         * @instance
+         */
+        InternalAuthenticateRequest.prototype.simpleToken = "";
+
+        /**
+         * Creates a new InternalAuthenticateRequest instance using the specified properties.
+         * @function create
+         * @memberof triremekv.InternalAuthenticateRequest
+         * @static
+         * @param {triremekv.InternalAuthenticateRequest.$Properties=} [properties] Properties to set
+         * @returns {triremekv.InternalAuthenticateRequest} InternalAuthenticateRequest instance
+         * @type {{
+         *   (properties: triremekv.InternalAuthenticateRequest.$Shape): triremekv.InternalAuthenticateRequest & triremekv.InternalAuthenticateRequest.$Shape;
+         *   (properties?: triremekv.InternalAuthenticateRequest.$Properties): triremekv.InternalAuthenticateRequest;
+         * }}
+         */
+        InternalAuthenticateRequest.create = function(properties) {
+            return new InternalAuthenticateRequest(properties);
+        };
+
+        /**
+         * Encodes the specified InternalAuthenticateRequest message. Does not implicitly {@link triremekv.InternalAuthenticateRequest.verify|verify} messages.
+         * @function encode
+         * @memberof triremekv.InternalAuthenticateRequest
+         * @static
+         * @param {triremekv.InternalAuthenticateRequest.$Properties} message InternalAuthenticateRequest message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        InternalAuthenticateRequest.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+            if (message.simpleToken != null && $Object.hasOwnProperty.call(message, "simpleToken") && message.simpleToken !== "")
+                writer.uint32(/* id 3, wireType 2 =*/26).string(message.simpleToken);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes an InternalAuthenticateRequest message from the specified reader or buffer.
+         * @function decode
+         * @memberof triremekv.InternalAuthenticateRequest
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {triremekv.InternalAuthenticateRequest & triremekv.InternalAuthenticateRequest.$Shape} InternalAuthenticateRequest
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        InternalAuthenticateRequest.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.triremekv.InternalAuthenticateRequest();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.name = value;
+                        else
+                            delete message.name;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.simpleToken = value;
+                        else
+                            delete message.simpleToken;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Creates an InternalAuthenticateRequest message from a plain object. Also converts values to their respective internal types.
+         * @function fromObject
+         * @memberof triremekv.InternalAuthenticateRequest
+         * @static
+         * @param {Object.<string,*>} object Plain object
+         * @returns {triremekv.InternalAuthenticateRequest} InternalAuthenticateRequest
+         */
+        InternalAuthenticateRequest.fromObject = function (object, _depth) {
+            if (object instanceof $root.triremekv.InternalAuthenticateRequest)
+                return object;
+            if (!$util.isObject(object))
+                throw $TypeError(".triremekv.InternalAuthenticateRequest: object expected");
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let message = new $root.triremekv.InternalAuthenticateRequest();
+            if (object.name != null)
+                if (typeof object.name !== "string" || object.name.length)
+                    message.name = $String(object.name);
+            if (object.simpleToken != null)
+                if (typeof object.simpleToken !== "string" || object.simpleToken.length)
+                    message.simpleToken = $String(object.simpleToken);
+            return message;
+        };
+
+        /**
+         * Creates a plain object from an InternalAuthenticateRequest message. Also converts values to other types if specified.
+         * @function toObject
+         * @memberof triremekv.InternalAuthenticateRequest
+         * @static
+         * @param {triremekv.InternalAuthenticateRequest} message InternalAuthenticateRequest
+         * @param {$protobuf.IConversionOptions} [options] Conversion options
+         * @returns {Object.<string,*>} Plain object
+         */
+        InternalAuthenticateRequest.toObject = function (message, options, _depth) {
+            if (!options)
+                options = {};
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let object = {};
+            if (options.defaults) {
+                object.name = "";
+                object.simpleToken = "";
+            }
+            if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                object.name = message.name;
+            if (message.simpleToken != null && $Object.hasOwnProperty.call(message, "simpleToken"))
+                object.simpleToken = message.simpleToken;
+            return object;
+        };
+
+        /**
+         * Converts this InternalAuthenticateRequest to JSON.
+         * @function toJSON
+         * @memberof triremekv.InternalAuthenticateRequest
+         * @instance
+         * @returns {Object.<string,*>} JSON object
+         */
+        InternalAuthenticateRequest.prototype.toJSON = function() {
+            return InternalAuthenticateRequest.toObject(this, $protobuf.util.toJSONOptions);
+        };
+
+        return InternalAuthenticateRequest;
     })();
 
     return triremekv;

@@ -25,12 +25,17 @@ CREATE TABLE IF NOT EXISTS auth_user (name TEXT PRIMARY KEY, user BLOB NOT NULL)
 CREATE TABLE IF NOT EXISTS auth_role (name TEXT PRIMARY KEY, role BLOB NOT NULL) WITHOUT ROWID;
 `;
 
-/** What changed, for whoever holds tokens (a deleted user's or a changed password's tokens go). */
-export type AuthChange = { kind: "user"; name: string } | { kind: "disabled" } | { kind: "reloaded" };
+/** What changed, for whoever holds tokens: a deleted user's or a changed password's tokens go, a
+ *  simple token issued by any member is remembered by every member. */
+export type AuthChange =
+  | { kind: "user"; name: string }
+  | { kind: "disabled" }
+  | { kind: "reloaded" }
+  | { kind: "token"; name: string; token: string };
 
 /** The auth requests an InternalRequest can carry. */
 export function isAuthRequest(r: InternalRequest): boolean {
-  return !!(r.authEnable || r.authDisable || r.authUserAdd || r.authUserDelete || r.authUserChangePassword ||
+  return !!(r.authenticate || r.authEnable || r.authDisable || r.authUserAdd || r.authUserDelete || r.authUserChangePassword ||
     r.authUserGrantRole || r.authUserRevokeRole || r.authRoleAdd || r.authRoleDelete || r.authRoleGrantPermission ||
     r.authRoleRevokePermission);
 }
@@ -171,6 +176,15 @@ export class AuthStore implements AuthStoreView {
   /** Applies an auth request inside the caller's transaction; throws EtcdError (changing
    *  nothing) when etcd would refuse it. */
   apply(req: InternalRequest): void {
+    if (req.authenticate) {
+      // Nothing stored: the token lives in every member's memory (with its TTL). Decided here,
+      // in log order, so a token is never issued to a user deleted before it.
+      const name = req.authenticate.name ?? "";
+      if (!this.#enabled) throw AuthErrors.authNotEnabled();
+      if (!this.#users.has(name)) throw AuthErrors.authFailed();
+      this.#tell({ kind: "token", name, token: req.authenticate.simpleToken ?? "" });
+      return;
+    }
     if (req.authEnable) {
       if (this.#enabled) return; // etcd: already enabled is a success that changes nothing
       const root = this.#users.get(ROOT_USER);
