@@ -165,7 +165,7 @@ async function startTrireme(tls: boolean, base: number): Promise<Running> {
       const c = parseConfig(readFileSync(file, "utf8"), file);
       const own = { cert_file: join(certs, `node-${i + 1}.pem`), key_file: join(certs, `node-${i + 1}-key.pem`), trusted_ca_file: join(certs, "ca.pem") };
       c.tls.client = { ...own, client_cert_auth: true };
-      c.tls.peer = { ...own, allowed_cn: "" };
+      c.tls.peer = { ...own, allowed_cn: "", allowed_hostname: "" };
       writeFileSync(file, renderConfig(c));
     });
   }

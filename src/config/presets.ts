@@ -278,7 +278,7 @@ function tlsPreset(config: Config, reasons: Map<LeafPath, string>, o: PresetOpti
   }
   const f = (name: string) => `${o.tlsDir}/${name}`;
   config.tls.client = { cert_file: f(CERT_FILES.member(id)), key_file: f(CERT_FILES.memberKey(id)), trusted_ca_file: f(CERT_FILES.ca), client_cert_auth: true };
-  config.tls.peer = { cert_file: f(CERT_FILES.member(id)), key_file: f(CERT_FILES.memberKey(id)), trusted_ca_file: f(CERT_FILES.ca), allowed_cn: "" };
+  config.tls.peer = { cert_file: f(CERT_FILES.member(id)), key_file: f(CERT_FILES.memberKey(id)), trusted_ca_file: f(CERT_FILES.ca), allowed_cn: "", allowed_hostname: "" };
   const why = crossing
     ? `the ${o.network} network preset crosses networks nobody trusts, so init turned TLS on (certificates from trireme certs in ${o.tlsDir}/; docs/security.md)`
     : `init --tls: certificates from trireme certs in ${o.tlsDir}/ (docs/security.md)`;

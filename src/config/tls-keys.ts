@@ -47,6 +47,12 @@ export const TLS_KEYS: readonly KeySpec[] = [
     default: "",
     doc: "Accept only peer certificates with this Common Name (etcd's --peer-cert-allowed-cn); \"\" accepts any the CA signed.",
   },
+  {
+    path: "tls.peer.allowed_hostname",
+    kind: { type: "optional", what: "a host name or IP address" },
+    default: "",
+    doc: "Accept only peer certificates whose SANs cover this host name or IP (etcd's --peer-cert-allowed-hostname; wildcards as in server certificates); \"\" accepts any the CA signed. Not with allowed_cn.",
+  },
 ];
 
 const CLIENT_FILES = ["cert_file", "key_file", "trusted_ca_file"] as const;
@@ -99,9 +105,9 @@ export const TLS_RULES: readonly Rule[] = [
     },
   },
   {
-    doc: "`[tls.peer]`: `cert_file`, `key_file` and `trusted_ca_file` are all set (mutual TLS on every plane) or all empty (plaintext); `allowed_cn` needs them.",
+    doc: "`[tls.peer]`: `cert_file`, `key_file` and `trusted_ca_file` are all set (mutual TLS on every plane) or all empty (plaintext); `allowed_cn` and `allowed_hostname` need them and exclude each other (as etcd's flags).",
     severity: "error",
-    reads: ["tls.peer.cert_file", "tls.peer.key_file", "tls.peer.trusted_ca_file", "tls.peer.allowed_cn"],
+    reads: ["tls.peer.cert_file", "tls.peer.key_file", "tls.peer.trusted_ca_file", "tls.peer.allowed_cn", "tls.peer.allowed_hostname"],
     check(c, ctx) {
       const t = c.tls.peer;
       const set = CLIENT_FILES.filter((k) => t[k] !== "");
@@ -111,6 +117,10 @@ export const TLS_RULES: readonly Rule[] = [
         }
       }
       if (set.length === 0 && t.allowed_cn !== "") ctx.error("tls.peer.allowed_cn", JSON.stringify(t.allowed_cn), '"" while peer TLS is off (set cert_file, key_file and trusted_ca_file)');
+      if (set.length === 0 && t.allowed_hostname !== "") ctx.error("tls.peer.allowed_hostname", JSON.stringify(t.allowed_hostname), '"" while peer TLS is off (set cert_file, key_file and trusted_ca_file)');
+      if (t.allowed_cn !== "" && t.allowed_hostname !== "") {
+        ctx.error("tls.peer.allowed_hostname", JSON.stringify(t.allowed_hostname), `"" while allowed_cn is set (etcd: --peer-cert-allowed-cn and --peer-cert-allowed-hostname are mutually exclusive)`);
+      }
     },
   },
   {

@@ -142,6 +142,8 @@ export interface TlsPeerSection {
   trusted_ca_file: string;
   /** etcd's --peer-cert-allowed-cn: "" accepts any certificate the CA signed. */
   allowed_cn: string;
+  /** etcd's --peer-cert-allowed-hostname: a name or IP the peer certificate's SANs must cover; "" any. */
+  allowed_hostname: string;
 }
 
 /** `[auth]`: etcd's --auth-token (type, and for jwt the key and sign method), --auth-token-ttl,

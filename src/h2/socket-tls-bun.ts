@@ -12,18 +12,20 @@
 // without touching the listening socket.
 import { createSecureContext } from "node:tls";
 import { type BunSocket, BunByteSocket, handlers, type SocketListenOptions, type SocketState } from "./socket-bun.ts";
-import type { ByteListener, ByteSocket, H2ClientTls, H2ServerTls, TlsMaterial } from "./types.ts";
+import type { ByteListener, ByteSocket, H2ClientTls, H2ServerTls, PeerIdentity, TlsMaterial } from "./types.ts";
 
 /** ALPN protocol list in wire format (length-prefixed), which is what Bun takes. */
 export const ALPN_H2 = "\x02h2";
 
-type PeerCertificate = { subject?: { CN?: string | string[] } } | undefined;
+type PeerCertificate = { subject?: { CN?: string | string[] }; subjectaltname?: string } | undefined;
 
-function commonName(s: BunSocket): string {
-  const cert = (s as unknown as { getPeerCertificate(): PeerCertificate }).getPeerCertificate();
+/** The verified client certificate's names, for `authorize` (node:tls's shape on both runtimes). */
+export function identityOf(cert: PeerCertificate): PeerIdentity {
   const cn = cert?.subject?.CN;
-  return Array.isArray(cn) ? cn.join(",") : cn ?? "";
+  return { commonName: Array.isArray(cn) ? cn.join(",") : cn ?? "", subjectAltName: cert?.subjectaltname ?? "" };
 }
+
+const identity = (s: BunSocket): PeerIdentity => identityOf((s as unknown as { getPeerCertificate(): PeerCertificate }).getPeerCertificate());
 
 const EXPLAINED: [RegExp, string][] = [
   [/PEER_DID_NOT_RETURN_A_CERTIFICATE|CERTIFICATE_REQUIRED/, "no client certificate (this port requires one signed by its trusted CA)"],
@@ -108,13 +110,13 @@ export function listenTlsBun(o: TlsListenOptions, tls: H2ServerTls): Promise<Byt
       // be verified: only a failed handshake refuses then.
       if (!ok || (err && tls.requireClientCert)) return refuse(s, reasonOf(err ?? undefined));
       if (tls.requireClientCert && tls.authorize) {
-        const why = tls.authorize({ commonName: commonName(s) });
+        const why = tls.authorize(identity(s));
         if (why !== undefined) return refuse(s, why);
       }
       clearTimeout(s.data.timer);
       s.data.settled = true;
       const w = new BunByteSocket(s, o.onSocketGone);
-      if (tls.requireClientCert) w.peerCommonName = commonName(s);
+      if (tls.requireClientCert) w.peerCommonName = identity(s).commonName;
       s.data.wrapper = w;
       o.onSocket(w);
     },

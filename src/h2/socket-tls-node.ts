@@ -5,14 +5,9 @@
 // itself), anything else goes to onPlaintext.
 import { createServer as createNetServer, isIP, type Socket as NetSocket } from "node:net";
 import * as tls from "node:tls";
-import { explainTlsError, TLS_HANDSHAKE_RECORD, type TlsListenOptions } from "./socket-tls-bun.ts";
+import { explainTlsError, identityOf, TLS_HANDSHAKE_RECORD, type TlsListenOptions } from "./socket-tls-bun.ts";
 import { NodeByteSocket } from "./socket-node.ts";
 import type { ByteListener, ByteSocket, H2ClientTls, H2ServerTls } from "./types.ts";
-
-function commonName(s: tls.TLSSocket): string {
-  const cn = s.getPeerCertificate()?.subject?.CN as string | string[] | undefined;
-  return Array.isArray(cn) ? cn.join(",") : cn ?? "";
-}
 
 const NOT_TLS = "not TLS (a plaintext client or server?)";
 const FIRST_BYTES_TIMEOUT_MS = 10_000;
@@ -33,7 +28,7 @@ export function listenTlsNode(o: TlsListenOptions, t: H2ServerTls): Promise<Byte
     }
     server.on("secureConnection", (s: tls.TLSSocket) => {
       if (t.requireClientCert && t.authorize) {
-        const why = t.authorize({ commonName: commonName(s) });
+        const why = t.authorize(identityOf(s.getPeerCertificate()));
         if (why !== undefined) {
           t.onRefused?.(`${s.remoteAddress}:${s.remotePort}`, why);
           s.destroy();
@@ -42,7 +37,7 @@ export function listenTlsNode(o: TlsListenOptions, t: H2ServerTls): Promise<Byte
       }
       s.setNoDelay(true);
       const w = new NodeByteSocket(s, o.onSocketGone);
-      if (t.requireClientCert) w.peerCommonName = commonName(s);
+      if (t.requireClientCert) w.peerCommonName = identityOf(s.getPeerCertificate()).commonName;
       o.onSocket(w);
     });
     // Deno's TLS socket forgets its peer once the handshake failed: keep the TCP socket's.

@@ -66,14 +66,22 @@ export interface TlsMaterial {
   ca: string;
 }
 
+/** What a listener learns of a verified client certificate. */
+export interface PeerIdentity {
+  commonName: string;
+  subjectAltName: string;
+}
+
 /** TLS on a listening port (ALPN "h2"). The material is read at listen time and again after each
  *  `watch` call-back, so replaced files take effect for new connections without a restart. */
 export interface H2ServerTls {
   material(): TlsMaterial & { cert: string; key: string };
   /** Ask every client for a certificate that chains to `ca`, and refuse the handshake without one. */
   requireClientCert: boolean;
-  /** A reason to refuse a verified client certificate (etcd's --peer-cert-allowed-cn), or undefined. */
-  authorize?(peer: { commonName: string }): string | undefined;
+  /** A reason to refuse a verified client certificate (etcd's --peer-cert-allowed-cn and
+   *  --peer-cert-allowed-hostname), or undefined. `subjectAltName` as node:tls writes it
+   *  ("DNS:a, IP Address:10.0.0.1"). */
+  authorize?(peer: PeerIdentity): string | undefined;
   /** Calls `changed` whenever the files change; returns a function that stops watching. */
   watch?(changed: () => void): () => void;
   /** A handshake refused: the client's "host:port" and why. */

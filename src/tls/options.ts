@@ -2,6 +2,7 @@
 // re-read when the files change, refusals logged with the remote address and the reason) and a
 // dialler's (material read at every dial, so a rotated certificate is used by the next connection).
 import type { TlsSection } from "../config/types.ts";
+import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import type { H2ClientTls, H2ServerTls } from "../h2/types.ts";
 import { CredentialFiles } from "./source.ts";
 
@@ -20,14 +21,24 @@ export interface MemberTls {
   peerScheme: "http" | "https";
 }
 
-function listenerTls(files: CredentialFiles, port: string, requireClientCert: boolean, allowedCn: string, log: Log): H2ServerTls {
+/** etcd's --peer-cert-allowed-cn / --peer-cert-allowed-hostname as a listener's `authorize`. */
+export function peerAuthorizer(allowedCn: string, allowedHostname: string): H2ServerTls["authorize"] {
+  if (allowedCn !== "") {
+    return ({ commonName }) => (commonName === allowedCn ? undefined : `certificate CN "${commonName}" is not tls.peer.allowed_cn "${allowedCn}"`);
+  }
+  if (allowedHostname === "") return undefined;
+  return ({ subjectAltName }) => {
+    // node:tls's own server-name check (wildcards, IP SANs), on the SANs of the verified certificate.
+    const wrong = checkServerIdentity(allowedHostname, { subject: {}, subjectaltname: subjectAltName } as PeerCertificate);
+    return wrong === undefined ? undefined : `certificate SANs "${subjectAltName || "(none)"}" do not cover tls.peer.allowed_hostname "${allowedHostname}"`;
+  };
+}
+
+function listenerTls(files: CredentialFiles, port: string, requireClientCert: boolean, authorize: H2ServerTls["authorize"], log: Log): H2ServerTls {
   return {
     material: () => files.material(),
     requireClientCert,
-    ...(allowedCn === "" ? {} : {
-      authorize: ({ commonName }: { commonName: string }) =>
-        commonName === allowedCn ? undefined : `certificate CN "${commonName}" is not tls.peer.allowed_cn "${allowedCn}"`,
-    }),
+    ...(authorize ? { authorize } : {}),
     watch: (changed) => files.watch(changed),
     onRefused: (remote, reason) => log("warn", "TLS handshake refused", { port, remote, reason }),
     onReloaded: (error) =>
@@ -60,12 +71,12 @@ export function memberTls(t: TlsSection, log: Log): MemberTls & {
       ? dial(peerFiles, c.trusted_ca_file !== "" ? clientFiles : undefined)
       : { material: () => ({ ca: clientFiles.material().ca }) };
   return {
-    ...(clientFiles ? { clientPort: listenerTls(clientFiles, "client", c.client_cert_auth, "", log) } : {}),
+    ...(clientFiles ? { clientPort: listenerTls(clientFiles, "client", c.client_cert_auth, undefined, log) } : {}),
     ...(peerFiles ? { peerDial: dial(peerFiles) } : {}),
     ...(clientDial ? { clientDial } : {}),
     clientScheme: clientFiles ? "https" : "http",
     peerScheme: peerFiles ? "https" : "http",
-    peerListenerFor: (port) => (peerFiles ? listenerTls(peerFiles, port, true, p.allowed_cn, log) : undefined),
+    peerListenerFor: (port) => (peerFiles ? listenerTls(peerFiles, port, true, peerAuthorizer(p.allowed_cn, p.allowed_hostname), log) : undefined),
   };
 }
 
@@ -74,5 +85,5 @@ export function memberTls(t: TlsSection, log: Log): MemberTls & {
 export function metricsListenerTls(t: TlsSection, log: Log): H2ServerTls | undefined {
   const c = t.client;
   if (c.cert_file === "") return undefined;
-  return listenerTls(new CredentialFiles({ certFile: c.cert_file, keyFile: c.key_file, caFile: c.trusted_ca_file }), "metrics", c.client_cert_auth, "", log);
+  return listenerTls(new CredentialFiles({ certFile: c.cert_file, keyFile: c.key_file, caFile: c.trusted_ca_file }), "metrics", c.client_cert_auth, undefined, log);
 }

@@ -110,6 +110,9 @@ describe("tls files", () => {
     const ps = load('[tls.peer]\ncert_file = "m.pem"\nkey_file = "m-key.pem"\n');
     one(ps, "tls.peer.trusted_ca_file", /not set/);
     one(load('[tls.peer]\nallowed_cn = "node-1"\n'), "tls.peer.allowed_cn", /node-1/);
+    one(load('[tls.peer]\nallowed_hostname = "node-1.example"\n'), "tls.peer.allowed_hostname", /node-1\.example/);
+    assert.deepEqual(load(`${peer("m.pem", "m-key.pem", "ca.pem")}allowed_hostname = "localhost"\n`), []);
+    one(load(`${peer("m.pem", "m-key.pem", "ca.pem")}allowed_cn = "node-1"\nallowed_hostname = "localhost"\n`), "tls.peer.allowed_hostname", /localhost/);
   });
 
   test("client TLS: cert and key together, client_cert_auth needs a CA", () => {

@@ -1,6 +1,6 @@
 // HTTP/2 over TLS (ALPN h2) on Bun's sockets and on node:tls: mutual handshakes that carry
 // requests, refusals at the handshake (no certificate, another CA's, a CN that allowed_cn does not
-// name) reported with the remote address and the reason; a plaintext client told in its own
+// name, SANs that miss allowed_hostname) reported with the remote address and the reason; a plaintext client told in its own
 // protocol to use TLS (a gRPC error, an HTTP 400) and closed; TLS without client certificates; a
 // client that refuses a server of another CA; certificate files replaced under a running listener.
 import { after, before, describe, test } from "node:test";
@@ -15,6 +15,7 @@ import { connectH2 } from "../../src/h2/client.ts";
 import { startH2Server, type H2Server } from "../../src/h2/server.ts";
 import type { H2ClientConnection, H2ClientTls, H2ServerTls, HeaderList } from "../../src/h2/types.ts";
 import { createAuthority, createLeaf, type Pem } from "../../src/tls/generate.ts";
+import { peerAuthorizer } from "../../src/tls/options.ts";
 import { CredentialFiles } from "../../src/tls/source.ts";
 
 let dir = "";
@@ -117,6 +118,16 @@ for (const socket of ["bun", "node"] as const) {
       await assert.rejects(connectH2({ host: "127.0.0.1", port: server.port, socket, connectTimeoutMs: 5000, tls: client(operator) }));
       await until("the refusal", () => refused.length > 0);
       assert.match(refused[0]!.reason, /CN operator not allowed/);
+      const ok = await connectH2({ host: "127.0.0.1", port: server.port, socket, tls: client(member) });
+      conns.push(ok);
+      assert.equal(await get(ok), "");
+    });
+
+    test("allowed_hostname: a certificate of the CA whose SANs do not cover the name is refused, one that does is served", async () => {
+      const { server, refused } = await serve(socket, { material: fixed(member), authorize: peerAuthorizer("", "localhost") });
+      await assert.rejects(connectH2({ host: "127.0.0.1", port: server.port, socket, connectTimeoutMs: 5000, tls: client(operator) }));
+      await until("the refusal", () => refused.length > 0);
+      assert.match(refused[0]!.reason, /certificate SANs "\(none\)" do not cover tls\.peer\.allowed_hostname "localhost"/);
       const ok = await connectH2({ host: "127.0.0.1", port: server.port, socket, tls: client(member) });
       conns.push(ok);
       assert.equal(await get(ok), "");

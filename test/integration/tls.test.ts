@@ -118,7 +118,7 @@ describe("TLS: a 3-member cluster with mutual TLS on the client port and every p
       basePort: BASE,
       tweak: (config, id) => {
         config.tls.client = { cert_file: file(`m${id}.pem`), key_file: file(`m${id}-key.pem`), trusted_ca_file: file("ca.pem"), client_cert_auth: true };
-        config.tls.peer = { cert_file: file(`m${id}.pem`), key_file: file(`m${id}-key.pem`), trusted_ca_file: file("ca.pem"), allowed_cn: "" };
+        config.tls.peer = { cert_file: file(`m${id}.pem`), key_file: file(`m${id}-key.pem`), trusted_ca_file: file("ca.pem"), allowed_cn: "", allowed_hostname: "" };
         config.metrics.tls = true;
       },
     });

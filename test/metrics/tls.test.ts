@@ -66,7 +66,7 @@ describe("metrics over HTTPS", () => {
     }
     const t = metricsListenerTls({
       client: { cert_file: file("m.pem"), key_file: file("m-key.pem"), trusted_ca_file: file("ca.pem"), client_cert_auth: true },
-      peer: { cert_file: "", key_file: "", trusted_ca_file: "", allowed_cn: "" },
+      peer: { cert_file: "", key_file: "", trusted_ca_file: "", allowed_cn: "", allowed_hostname: "" },
     }, (level, msg, fields) => logged.push({ level, msg, ...(fields ? { fields } : {}) }));
     assert.ok(t);
     server = new MetricsServer(new Metrics(new FakeSource(baseSample())), { address: "127.0.0.1:0" }, { tls: t });
