@@ -4,6 +4,7 @@
 // event loop and issues a token (auth-tokens.ts). Who may call what is auth-guard.ts's job.
 import { etcdserverpb } from "../gen/etcd.js";
 import { AuthErrors, type PermType } from "../kv/auth-types.ts";
+import { EtcdError, StatusCode } from "../kv/errors.ts";
 import type { InternalRequest, WriteResponse } from "../kv/types.ts";
 import type { KvBackend } from "./backend.ts";
 import type { AuthGuard } from "./auth-guard.ts";
@@ -48,6 +49,15 @@ export const AuthService = {
   ),
 };
 
+/** A hash a client sent (etcd 3.5's hashedPassword is the bcrypt hash in base64); undefined: none. */
+function clientHash(sent: string | null | undefined): string | undefined {
+  if (!sent) return undefined;
+  if (sent.startsWith("$2")) return sent;
+  const decoded = Buffer.from(sent, "base64").toString("latin1");
+  if (!decoded.startsWith("$2")) throw new EtcdError(StatusCode.INVALID_ARGUMENT, "trireme: hashedPassword is not a bcrypt hash (raw, or base64 as etcd 3.5 sends it)");
+  return decoded;
+}
+
 type Header = { header: ReturnType<AuthApiDeps["header"]> };
 
 export interface AuthApiDeps {
@@ -91,8 +101,8 @@ export function authHandlers(d: AuthApiDeps) {
       const name = req.name ?? "";
       if (name.length === 0) throw AuthErrors.userEmpty();
       const noPassword = req.options?.noPassword === true;
-      // etcd 3.5 clients may send the hash themselves; the password never enters the log.
-      const hashedPassword = noPassword ? "" : req.hashedPassword || (await d.hasher.hash(req.password ?? ""));
+      // An etcd 3.5 client may send the hash itself; the password never enters the log.
+      const hashedPassword = noPassword ? "" : clientHash(req.hashedPassword) ?? (await d.hasher.hash(req.password ?? ""));
       return change({ authUserAdd: { name, options: { noPassword }, hashedPassword } });
     },
     userGet: (req: pb.AuthUserGetRequest.$Properties) =>
@@ -106,7 +116,7 @@ export function authHandlers(d: AuthApiDeps) {
     async userChangePassword(req: pb.AuthUserChangePasswordRequest.$Properties) {
       const name = req.name ?? "";
       if (auth().user(name) === undefined) throw AuthErrors.userNotFound();
-      const hashedPassword = req.hashedPassword || (await d.hasher.hash(req.password ?? ""));
+      const hashedPassword = clientHash(req.hashedPassword) ?? (await d.hasher.hash(req.password ?? ""));
       return change({ authUserChangePassword: { name, hashedPassword } });
     },
     userGrantRole: (req: pb.AuthUserGrantRoleRequest.$Properties) => change({ authUserGrantRole: { user: req.user ?? "", role: req.role ?? "" } }),
