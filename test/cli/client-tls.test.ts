@@ -1,7 +1,8 @@
 // The client commands over TLS, with etcdctl's flags: against a client port that requires client
 // certificates, --cacert/--cert/--key with an https:// endpoint (or a bare one, as etcdctl) put,
 // get and list members; without a certificate, without the CA, or in plaintext they fail with what
-// to do; a half-given certificate or an unreadable file is a usage error.
+// to do; a half-given certificate or an unreadable file is a usage error. A TLS port without
+// client_cert_auth serves a client that has the CA only.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +16,8 @@ import { createAuthority, createLeaf } from "../../src/tls/generate.ts";
 
 const PORT = 27111;
 const ADDRESS = `127.0.0.1:${PORT}`;
+/** A client port with TLS but without client_cert_auth. */
+const OPEN_ADDRESS = "127.0.0.1:27113";
 
 interface Run { code: number; stdout: string; stderr: string }
 
@@ -36,6 +39,7 @@ describe("trireme client commands over TLS", () => {
   let dir = "";
   let store: MvccStore;
   let server: ClientServer;
+  let open: ClientServer;
   const refused: string[] = [];
   const file = (n: string) => join(dir, n);
   const creds = () => ["--cacert", file("ca.pem"), "--cert", file("operator.pem"), "--key", file("operator-key.pem")];
@@ -54,10 +58,15 @@ describe("trireme client commands over TLS", () => {
       address: ADDRESS, backend, limits: { max_request_bytes: 64 * 1024, max_txn_ops: 16 },
       tls: { material: () => ({ cert: member.cert, key: member.key, ca: ca.cert }), requireClientCert: true, onRefused: (_r, why) => refused.push(why) },
     });
+    open = await startClientServer({
+      address: OPEN_ADDRESS, backend, limits: { max_request_bytes: 64 * 1024, max_txn_ops: 16 },
+      tls: { material: () => ({ cert: member.cert, key: member.key, ca: "" }), requireClientCert: false },
+    });
   });
 
   after(async () => {
     await server.close(500);
+    await open.close(500);
     store.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -75,6 +84,12 @@ describe("trireme client commands over TLS", () => {
 
   test("a bare HOST:PORT with TLS flags is dialled with TLS, as etcdctl does", async () => {
     const get = await cli("get", "secure", "--endpoints", ADDRESS, ...creds());
+    assert.equal(get.code, 0, get.stderr);
+    assert.equal(get.stdout, "secure\nyes");
+  });
+
+  test("a TLS client port without client_cert_auth serves a client with the CA alone", async () => {
+    const get = await cli("get", "secure", "--endpoints", `https://${OPEN_ADDRESS}`, "--cacert", file("ca.pem"));
     assert.equal(get.code, 0, get.stderr);
     assert.equal(get.stdout, "secure\nyes");
   });
