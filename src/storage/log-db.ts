@@ -5,6 +5,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import type { Entry, EntryType, HardState } from "../raft/types.ts";
 import { entryCrc } from "./entry-crc.ts";
 import { StorageError } from "./errors.ts";
+import { checkWal } from "./wal-check.ts";
 import { LOG_DB_FORMAT_VERSION, Meta, SCHEMA, UPSERT_META, applyWritePragmas, readMeta } from "./schema.ts";
 import { openSqlite, type Row, type SqliteDb, type SqliteDriver, type Statement } from "./sqlite.ts";
 
@@ -40,6 +41,8 @@ export function checkLogDb(path: string, expect: LogDbIdentity | undefined, driv
         "restore the file from a backup or move the data directory away",
     );
   }
+  // Before SQLite opens it: its recovery would drop a damaged WAL's later commits unseen.
+  checkWal(`${path}-wal`, path);
   let db: SqliteDb;
   try {
     db = openSqlite(path, { readonly: true, ...(driver ? { driver } : {}) });
