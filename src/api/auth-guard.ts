@@ -10,7 +10,8 @@ import type { ServiceDefinition, ServiceImplementation, StreamHandler, UnaryHand
 import { GrpcStatus, type StatusObject } from "../grpc/status.ts";
 import type { AuthStore } from "../kv/auth-store.ts";
 import { checkAdmin, checkKvRequest, permissionsOf } from "../kv/auth-check.ts";
-import { AuthErrors } from "../kv/auth-types.ts";
+import { AuthErrors, ROOT_USER } from "../kv/auth-types.ts";
+import { timingSafeEqual } from "node:crypto";
 import { EtcdError } from "../kv/errors.ts";
 import type { InternalRequest, WatchCreateRequest } from "../kv/types.ts";
 import type { MvccStore } from "../kv/mvcc.ts";
@@ -71,6 +72,17 @@ const RULES: Record<string, Rule> = {
   },
 };
 
+/** The metadata members send each other (the member secret, hex) to act as root. */
+export const MEMBER_AUTH = "trireme-member-auth";
+
+/** What a member sends other members' client ports while auth is on. */
+export function memberCredentials(store: MvccStore): () => [string, string][] {
+  return () => {
+    const secret = store.auth.enabled ? store.auth.memberSecret : undefined;
+    return secret === undefined ? [] : [[MEMBER_AUTH, Buffer.from(secret).toString("hex")]];
+  };
+}
+
 /** Calls that need no token at all: logging in. */
 const OPEN = new Set(["/etcdserverpb.Auth/Authenticate"]);
 
@@ -94,6 +106,14 @@ export class AuthGuard {
   /** The user a call is made as: the token's, else a verified client certificate's CN (etcd's
    *  AuthInfoFromCtx, then AuthInfoFromTLS), else ""; throws etcd's invalid token error. */
   userOf(md: Metadata, commonName?: string): string {
+    const member = md.get(MEMBER_AUTH)[0];
+    if (member !== undefined) {
+      // Another member (forwarded membership changes, corruption checks, alarms): root.
+      const secret = this.store.auth.memberSecret;
+      const got = Buffer.from(String(member), "hex");
+      if (secret !== undefined && got.length === secret.length && timingSafeEqual(got, secret)) return ROOT_USER;
+      throw AuthErrors.invalidAuthToken();
+    }
     const raw = md.get("token")[0] ?? md.get("authorization")[0];
     if (raw === undefined) return commonName ?? "";
     const info = this.tokens.check(String(raw));

@@ -2,6 +2,7 @@
 // member hashes passwords first, so the entry carries only the hash); reads answer from this
 // member's applied auth store after a ReadIndex barrier; Authenticate checks the password off the
 // event loop and issues a token (auth-tokens.ts). Who may call what is auth-guard.ts's job.
+import { randomBytes } from "node:crypto";
 import { etcdserverpb } from "../gen/etcd.js";
 import { AuthErrors, type PermType } from "../kv/auth-types.ts";
 import { EtcdError, StatusCode } from "../kv/errors.ts";
@@ -77,7 +78,7 @@ export function authHandlers(d: AuthApiDeps) {
   const read = <T>(fn: () => T): Promise<T> => d.backend.readBarrier().then(fn);
 
   return {
-    authEnable: () => change({ authEnable: {} }),
+    authEnable: () => change({ authEnable: {}, authMemberSecret: randomBytes(32) }),
     authDisable: () => change({ authDisable: {} }),
     authStatus: () => read(() => ({ ...done(), enabled: auth().enabled, authRevision: auth().revision })),
     async authenticate(req: pb.AuthenticateRequest.$Properties) {

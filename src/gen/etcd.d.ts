@@ -148,6 +148,7 @@ export namespace triremekv {
         authUser: string;
         authRevision: number;
         authenticate?: (triremekv.InternalAuthenticateRequest.$Properties|null);
+        authMemberSecret: Uint8Array;
         static create(properties: triremekv.InternalRequest.$Shape): triremekv.InternalRequest & triremekv.InternalRequest.$Shape;
         static create(properties?: triremekv.InternalRequest.$Properties): triremekv.InternalRequest;
         static encode(message: triremekv.InternalRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -181,6 +182,7 @@ export namespace triremekv {
             authUser?: (string|null);
             authRevision?: (number|null);
             authenticate?: (triremekv.InternalAuthenticateRequest.$Properties|null);
+            authMemberSecret?: (Uint8Array|null);
             $unknowns?: Uint8Array[];
         }
         type $Shape = {
@@ -206,6 +208,7 @@ export namespace triremekv {
           authUser?: string|null;
           authRevision?: number|null;
           authenticate?: triremekv.InternalAuthenticateRequest.$Shape|null;
+          authMemberSecret?: Uint8Array|null;
           $unknowns?: Uint8Array[];
         };
     }

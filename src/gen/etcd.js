@@ -1157,6 +1157,7 @@ export const triremekv = $root.triremekv = (() => {
          * @property {string|null} [authUser] InternalRequest authUser
          * @property {number|null} [authRevision] InternalRequest authRevision
          * @property {triremekv.InternalAuthenticateRequest.$Properties|null} [authenticate] InternalRequest authenticate
+         * @property {Uint8Array|null} [authMemberSecret] InternalRequest authMemberSecret
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -1193,6 +1194,7 @@ export const triremekv = $root.triremekv = (() => {
          *   authUser?: string|null;
          *   authRevision?: number|null;
          *   authenticate?: triremekv.InternalAuthenticateRequest.$Shape|null;
+         *   authMemberSecret?: Uint8Array|null;
          *   $unknowns?: Array.<Uint8Array>;
          * }} triremekv.InternalRequest.$Shape
          */
@@ -1389,6 +1391,14 @@ export const triremekv = $root.triremekv = (() => {
         InternalRequest.prototype.authenticate = null;
 
         /**
+         * InternalRequest authMemberSecret.
+         * @member {Uint8Array} authMemberSecret
+         * @memberof triremekv.InternalRequest
+         * @instance
+         */
+        InternalRequest.prototype.authMemberSecret = $util.newBuffer([]);
+
+        /**
          * Creates a new InternalRequest instance using the specified properties.
          * @function create
          * @memberof triremekv.InternalRequest
@@ -1464,6 +1474,8 @@ export const triremekv = $root.triremekv = (() => {
                 writer.uint32(/* id 21, wireType 0 =*/168).uint64(message.authRevision);
             if (message.authenticate != null && $Object.hasOwnProperty.call(message, "authenticate"))
                 $root.triremekv.InternalAuthenticateRequest.encode(message.authenticate, writer.uint32(/* id 22, wireType 2 =*/178).fork(), _depth + 1).ldelim();
+            if (message.authMemberSecret != null && $Object.hasOwnProperty.call(message, "authMemberSecret") && message.authMemberSecret.length)
+                writer.uint32(/* id 23, wireType 2 =*/186).bytes(message.authMemberSecret);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -1649,6 +1661,15 @@ export const triremekv = $root.triremekv = (() => {
                         message.authenticate = $root.triremekv.InternalAuthenticateRequest.decode(reader, reader.size(), $undefined, _depth + 1, message.authenticate);
                         continue;
                     }
+                case 23: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.authMemberSecret = value;
+                        else
+                            delete message.authMemberSecret;
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -1802,6 +1823,12 @@ export const triremekv = $root.triremekv = (() => {
                     throw $TypeError(".triremekv.InternalRequest.authenticate: object expected");
                 message.authenticate = $root.triremekv.InternalAuthenticateRequest.fromObject(object.authenticate, _depth + 1);
             }
+            if (object.authMemberSecret != null)
+                if (object.authMemberSecret.length)
+                    if (typeof object.authMemberSecret === "string")
+                        $util.base64.decode(object.authMemberSecret, message.authMemberSecret = $util.newBuffer($util.base64.length(object.authMemberSecret)), 0);
+                    else if (object.authMemberSecret.length >= 0)
+                        message.authMemberSecret = object.authMemberSecret;
             return message;
         };
 
@@ -1853,6 +1880,13 @@ export const triremekv = $root.triremekv = (() => {
                 } else
                     object.authRevision = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                 object.authenticate = null;
+                if (options.bytes === $String)
+                    object.authMemberSecret = "";
+                else {
+                    object.authMemberSecret = [];
+                    if (options.bytes !== $Array)
+                        object.authMemberSecret = $util.newBuffer(object.authMemberSecret);
+                }
             }
             if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                 if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -1908,6 +1942,8 @@ export const triremekv = $root.triremekv = (() => {
                     object.authRevision = options.longs === $String ? $util.Long.prototype.toString.call(message.authRevision) : options.longs === $Number ? new $util.LongBits(message.authRevision.low >>> 0, message.authRevision.high >>> 0).toNumber(true) : message.authRevision;
             if (message.authenticate != null && $Object.hasOwnProperty.call(message, "authenticate"))
                 object.authenticate = $root.triremekv.InternalAuthenticateRequest.toObject(message.authenticate, options, _depth + 1);
+            if (message.authMemberSecret != null && $Object.hasOwnProperty.call(message, "authMemberSecret"))
+                object.authMemberSecret = options.bytes === $String ? $util.base64.encode(message.authMemberSecret, 0, message.authMemberSecret.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.authMemberSecret) : message.authMemberSecret;
             return object;
         };
 

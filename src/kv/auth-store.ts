@@ -23,6 +23,7 @@ import type { InternalRequest } from "./types.ts";
 export const AUTH_TABLES = `
 CREATE TABLE IF NOT EXISTS auth_user (name TEXT PRIMARY KEY, user BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS auth_role (name TEXT PRIMARY KEY, role BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS auth_secret (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 `;
 
 /** What changed, for whoever holds tokens: a deleted user's or a changed password's tokens go, a
@@ -92,6 +93,7 @@ export class AuthStore implements AuthStoreView {
   #roles = new Map<string, AuthRole>();
   #enabled = false;
   #revision = 0;
+  #memberSecret: Uint8Array | undefined;
   #listeners = new Set<(c: AuthChange) => void>();
   readonly permissions = new PermissionCache(this);
 
@@ -102,6 +104,10 @@ export class AuthStore implements AuthStoreView {
   }
   get revision(): number {
     return this.#revision;
+  }
+  /** What members send each other to act as root while auth is on (set by AuthEnable). */
+  get memberSecret(): Uint8Array | undefined {
+    return this.#memberSecret;
   }
   user(name: string): AuthUser | undefined {
     return this.#users.get(name);
@@ -136,6 +142,7 @@ export class AuthStore implements AuthStoreView {
     }
     const meta = (name: string) => (this.stmt("SELECT value FROM meta WHERE name = ?").get(name)?.value as number | undefined) ?? 0;
     this.#enabled = meta("auth_enabled") === 1;
+    this.#memberSecret = this.stmt("SELECT value FROM auth_secret WHERE name = 'member'").get()?.value as Uint8Array | undefined;
     // A reload may go back in time (a rollback): move the revision anyway, so cached permissions go.
     this.#revision = meta("auth_revision");
     this.permissions.invalidate();
@@ -191,6 +198,11 @@ export class AuthStore implements AuthStoreView {
       if (root === undefined) throw AuthErrors.rootUserNotExist();
       if (!root.roles.includes(ROOT_ROLE)) throw AuthErrors.rootRoleNotExist();
       this.#setEnabled(true);
+      const secret = req.authMemberSecret;
+      if (secret && secret.length > 0) {
+        this.#memberSecret = Uint8Array.from(secret);
+        this.stmt("INSERT OR REPLACE INTO auth_secret (name, value) VALUES ('member', ?)").run(this.#memberSecret);
+      }
     } else if (req.authDisable) {
       if (!this.#enabled) return;
       this.#setEnabled(false);

@@ -121,7 +121,7 @@ export async function writeImage(storePath: string, destPath: string, opts: Writ
     const putAlarm = dst.prepare("INSERT INTO alarm (member, type) VALUES (?, ?)");
     for (const row of src.prepare("SELECT member, type FROM alarm").all()) putAlarm.run(row.member, row.type);
     // Users and roles (auth-store.ts): few rows, and the image must not enable auth without them.
-    for (const t of [["auth_user", "user"], ["auth_role", "role"]] as const) {
+    for (const t of [["auth_user", "user"], ["auth_role", "role"], ["auth_secret", "value"]] as const) {
       const put = dst.prepare(`INSERT INTO ${t[0]} (name, ${t[1]}) VALUES (?, ?)`);
       for (const row of src.prepare(`SELECT name, ${t[1]} AS v FROM ${t[0]}`).all()) put.run(row.name, row.v);
     }

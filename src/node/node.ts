@@ -5,6 +5,8 @@ import { join } from "node:path";
 import type { HeaderInfo, KvBackend, MemberInfo, StatusInfo } from "../api/backend.ts";
 import { startClientServer, type ClientServer } from "../api/server.ts";
 import { authOptions } from "../api/auth-service.ts";
+import { memberCredentials } from "../api/auth-guard.ts";
+import { setMemberCredentials } from "../grpc/pool.ts";
 import type { Config } from "../config/types.ts";
 import { decodeInternalRequest, encodeInternalRequest } from "../kv/codec.ts";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
@@ -244,6 +246,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
       refuseIfRemovedInLog(config.node.data_dir, config.node.id, restored.state);
       const raftConfig = raftConfigOf(config);
       const node = new TriremeNode(opts, data, store, members, snapshots, raftConfig, restored);
+      // With auth on, calls to the other members' client ports go as a member (auth-guard.ts).
+      setMemberCredentials(config.node.client_address, memberCredentials(store));
       failed = (err) => node.die(err);
       if (config.corruption.initial_corrupt_check) await node.corruption.initialCheck().catch((err: unknown) => (node.corruption.close(), Promise.reject(err)));
       // A port in use (say the client port) must not leave the planes already bound listening.
@@ -743,6 +747,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       await handOffLeadership(host, this.opts.config.raft.election_timeout_ms);
     }
     this.accepting = false;
+    setMemberCredentials(this.opts.config.node.client_address, undefined);
     this.leaders.stop();
     this.removal.stop();
     this.corruption.close();

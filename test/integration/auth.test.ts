@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { noop } from "cockatiel";
 import { Etcd3 } from "etcd3";
 import { parseConfig } from "../../src/config/load.ts";
+import { memberPort } from "../../scripts/cluster.ts";
 import { renderConfig } from "../../src/config/render.ts";
 import { GrpcChannel } from "../../src/grpc/channel.ts";
 import { unaryCall } from "../../src/grpc/client-call.ts";
@@ -150,7 +151,7 @@ describe("auth on a 3-member cluster (simple tokens)", () => {
   const channels: GrpcChannel[] = [];
   before(() => {
     requireEtcdctl();
-    cluster = TestCluster.start({ basePort: 28960, strategy: "mem", tweak: (c) => (c.auth.bcrypt_cost = 4) });
+    cluster = TestCluster.start({ basePort: 27900, strategy: "mem", tweak: (c) => (c.auth.bcrypt_cost = 4) });
   });
   after(async () => {
     for (const c of channels) c.close();
@@ -191,5 +192,17 @@ describe("auth on a 3-member cluster (simple tokens)", () => {
         assert.equal(new TextDecoder().decode(got.kvs[0]!.value ?? undefined), "v");
       }
     }
+  });
+
+  test("membership changes sent to a follower reach the leader as a member (the member secret), for root only", TEST_TIMEOUT, async () => {
+    const { leader } = await cluster.waitForLeader(20_000);
+    const [f1, f2] = cluster.ids.filter((id) => id !== leader) as [number, number];
+    const spare = `http://127.0.0.1:${memberPort(27900, 4) + 1}`;
+    const denied = await etcdctl(cluster.endpoint(f1), ["--user=app:apppw", "member", "add", "n4", `--peer-urls=${spare}`, "--learner"]);
+    assert.match(errorLine(denied), /permission denied/, `code ${denied.code} out ${denied.stdout} err ${denied.stderr}`);
+    const added = await etcdctlOk(cluster.endpoint(f1), ["--user=root:rootpw", "member", "add", "n4", `--peer-urls=${spare}`, "--learner"]);
+    const id = /Member\s+([0-9a-f]+) added/.exec(added)?.[1];
+    assert.ok(id, added);
+    assert.match(await etcdctlOk(cluster.endpoint(f2), ["--user=root:rootpw", "member", "remove", id]), new RegExp(`Member\\s+${id} removed`));
   });
 });

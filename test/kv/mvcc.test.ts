@@ -506,7 +506,7 @@ describe("MvccStore schema migration", () => {
     try {
       assert.equal(db.prepare("SELECT value FROM meta WHERE name = 'schema'").get()!.value, SCHEMA_VERSION);
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
-      assert.deepEqual(tables, ["alarm", "auth_role", "auth_user", "history", "lease", "meta"]);
+      assert.deepEqual(tables, ["alarm", "auth_role", "auth_secret", "auth_user", "history", "lease", "meta"]);
     } finally {
       db.close();
     }
