@@ -9,8 +9,9 @@ import type { HeaderList } from "./types.ts";
 
 export type HpackDecodeResult =
   | { ok: true; headers: HeaderList }
-  // the dynamic table is still in step with the peer: a stream error is enough (e.g. list too large)
-  | { ok: false; fatal: false; error: string }
+  // the dynamic table is still in step with the peer: a stream error is enough; `tooLarge` when
+  // the reason is the list's size (a server answers 431 rather than resetting the stream)
+  | { ok: false; fatal: false; tooLarge: boolean; error: string }
   // COMPRESSION_ERROR: the connection must close
   | { ok: false; fatal: true; error: string };
 
@@ -157,6 +158,7 @@ export class HpackDecoder {
     let sawField = false;
     // The first stream-level problem; decoding goes on to the end so the table stays in step.
     let streamError = "";
+    let tooLarge = false;
     while (at < end) {
       const b = block[at]!;
       let name: string, value: string, flags: number;
@@ -203,9 +205,12 @@ export class HpackDecoder {
       if (flags !== 0 && streamError === "") streamError = fieldError(flags, name);
       listSize += name.length + value.length + ENTRY_OVERHEAD;
       if (listSize <= this.maxHeaderListSize) headers.push([name, value]);
-      else if (streamError === "") streamError = `header list is larger than the ${this.maxHeaderListSize} bytes we accept (SETTINGS_MAX_HEADER_LIST_SIZE)`;
+      else if (streamError === "") {
+        streamError = `header list is larger than the ${this.maxHeaderListSize} bytes we accept (SETTINGS_MAX_HEADER_LIST_SIZE)`;
+        tooLarge = true;
+      }
     }
-    if (streamError !== "") return { ok: false, fatal: false, error: streamError };
+    if (streamError !== "") return { ok: false, fatal: false, tooLarge, error: streamError };
     return { ok: true, headers };
   }
 

@@ -50,7 +50,7 @@ export class ServerConnection extends Connection {
     if (badPriority) return this.streamError(sid, H2Error.PROTOCOL_ERROR);
     if (!decoded.ok) {
       // The table is in step (HPACK decoded the whole block): only this request is refused.
-      if (decoded.error.includes("SETTINGS_MAX_HEADER_LIST_SIZE")) return this.tooLarge(sid, endStream);
+      if (!decoded.fatal && decoded.tooLarge) return this.tooLarge(sid, endStream);
       return this.streamError(sid, H2Error.PROTOCOL_ERROR);
     }
     const check = checkRequest(decoded.headers);
