@@ -12,7 +12,7 @@ import { openSqlite } from "../../src/storage/sqlite.ts";
 import { etcdctl, etcdctlOk, msgOf, requireEtcdctl, TEST_TIMEOUT, TestCluster, waitUntil } from "./harness.ts";
 
 const BASE_PORT = 25700;
-const SCRUB_PORT = 25800;
+const SCRUB_PORT = 25850; // members 25850..25874 (25780..25804 is the kv-compaction crash test)
 
 /** Rewrites the newest history row of `key` in a kv.db with `value`, checksum recomputed when
  *  `withCrc` (so only a comparison with the peers can tell). */
@@ -168,7 +168,8 @@ describe("the periodic check reads each member's own files", () => {
     for (const id of cluster.ids) await cluster.waitForApplied(id, applied);
     const dir = (id: number) => join(cluster.dir, `node-${id}`);
 
-    assert.ok(flipInPlace([join(dir(a!), "kv.db"), join(dir(a!), "kv.db-wal")], kvMark) >= 1, "the value is in member a's kv.db");
+    // Applied is not yet written: the group commit reaches the file within 10 ms.
+    await waitUntil("the value in member a's kv.db", 5_000, () => (flipInPlace([join(dir(a!), "kv.db"), join(dir(a!), "kv.db-wal")], kvMark) >= 1 ? true : undefined));
     await alarmed(a!);
     const kvLine = await cluster.waitForLine(a!, "the periodic check", (l) => msgOf(l)?.startsWith("periodic check: this member's data changed on disk") === true);
     assert.match(String(kvLine.json?.error), /kv\.db: the history row at revision \d+\.0 fails its checksum/);
