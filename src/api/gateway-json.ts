@@ -67,10 +67,11 @@ export function responseKeys(v: unknown, inHeader = false): Json {
   return out;
 }
 
-/** Successive JSON values in a body ("{...}\n{...}" for a stream of requests); throws a
- *  SyntaxError naming what is wrong. An empty body is no value. */
-export function jsonValues(text: string): Json[] {
-  const out: Json[] = [];
+/** The complete JSON values at the start of `text` ("{...}\n{...}" for a stream of requests)
+ *  and what follows them: a value not finished yet, or "". Throws a SyntaxError naming what
+ *  is wrong with a complete one. */
+export function splitJson(text: string): { values: Json[]; rest: string } {
+  const values: Json[] = [];
   let depth = 0;
   let inString = false;
   let start = -1;
@@ -83,7 +84,7 @@ export function jsonValues(text: string): Json[] {
     }
     if (c === " " || c === "\n" || c === "\r" || c === "\t") {
       if (depth === 0 && start >= 0) {
-        out.push(JSON.parse(text.slice(start, i)) as Json);
+        values.push(JSON.parse(text.slice(start, i)) as Json);
         start = -1;
       }
       continue;
@@ -93,15 +94,23 @@ export function jsonValues(text: string): Json[] {
     else if (c === "{" || c === "[") depth++;
     else if (c === "}" || c === "]") {
       depth--;
+      if (depth < 0) throw new SyntaxError(`invalid character '${c}' looking for beginning of value`);
       if (depth === 0) {
-        out.push(JSON.parse(text.slice(start, i + 1)) as Json);
+        values.push(JSON.parse(text.slice(start, i + 1)) as Json);
         start = -1;
       }
     }
   }
-  if (inString || depth > 0) throw new SyntaxError("unexpected EOF");
-  if (start >= 0) out.push(JSON.parse(text.slice(start)) as Json);
-  return out;
+  return { values, rest: start < 0 ? "" : text.slice(start) };
+}
+
+/** Every JSON value in a whole body; an empty body is no value. Throws a SyntaxError. */
+export function jsonValues(text: string): Json[] {
+  const { values, rest } = splitJson(text);
+  if (rest === "") return values;
+  if (rest[0] === "{" || rest[0] === "[" || rest[0] === '"') throw new SyntaxError("unexpected EOF");
+  values.push(JSON.parse(rest) as Json);
+  return values;
 }
 
 export type { Json };

@@ -10,9 +10,9 @@ import { etcdserverpb } from "../gen/etcd.js";
 import type { GrpcServer } from "../grpc/server.ts";
 import { GrpcStatus, type StatusObject, statusName } from "../grpc/status.ts";
 import type { HeaderList } from "../h2/types.ts";
-import { dropDefaults, type Json, jsonValues, requestKeys, responseKeys } from "./gateway-json.ts";
-import { type HttpAnswer, type HttpReply, type HttpRequest, methodNotAllowed, REASONS } from "./http-types.ts";
-import { loopbackCall, loopbackUnary } from "./loopback.ts";
+import { dropDefaults, type Json, jsonValues, requestKeys, responseKeys, splitJson } from "./gateway-json.ts";
+import { type BodyQueue, type HttpAnswer, type HttpReply, type HttpRequest, methodNotAllowed, REASONS } from "./http-types.ts";
+import { type LoopbackCall, loopbackCall, loopbackUnary } from "./loopback.ts";
 
 
 interface MessageClass {
@@ -123,6 +123,10 @@ function decodeRequests(b: Binding, body: Uint8Array): Uint8Array[] | StatusObje
   if (values.length === 0) values = [{}];
   // A unary call reads the first object and ignores what follows, as grpc-gateway's decoder does.
   if (!b.streaming) values = values.slice(0, 1);
+  return encodeRequests(b, values);
+}
+
+function encodeRequests(b: Binding, values: Json[]): Uint8Array[] | StatusObject {
   const out: Uint8Array[] = [];
   for (const v of values) {
     if (typeof v !== "object" || v === null || Array.isArray(v)) {
@@ -155,27 +159,79 @@ function streamReply(server: GrpcServer, b: Binding, requests: Uint8Array[], req
     status: 200,
     contentType: JSON_TYPE,
     open(sink) {
+      const body = req.bodyStream;
       const call = loopbackCall(server, b.grpc, requests, {
         onMessage: (bytes) => sink.write(`{"result":${toJson(b, bytes)}}\n`),
         onStatus(status) {
           if (status.code !== GrpcStatus.OK) sink.write(streamError(status));
           sink.end();
         },
-      }, { remoteAddress: req.remoteAddress, metadata: metadataOf(req) });
+      }, { remoteAddress: req.remoteAddress, metadata: metadataOf(req), open: body !== undefined });
       sink.onDrain = () => call.resume();
       sink.onClose = () => call.cancel();
+      if (body !== undefined) feedRequests(b, body, call, (s) => {
+        sink.write(streamError(s));
+        call.cancel();
+        sink.end();
+      });
     },
   };
 }
 
+/** Requests that keep coming in the body (a watch whose client creates and cancels watchers
+ *  over time, as grpc-gateway reads a streaming call's body): each complete JSON object goes
+ *  into the call as it arrives; the body's end is the client's half-close. */
+function feedRequests(b: Binding, body: BodyQueue, call: LoopbackCall, fail: (s: StatusObject) => void): void {
+  const decoder = new TextDecoder("utf-8");
+  let text = "";
+  let failed = false;
+  const take = (values: Json[]) => {
+    const encoded = encodeRequests(b, values);
+    if (!Array.isArray(encoded)) {
+      failed = true;
+      fail(encoded);
+      return;
+    }
+    for (const r of encoded) call.send(r);
+  };
+  body.listen((chunk) => {
+    if (failed) return;
+    text += decoder.decode(chunk, { stream: true });
+    try {
+      const { values, rest } = splitJson(text);
+      text = rest;
+      take(values);
+    } catch (err) {
+      failed = true;
+      fail({ code: GrpcStatus.INVALID_ARGUMENT, details: (err as Error).message });
+    }
+  }, () => {
+    if (failed) return;
+    try {
+      take(jsonValues(text + decoder.decode()));
+    } catch (err) {
+      failed = true;
+      return fail({ code: GrpcStatus.INVALID_ARGUMENT, details: (err as Error).message });
+    }
+    if (!failed) call.end();
+  });
+}
+
+function bindingOf(path: string): Binding | undefined {
+  const prefix = PREFIXES.find((p) => path.startsWith(`${p}/`));
+  return prefix === undefined ? undefined : BINDINGS[path.slice(prefix.length)];
+}
+
+/** The streaming calls read their body as it comes. */
+export const gatewayStreamsBody = (path: string): boolean => bindingOf(path)?.streaming === true;
+
 /** The gateway's paths, or undefined for any other. */
 export function gatewayRoute(grpc: () => GrpcServer): (req: HttpRequest) => Promise<HttpReply> | undefined {
   return (req) => {
-    const prefix = PREFIXES.find((p) => req.path.startsWith(`${p}/`));
-    if (prefix === undefined) return undefined;
-    const b = BINDINGS[req.path.slice(prefix.length)];
+    const b = bindingOf(req.path);
     if (b === undefined) return undefined;
     if (req.method !== "POST") return Promise.resolve(methodNotAllowed("POST"));
+    if (req.bodyStream !== undefined && b.streaming) return Promise.resolve(streamReply(grpc(), b, [], req));
     const requests = decodeRequests(b, req.body);
     if (!Array.isArray(requests)) return Promise.resolve(errorAnswer(requests));
     if (b.streaming) return Promise.resolve(streamReply(grpc(), b, requests, req));

@@ -6,7 +6,7 @@
 import type { GrpcServer } from "../grpc/server.ts";
 import type { ByteSocket, H2ServerStream } from "../h2/types.ts";
 import type { KvBackend } from "./backend.ts";
-import { gatewayRoute } from "./gateway.ts";
+import { gatewayRoute, gatewayStreamsBody } from "./gateway.ts";
 import { health, type HealthProbe, PROBE_RANGE, probeRoute } from "./health.ts";
 import { type HttpReply, type HttpRequest, type HttpRoute, methodNotAllowed } from "./http-types.ts";
 import { serveHttp1 } from "./http1.ts";
@@ -54,10 +54,12 @@ const CORS: [string, string][] = [
 
 export function httpRoutes(o: ClientPortHttpOptions): HttpRoute {
   const route = routes(o);
-  return (req) => {
+  const withCors: HttpRoute = (req) => {
     if (req.method === "OPTIONS") return Promise.resolve({ status: 200, contentType: "text/plain; charset=utf-8", body: "", headers: CORS });
     return route(req)?.then((r) => ({ ...r, headers: [...CORS, ...(r.headers ?? [])] }));
   };
+  withCors.streamsBody = gatewayStreamsBody;
+  return withCors;
 }
 
 function routes(o: ClientPortHttpOptions): HttpRoute {

@@ -10,7 +10,39 @@ export interface HttpRequest {
   /** Lowercase names. */
   headers: ReadonlyMap<string, string>;
   body: Uint8Array;
+  /** For a route that streams its request body (`HttpRoute.streamsBody`) and a body that comes
+   *  as it is sent (chunked, or HTTP/2 DATA): the body, while the answer is already going out;
+   *  `body` is then empty. */
+  bodyStream?: BodyQueue;
   remoteAddress: string;
+}
+
+/** A request body arriving in pieces: what came before the route listened is kept for it. */
+export class BodyQueue {
+  private pending: Uint8Array[] = [];
+  private ended = false;
+  private onData: ((chunk: Uint8Array) => void) | undefined;
+  private onEnd: (() => void) | undefined;
+
+  push(chunk: Uint8Array): void {
+    if (this.ended || chunk.length === 0) return;
+    if (this.onData) this.onData(chunk);
+    else this.pending.push(chunk);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.onEnd?.();
+  }
+
+  listen(onData: (chunk: Uint8Array) => void, onEnd: () => void): void {
+    this.onData = onData;
+    this.onEnd = onEnd;
+    for (const c of this.pending) onData(c);
+    this.pending = [];
+    if (this.ended) onEnd();
+  }
 }
 
 /** A whole answer, sent with its length. */
@@ -44,8 +76,9 @@ export type HttpReply = HttpAnswer | HttpStreamAnswer;
 
 export const isStream = (r: HttpReply): r is HttpStreamAnswer => "open" in r;
 
-/** undefined: no such path (404). */
-export type HttpRoute = (req: HttpRequest) => Promise<HttpReply> | undefined;
+/** undefined: no such path (404). `streamsBody(path)`: the route takes a body that is still
+ *  coming (`HttpRequest.bodyStream`) instead of waiting for all of it. */
+export type HttpRoute = ((req: HttpRequest) => Promise<HttpReply> | undefined) & { streamsBody?: (path: string) => boolean };
 
 export const REASONS: Record<number, string> = {
   200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",

@@ -4,7 +4,7 @@
 // connection; a head over 8 KiB or a body over the limit is refused, and a streamed answer
 // (a gateway watch) goes out chunked until it ends or the client goes away.
 import type { ByteSocket } from "../h2/types.ts";
-import { type HttpAnswer, type HttpReply, type HttpRoute, type HttpStreamSink, isStream, REASONS, textAnswer } from "./http-types.ts";
+import { BodyQueue, type HttpAnswer, type HttpReply, type HttpRoute, type HttpStreamSink, isStream, REASONS, textAnswer } from "./http-types.ts";
 
 const MAX_HEAD_BYTES = 8 * 1024;
 
@@ -26,34 +26,43 @@ function headLines(status: number, contentType: string, extra: [string, string][
   return Buffer.from(lines.join("\r\n"), "latin1");
 }
 
-/** A chunked body (RFC 9112 §7.1) at the start of `buf`: the body and the bytes it took, or
- *  "incomplete" while more is to come, or an error text. Trailers are read and dropped. */
-export function dechunk(buf: Buffer, max: number): { body: Buffer; used: number } | "incomplete" | string {
-  const parts: Buffer[] = [];
+/** The complete chunks (RFC 9112 §7.1) at the start of `buf`: their data, the bytes they took,
+ *  and whether the last chunk and the trailers (read and dropped) are among them; or an error
+ *  text. `max` bounds the data taken at once. */
+export function takeChunks(buf: Buffer, max: number): { data: Buffer[]; used: number; done: boolean } | string {
+  const data: Buffer[] = [];
   let size = 0;
   let at = 0;
+  let used = 0;
   for (;;) {
     const eol = buf.indexOf("\r\n", at);
-    if (eol < 0) return buf.length - at > 1024 ? "bad chunk size line" : "incomplete";
+    if (eol < 0) return buf.length - at > 1024 ? "bad chunk size line" : { data, used, done: false };
     const n = Number.parseInt(buf.subarray(at, eol).toString("latin1").split(";")[0]!.trim(), 16);
     if (!Number.isSafeInteger(n) || n < 0) return "bad chunk size";
-    at = eol + 2;
+    let next = eol + 2;
     if (n === 0) {
       // Trailer fields, then the empty line that ends the message.
       for (;;) {
-        const end = buf.indexOf("\r\n", at);
-        if (end < 0) return "incomplete";
-        if (end === at) return { body: Buffer.concat(parts), used: end + 2 };
-        at = end + 2;
+        const end = buf.indexOf("\r\n", next);
+        if (end < 0) return { data, used, done: false };
+        if (end === next) return { data, used: end + 2, done: true };
+        next = end + 2;
       }
     }
+    if (size + n > max) return `a chunked body over this port's limit of ${max} bytes`;
+    if (buf.length < next + n + 2) return { data, used, done: false };
+    if (buf[next + n] !== 0x0d || buf[next + n + 1] !== 0x0a) return "a chunk not followed by CRLF";
+    data.push(buf.subarray(next, next + n));
     size += n;
-    if (size > max) return `a chunked body over this port's limit of ${max} bytes`;
-    if (buf.length < at + n + 2) return "incomplete";
-    parts.push(buf.subarray(at, at + n));
-    if (buf[at + n] !== 0x0d || buf[at + n + 1] !== 0x0a) return "a chunk not followed by CRLF";
-    at += n + 2;
+    at = used = next + n + 2;
   }
+}
+
+/** A whole chunked body at the start of `buf`, or "incomplete", or an error text. */
+export function dechunk(buf: Buffer, max: number): { body: Buffer; used: number } | "incomplete" | string {
+  const got = takeChunks(buf, max);
+  if (typeof got === "string") return got;
+  return got.done ? { body: Buffer.concat(got.data), used: got.used } : "incomplete";
 }
 
 function respond(socket: ByteSocket, a: HttpAnswer, head: boolean, close: boolean): void {
@@ -70,6 +79,30 @@ export function serveHttp1(socket: ByteSocket, first: Uint8Array, route: HttpRou
   let ended = false;
   /** The streamed answer in progress, told when the socket drains or closes. */
   let streaming: HttpStreamSink | undefined;
+  /** 100 Continue went out for the request whose body is awaited. */
+  let continued = false;
+  /** A chunked body still coming to a route that reads it as it comes. */
+  let bodyIn: BodyQueue | undefined;
+  /** Hands what arrived of the body in progress to its route; the next request waits for its end. */
+  const feedBody = (): void => {
+    const q = bodyIn;
+    if (q === undefined) return;
+    const got = takeChunks(buffered, opts.maxBodyBytes);
+    if (typeof got === "string") {
+      bodyIn = undefined;
+      q.end();
+      ended = true;
+      socket.destroy();
+      return;
+    }
+    buffered = buffered.subarray(got.used);
+    for (const d of got.data) q.push(Buffer.from(d));
+    if (got.done) {
+      bodyIn = undefined;
+      q.end();
+      next();
+    }
+  };
   const send = (a: HttpAnswer, head: boolean, close: boolean): void => {
     if (ended) return;
     ended = close;
@@ -106,7 +139,7 @@ export function serveHttp1(socket: ByteSocket, first: Uint8Array, route: HttpRou
   };
 
   const next = (): void => {
-    if (busy || ended) return;
+    if (busy || ended || bodyIn !== undefined) return;
     const end = buffered.indexOf("\r\n\r\n");
     if (end < 0) {
       if (buffered.length > MAX_HEAD_BYTES) send(textAnswer(431, "request head over 8 KiB\n"), false, true);
@@ -121,9 +154,21 @@ export function serveHttp1(socket: ByteSocket, first: Uint8Array, route: HttpRou
     }));
     const close = version !== "HTTP/1.1" || headers.get("connection")?.toLowerCase() === "close";
     if (!version.startsWith("HTTP/1.")) return send(textAnswer(400, "not an HTTP/1.x request\n"), false, true);
+    // curl sends a body over 1 KiB (and every -T upload) only after 100 Continue, or a second later.
+    if (headers.get("expect")?.toLowerCase() === "100-continue" && !continued) {
+      continued = true;
+      socket.write(Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1"));
+    }
     let body: Buffer;
+    let bodyStream: BodyQueue | undefined;
     const coding = headers.get("transfer-encoding")?.toLowerCase();
-    if (coding !== undefined) {
+    const pathOnly = target.split("?")[0] ?? "";
+    if (coding === "chunked" && route.streamsBody?.(pathOnly) === true) {
+      // The route reads the body as it comes (a gateway watch): serve now, feed it as it arrives.
+      body = Buffer.alloc(0);
+      bodyStream = new BodyQueue();
+      buffered = buffered.subarray(end + 4);
+    } else if (coding !== undefined) {
       if (coding !== "chunked") return send(textAnswer(501, `transfer-encoding ${coding} is not supported (chunked is)\n`), false, true);
       // The whole body is read before the request is served (a watch starts once its requests are in).
       const got = dechunk(buffered.subarray(end + 4), opts.maxBodyBytes);
@@ -145,7 +190,12 @@ export function serveHttp1(socket: ByteSocket, first: Uint8Array, route: HttpRou
     const path = q < 0 ? target : target.slice(0, q);
     const query = new URLSearchParams(q < 0 ? "" : target.slice(q + 1));
     const head = method === "HEAD";
-    const answer = route({ method, path, query, headers, body, remoteAddress: socket.remoteAddress });
+    continued = false;
+    const answer = route({ method, path, query, headers, body, remoteAddress: socket.remoteAddress, ...(bodyStream ? { bodyStream } : {}) });
+    if (answer !== undefined && bodyStream !== undefined) {
+      bodyIn = bodyStream;
+      feedBody();
+    }
     if (answer === undefined) {
       return send(textAnswer(404, `404 page not found: ${path} (this port serves gRPC, the gRPC gateway under /v3/, and /health, /livez, /readyz, /version, /metrics)\n`), head, close);
     }
@@ -167,7 +217,8 @@ export function serveHttp1(socket: ByteSocket, first: Uint8Array, route: HttpRou
 
   socket.onData = (chunk) => {
     buffered = Buffer.concat([buffered, chunk]);
-    next();
+    if (bodyIn !== undefined) feedBody();
+    else next();
   };
   socket.onDrain = () => streaming?.onDrain();
   socket.onClose = () => {

@@ -2,7 +2,7 @@
 // or any h2 client probing /health): the same routes as HTTP/1.1, answered on the stream.
 // etcd serves its HTTP handlers over h2c on the client port too.
 import { H2Error, type H2ServerStream } from "../h2/types.ts";
-import { type HttpAnswer, type HttpRoute, type HttpStreamSink, isStream, textAnswer } from "./http-types.ts";
+import { BodyQueue, type HttpAnswer, type HttpReply, type HttpRoute, type HttpStreamSink, isStream, textAnswer } from "./http-types.ts";
 import type { Http1Options } from "./http1.ts";
 
 function answer(stream: H2ServerStream, a: HttpAnswer, head: boolean): void {
@@ -38,24 +38,12 @@ export function serveHttp2Stream(stream: H2ServerStream, route: HttpRoute, opts:
     sink = undefined;
     s?.onClose();
   };
-  stream.onData = (chunk) => {
-    if (refused) return;
-    size += chunk.length;
-    if (size > opts.maxBodyBytes) {
-      refused = true;
-      answer(stream, textAnswer(413, `request body over this port's limit of ${opts.maxBodyBytes} bytes\n`), false);
-      stream.reset(H2Error.NO_ERROR);
-      return;
-    }
-    chunks.push(chunk);
-  };
-  stream.onEnd = () => {
-    if (refused) return;
-    const q = target.indexOf("?");
-    const path = q < 0 ? target : target.slice(0, q);
-    const query = new URLSearchParams(q < 0 ? "" : target.slice(q + 1));
-    const head = method === "HEAD";
-    const reply = route({ method, path, query, headers, body: Buffer.concat(chunks), remoteAddress: stream.remoteAddress });
+  const q = target.indexOf("?");
+  const path = q < 0 ? target : target.slice(0, q);
+  const query = new URLSearchParams(q < 0 ? "" : target.slice(q + 1));
+  const head = method === "HEAD";
+
+  const serve = (reply: Promise<HttpReply> | undefined): void => {
     if (reply === undefined) {
       answer(stream, textAnswer(404, `404 page not found: ${path}\n`), head);
       return;
@@ -84,5 +72,30 @@ export function serveHttp2Stream(stream: H2ServerStream, route: HttpRoute, opts:
     }, (err: unknown) => {
       if (!stream.closed) answer(stream, textAnswer(500, `${err instanceof Error ? err.message : String(err)}\n`), false);
     });
+  };
+
+  if (route.streamsBody?.(path) === true) {
+    // The route reads the body as its DATA frames come (a gateway watch): serve at once.
+    const body = new BodyQueue();
+    stream.onData = (chunk) => body.push(Buffer.from(chunk));
+    stream.onEnd = () => body.end();
+    serve(route({ method, path, query, headers, body: new Uint8Array(0), bodyStream: body, remoteAddress: stream.remoteAddress }));
+    return;
+  }
+
+  stream.onData = (chunk) => {
+    if (refused) return;
+    size += chunk.length;
+    if (size > opts.maxBodyBytes) {
+      refused = true;
+      answer(stream, textAnswer(413, `request body over this port's limit of ${opts.maxBodyBytes} bytes\n`), false);
+      stream.reset(H2Error.NO_ERROR);
+      return;
+    }
+    chunks.push(chunk);
+  };
+  stream.onEnd = () => {
+    if (refused) return;
+    serve(route({ method, path, query, headers, body: Buffer.concat(chunks), remoteAddress: stream.remoteAddress }));
   };
 }

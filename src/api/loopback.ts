@@ -15,6 +15,10 @@ export interface LoopbackHandlers {
 }
 
 export interface LoopbackCall {
+  /** One more request message (a streaming call whose requests keep coming). */
+  send(request: Uint8Array): void;
+  /** The client's half-close: no more requests. */
+  end(): void;
   /** The consumer can take messages again after onMessage returned false. */
   resume(): void;
   /** The consumer went away: the handler sees a cancelled call. */
@@ -94,22 +98,31 @@ class LoopbackStream implements H2ServerStream {
   }
 }
 
-/** Starts a call: every request message goes in, then the client's half-close. */
+/** Starts a call: these request messages go in, then the client's half-close unless `open`
+ *  (the caller then sends more and ends it). */
 export function loopbackCall(
   server: GrpcServer,
   path: string,
   requests: Uint8Array[],
   handlers: LoopbackHandlers,
-  opts: { remoteAddress?: string; metadata?: HeaderList } = {},
+  opts: { remoteAddress?: string; metadata?: HeaderList; open?: boolean } = {},
 ): LoopbackCall {
   const stream = new LoopbackStream(path, opts.metadata ?? [], opts.remoteAddress ?? "loopback", handlers);
   server.serveStream(stream);
-  for (const r of requests) {
-    if (stream.closed) break;
-    stream.onData(frameMessage(r));
-  }
-  if (!stream.closed) stream.onEnd();
+  let ended = false;
+  const send = (r: Uint8Array) => {
+    if (!stream.closed && !ended) stream.onData(frameMessage(r));
+  };
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    if (!stream.closed) stream.onEnd();
+  };
+  for (const r of requests) send(r);
+  if (opts.open !== true) end();
   return {
+    send,
+    end,
     resume() {
       if (!stream.blocked || stream.closed) return;
       stream.blocked = false;

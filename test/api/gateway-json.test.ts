@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { camelCase, jsonValues, origName, PROTO_NAMES_WITH_UNDERSCORE } from "../../src/api/gateway-json.ts";
+import { camelCase, jsonValues, origName, PROTO_NAMES_WITH_UNDERSCORE, splitJson } from "../../src/api/gateway-json.ts";
 
 const PROTO_DIR = join(import.meta.dir, "../../proto/etcd");
 
@@ -47,5 +47,8 @@ describe("gateway JSON names", () => {
     assert.deepEqual(jsonValues('{"a":"}{\\""}\n {"b":[1,{"c":2}]}{"d":3}'), [{ a: '}{"' }, { b: [1, { c: 2 }] }, { d: 3 }]);
     assert.throws(() => jsonValues('{"a":'), /unexpected EOF/);
     assert.throws(() => jsonValues("{nope}"), SyntaxError);
+    assert.throws(() => jsonValues("}"), /invalid character/);
+    assert.deepEqual(splitJson('{"a":1}\n{"b":'), { values: [{ a: 1 }], rest: '{"b":' });
+    assert.deepEqual(splitJson('{"a":1} 12'), { values: [{ a: 1 }], rest: "12" });
   });
 });

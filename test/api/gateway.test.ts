@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type Running, startLocal } from "./harness.ts";
 import { curl, CurlStream, post } from "./curl.ts";
+import { LiveBody } from "./live-body.ts";
 
 const PORT = 22040;
 const URL = `http://127.0.0.1:${PORT}`;
@@ -13,11 +14,13 @@ const b64 = (s: string) => Buffer.from(s).toString("base64");
 describe("gRPC gateway JSON API", () => {
   let r: Running;
   const streams: CurlStream[] = [];
+  const live: LiveBody[] = [];
   before(async () => {
     r = await startLocal(PORT);
   });
   after(async () => {
     for (const s of streams) await s.close();
+    for (const l of live) l.close();
     await r.stop();
   });
 
@@ -143,6 +146,40 @@ describe("gRPC gateway JSON API", () => {
       await w.close();
     });
   }
+
+  for (const h2 of [false, true]) {
+    it(`reads a watch body as it comes over ${h2 ? "h2c" : "HTTP/1.1 chunked"}: a cancel sent after the events ends that watcher`, async () => {
+      const key = b64(`gw/live${h2 ? 2 : 1}`);
+      const w = await LiveBody.open(PORT, "/v3/watch", h2);
+      live.push(w);
+      w.send(`${JSON.stringify({ create_request: { key, watch_id: "5" } })}\n`);
+      await w.waitFor("created", (l) => l.includes('"created":true'));
+      await post(`${URL}/v3/kv/put`, { key, value: b64("live") });
+      await w.waitFor("the put event", (l) => l.includes(b64("live")));
+      w.send(`${JSON.stringify({ cancel_request: { watch_id: "5" } })}\n`);
+      const canceled = JSON.parse(await w.waitFor("the cancel", (l) => l.includes('"canceled":true'))) as { result: Record<string, unknown> };
+      assert.equal(canceled.result.watch_id, "5");
+      // A request split across writes is read once it is whole; the half-close keeps the stream.
+      w.send('{"progress_req');
+      w.send('uest":{}}\n');
+      await w.waitFor("the progress answer", (l) => l.includes('"watch_id":"-1"'));
+      w.endBody();
+      w.send('{"not":"sent"}');
+      w.close();
+    });
+  }
+
+  it("ends a live watch body that is not JSON with the gateway's stream error", async () => {
+    const w = await LiveBody.open(PORT, "/v3/watch", false);
+    live.push(w);
+    w.send('{"create_request":{"key":"eA=="}}\n');
+    await w.waitFor("created", (l) => l.includes('"created":true'));
+    w.send("}oops\n");
+    const err = JSON.parse(await w.waitFor("the error", (l) => l.includes('"error"'))) as { error: Record<string, unknown> };
+    assert.equal(err.error.grpc_code, 3);
+    assert.equal(err.error.http_code, 400);
+    w.close();
+  });
 
   it("takes several watch requests in one body, a progress request among them", async () => {
     const w = new CurlStream(["-d", `${JSON.stringify({ create_request: { key: b64("gw/p") } })}\n{"progress_request":{}}`, `${URL}/v3/watch`]);
