@@ -4,6 +4,14 @@
 // checkpoint every `batchesPerCheckpoint` batches, or `idleMs` after the last write of a burst
 // (a timer armed only while writes happen, so an idle store wakes nobody), and now and then for
 // a TRUNCATE so the WAL file does not keep its high-water size. `flush()` is the durable point.
+//
+// The WAL is also bounded in bytes (`walBoundBytes`): a batch that leaves the WAL file past the
+// bound asks for a checkpoint at once, and the applying connection's journal_size_limit cuts the
+// file back to the bound when it restarts it. Frames not yet in kv.db must be copied into it
+// before the WAL can shrink; after a full disk that copy is what a restart needs room for, and
+// the member's space reserve (node/disk-space.ts, twice the bound) must cover it.
+import { statfsSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { SqliteDriver } from "../storage/sqlite.ts";
 import { workerPath } from "../storage/worker-path.ts";
@@ -35,6 +43,32 @@ export interface CheckpointerOptions {
   idleMs?: number;
   /** Every this many periodic checkpoints is a TRUNCATE (resets the WAL file to zero bytes). */
   truncateEvery?: number;
+  /** A batch leaving the WAL file larger than this checkpoints at once (default walBoundBytes;
+   *  the applying connection's journal_size_limit must be the same). */
+  walBoundBytes?: number;
+}
+
+const MiB = 1024 * 1024;
+
+/** The bound on kv.db's WAL for the filesystem holding `path`: 2.5 % of it, 512 KiB to 16 MiB
+ *  (half the space reserve's 5 %, 1 to 64 MiB). Large values fill 16 MiB in a few dozen puts:
+ *  one checkpoint (one fsync) per 16 MiB written costs little, a WAL of 64 batches of them did
+ *  not fit the room a restart has after a full disk. */
+export function walBoundBytes(path: string): number {
+  try {
+    const s = statfsSync(dirname(path));
+    return Math.min(16 * MiB, Math.max(MiB / 2, Math.floor(Number(s.blocks) * Number(s.bsize) * 0.025)));
+  } catch {
+    return 4 * MiB;
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 interface Pending {
@@ -48,6 +82,8 @@ export class Checkpointer {
   readonly #batchesPer: number;
   readonly #idleMs: number;
   readonly #truncateEvery: number;
+  readonly #walPath: string;
+  readonly walBound: number;
   #seq = 0;
   #batches = 0;
   #periodic = 0;
@@ -66,6 +102,8 @@ export class Checkpointer {
     this.#batchesPer = opts.batchesPerCheckpoint ?? 64;
     this.#idleMs = opts.idleMs ?? 200;
     this.#truncateEvery = opts.truncateEvery ?? 16;
+    this.#walPath = `${path}-wal`;
+    this.walBound = opts.walBoundBytes ?? walBoundBytes(path);
     this.#worker = new Worker(workerPath("checkpoint-worker", import.meta.url, "src/kv/checkpoint-worker.ts"));
     // The store's close() ends the worker; until then it must not keep the process alive alone.
     this.#worker.unref();
@@ -113,7 +151,8 @@ export class Checkpointer {
     this.#batches++;
     this.#walDirty = true;
     this.#lastBatchAt = performance.now();
-    if (this.#batches >= this.#batchesPer) this.#periodicCheckpoint(false);
+    // A stat per batch (a few µs): batches come at most every group-commit interval.
+    if (this.#batches >= this.#batchesPer || fileSize(this.#walPath) > this.walBound) this.#periodicCheckpoint(false);
     this.#armTimer();
   }
 

@@ -6,6 +6,7 @@ import { ADD_CRC_COLUMN, checkRow, hasCrcColumn, isCorruptionError, kvCorrupt } 
 import { KeyIndex } from "./key-index.ts";
 import { MIGRATE_TO_3, MIGRATE_TO_4, MIGRATE_TO_5, READABLE_SCHEMA_VERSIONS, SCHEMA, SCHEMA_VERSION } from "./schema.ts";
 import { openSqlite, type SqliteDb, type SqliteDriver } from "../storage/sqlite.ts";
+import { walBoundBytes } from "./checkpoint.ts";
 
 export interface OpenedKv {
   db: SqliteDb;
@@ -28,6 +29,9 @@ export function openKvFile(path: string, opts: { binding?: SqliteDriver; synchro
     db.exec(`PRAGMA synchronous = ${opts.synchronous}`);
     // Checkpoints fsync: the checkpointer thread runs them, never this connection.
     db.exec("PRAGMA wal_autocheckpoint = 0");
+    // When this connection restarts the WAL after a checkpoint, the file is cut back to the
+    // checkpointer's bound instead of keeping the size of the largest burst (checkpoint.ts).
+    db.exec(`PRAGMA journal_size_limit = ${walBoundBytes(path)}`);
     // The worker's FULL/TRUNCATE checkpoints hold the write lock for a moment: wait, not fail.
     db.exec("PRAGMA busy_timeout = 10000");
   } catch (err) {

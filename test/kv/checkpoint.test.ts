@@ -6,7 +6,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { Checkpointer, walBoundBytes } from "../../src/kv/checkpoint.ts";
 import { MvccStore } from "../../src/kv/mvcc.ts";
+import { openKvFile } from "../../src/kv/open.ts";
 import { openSqlite } from "../../src/storage/sqlite.ts";
 import { b, tempDir } from "./helpers.ts";
 
@@ -40,7 +42,7 @@ describe("kv checkpointer", () => {
   it("never checkpoints on the applying connection, and flush() leaves the data in kv.db with an empty WAL", async () => {
     const path = join(t.dir, "flush.db");
     // No periodic checkpoints: only flush() may move frames into the file.
-    const store = MvccStore.open(path, { checkpoints: { batchesPerCheckpoint: 1e9, idleMs: 1e9 } });
+    const store = MvccStore.open(path, { checkpoints: { batchesPerCheckpoint: 1e9, idleMs: 1e9, walBoundBytes: Infinity } });
     try {
       applyPuts(store, 200, 10, new Uint8Array(1024));
       // 2,000 puts of 1 KiB are well past SQLite's default 1,000-page autocheckpoint.
@@ -61,6 +63,40 @@ describe("kv checkpointer", () => {
       }
     } finally {
       store.close();
+    }
+  });
+
+  it("bounds the WAL in bytes: a batch past the bound checkpoints at once, and the next write cuts the file back to the bound", { timeout: 60_000 }, async () => {
+    const path = join(t.dir, "bytes.db");
+    const bound = walBoundBytes(path);
+    assert.ok(bound >= 512 * 1024 && bound <= 16 * 1024 * 1024, `bound ${bound}`);
+    // The applying connection as the store opens it (journal_size_limit = the bound).
+    const { db } = openKvFile(path, { synchronous: "OFF" });
+    // Only the byte bound may ask for a checkpoint here: no batch count, no idle timer.
+    const ckpt = new Checkpointer(path, { batchesPerCheckpoint: 1e9, idleMs: 1e9 });
+    try {
+      db.exec("CREATE TABLE big (v BLOB)");
+      const ins = db.prepare("INSERT INTO big VALUES (?)");
+      const small = () => {
+        db.exec("BEGIN");
+        ins.run(new Uint8Array(100));
+        db.exec("COMMIT");
+        ckpt.noteBatch();
+      };
+      small();
+      assert.equal(ckpt.completed, 0, "a batch under the bound asks for nothing");
+      // One burst of large values, twice the bound.
+      db.exec("BEGIN");
+      for (let n = 0; n < (2 * bound) / (256 * 1024); n++) ins.run(new Uint8Array(256 * 1024));
+      db.exec("COMMIT");
+      assert.ok(walSize(path) > bound, `WAL ${walSize(path)} past the bound ${bound}`);
+      ckpt.noteBatch();
+      await until("the checkpoint the bound asked for", () => ckpt.completed === 1);
+      small();
+      assert.ok(walSize(path) <= bound, `the WAL restarted and was cut back to ${walSize(path)} <= ${bound}`);
+    } finally {
+      ckpt.close();
+      db.close();
     }
   });
 
