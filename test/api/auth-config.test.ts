@@ -1,3 +1,4 @@
+// Under test/api, not test/config: it loads the Auth service (src/api), which Deno, running test/config, does not type-check.
 // [auth]: the keys load with etcd's defaults, jwt_key_file is relative to the config file, and
 // token = "jwt" without a readable key (or with a file that is no PEM private key for RS256/ES256)
 // is refused naming the key.
