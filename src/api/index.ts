@@ -4,4 +4,3 @@ export { LeaseApi, LeaseService } from "./lease.ts";
 export { LocalBackend, type LocalBackendOptions } from "./local-backend.ts";
 export { type ClientServer, type ClientServerOptions, GRPC_OVERHEAD_BYTES, startClientServer } from "./server.ts";
 export { ClusterService, KVService, MaintenanceService } from "./services.ts";
-export { PendingWrites, type PendingWritesOptions } from "./pending.ts";

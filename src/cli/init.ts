@@ -132,7 +132,7 @@ export const initCommand: Command = {
     if (givenToken !== undefined && !TOKEN.test(givenToken)) {
       throw new UsageError(`--cluster-token must be 1-128 letters, digits, '.', '_' or '-'; got "${givenToken}"`, usage);
     }
-    // Random so that two clusters made alike (same name, ids, addresses) still differ (issue #13).
+    // Random so that two clusters made alike (same name, ids, addresses) still differ.
     const clusterToken = givenToken ?? randomBytes(16).toString("hex");
     // A member joining a running cluster learns the id from it: its token need not match.
     if (givenToken === undefined && members.length > 1 && values["out-dir"] === undefined && initialState !== "existing") {

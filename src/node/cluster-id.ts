@@ -1,4 +1,4 @@
-// Which cluster a member belongs to (issue #13). The id is fixed once, when the data directory
+// Which cluster a member belongs to, so that two clusters made alike are never one. The id is fixed once, when the data directory
 // is made, and read from its marker ever after:
 //   bootstrap (initial_state = "new", empty directory): derived from [cluster] name, token and
 //     every initial member's id and peer addresses, so every initial member computes the same

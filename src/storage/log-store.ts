@@ -86,7 +86,7 @@ export class SqliteLogStore implements LogStore, HardStateStore {
     this.memFirst = opts.persistence.strategy === "MemFirst";
     this.batch = this.memFirst ? batchPolicy(opts.persistence.flush_policy) : undefined;
     // Under Batch the unflushed window (in flight to the writer or waiting) never exceeds
-    // `threshold`: that is what a crash can lose (issue 4), even while a slow fsync runs.
+    // `threshold`: that is what a crash can lose (the documented loss window), even while a slow fsync runs.
     this.maxBuffered = Math.max(1, Math.min(opts.persistence.max_buffered_entries, this.batch?.threshold ?? Infinity));
     this.logger = opts.logger ?? silentLogger;
     const warn = opts.lagWarn ??
