@@ -20,7 +20,7 @@ import { memberBackoff, PeerTransport, type TransportObserver } from "../transpo
 import { startIdentity } from "./cluster-id.ts";
 import { asDivergence } from "./divergence.ts";
 import { AlarmType, NodeAlarms, alarmName } from "./alarms.ts";
-import { DataDirUsage, SpaceQuota, SUGGESTED_MAX_QUOTA_BYTES } from "./quota.ts";
+import { capAnswers, DataDirUsage, SpaceQuota, SUGGESTED_MAX_QUOTA_BYTES } from "./quota.ts";
 import { AlarmErrors, alarmRefusal, quotaCost } from "../kv/alarms.ts";
 import { DiskFullError, isDiskFull, SpaceReserve } from "./disk-space.ts";
 import { LeaderWatch } from "./leader-watch.ts";
@@ -372,9 +372,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.schedule();
   }
 
-  /** etcd raises NOSPACE when a write finds no room for it (`refused`) or an apply finds the
-   *  backend past the quota; here the log and snapshots count too, and they grow without a put,
-   *  so the tick looks as well. */
+  /** etcd raises NOSPACE only when a write finds no room for it (`refused`: at the proposer or
+   *  at apply), so after `alarm disarm` a member still over quota raises it again at its next
+   *  growing write, not at a tick. The tick only makes room: the log counts towards the quota. */
   private checkQuota(refused = false): void {
     const now = performance.now();
     // Space comes back when the reserve can be written again (twice its size free).
@@ -391,7 +391,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       });
     }
     if (!refused && !this.spaceLow && !this.quota.exceeded()) return;
-    if (!this.alarms.has(AlarmType.NOSPACE, this.id)) {
+    if (refused && !this.alarms.has(AlarmType.NOSPACE, this.id)) {
       const why = this.spaceLow ? "the disk was full" : `${this.quota.used()} bytes in use, quota ${this.quota.limit}`;
       void this.alarms.raise(AlarmType.NOSPACE, this.id, why).catch(() => {});
     }
@@ -519,11 +519,15 @@ export class TriremeNode implements KvBackend, MetricsSource {
       term: e.term,
       request: e.type === EntryType.Normal && e.data.length > 0 ? decodeInternalRequest(e.data, e.index) : null,
     }));
+    const over = this.quota.applying(batch);
     const results = this.store.applyBatch(batch);
+    // etcd's quotaApplierV3: applied all the same, answered `database space exceeded`.
+    const answers = over ? capAnswers(results, over) : results;
+    if (answers !== results) this.checkQuota(true);
     for (let i = 0; i < batch.length; i++) {
-      this.writes.applied(batch[i].index, batch[i].term, results[i]);
+      this.writes.applied(batch[i].index, batch[i].term, answers[i]);
       const requestId = Number(batch[i].request?.id ?? 0);
-      if (requestId !== 0) this.proposals.appliedRequest(requestId, results[i]);
+      if (requestId !== 0) this.proposals.appliedRequest(requestId, answers[i]);
     }
     this.leases.applied(batch, results);
     this.appliedSinceSnapshot += entries.length;

@@ -5,9 +5,9 @@
 // until an operator makes room (compact, defragment) and disarms the alarm.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { quotaCost } from "../kv/alarms.ts";
-import type { InternalRequest } from "../kv/types.ts";
-import { openSqlite, type SqliteDb } from "../storage/sqlite.ts";
+import { AlarmErrors, quotaCost } from "../kv/alarms.ts";
+import type { ApplyResult, InternalRequest } from "../kv/types.ts";
+import { openSqlite, type SqliteDb, type Statement } from "../storage/sqlite.ts";
 
 /** etcd's DefaultQuotaBytes: what `quota_backend_bytes = 0` means. */
 export const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
@@ -29,6 +29,8 @@ export function quotaBytes(configured: number): number {
  */
 export class DataDirUsage {
   #log: SqliteDb | undefined;
+  /** The log's pages in use, one prepared statement kept for the connection's life. */
+  #inUse: Statement | undefined;
   #logFailed = false;
 
   constructor(private readonly dir: string, private readonly kvBytes: () => number) {}
@@ -45,22 +47,24 @@ export class DataDirUsage {
     if (this.#log === undefined && !this.#logFailed) {
       try {
         this.#log = openSqlite(path, { readonly: true });
+        this.#inUse = this.#log.prepare(
+          "SELECT (c.page_count - f.freelist_count) * s.page_size AS bytes FROM pragma_page_count() c, pragma_freelist_count() f, pragma_page_size() s",
+        );
       } catch {
+        this.close();
         this.#logFailed = true; // counted by its file size instead
       }
     }
-    if (this.#log === undefined) return sizeOf(path);
+    if (this.#inUse === undefined) return sizeOf(path);
     try {
-      const page = this.#log.prepare("PRAGMA page_size").get()!.page_size as number;
-      const pages = this.#log.prepare("PRAGMA page_count").get()!.page_count as number;
-      const free = this.#log.prepare("PRAGMA freelist_count").get()!.freelist_count as number;
-      return (pages - free) * page;
+      return this.#inUse.get()!.bytes as number;
     } catch {
       return sizeOf(path);
     }
   }
 
   close(): void {
+    this.#inUse = undefined;
     this.#log?.close();
     this.#log = undefined;
   }
@@ -87,8 +91,11 @@ export interface SpaceQuotaOptions {
   configured: number;
   /** Bytes in use now (DataDirUsage.measure of the member's directory). */
   usage: () => number;
-  /** Milliseconds a measured usage is reused: the stats are cheap, but not per request. */
+  /** Milliseconds a measured usage is reused while it is above half the quota. */
   refreshMs?: number;
+  /** Milliseconds it is reused below half the quota: there the writes of one such interval
+   *  cannot reach the quota unnoticed, since what they cost is added until the next measure. */
+  idleRefreshMs?: number;
   now?: () => number;
 }
 
@@ -96,14 +103,18 @@ export class SpaceQuota {
   readonly limit: number;
   readonly #usage: () => number;
   readonly #refreshMs: number;
+  readonly #idleRefreshMs: number;
   readonly #now: () => number;
   #measured = 0;
+  /** etcd's costs of the writes applied since the last measure: the estimate between measures. */
+  #appliedCost = 0;
   #at = -Infinity;
 
   constructor(opts: SpaceQuotaOptions) {
     this.limit = quotaBytes(opts.configured);
     this.#usage = opts.usage;
     this.#refreshMs = opts.refreshMs ?? 100;
+    this.#idleRefreshMs = Math.max(this.#refreshMs, opts.idleRefreshMs ?? 1000);
     this.#now = opts.now ?? (() => performance.now());
   }
 
@@ -111,13 +122,16 @@ export class SpaceQuota {
     return this.limit !== Infinity;
   }
 
-  /** Bytes in use, measured at most every refreshMs. */
+  /** Bytes in use: measured every refreshMs near the quota (above half of it), every
+   *  idleRefreshMs below; in between, the last measure plus what the writes applied since cost. */
   used(): number {
     const now = this.#now();
-    if (now - this.#at >= this.#refreshMs) {
-      this.#measured = this.#usage();
-      this.#at = now;
-    }
+    const estimate = this.#measured + this.#appliedCost;
+    const every = estimate * 2 >= this.limit ? this.#refreshMs : this.#idleRefreshMs;
+    if (now - this.#at < every) return estimate;
+    this.#measured = this.#usage();
+    this.#appliedCost = 0;
+    this.#at = now;
     return this.#measured;
   }
 
@@ -129,8 +143,43 @@ export class SpaceQuota {
     return cost === 0 || this.used() + cost < this.limit;
   }
 
+  /**
+   * etcd's quotaApplierV3, before a batch of committed entries is applied: every member applies
+   * them all (the log decides, not the room), but a write this member had no room for is
+   * answered `database space exceeded` by it. Returns, per entry, whether it is past the quota
+   * (undefined when none is: the usual case), counting the entries before it in the batch.
+   */
+  applying(entries: readonly { request: InternalRequest | null }[]): boolean[] | undefined {
+    if (!this.enabled) return undefined;
+    let over: boolean[] | undefined;
+    let used = this.used();
+    for (let i = 0; i < entries.length; i++) {
+      const req = entries[i].request;
+      const cost = req ? quotaCost(req) : 0;
+      if (cost === 0) continue;
+      if (used + cost >= this.limit) (over ??= new Array<boolean>(entries.length).fill(false))[i] = true;
+      used += cost;
+      this.#appliedCost += cost;
+    }
+    return over;
+  }
+
   /** Usage is past the quota (the member should hold NOSPACE). */
   exceeded(): boolean {
     return this.enabled && this.used() >= this.limit;
   }
+}
+
+/** The answers for a batch's waiting clients: a write past the quota (`over`, from
+ *  SpaceQuota.applying) that applied is answered `database space exceeded`, as etcd's
+ *  quotaApplierV3 answers; one refused anyway keeps its own error. Returns `results` itself
+ *  when nothing changed. */
+export function capAnswers(results: readonly (ApplyResult | null)[], over: readonly boolean[]): (ApplyResult | null)[] {
+  let out: (ApplyResult | null)[] | undefined;
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    if (!over[i] || r === null || r.op === "error") continue;
+    (out ??= results.slice())[i] = { op: "error", error: AlarmErrors.noSpace() };
+  }
+  return out ?? (results as (ApplyResult | null)[]);
 }

@@ -1,7 +1,9 @@
 // The space quota and the NOSPACE alarm on a real 3-member cluster, driven by etcdctl as an
 // operator would: puts past `quota_backend_bytes` get etcd's `database space exceeded`, NOSPACE is
 // listed by every member, reads and deletes keep working, and compact + defrag + `alarm disarm`
-// bring writes back without a restart. Then CORRUPT raised through the API: every write refused.
+// bring writes back without a restart; a burst applied past the quota is answered with the error
+// (etcd's quotaApplierV3) and a disarm holds until the next put that needs room. Then CORRUPT
+// raised through the API: every write refused.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { etcd3Client, etcdctl, etcdctlOk, errorLine, requireEtcdctl, TEST_TIMEOUT, TestCluster, waitUntil } from "./harness.ts";
@@ -69,6 +71,62 @@ describe("space quota and NOSPACE on a 3-member cluster", () => {
       await waitUntil(`member ${id} to read the put made after the disarm`, 10_000, async () =>
         (await etcdctlOk(cluster.endpoint(id), ["get", "after", "--print-value-only", "--consistency=s"])).trim() === "ok" ? true : undefined);
     }
+  });
+
+  test("etcd's answers past the quota: a burst applied past it is answered database space exceeded; after a disarm NOSPACE comes back at the next put, not at a tick", TEST_TIMEOUT, async () => {
+    const { leader } = await cluster.waitForLeader();
+    const follower = cluster.ids.find((id) => id !== leader)!;
+    const all = cluster.endpoints();
+    assert.equal((await etcdctlOk(all, ["alarm", "list"])).trim(), "", "the previous test left no alarm");
+
+    // 40 puts at once, 1.9 MiB of etcd's cost against 1.5 MiB: the member admits each before
+    // proposing (nothing applied yet), and those its apply finds past the quota are applied
+    // everywhere yet answered with the error (etcd's quotaApplierV3).
+    const client = etcd3Client(cluster.endpoint(follower));
+    const keys = Array.from({ length: 40 }, (_, i) => `burst/${String(i).padStart(2, "0")}`);
+    let answers: PromiseSettledResult<unknown>[];
+    try {
+      answers = await Promise.allSettled(keys.map((k) => client.put(k).value(VALUE)));
+    } finally {
+      client.close();
+    }
+    const refused = keys.filter((_, i) => answers[i]!.status === "rejected");
+    for (let i = 0; i < keys.length; i++) {
+      const a = answers[i]!;
+      if (a.status === "rejected") assert.match((a.reason as Error).message, new RegExp(NOSPACE), keys[i]);
+    }
+    assert.ok(refused.length > 0, "some puts of the burst were refused");
+    const stored = new Set((await etcdctlOk(cluster.endpoint(follower), ["get", "burst/", "--prefix", "--keys-only"])).split("\n").filter((l) => l !== ""));
+    const appliedYetRefused = refused.filter((k) => stored.has(k));
+    assert.ok(appliedYetRefused.length > 0, `a put answered ${NOSPACE} was applied all the same (refused: ${refused.length}, stored: ${stored.size})`);
+    for (const k of keys) if (answers[keys.indexOf(k)]!.status === "fulfilled") assert.ok(stored.has(k), `acknowledged ${k} is stored`);
+    await waitUntil(`member ${follower} to list NOSPACE`, 10_000, async () =>
+      /alarm:NOSPACE/.test(await etcdctlOk(all, ["alarm", "list"])) ? true : undefined);
+
+    // Disarmed while every member is still past the quota: nothing raises it again on its own.
+    // The tick's log compaction (it runs because the member is over quota) shows ticks passed.
+    const seen = new Map(cluster.ids.map((id) => [id, cluster.lines(id).length]));
+    await etcdctlOk(all, ["alarm", "disarm"]);
+    assert.equal((await etcdctlOk(all, ["alarm", "list"])).trim(), "", "disarmed");
+    for (const id of cluster.ids) {
+      await cluster.waitForLine(id, "a log compaction for the quota after the disarm", (l) =>
+        cluster.lines(id).indexOf(l) >= seen.get(id)! && /"snapshot taken"/.test(l.raw), 15_000);
+    }
+    assert.equal((await etcdctlOk(all, ["alarm", "list"])).trim(), "", "no tick raised NOSPACE again");
+    // The next put that needs room is refused and raises it again, as in etcd.
+    assert.match(errorLine(await etcdctl(cluster.endpoint(follower), ["put", "more", "x"])), new RegExp(NOSPACE));
+    await waitUntil("NOSPACE raised again by the refused put", 10_000, async () =>
+      new RegExp(`memberID:${follower} alarm:NOSPACE`).test(await etcdctlOk(all, ["alarm", "list"])) ? true : undefined);
+
+    // Room again for the next test: delete, compact, defragment, disarm.
+    await etcdctlOk(cluster.endpoint(leader), ["del", "burst/", "--prefix"]);
+    const rev = (JSON.parse(await etcdctlOk(cluster.endpoint(leader), ["endpoint", "status", "-w", "json"])) as { Status: { header: { revision: number } } }[])[0]!.Status.header.revision;
+    await etcdctlOk(cluster.endpoint(leader), ["compact", String(rev), "--physical"]);
+    await etcdctlOk(all, ["defrag"]);
+    await waitUntil("the disarm to hold and a put to succeed", 20_000, async () => {
+      await etcdctlOk(all, ["alarm", "disarm"]);
+      return (await etcdctl(cluster.endpoint(follower), ["put", "after", "ok"])).code === 0 ? true : undefined;
+    }, () => cluster.tails());
   });
 
   test("CORRUPT raised through the API (as the corruption check does): every write refused on every member, reads served, disarm clears it", TEST_TIMEOUT, async () => {

@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DataDirUsage, DEFAULT_QUOTA_BYTES, quotaBytes, SpaceQuota } from "../../src/node/quota.ts";
+import { AlarmErrors } from "../../src/kv/alarms.ts";
+import type { ApplyResult } from "../../src/kv/types.ts";
+import { capAnswers, DataDirUsage, DEFAULT_QUOTA_BYTES, quotaBytes, SpaceQuota } from "../../src/node/quota.ts";
 import { openSqlite } from "../../src/storage/sqlite.ts";
 
 const dirs: string[] = [];
@@ -40,16 +42,48 @@ describe("space quota", () => {
     }
   });
 
-  test("usage is measured at most every refreshMs", () => {
+  test("usage is measured every refreshMs above half the quota, every idleRefreshMs below; applied costs count in between", () => {
     let now = 0;
     let calls = 0;
-    const q = new SpaceQuota({ configured: 10, usage: () => ++calls, refreshMs: 100, now: () => now });
-    q.used();
-    q.used();
+    let disk = 100;
+    const q = new SpaceQuota({ configured: 10_000, usage: () => (calls++, disk), refreshMs: 100, idleRefreshMs: 1000, now: () => now });
+    assert.equal(q.used(), 100);
+    now = 500;
+    assert.equal(q.used(), 100);
+    assert.equal(calls, 1, "below half the quota: no measure within idleRefreshMs");
+    // A put applied meanwhile (256 + 1 + 4000) counts at once, before the next measure.
+    assert.equal(q.applying([{ request: { put: { key: b("k"), value: b("v".repeat(4000)) } } }]), undefined, "it fits");
+    assert.equal(q.used(), 100 + 4257);
     assert.equal(calls, 1);
-    now = 100;
+    now = 1000;
+    disk = 5500;
+    assert.equal(q.used(), 5500, "measured again after idleRefreshMs; the estimate is reset");
+    now = 1099;
     q.used();
     assert.equal(calls, 2);
+    now = 1100;
+    q.used();
+    assert.equal(calls, 3, "above half the quota: measured every refreshMs");
+  });
+
+  test("applying a batch: the writes past the quota, counting the ones before them, are answered database space exceeded", () => {
+    const q = new SpaceQuota({ configured: 2000, usage: () => 1000, refreshMs: 1e9 });
+    const put = { put: { key: b("kk"), value: b("v".repeat(300)) } }; // 558
+    const del = { deleteRange: { key: b("kk") } };
+    const over = q.applying([put, del, null, put, { leaseGrant: { ID: 1, TTL: 5 } }].map((request) => ({ request })));
+    assert.deepEqual(over, [false, false, false, true, true], "1000 + 558 fits; + 558 reaches 2116; the grant then too");
+    const ok = { op: "put" as const, header: { revision: 2 } } as unknown as ApplyResult;
+    const refused: ApplyResult = { op: "error", error: AlarmErrors.corrupt() };
+    const answers = capAnswers([ok, ok, null, ok, refused], over!);
+    assert.equal(answers[0], ok);
+    assert.equal(answers[2], null);
+    const capped = answers[3] as { op: "error"; error: Error };
+    assert.equal(capped.op, "error");
+    assert.match(capped.error.message, /etcdserver: mvcc: database space exceeded/);
+    assert.equal(answers[4], refused, "a write refused anyway keeps its own error");
+    const none = [ok, null];
+    assert.equal(capAnswers(none, [false, false]), none, "nothing past the quota: the same answers");
+    assert.equal(new SpaceQuota({ configured: -1, usage: () => 1e12 }).applying([{ request: put }]), undefined, "no quota: nothing is past it");
   });
 
   test("DataDirUsage counts kv.db as given, the log's pages in use and the snapshot files, not other files", () => {
