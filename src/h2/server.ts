@@ -142,6 +142,7 @@ export async function startH2Server(opts: H2ServerStartOptions): Promise<H2Serve
   const listen: TlsListenOptions = {
     host: opts.host,
     port: opts.port,
+    http1: opts.onHttp1 !== undefined,
     onSocket: (sock) => {
       sockets.add(sock);
       if (closing) return sock.destroy();

@@ -16,6 +16,9 @@ import type { ByteListener, ByteSocket, H2ClientTls, H2ServerTls, PeerIdentity, 
 
 /** ALPN protocol list in wire format (length-prefixed), which is what Bun takes. */
 export const ALPN_H2 = "\x02h2";
+/** h2 first, then HTTP/1.1: for a port that also answers HTTP/1.1 (the client port's /health,
+ *  /metrics and JSON gateway, which probes and curl --http1.1 reach over TLS). */
+export const ALPN_H2_HTTP1 = "\x02h2\x08http/1.1";
 
 type PeerCertificate = { subject?: { CN?: string | string[] }; subjectaltname?: string } | undefined;
 
@@ -77,16 +80,18 @@ export interface TlsListenOptions extends SocketListenOptions {
   /** A client whose first byte is not a TLS record, on a plain ByteSocket with those bytes; absent,
    *  it is closed. Either way it is reported to the TLS options' onRefused. */
   onPlaintext?(s: ByteSocket, firstBytes: Uint8Array): void;
+  /** Offer HTTP/1.1 as well as h2 in ALPN (the port also serves HTTP/1.1). */
+  http1?: boolean;
 }
 
-function serverTls(tls: H2ServerTls, m: TlsMaterial & { cert: string; key: string }) {
+function serverTls(tls: H2ServerTls, m: TlsMaterial & { cert: string; key: string }, http1: boolean) {
   return {
     cert: m.cert,
     key: m.key,
     ca: m.ca || undefined,
     requestCert: tls.requireClientCert,
     rejectUnauthorized: tls.requireClientCert,
-    ALPNProtocols: ALPN_H2,
+    ALPNProtocols: http1 ? ALPN_H2_HTTP1 : ALPN_H2,
   };
 }
 
@@ -178,14 +183,14 @@ export function listenTlsBun(o: TlsListenOptions, tls: H2ServerTls): Promise<Byt
   };
   let listener: import("bun").TCPSocketListener<RawState>;
   try {
-    options = serverTls(tls, tls.material());
+    options = serverTls(tls, tls.material(), o.http1 === true);
     listener = Bun.listen<RawState>({ hostname: o.host, port: o.port, data: { remote: "", phase: "first" }, socket: raw });
   } catch (err) {
     return Promise.reject(new Error(`cannot listen with TLS on ${o.host}:${o.port}: ${(err as Error).message}`));
   }
   const unwatch = tls.watch?.(() => {
     try {
-      const next = serverTls(tls, tls.material());
+      const next = serverTls(tls, tls.material(), o.http1 === true);
       // What Bun would refuse at the next upgrade is refused now, and the old pair stays.
       createSecureContext({ cert: next.cert, key: next.key, ca: next.ca });
       options = next;

@@ -20,7 +20,7 @@ export function listenTlsNode(o: TlsListenOptions, t: H2ServerTls): Promise<Byte
       server = tls.createServer({
         cert: m.cert, key: m.key, ca: m.ca || undefined,
         requestCert: t.requireClientCert, rejectUnauthorized: t.requireClientCert,
-        ALPNProtocols: ["h2"],
+        ALPNProtocols: o.http1 === true ? ["h2", "http/1.1"] : ["h2"],
       });
     } catch (err) {
       reject(new Error(`cannot listen with TLS on ${o.host}:${o.port}: ${(err as Error).message}`));

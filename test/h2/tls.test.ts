@@ -167,6 +167,21 @@ for (const socket of ["bun", "node"] as const) {
       for (const r of refused) assert.match(r.reason, /not TLS/);
     });
 
+    test("a port that also serves HTTP/1.1 offers it in ALPN, so an HTTP/1.1-only TLS client (a probe, curl --http1.1) is answered; a gRPC-only port refuses it", async () => {
+      const answered = await startH2Server({
+        host: "127.0.0.1", port: 0, socket,
+        tls: { requireClientCert: true, material: fixed(member) },
+        onStream: () => {},
+        onHttp1: (sock) => { sock.write(Buffer.from("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")); sock.end(); },
+      });
+      servers.push(answered);
+      const got = await tlsHttp1(answered.port);
+      assert.equal(got.alpn, "http/1.1");
+      assert.match(got.text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/);
+      const { server: grpcOnly } = await serve(socket, { material: fixed(member) });
+      await assert.rejects(tlsHttp1(grpcOnly.port), /protocol|ALPN|socket hang up|ECONNRESET|closed/i);
+    });
+
     test("TLS without client certificates (client_cert_auth off): a client without one is served", async () => {
       const { server, refused } = await serve(socket, { material: fixed(member), requireClientCert: false });
       const conn = await connectH2({ host: "127.0.0.1", port: server.port, socket, tls: client() });
@@ -217,6 +232,21 @@ function rawExchange(port: number, text: string): Promise<string> {
     s.on("data", (d: Buffer) => (got += d.toString("latin1")));
     s.on("error", (e) => (/ECONNRESET/.test(e.message) ? undefined : reject(e)));
     s.on("close", () => resolve(got));
+  });
+}
+
+/** One HTTP/1.1 GET over TLS from a client that offers only http/1.1 in ALPN. */
+function tlsHttp1(port: number): Promise<{ alpn: string | false; text: string }> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: "127.0.0.1", port, ca, cert: operator.cert, key: operator.key, ALPNProtocols: ["http/1.1"], checkServerIdentity: () => undefined }, () => {
+      const alpn = s.alpnProtocol ?? false;
+      s.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+      let text = "";
+      s.on("data", (d: Buffer) => (text += d.toString("latin1")));
+      s.on("end", () => resolve({ alpn, text }));
+    });
+    s.on("error", reject);
+    s.on("close", () => reject(new Error("closed before an answer")));
   });
 }
 

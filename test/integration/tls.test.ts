@@ -182,6 +182,9 @@ describe("TLS: a 3-member cluster with mutual TLS on the client port and every p
     }
     const http1 = await runProcess("curl", ["-s", "-w", "\n%{http_code}", `http://${c.endpoint(1)}/health`]);
     assert.match(http1.stdout, /Client sent an HTTP request to an HTTPS server[^]*\n400$/);
+    // Probes speak HTTP/1.1 over TLS: the client port offers it in ALPN beside h2.
+    const probe = await runProcess("curl", ["-sS", "--http1.1", "--max-time", "10", "-w", "\n%{http_version} %{http_code}", "--cacert", file("ca.pem"), "--cert", file("operator.pem"), "--key", file("operator-key.pem"), `https://${c.endpoint(1)}/health`]);
+    assert.match(probe.stdout, /"health":"true"[^]*\n1\.1 200$/, probe.stderr);
     // Each refusal is logged by member 1 with the client's address and why.
     for (const why of [/no client certificate/, /not signed by the trusted CA/, /not TLS/]) {
       await c.waitForLine(1, `a client-port refusal matching ${why}`, (l) =>
