@@ -90,6 +90,7 @@ export abstract class RaftBase {
   protected prevSoft: SoftState;
   protected prevHard: HardState;
   protected outstanding: OutstandingReady | undefined;
+  protected readonly voteFloor: number;
 
   constructor(config: RaftConfig, restored: RestoredState) {
     validateConfig(config);
@@ -115,6 +116,7 @@ export abstract class RaftBase {
     this.log.appliedOut = applied;
     this.log.applied = applied;
     this.log.durable = Math.max(restored.snapshot.index, Math.min(restored.durableIndex, this.log.lastIndex()));
+    this.voteFloor = restored.voteFloor ?? 0;
     this.resetRandomizedElectionTimeout();
     this.prevSoft = { leader: 0, role: Role.Follower };
     this.prevHard = { term: this.term, vote: this.vote };
@@ -216,6 +218,12 @@ export abstract class RaftBase {
 
   protected promotable(): boolean {
     return this.conf.voters.includes(this.id);
+  }
+
+  /** The log has not yet grown back to what this member may have acknowledged before it lost it
+   *  (RestoredState.voteFloor): it may not vote or campaign. */
+  protected belowVoteFloor(): boolean {
+    return this.log.lastIndex() < this.voteFloor;
   }
 
   protected resetRandomizedElectionTimeout(): void {

@@ -199,7 +199,7 @@ export class Raft extends RaftBase {
   }
 
   private campaign(kind: CampaignKind): void {
-    if (!this.promotable()) return;
+    if (!this.promotable() || this.belowVoteFloor()) return;
     let voteTerm: number;
     let type: MessageType;
     if (kind === "pre-vote") {
@@ -243,7 +243,7 @@ export class Raft extends RaftBase {
     const pre = m.type === MessageType.PreVote;
     const respType = pre ? MessageType.PreVoteResp : MessageType.VoteResp;
     const canVote =
-      this.vote === m.from || (this.vote === 0 && this.leader === 0) || (pre && m.term > this.term);
+      (this.vote === m.from || (this.vote === 0 && this.leader === 0) || (pre && m.term > this.term)) && !this.belowVoteFloor();
     if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
       this.send(emptyMessage(respType, this.id, m.from, m.term));
       if (!pre) {

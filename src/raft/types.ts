@@ -208,6 +208,10 @@ export interface RestoredState {
   applied: number;
   /** Highest index durable in the log store (entries above it were lost or never flushed). */
   durableIndex: number;
+  /** A member rebuilt after losing its log (corrupt data) may have acknowledged entries that were
+   *  committed with its acknowledgement: until its log reaches this index again it neither grants
+   *  a vote nor campaigns, or its empty log could elect a candidate that lacks them. 0: none. */
+  voteFloor?: number;
 }
 
 export interface ProgressStatus {

@@ -187,3 +187,63 @@ describe("election", () => {
     assert.deepEqual(c.appliedData(1), ["solo"]);
   });
 });
+
+describe("a member rebuilt after losing its log (RestoredState.voteFloor)", () => {
+  test("neither votes nor campaigns until its log is back at the floor, then votes as before", () => {
+    const opts = { preVote: true, checkQuorum: true };
+    const c = new Cluster([1, 2, 3], opts);
+    c.elect(1);
+    for (const v of ["a", "b", "c"]) c.raft(1).propose([bytes(v)]);
+    c.stabilize();
+    const { lastIndex: floor, term } = c.raft(3).status();
+    assert.ok(floor >= 4, `node 3 holds the entries (last index ${floor})`);
+    // Node 3's data was corrupt: it starts again empty, with its term and vote and the floor.
+    const rebuilt = (voteFloor?: number) => new Raft(config(3, opts), { ...bootstrap([1, 2, 3]), hardState: { term, vote: 1 }, ...(voteFloor ? { voteFloor } : {}) });
+    // A candidate that lacks the entries node 3 acknowledged: an empty log at a newer term.
+    const ask = (r: Raft, pre: boolean) => {
+      r.step(voteMsg(2, 3, term + 1, 0, 0, pre));
+      const rd = r.ready();
+      r.advance();
+      return rd.messages.find((m) => m.type === (pre ? MessageType.PreVoteResp : MessageType.VoteResp));
+    };
+    // Without a floor the empty log grants it (the hazard); with one, both kinds are refused.
+    assert.equal(ask(rebuilt(), false)?.reject, false);
+    const r3 = rebuilt(floor);
+    assert.equal(ask(r3, true)?.reject, true, "pre-vote refused below the floor");
+    assert.equal(ask(r3, false)?.reject, true, "vote refused below the floor");
+    assert.notEqual(r3.status().vote, 2, "and no vote recorded for the candidate");
+    // Nor does it campaign, however long it hears nothing.
+    c.add(3, r3);
+    c.partition([3], [1, 2]);
+    c.tick(3, 50);
+    c.flushReadies();
+    assert.deepEqual(c.queue.filter((m) => m.from === 3 && (m.type === MessageType.Vote || m.type === MessageType.PreVote)), []);
+    assert.equal(r3.status().role, "follower");
+    c.queue = [];
+    // The vote request moved it to a newer term, which the leader learns from its answer to the
+    // next heartbeat: 1 and 2 elect a leader without it (it refuses their pre-votes too), and
+    // that leader catches it up; from the floor on it votes by the usual rules.
+    c.heal();
+    const leader = () => [1, 2].find((id) => c.raft(id).status().role === "leader");
+    const round = () => {
+      c.tick(1);
+      c.tick(2);
+      c.stabilize();
+    };
+    for (let i = 0; i < 100 && (leader() === undefined || c.raft(leader()!).status().term <= r3.status().term - 1); i++) round();
+    c.raft(leader()!).propose([bytes("d")]);
+    for (let i = 0; i < 10 && r3.status().lastIndex < floor; i++) round();
+    assert.ok(r3.status().lastIndex >= floor, `caught up to ${r3.status().lastIndex}`);
+    // Cut off again, it now campaigns as any voter does, and a vote it is asked for is weighed
+    // by the log alone.
+    c.queue = [];
+    c.partition([3], [1, 2]);
+    c.tick(3, 30);
+    c.flushReadies();
+    assert.ok(c.queue.some((m) => m.from === 3 && m.type === MessageType.PreVote), "pre-votes from node 3 above its floor");
+    const { lastIndex, term: now } = r3.status();
+    r3.step(voteMsg(2, 3, now + 1, lastIndex, now, true));
+    assert.equal(r3.ready().messages.find((m) => m.type === MessageType.PreVoteResp)?.reject, false);
+  });
+});
+
