@@ -9,7 +9,7 @@ import { metricsListenerTls } from "../tls/options.ts";
 import { DivergenceError, pruneQuarantines, quarantine } from "../node/divergence.ts";
 import { DiskFullError, isDiskFull, raiseThroughPeers, releaseReserve, reserveBytesFor, waitForSpace } from "../node/disk-space.ts";
 import { AlarmType } from "../kv/alarms.ts";
-import { awaitSnapshotOnRestart, canRebuildFromPeers, isRepairable, readSavedHardState, repairAdvice } from "../node/repair.ts";
+import { awaitSnapshotOnRestart, canRebuildFromPeers, isRepairable, readSavedHardState, readSavedLastIndex, repairAdvice, writeVoteFloor } from "../node/repair.ts";
 import { createLogger } from "../node/log.ts";
 import { TriremeNode } from "../node/node.ts";
 import { StorageError } from "../storage/index.ts";
@@ -144,8 +144,12 @@ export const startCommand: Command = {
             // Corrupt data is never served: rebuild from the leader, keeping term and vote.
             repaired = true;
             const saved = readSavedHardState(config.node.data_dir);
+            // Entries it acknowledged may have been committed with its acknowledgement: it votes
+            // again only once its log is back at the last one it held (1: at least a snapshot).
+            const acknowledged = readSavedLastIndex(config.node.data_dir);
             const moved = await moveAside();
             awaitSnapshotOnRestart(config.node.data_dir);
+            writeVoteFloor(config.node.data_dir, Math.max(1, acknowledged));
             log.error("corrupt data found at start: this member's files were moved aside and it rebuilds from the leader's snapshot", {
               error: err.message, file: err.file, movedTo: moved, term: saved?.term ?? "unknown",
             });

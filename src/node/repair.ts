@@ -4,7 +4,7 @@
 // starts empty with its term and vote carried over (so it can never vote twice in a term), and
 // the leader catches it up with a snapshot. A single member has no one to rebuild from: it
 // stops, saying how to restore from a backup.
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/types.ts";
 import { isCorruptionError, kvCorrupt } from "../kv/integrity.ts";
@@ -104,4 +104,56 @@ export function awaitSnapshotOnRestart(dataDir: string): void {
   } finally {
     closeSync(dir);
   }
+}
+
+/** Where a rebuilt member keeps the index its log must reach again before it votes
+ *  (RestoredState.voteFloor): a restart before it caught up must not forget it. */
+export const VOTE_FLOOR_FILE = "vote-floor.json";
+
+/** The last index log.db holds, read without the writer before the files move aside (best effort:
+ *  it may be the damaged file): every entry this member may have acknowledged is at or below it.
+ *  0 when it cannot be read. */
+export function readSavedLastIndex(dataDir: string): number {
+  const path = join(dataDir, "log.db");
+  if (!existsSync(path)) return 0;
+  try {
+    const db = openSqlite(path, { readonly: true });
+    try {
+      return Number(db.prepare("SELECT max(idx) AS last FROM log").get()?.last ?? 0);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0;
+  }
+}
+
+/** Records the vote floor of a member about to start empty (durably: it must survive a crash). */
+export function writeVoteFloor(dataDir: string, index: number): void {
+  const tmp = join(dataDir, `${VOTE_FLOOR_FILE}.tmp`);
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, JSON.stringify({ index, reason: "rebuilt after corrupt data: no vote until the log is back at this index" }) + "\n");
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, join(dataDir, VOTE_FLOOR_FILE));
+}
+
+/** The recorded vote floor, 0 when none; removed once the restored log has reached it. A file
+ *  that does not parse keeps the member from voting until a snapshot arrives (floor 1). */
+export function takeVoteFloor(dataDir: string, lastIndex: number): number {
+  const path = join(dataDir, VOTE_FLOOR_FILE);
+  if (!existsSync(path)) return 0;
+  let floor = 1;
+  try {
+    const v = Number((JSON.parse(readFileSync(path, "utf8")) as { index?: unknown }).index);
+    if (Number.isSafeInteger(v) && v > 0) floor = v;
+  } catch { /* keep the conservative floor */ }
+  if (lastIndex >= floor) {
+    rmSync(path, { force: true });
+    return 0;
+  }
+  return floor;
 }

@@ -9,6 +9,7 @@ import { StorageError, holdsImage, type DataDir } from "../storage/index.ts";
 import type { Logger } from "./log.ts";
 import { decodePeerContext, type Members } from "./members.ts";
 import type { SnapshotManager } from "./snapshots.ts";
+import { takeVoteFloor } from "./repair.ts";
 
 export async function restoreState(
   data: DataDir,
@@ -90,6 +91,8 @@ export async function restoreState(
     entries = data.log.loadAll();
     lastIndex = taken.index;
   }
+  const voteFloor = takeVoteFloor(data.dir, lastIndex);
+  if (voteFloor > 0) log.warn("rebuilt member: it votes and campaigns again once its log reaches the index it held before", { voteFloor, lastIndex });
   log.info("restored", {
     snapshot: snapshot.index,
     firstIndex: snapshot.index + 1,
@@ -105,6 +108,7 @@ export async function restoreState(
       entries,
       applied: Math.max(snapshot.index, store.appliedIndex),
       durableIndex: data.log.durableIndex,
+      ...(voteFloor > 0 ? { voteFloor } : {}),
     },
   };
 }

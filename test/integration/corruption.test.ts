@@ -84,6 +84,7 @@ describe("a corrupt follower is found and rebuilds from the leader", () => {
     await put(cluster, leader, `c/${name}/`, 300, { at: 290, value: marker });
     const applied = (await cluster.status(leader)).raftAppliedIndex;
     await cluster.waitForApplied(victim, applied);
+    const held = (await cluster.status(victim)).raftIndex;
     assert.equal(await cluster.stopMember(victim, 10_000), 0);
     const dir = join(cluster.dir, `node-${victim}`);
     const expected = damage(dir, marker);
@@ -97,6 +98,9 @@ describe("a corrupt follower is found and rebuilds from the leader", () => {
     cluster.startMember(victim);
     const found = await cluster.waitForLine(victim, "the corruption found at start", (l) => msgOf(l)?.startsWith("corrupt data found at start") === true, 20_000);
     assert.match(String(found.json?.error), expected);
+    // It held the log up to `held`: until it has it again it may not vote (RestoredState.voteFloor).
+    const floor = await cluster.waitForLine(victim, "the vote floor of the rebuilt member", (l) => typeof l.json?.voteFloor === "number", 20_000);
+    assert.ok(Number(floor.json!.voteFloor) >= held, `vote floor ${floor.json!.voteFloor}, held up to ${held}`);
     await cluster.waitForLine(victim, '"member started"', (l) => msgOf(l) === "member started", 20_000);
     const now = (await cluster.status(leader)).raftAppliedIndex;
     await cluster.waitForApplied(victim, now, 20_000);
