@@ -31,7 +31,7 @@ export interface ClientServerOptions {
   address: string;
   backend: KvBackend;
   /** The space quota is the node's (node/quota.ts), not this port's. */
-  limits: Omit<LimitsSection, "quota_backend_bytes">;
+  limits: Omit<LimitsSection, "quota_backend_bytes" | "space_reserve_mib">;
   /** Tokens and password hashing of the Auth service (`[auth]`); etcd's defaults otherwise. */
   auth?: Partial<AuthOptions>;
   /** Watch tuning (progress interval, slow-client cap, leader check period); etcd's defaults

@@ -7,7 +7,7 @@ import type { HardState } from "../raft/types.ts";
 import { Metrics, MetricsServer } from "../metrics/index.ts";
 import { metricsListenerTls } from "../tls/options.ts";
 import { DivergenceError, pruneQuarantines, quarantine } from "../node/divergence.ts";
-import { DiskFullError, isDiskFull, raiseThroughPeers, releaseReserve, reserveBytesFor, waitForSpace } from "../node/disk-space.ts";
+import { DiskFullError, isDiskFull, raiseThroughPeers, releaseReserve, reserveBytes, waitForSpace } from "../node/disk-space.ts";
 import { AlarmType } from "../kv/alarms.ts";
 import { awaitSnapshotOnRestart, canRebuildFromPeers, isRepairable, readSavedHardState, readSavedLastIndex, repairAdvice, writeVoteFloor } from "../node/repair.ts";
 import { createLogger } from "../node/log.ts";
@@ -112,7 +112,7 @@ export const startCommand: Command = {
         // With its reserve just released the member starts again at once: that room is for the
         // entries committed before NOSPACE took effect, and then for compaction and defragment.
         // Without one (it filled again), it waits for the reserve twice over to be free.
-        const reserve = reserveBytesFor(config.node.data_dir);
+        const reserve = reserveBytes(config.node.data_dir, config.limits.space_reserve_mib);
         await waitForSpace(config.node.data_dir, released ? reserve / 2 : 2 * reserve, () => stopping, log.log);
         if (!stopping) await launch(carry, true);
       };

@@ -321,6 +321,12 @@ export const SCHEMA: readonly KeySpec[] = [
     0,
     "Space quota (etcd's --quota-backend-bytes): past it (kv.db + the log + snapshots), writes that grow the store get `etcdserver: mvcc: database space exceeded` and the NOSPACE alarm is raised until `etcdctl alarm disarm`.",
   ),
+  key(
+    "limits.space_reserve_mib",
+    int(-1, 1024, undefined, "MiB; -1 = 5 % of the data directory's filesystem, 1 to 64 MiB; 0 = none"),
+    -1,
+    "Space reserve: a file of this size kept in the data directory and deleted when the disk fills, so the member can stop cleanly and start again (docs/operations.md). 0 leaves a full disk without that room; test clusters use 1.",
+  ),
   ...TLS_KEYS,
   ...AUTH_KEYS,
   ...CORRUPTION_KEYS,

@@ -115,6 +115,8 @@ export interface LimitsSection {
   max_txn_ops: number;
   /** etcd's --quota-backend-bytes: 0 = 2 GiB, negative = no quota. */
   quota_backend_bytes: number;
+  /** The full-disk reserve in MiB: -1 = 5 % of the filesystem (1-64 MiB), 0 = none. */
+  space_reserve_mib: number;
 }
 
 export interface MetricsSection {

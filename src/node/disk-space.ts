@@ -41,6 +41,12 @@ export function reserveBytesFor(dir: string): number {
   }
 }
 
+/** The reserve as configured (`limits.space_reserve_mib`): negative = reserveBytesFor's 5 %,
+ *  0 = none, else that many MiB. */
+export function reserveBytes(dir: string, configuredMib: number): number {
+  return configuredMib < 0 ? reserveBytesFor(dir) : configuredMib * MiB;
+}
+
 const FULL = /database or disk is full|ENOSPC|no space left on device|SQLITE_FULL|disk quota exceeded|EDQUOT/i;
 
 /** Whether `err` (or what caused it) is a write refused for want of space. */
@@ -79,7 +85,7 @@ export class SpaceReserve {
    *  written at once stalled it 40-220 ms, longer than a heartbeat interval), into a temporary
    *  name renamed when complete, so `held` never counts a partial reserve. */
   ensure(times = 2): Promise<boolean> {
-    if (this.held) return Promise.resolve(true);
+    if (this.bytes === 0 || this.held) return Promise.resolve(true); // none configured: nothing to hold
     if (freeBytes(this.dir) < times * this.bytes) return Promise.resolve(false);
     this.#writing ??= this.#write().finally(() => (this.#writing = undefined));
     return this.#writing;

@@ -22,7 +22,7 @@ import { asDivergence } from "./divergence.ts";
 import { AlarmType, NodeAlarms, alarmName } from "./alarms.ts";
 import { capAnswers, DataDirUsage, SpaceQuota, SUGGESTED_MAX_QUOTA_BYTES } from "./quota.ts";
 import { AlarmErrors, alarmRefusal, quotaCost } from "../kv/alarms.ts";
-import { DiskFullError, isDiskFull, SpaceReserve } from "./disk-space.ts";
+import { DiskFullError, isDiskFull, reserveBytes, SpaceReserve } from "./disk-space.ts";
 import { LeaderWatch } from "./leader-watch.ts";
 import { LeaseForwarder } from "./forward-lease.ts";
 import { ProposalForwarder } from "./forward-peer.ts";
@@ -185,7 +185,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       scrub: new Scrubber({ dataDir: config.node.data_dir, snapshots: data.snapshots, log: opts.log.log }),
     });
     this.usage = new DataDirUsage(config.node.data_dir, () => store.dbSize().size);
-    this.reserve = new SpaceReserve(config.node.data_dir, opts.log.log);
+    this.reserve = new SpaceReserve(config.node.data_dir, opts.log.log, reserveBytes(config.node.data_dir, config.limits.space_reserve_mib));
     this.spaceLow = opts.afterDiskFull === true;
     this.quota = new SpaceQuota({ configured: config.limits.quota_backend_bytes, usage: () => this.usage.measure() });
     if (this.quota.enabled && this.quota.limit > SUGGESTED_MAX_QUOTA_BYTES) {

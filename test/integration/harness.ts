@@ -148,6 +148,11 @@ export async function waitUntil<T>(what: string, timeoutMs: number, probe: () =>
   }
 }
 
+/** The full-disk reserve of test members: the default (5 % of /tmp's filesystem, 64 MiB here)
+ *  written by each of the hundreds of members the suite starts costs the shared machine for
+ *  nothing; the disk-full test sets -1 (the default) for the member it fills. */
+export const TEST_SPACE_RESERVE_MIB = 1;
+
 export class TestCluster {
   readonly dir: string;
   private readonly members: Map<number, Member>;
@@ -176,13 +181,12 @@ export class TestCluster {
       network: "lan",
       ...(spec.snapshotEntries !== undefined ? { snapshotEntries: spec.snapshotEntries } : {}),
     });
-    if (spec.tweak !== undefined) {
-      files.forEach((file, i) => {
-        const config = parseConfig(readFileSync(file, "utf8"), file);
-        spec.tweak!(config, i + 1);
-        writeFileSync(file, renderConfig(config, { header: [`integration test member ${i + 1}`] }));
-      });
-    }
+    files.forEach((file, i) => {
+      const config = parseConfig(readFileSync(file, "utf8"), file);
+      config.limits.space_reserve_mib = TEST_SPACE_RESERVE_MIB;
+      spec.tweak?.(config, i + 1);
+      writeFileSync(file, renderConfig(config, { header: [`integration test member ${i + 1}`] }));
+    });
     const members = files.map((configFile, i) => ({ id: i + 1, configFile, logFile: join(dir, `node-${i + 1}.log`), lines: [], runs: 0 }));
     const cluster = new TestCluster(dir, spec.basePort, members);
     for (const id of cluster.ids) cluster.startMember(id);
@@ -212,6 +216,7 @@ export class TestCluster {
       initialState: "existing",
     });
     config.raft.persistence.strategy = this.config(this.ids[0]!).raft.persistence.strategy;
+    config.limits.space_reserve_mib = TEST_SPACE_RESERVE_MIB;
     tweak?.(config);
     const configFile = join(this.dir, `node-${id}.toml`);
     writeFileSync(configFile, renderConfig(config, { reasons, header: [`integration test member ${id}, joining a running cluster`] }));

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DiskFullError, freeBytes, isDiskFull, releaseReserve, RESERVE_FILE, reserveBytesFor, SpaceReserve, waitForSpace } from "../../src/node/disk-space.ts";
+import { DiskFullError, freeBytes, isDiskFull, releaseReserve, RESERVE_FILE, reserveBytes, reserveBytesFor, SpaceReserve, waitForSpace } from "../../src/node/disk-space.ts";
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -47,6 +47,18 @@ describe("full disk handling", () => {
     const r = new SpaceReserve(dir, silent, Math.floor(freeBytes(dir) / 2) + (1 << 20));
     assert.equal(await r.ensure(), false);
     assert.equal(existsSync(join(dir, RESERVE_FILE)), false);
+  });
+
+  test("limits.space_reserve_mib: -1 is the 5 % default, 0 none (nothing written, always in place), else that many MiB", async () => {
+    const dir = fresh();
+    assert.equal(reserveBytes(dir, -1), reserveBytesFor(dir));
+    assert.equal(reserveBytes(dir, 3), 3 * 1024 * 1024);
+    const none = new SpaceReserve(dir, silent, reserveBytes(dir, 0));
+    assert.equal(await none.ensure(), true, "no reserve configured: nothing to wait for");
+    assert.equal(existsSync(join(dir, RESERVE_FILE)), false, "and no file written");
+    const small = new SpaceReserve(dir, silent, reserveBytes(dir, 1));
+    assert.equal(await small.ensure(), true);
+    assert.equal(statSync(join(dir, RESERVE_FILE)).size, 1024 * 1024);
   });
 
   test("waitForSpace returns at once when there is room, and when told to stop", async () => {
