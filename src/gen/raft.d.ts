@@ -151,6 +151,7 @@ export namespace trireme {
             answers: trireme.raft.ProposalAnswer.$Properties[];
             leaseQueries: trireme.raft.LeaseQuery.$Properties[];
             leaseAnswers: trireme.raft.LeaseAnswer.$Properties[];
+            cumulativeAcks: boolean;
             static create(properties: trireme.raft.Envelope.$Shape): trireme.raft.Envelope & trireme.raft.Envelope.$Shape;
             static create(properties?: trireme.raft.Envelope.$Properties): trireme.raft.Envelope;
             static encode(message: trireme.raft.Envelope.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -170,6 +171,7 @@ export namespace trireme {
                 answers?: (trireme.raft.ProposalAnswer.$Properties[]|null);
                 leaseQueries?: (trireme.raft.LeaseQuery.$Properties[]|null);
                 leaseAnswers?: (trireme.raft.LeaseAnswer.$Properties[]|null);
+                cumulativeAcks?: (boolean|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = trireme.raft.Envelope.$Properties;

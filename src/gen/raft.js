@@ -1635,6 +1635,7 @@ export const trireme = $root.trireme = (() => {
              * @property {Array.<trireme.raft.ProposalAnswer.$Properties>|null} [answers] Envelope answers
              * @property {Array.<trireme.raft.LeaseQuery.$Properties>|null} [leaseQueries] Envelope leaseQueries
              * @property {Array.<trireme.raft.LeaseAnswer.$Properties>|null} [leaseAnswers] Envelope leaseAnswers
+             * @property {boolean|null} [cumulativeAcks] Envelope cumulativeAcks
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1736,6 +1737,14 @@ export const trireme = $root.trireme = (() => {
             Envelope.prototype.leaseAnswers = $util.emptyArray;
 
             /**
+             * Envelope cumulativeAcks.
+             * @member {boolean} cumulativeAcks
+             * @memberof trireme.raft.Envelope
+             * @instance
+             */
+            Envelope.prototype.cumulativeAcks = false;
+
+            /**
              * Creates a new Envelope instance using the specified properties.
              * @function create
              * @memberof trireme.raft.Envelope
@@ -1788,6 +1797,8 @@ export const trireme = $root.trireme = (() => {
                 if (message.leaseAnswers != null && message.leaseAnswers.length)
                     for (let i = 0; i < message.leaseAnswers.length; ++i)
                         $root.trireme.raft.LeaseAnswer.encode(message.leaseAnswers[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
+                if (message.cumulativeAcks != null && $Object.hasOwnProperty.call(message, "cumulativeAcks") && message.cumulativeAcks !== false)
+                    writer.uint32(/* id 9, wireType 0 =*/72).bool(message.cumulativeAcks);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1897,6 +1908,15 @@ export const trireme = $root.trireme = (() => {
                             if (!(message.leaseAnswers && message.leaseAnswers.length))
                                 message.leaseAnswers = [];
                             message.leaseAnswers.push($root.trireme.raft.LeaseAnswer.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.cumulativeAcks = value;
+                            else
+                                delete message.cumulativeAcks;
                             continue;
                         }
                     }
@@ -2014,6 +2034,9 @@ export const trireme = $root.trireme = (() => {
                         message.leaseAnswers[i] = $root.trireme.raft.LeaseAnswer.fromObject(object.leaseAnswers[i], _depth + 1);
                     }
                 }
+                if (object.cumulativeAcks != null)
+                    if (object.cumulativeAcks)
+                        message.cumulativeAcks = $Boolean(object.cumulativeAcks);
                 return message;
             };
 
@@ -2057,6 +2080,7 @@ export const trireme = $root.trireme = (() => {
                         object.seq = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
                         object.seq = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.cumulativeAcks = false;
                 }
                 if (message.clusterId != null && $Object.hasOwnProperty.call(message, "clusterId"))
                     if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -2104,6 +2128,8 @@ export const trireme = $root.trireme = (() => {
                     for (let j = 0; j < message.leaseAnswers.length; ++j)
                         object.leaseAnswers[j] = $root.trireme.raft.LeaseAnswer.toObject(message.leaseAnswers[j], options, _depth + 1);
                 }
+                if (message.cumulativeAcks != null && $Object.hasOwnProperty.call(message, "cumulativeAcks"))
+                    object.cumulativeAcks = message.cumulativeAcks;
                 return object;
             };
 

@@ -234,7 +234,8 @@ export class PeerTransport implements Transport {
 
   private envelope(ms: Message[], seq = 0): Uint8Array {
     // The core's Message has the wire message's field names: the encoder reads it as it is.
-    return encodeEnvelope({ clusterId: this.o.clusterId, senderId: this.o.nodeId, messages: ms, seq });
+    // On a stream (seq > 0) this sender takes acks as cumulative (StreamPipeline.onAck).
+    return encodeEnvelope({ clusterId: this.o.clusterId, senderId: this.o.nodeId, messages: ms, seq, cumulativeAcks: seq > 0 });
   }
 
   /** One turn's messages to a peer on a plane, in envelopes within the plane's message limit. */
@@ -289,7 +290,7 @@ export class PeerTransport implements Transport {
     const { clusterId, nodeId } = this.o;
     const lost = allUndelivered(parts.length, undelivered);
     for (const part of parts) {
-      link.pipeline.send((seq) => encodeEnvelope({ clusterId, senderId: nodeId, messages: [], seq, ...fields(part) }), lost);
+      link.pipeline.send((seq) => encodeEnvelope({ clusterId, senderId: nodeId, messages: [], seq, cumulativeAcks: true, ...fields(part) }), lost);
     }
     this.armSweeper();
   }

@@ -155,7 +155,20 @@ export function controlImpl(ctx: ReceiverContext, admission: Admission, limit: C
   };
 }
 
-/** A plane's long-lived stream: every envelope delivered in order and acknowledged by its seq. */
+/** Data-plane batches of a sender that takes cumulative acks are acknowledged together: after
+ *  this many, or this long after the first unacknowledged one, whichever comes first. Every ack
+ *  wakes the leader's event loop; at one client most batches carry a single entry, and acking each
+ *  cost more wake-ups than the entries did. The sender's window (64) is far above ACK_EVERY. */
+export const ACK_EVERY = 8;
+export const ACK_DELAY_MS = 5;
+
+/** Forwarded proposals and lease questions are acknowledged at once: the origin learns sooner
+ *  that they reached the leader (what it may requeue if the stream breaks). */
+const carriesRequests = (env: PbEnvelope) =>
+  (env.proposals?.length ?? 0) > 0 || (env.answers?.length ?? 0) > 0 || (env.leaseQueries?.length ?? 0) > 0 || (env.leaseAnswers?.length ?? 0) > 0;
+
+/** A plane's long-lived stream: every envelope delivered in order and acknowledged by its seq
+ *  (on the data plane, for senders that take cumulative acks, several seqs by one ack). */
 function streamHandler(plane: "control" | "data", ctx: ReceiverContext, admission: Admission, limit: ConcurrencyLimit, port: PortCounter) {
   return (call: Call<PbEnvelope>) => {
     if (!ctx.streams.add(call)) {
@@ -174,6 +187,18 @@ function streamHandler(plane: "control" | "data", ctx: ReceiverContext, admissio
       released = true;
     };
     let refusedOnce = false;
+    let pendingSeq = 0;
+    let pendingCount = 0;
+    let ackTimer: ReturnType<typeof setTimeout> | undefined;
+    const flushAck = () => {
+      if (ackTimer !== undefined) clearTimeout(ackTimer);
+      ackTimer = undefined;
+      if (pendingSeq === 0) return;
+      const seq = pendingSeq;
+      pendingSeq = 0;
+      pendingCount = 0;
+      if (!call.writableEnded) call.write({ seq });
+    };
     call.on("data", (env: PbEnvelope) => {
       if (refusedOnce || ctx.streams.closed) return; // batches already in the pipe after a refusal (or the close) are dropped
       const refused = admission.check(plane, env.clusterId ?? 0, env.senderId ?? 0);
@@ -185,14 +210,23 @@ function streamHandler(plane: "control" | "data", ctx: ReceiverContext, admissio
       }
       deliver(ctx, plane, env, port);
       // The ack is what opens the sender's window: it says "delivered to the node", in order.
-      call.write({ seq: env.seq ?? 0 });
+      pendingSeq = env.seq ?? 0;
+      pendingCount++;
+      if (plane !== "data" || env.cumulativeAcks !== true || carriesRequests(env) || pendingCount >= ACK_EVERY) flushAck();
+      else if (ackTimer === undefined) {
+        ackTimer = setTimeout(flushAck, ACK_DELAY_MS);
+        ackTimer.unref?.();
+      }
     });
     call.on("end", () => {
+      flushAck();
       release();
       call.end();
     });
     // "close" follows every end of the call: a status sent, a reset, the connection gone.
     call.on("close", () => {
+      if (ackTimer !== undefined) clearTimeout(ackTimer);
+      ackTimer = undefined;
       release();
       ctx.streams.delete(call);
     });

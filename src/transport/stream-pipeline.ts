@@ -95,17 +95,23 @@ export class StreamPipeline {
     }
   }
 
+  /** An ack covers every batch up to its seq (this sender marks its batches cumulativeAcks; a
+   *  receiver that predates it acks each batch, which is the same thing one at a time). */
   private onAck(call: ClientCall<PbAck>, ack: PbAck): void {
     if (this.call !== call) return;
     const head = this.unacked[0];
+    const last = this.unacked[this.unacked.length - 1];
     const seq = ack.seq ?? 0;
-    if (!head || head.seq !== seq) {
-      this.teardown(`${this.o.plane} stream to peer ${this.o.peer}: ack ${seq} does not match the oldest batch ${head?.seq ?? "none"}`);
+    if (!head || seq < head.seq || seq > last!.seq) {
+      this.teardown(`${this.o.plane} stream to peer ${this.o.peer}: ack ${seq} is outside the batches in flight (${head ? `${head.seq}..${last!.seq}` : "none"})`);
       return;
     }
-    this.unacked.shift();
+    const now = performance.now();
+    while (this.unacked.length > 0 && this.unacked[0]!.seq <= seq) {
+      const p = this.unacked.shift()!;
+      this.o.observer.rpc(this.o.plane, this.o.peer, this.o.method, (now - p.sentAt) / 1000, true);
+    }
     this.acked = true;
-    this.o.observer.rpc(this.o.plane, this.o.peer, this.o.method, (performance.now() - head.sentAt) / 1000, true);
     this.pump();
   }
 

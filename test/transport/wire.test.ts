@@ -34,6 +34,7 @@ function randomEnvelope(r: () => number): PbEnvelope {
     answers: list(3, () => ({ id: clamp53(u()), firstIndex: clamp53(u()), term: clamp53(u()), errorCode: u32() % 17, errorMessage: text() })),
     leaseQueries: list(3, () => ({ id: clamp53(u()), leaseId: i64(), renew: r() < 0.5 })),
     leaseAnswers: list(3, () => ({ id: clamp53(u()), ttl: i64(), errorCode: u32() % 17, errorMessage: text() })),
+    cumulativeAcks: r() < 0.5,
   };
 }
 
@@ -76,6 +77,7 @@ test("decoded fields have their defaults, and entry data is a view of the input"
   assert.deepEqual({ ...e, data: [...e.data!] }, { term: 0, index: 7, type: 0, data: [9, 8] });
   assert.equal(e.data!.buffer, bytes.buffer);
   assert.equal(env.clusterId, 0);
+  assert.equal(env.cumulativeAcks, false);
   assert.deepEqual(env.proposals, []);
 });
 
