@@ -159,7 +159,12 @@ describe("data plane cumulative acks", () => {
       call.write({ clusterId: 7, senderId: 1, seq: firstSeq + i, cumulativeAcks, messages: [{ type: MessageType.App, from: 1, to: 2, term: 1, index: firstSeq + i }] });
     }
     await until(() => acks.at(-1) === firstSeq + n - 1, "the last batch acknowledged", 5000);
+    // Half-close and wait for the receiver to end the call (OK), so no stream is left open for the
+    // transport's close to end with UNAVAILABLE.
+    const ended = new Promise<grpc.StatusObject>((resolve) => call.on("status", resolve));
+    call.on("error", () => {}); // a non-OK status also arrives as "status", asserted below
     call.end();
+    assert.equal((await ended).code, grpc.status.OK);
     return acks;
   }
 
