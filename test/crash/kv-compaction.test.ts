@@ -3,9 +3,9 @@
 // after a snapshot marker): real members, DiskFirst, SIGKILLed under writes — one member or all
 // at once — and restarted. After every cycle each member's state machine is a replay of the same
 // log: HashKV equal on every member at the same revision, and no acknowledged write lost.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { etcd3Client, etcdctlOk, requireEtcdctl, TestCluster, unb64 } from "../integration/harness.ts";
+import { etcd3Client, etcdctlOk, clusterForSuite, TestCluster, unb64 } from "../integration/harness.ts";
 
 const BASE_PORT = 25780;
 const CYCLES = Number(process.env.TRIREME_KV_CRASH_CYCLES ?? 6);
@@ -25,29 +25,18 @@ async function hashAt(cluster: TestCluster, id: number, rev: number): Promise<{ 
 }
 
 describe("crash: SIGKILL between kv write-behind and log compaction", () => {
-  let cluster: TestCluster;
-  let ready: Promise<void>;
-  before(() => {
-    ready = (async () => {
-      requireEtcdctl();
-      cluster = TestCluster.start({
+  let cluster!: TestCluster;
+  const ready = clusterForSuite({
         basePort: BASE_PORT,
         strategy: "disk",
         snapshotEntries: 40,
         tweak: (c) => {
           c.raft.snapshot_catchup_entries = 5;
         },
-      });
-      await cluster.waitForLeader(20_000);
-    })();
-    ready.catch(() => {});
-  });
-  after(async () => {
-    await cluster?.destroy();
-  });
+      }, (c) => (cluster = c));
 
   test(`${CYCLES} kill cycles (seed ${firstSeed}): equal HashKV on every member, no acknowledged write lost`, { timeout: 60_000 + CYCLES * 40_000 }, async () => {
-    await ready;
+    await ready();
     const acked = new Map<string, string>();
     for (let cycle = 1; cycle <= CYCLES; cycle++) {
       const { leader } = await cluster.waitForLeader(20_000);

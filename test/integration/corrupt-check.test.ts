@@ -3,13 +3,13 @@
 // under a running member) is found by HashKV: at start with initial_corrupt_check it refuses to
 // serve; while running, the leader's periodic check (corrupt_check_time) raises the CORRUPT
 // alarm for it, which `etcdctl alarm list` shows on every member.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { historyRowCrc } from "../../src/kv/integrity.ts";
 import { openSqlite } from "../../src/storage/sqlite.ts";
-import { etcdctl, etcdctlOk, msgOf, requireEtcdctl, TEST_TIMEOUT, TestCluster, waitUntil } from "./harness.ts";
+import { etcdctl, etcdctlOk, msgOf, clusterForSuite, TEST_TIMEOUT, TestCluster, waitUntil } from "./harness.ts";
 
 const BASE_PORT = 25700;
 const SCRUB_PORT = 25850; // members 25850..25874 (25780..25804 is the kv-compaction crash test)
@@ -31,29 +31,18 @@ function rewriteValue(kvPath: string, key: string, value: string, withCrc: boole
 }
 
 describe("HashKV corruption checks", () => {
-  let cluster: TestCluster;
-  let ready: Promise<void>;
-  before(() => {
-    ready = (async () => {
-      requireEtcdctl();
-      cluster = TestCluster.start({
+  let cluster!: TestCluster;
+  const ready = clusterForSuite({
         basePort: BASE_PORT,
         strategy: "disk",
         tweak: (c) => {
           c.corruption.initial_corrupt_check = true;
           c.corruption.corrupt_check_time = 1;
         },
-      });
-      await cluster.waitForLeader(20_000);
-    })();
-    ready.catch(() => {});
-  });
-  after(async () => {
-    await cluster?.destroy();
-  });
+      }, (c) => (cluster = c));
 
   test("members that agree start and pass the initial check against their peers", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     const { leader } = await cluster.waitForLeader();
     for (let i = 0; i < 20; i++) await etcdctlOk(cluster.endpoint(leader), ["put", `h/${i}`, `v${i}`]);
     const victim = cluster.ids.find((id) => id !== leader)!;
@@ -66,7 +55,7 @@ describe("HashKV corruption checks", () => {
   });
 
   test("a member whose history differs (its own checksums pass) refuses to start with initial_corrupt_check", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     const { leader } = await cluster.waitForLeader();
     const victim = cluster.ids.find((id) => id !== leader)!;
     await cluster.waitForApplied(victim, (await cluster.status(leader)).raftAppliedIndex);
@@ -85,7 +74,7 @@ describe("HashKV corruption checks", () => {
   });
 
   test("a value changed under a running follower: the leader's periodic check raises CORRUPT for it, every member lists it", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     const { leader } = await cluster.waitForLeader();
     const victim = cluster.ids.find((id) => id !== leader)!;
     await cluster.waitForApplied(victim, (await cluster.status(leader)).raftAppliedIndex);
@@ -128,12 +117,8 @@ function flipInPlace(files: string[], marker: string): number {
 }
 
 describe("the periodic check reads each member's own files", () => {
-  let cluster: TestCluster;
-  let ready: Promise<void>;
-  before(() => {
-    ready = (async () => {
-      requireEtcdctl();
-      cluster = TestCluster.start({
+  let cluster!: TestCluster;
+  const ready = clusterForSuite({
         basePort: SCRUB_PORT,
         strategy: "disk",
         snapshotEntries: 50,
@@ -141,14 +126,7 @@ describe("the periodic check reads each member's own files", () => {
           c.raft.snapshot_catchup_entries = 1000; // the log keeps every entry of this test
           c.corruption.corrupt_check_time = 1;
         },
-      });
-      await cluster.waitForLeader(20_000);
-    })();
-    ready.catch(() => {});
-  });
-  after(async () => {
-    await cluster?.destroy();
-  });
+      }, (c) => (cluster = c));
 
   async function alarmed(member: number): Promise<void> {
     const expected = `memberID:${member} alarm:CORRUPT`;
@@ -159,7 +137,7 @@ describe("the periodic check reads each member's own files", () => {
   }
 
   test("a flipped byte in a running member's kv.db, log entry and latest snapshot each raise CORRUPT for it", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     const { leader } = await cluster.waitForLeader();
     const [a, b] = cluster.ids.filter((id) => id !== leader);
     const kvMark = `KVMARK-${Date.now()}`, logMark = `LOGMARK-${Date.now()}`;

@@ -3,12 +3,12 @@
 // check` and found when the member starts; the member then moves its files aside and rebuilds
 // from the leader by itself, serving exactly the leader's data again. A single member, with no
 // one to rebuild from, refuses to start and says how to restore.
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { openSqlite } from "../../src/storage/sqlite.ts";
-import { etcd3Client, etcdctlOk, msgOf, requireEtcdctl, runProcess, TEST_TIMEOUT, TestCluster, unb64 } from "./harness.ts";
+import { etcd3Client, etcdctlOk, msgOf, requireEtcdctl, runProcess, clusterForSuite, TEST_TIMEOUT, TestCluster, unb64 } from "./harness.ts";
 
 const BASE_PORT = 25600;
 const SINGLE_PORT = 25650;
@@ -54,26 +54,15 @@ async function put(cluster: TestCluster, via: number, prefix: string, n: number,
 }
 
 describe("a corrupt follower is found and rebuilds from the leader", () => {
-  let cluster: TestCluster;
-  let ready: Promise<void>;
-  before(() => {
-    ready = (async () => {
-      requireEtcdctl();
-      cluster = TestCluster.start({
+  let cluster!: TestCluster;
+  const ready = clusterForSuite({
         basePort: BASE_PORT,
         strategy: "disk",
         snapshotEntries: 100,
         tweak: (c) => {
           c.raft.snapshot_catchup_entries = 20;
         },
-      });
-      await cluster.waitForLeader(20_000);
-    })();
-    ready.catch(() => {});
-  });
-  after(async () => {
-    await cluster?.destroy();
-  });
+      }, (c) => (cluster = c));
 
   /** Writes, stops a follower, lets `damage` flip a byte in its files, checks data check and the
    *  rebuild. */
@@ -115,7 +104,7 @@ describe("a corrupt follower is found and rebuilds from the leader", () => {
   }
 
   test("a flipped byte in a stored value in kv.db", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     await scenario("kv", (dir, marker) => {
       assert.ok(flipIn(join(dir, "kv.db"), marker) >= 1, "the value is in kv.db");
       return /kv\.db: the history row at revision \d+\.\d+ fails its checksum/;
@@ -123,7 +112,7 @@ describe("a corrupt follower is found and rebuilds from the leader", () => {
   });
 
   test("a flipped byte in a log entry in log.db", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     await scenario("log", (dir, marker) => {
       assert.ok(flipIn(join(dir, "log.db"), marker) >= 1, "the entry is in log.db");
       return /log\.db: log entry \d+ \(term \d+\) fails its checksum/;
@@ -131,7 +120,7 @@ describe("a corrupt follower is found and rebuilds from the leader", () => {
   });
 
   test("a flipped byte in the latest snapshot", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     await scenario("snap", (dir) => {
       const snaps = readdirSync(join(dir, "snapshots")).filter((n) => n.endsWith(".snap")).sort();
       assert.ok(snaps.length > 0, "the follower has snapshots");
@@ -145,7 +134,7 @@ describe("a corrupt follower is found and rebuilds from the leader", () => {
 });
 
 describe("a corrupt single member", () => {
-  let cluster: TestCluster;
+  let cluster!: TestCluster;
   after(async () => {
     await cluster?.destroy();
   });

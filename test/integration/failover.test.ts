@@ -2,10 +2,10 @@
 // becomes leader within two (randomized) election timeouts, no acknowledged write is lost, and the
 // killed member catches up when it comes back. Then every member at once: with the disks intact,
 // DiskFirst loses nothing it acknowledged.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Etcd3 } from "etcd3";
-import { errorLine, etcd3Client, etcdctl, etcdctlOk, leaderOf, requireEtcdctl, TEST_TIMEOUT, TestCluster, unb64, waitUntil, type LogLine } from "./harness.ts";
+import { errorLine, etcd3Client, etcdctl, etcdctlOk, leaderOf, clusterForSuite, TEST_TIMEOUT, TestCluster, unb64, waitUntil, type LogLine } from "./harness.ts";
 
 const BASE_PORT = 24100;
 
@@ -52,23 +52,11 @@ class Writer {
 const ackedTotal = (ws: readonly Writer[]) => ws.reduce((n, w) => n + w.acked.size, 0);
 
 describe("leader crash under DiskFirst", () => {
-  let cluster: TestCluster;
-  let ready: Promise<void>;
-
-  before(() => {
-    ready = (async () => {
-      requireEtcdctl();
-      cluster = TestCluster.start({ basePort: BASE_PORT, strategy: "disk" });
-      await cluster.waitForLeader(20_000);
-    })();
-    ready.catch(() => {});
-  });
-  after(async () => {
-    await cluster?.destroy();
-  });
+  let cluster!: TestCluster;
+  const ready = clusterForSuite({ basePort: BASE_PORT, strategy: "disk" }, (c) => (cluster = c));
 
   test("SIGKILL the leader during writes: new leader within 2 election timeouts, no acknowledged write lost, the old leader catches up", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     const { leader: old } = await cluster.waitForLeader();
     const survivors = cluster.ids.filter((id) => id !== old);
     const electionTimeoutMs = cluster.config(old).raft.election_timeout_ms;
@@ -149,7 +137,7 @@ describe("leader crash under DiskFirst", () => {
   });
 
   test("SIGKILL every member during writes: after the restart no acknowledged write is lost and all members agree", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     await cluster.waitForLeader();
     const writers = cluster.ids.map((id) => new Writer(`all${id}`, etcd3Client(cluster.endpoint(id), 10_000)));
     try {
@@ -180,7 +168,7 @@ describe("leader crash under DiskFirst", () => {
   // once: a follower that still names the dead leader must not answer "etcdserver: no leader"
   // straight away; the write succeeds once the survivors have elected a leader.
   test("a write through a follower right after the leader crashed waits for the new leader", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     const { leader: old } = await cluster.waitForLeader();
     const follower = cluster.ids.find((id) => id !== old)!;
     const electionTimeoutMs = cluster.config(old).raft.election_timeout_ms;

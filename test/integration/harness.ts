@@ -3,6 +3,7 @@
 // client. Every wait is bounded and, on timeout, says what it waited for and shows the members'
 // log tails, so a red test explains itself.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { after, before } from "node:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -406,3 +407,27 @@ export function leaderOf(l: LogLine): number | undefined {
 /** Decodes etcdctl's base64 JSON bytes. */
 export const unb64 = (s: string): string => Buffer.from(s, "base64").toString();
 export const b64 = (s: string): string => Buffer.from(s).toString("base64");
+
+/** One cluster for a describe block: started in its `before` (etcdctl required) with a leader
+ *  awaited, destroyed in its `after`. `set` receives it as soon as it exists; the returned function
+ *  resolves once it has a leader, or rejects with why it could not start, so that each test awaiting
+ *  it fails with the reason rather than the whole block failing with less. */
+export function clusterForSuite(spec: ClusterSpec, set: (c: TestCluster) => void): () => Promise<void> {
+  let cluster: TestCluster | undefined;
+  let ready: Promise<void> = Promise.reject(new Error("the suite's cluster was not started (no before hook ran)"));
+  ready.catch(() => {});
+  before(() => {
+    ready = (async () => {
+      requireEtcdctl();
+      cluster = TestCluster.start(spec);
+      set(cluster);
+      await cluster.waitForLeader(20_000);
+    })();
+    ready.catch(() => {});
+  });
+  after(async () => {
+    await cluster?.destroy();
+  });
+  return () => ready;
+}
+

@@ -2,9 +2,9 @@
 // loses its unflushed tail (its state machine may even be ahead of its durable log). It must still
 // come back, catch up from the leader and serve exactly the leader's data: never diverge silently.
 // A clean stop (SIGTERM) flushes first, so it has nothing to recover.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { errorLine, etcd3Client, etcdctl, etcdctlOk, msgOf, requireEtcdctl, TEST_TIMEOUT, TestCluster, unb64, waitUntil } from "./harness.ts";
+import { errorLine, etcd3Client, etcdctl, etcdctlOk, msgOf, clusterForSuite, TEST_TIMEOUT, TestCluster, unb64, waitUntil } from "./harness.ts";
 
 const BASE_PORT = 24400;
 
@@ -16,23 +16,11 @@ async function localData(cluster: TestCluster, id: number): Promise<Record<strin
 }
 
 describe("MemFirst: a follower crashes, or stops cleanly, under load", () => {
-  let cluster: TestCluster;
-  let ready: Promise<void>;
-
-  before(() => {
-    ready = (async () => {
-      requireEtcdctl();
-      cluster = TestCluster.start({ basePort: BASE_PORT, strategy: "mem" });
-      await cluster.waitForLeader(20_000);
-    })();
-    ready.catch(() => {});
-  });
-  after(async () => {
-    await cluster?.destroy();
-  });
+  let cluster!: TestCluster;
+  const ready = clusterForSuite({ basePort: BASE_PORT, strategy: "mem" }, (c) => (cluster = c));
 
   test("a follower SIGKILLed mid-writes restarts, catches up and matches the leader", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     const { leader } = await cluster.waitForLeader();
     const victim = cluster.ids.find((id) => id !== leader)!;
     assert.equal(cluster.config(victim).raft.persistence.strategy, "MemFirst");
@@ -52,7 +40,7 @@ describe("MemFirst: a follower crashes, or stops cleanly, under load", () => {
   });
 
   test("a follower SIGTERMed mid-writes flushes its log before it exits 0: nothing to recover on restart", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     const { leader } = await cluster.waitForLeader();
     const victim = cluster.ids.filter((id) => id !== leader).at(-1)!;
 
@@ -77,7 +65,7 @@ describe("MemFirst: a follower crashes, or stops cleanly, under load", () => {
   // leader is told where the leader's log ends and rebuilds from its snapshot, and no member
   // serves different data, refuses writes or stays stopped.
   test("every member SIGKILLed at once mid-writes, three times: after each restart all members serve writes and converge on the same data", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     // MemFirst may lose the unflushed window here (documented); what it must not do is let the
     // members' state machines disagree afterwards, refuse writes, or stop. Whether a member's
     // state machine ends up ahead of the new leader's depends on timing, hence several rounds.

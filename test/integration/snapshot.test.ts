@@ -1,8 +1,8 @@
 // A member that was down while the others took many writes comes back behind the leader's
 // compacted log, so it can only catch up by an InstallSnapshot on the Bulk plane.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { etcd3Client, etcdctlOk, msgOf, requireEtcdctl, TEST_TIMEOUT, TestCluster, unb64, waitUntil } from "./harness.ts";
+import { etcd3Client, etcdctlOk, msgOf, clusterForSuite, TEST_TIMEOUT, TestCluster, unb64, waitUntil } from "./harness.ts";
 
 const BASE_PORT = 24200;
 const SNAPSHOT_ENTRIES = 50;
@@ -10,29 +10,17 @@ const CATCHUP_ENTRIES = 10;
 const WRITES = 400;
 
 describe("catch-up by snapshot", () => {
-  let cluster: TestCluster;
-  let ready: Promise<void>;
-
-  before(() => {
-    ready = (async () => {
-      requireEtcdctl();
-      cluster = TestCluster.start({
+  let cluster!: TestCluster;
+  const ready = clusterForSuite({
         basePort: BASE_PORT,
         snapshotEntries: SNAPSHOT_ENTRIES,
         tweak: (c) => {
           c.raft.snapshot_catchup_entries = CATCHUP_ENTRIES;
         },
-      });
-      await cluster.waitForLeader(20_000);
-    })();
-    ready.catch(() => {});
-  });
-  after(async () => {
-    await cluster?.destroy();
-  });
+      }, (c) => (cluster = c));
 
   test("a member stopped during many writes gets a snapshot when restarted, and serves the same data", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     const { leader } = await cluster.waitForLeader();
     const lagging = cluster.ids.find((id) => id !== leader)!;
     // Just after the election a follower can name the leader before it learns that the leader's

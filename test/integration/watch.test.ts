@@ -1,11 +1,11 @@
 // Watch on real processes: every member serves watches from its own applied state, so a watcher
 // on a follower sees what the leader commits — across a txn, from a past revision, and through a
 // leader crash — with no gap and no duplicate.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { IKeyValue } from "etcd3";
 import { spawn } from "node:child_process";
-import { ETCDCTL, etcd3Client, etcdctlOk, requireEtcdctl, TEST_TIMEOUT, TestCluster, waitUntil } from "./harness.ts";
+import { ETCDCTL, etcd3Client, etcdctlOk, clusterForSuite, TEST_TIMEOUT, TestCluster, waitUntil } from "./harness.ts";
 
 const BASE_PORT = 24600;
 
@@ -15,23 +15,11 @@ interface Seen {
 }
 
 describe("watch across members", () => {
-  let cluster: TestCluster;
-  let ready: Promise<void>;
-
-  before(() => {
-    ready = (async () => {
-      requireEtcdctl();
-      cluster = TestCluster.start({ basePort: BASE_PORT, strategy: "disk" });
-      await cluster.waitForLeader(20_000);
-    })();
-    ready.catch(() => {});
-  });
-  after(async () => {
-    await cluster?.destroy();
-  });
+  let cluster!: TestCluster;
+  const ready = clusterForSuite({ basePort: BASE_PORT, strategy: "disk" }, (c) => (cluster = c));
 
   test("a watcher on a follower sees the leader's writes in revision order; a txn is one revision", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     const { leader } = await cluster.waitForLeader();
     const follower = cluster.ids.find((id) => id !== leader)!;
     const watching = etcd3Client(cluster.endpoint(follower));
@@ -59,7 +47,7 @@ describe("watch across members", () => {
   });
 
   test("etcdctl watch --rev on a follower replays history from that revision", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     const { leader } = await cluster.waitForLeader();
     const follower = cluster.ids.find((id) => id !== leader)!;
     const first = JSON.parse(await etcdctlOk(cluster.endpoint(leader), ["put", "h/k", "v1", "-w", "json"])) as { header: { revision: number } };
@@ -82,7 +70,7 @@ describe("watch across members", () => {
   });
 
   test("a watcher on a follower keeps every event, none twice, through a leader crash", TEST_TIMEOUT, async () => {
-    await ready;
+    await ready();
     const { leader } = await cluster.waitForLeader();
     const follower = cluster.ids.find((id) => id !== leader)!;
     const watching = etcd3Client(cluster.endpoint(follower));
