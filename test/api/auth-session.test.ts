@@ -53,7 +53,14 @@ describe("auth tokens on the client port", () => {
     await call("/etcdserverpb.Auth/UserGrantRole", enc(pb.AuthUserGrantRoleRequest, { user: "root", role: "root" }));
     await add("alice", "a");
     await add("bob", "b");
+    const status = async (token?: string) => pb.AuthStatusResponse.decode(await call("/etcdserverpb.Auth/AuthStatus", new Uint8Array(0), token));
+    const off = await status();
+    assert.equal(off.enabled, false);
     await call("/etcdserverpb.Auth/AuthEnable", enc(pb.AuthEnableRequest, {}));
+    // AuthStatus needs no permission: enabled, and the revision moved with every change above.
+    const on = await status();
+    assert.equal(on.enabled, true);
+    assert.ok(Number(on.authRevision) > Number(off.authRevision), `auth revision ${off.authRevision} -> ${on.authRevision}`);
     await refused(login("alice", "wrong"), 3, "etcdserver: authentication failed, invalid user ID or password");
     // No permission needed for Status, but a bad token is still refused.
     await refused(call("/etcdserverpb.Maintenance/Status", new Uint8Array(0), "forged.1"), 16, "etcdserver: invalid auth token");
