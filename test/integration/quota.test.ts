@@ -79,9 +79,8 @@ describe("space quota and NOSPACE on a 3-member cluster", () => {
     const all = cluster.endpoints();
     assert.equal((await etcdctlOk(all, ["alarm", "list"])).trim(), "", "the previous test left no alarm");
 
-    // 40 puts at once, 1.9 MiB of etcd's cost against 1.5 MiB: the member admits each before
-    // proposing (nothing applied yet), and those its apply finds past the quota are applied
-    // everywhere yet answered with the error (etcd's quotaApplierV3).
+    // 40 puts at once, 1.9 MiB of etcd's cost against 1.5 MiB: some get through, the rest are
+    // answered with the error, whether refused before proposing or applied past the quota.
     const client = etcd3Client(cluster.endpoint(follower));
     const keys = Array.from({ length: 40 }, (_, i) => `burst/${String(i).padStart(2, "0")}`);
     let answers: PromiseSettledResult<unknown>[];
@@ -97,8 +96,10 @@ describe("space quota and NOSPACE on a 3-member cluster", () => {
     }
     assert.ok(refused.length > 0, "some puts of the burst were refused");
     const stored = new Set((await etcdctlOk(cluster.endpoint(follower), ["get", "burst/", "--prefix", "--keys-only"])).split("\n").filter((l) => l !== ""));
-    const appliedYetRefused = refused.filter((k) => stored.has(k));
-    assert.ok(appliedYetRefused.length > 0, `a put answered ${NOSPACE} was applied all the same (refused: ${refused.length}, stored: ${stored.size})`);
+    // Which refused puts were admitted and then applied past the quota (answered the error all the
+    // same, etcd's quotaApplierV3) and which were refused before proposing depends on when the
+    // member's usage catches up with the burst; test/node/quota.test.ts checks the first kind
+    // deterministically. Either way no acknowledged put is missing.
     for (const k of keys) if (answers[keys.indexOf(k)]!.status === "fulfilled") assert.ok(stored.has(k), `acknowledged ${k} is stored`);
     await waitUntil(`member ${follower} to list NOSPACE`, 10_000, async () =>
       /alarm:NOSPACE/.test(await etcdctlOk(all, ["alarm", "list"])) ? true : undefined);
