@@ -50,6 +50,11 @@ export class GroupCommit {
     if (this.#failure) throw this.#failure;
   }
 
+  /** An earlier commit failed (and was reported through `failed`). */
+  failedBefore(): boolean {
+    return this.#failure !== undefined;
+  }
+
   get open(): boolean {
     return this.#open;
   }

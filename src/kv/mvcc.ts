@@ -222,7 +222,15 @@ export class MvccStore {
     this.#cleanup = setImmediate(() => {
       this.#cleanup = undefined;
       if (this.#closed) return;
-      this.#cleanupStep();
+      // Runs from the event loop, not from a caller: an error here (a commit that already failed
+      // and stopped the store, a full disk) must reach onFailure, never escape as an uncaught
+      // exception that kills the process. The rest of the removal is left for the next open.
+      try {
+        this.#cleanupStep();
+      } catch (err) {
+        if (!this.#group.failedBefore()) this.opts.onFailure?.(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
       this.#scheduleCleanup();
     });
   }

@@ -18,7 +18,7 @@ import { etcd3Client, etcdctl, etcdctlOk, requireEtcdctl, TestCluster, waitUntil
 
 const BASE_PORT = 26800;
 const DISK = "40m";
-const GROWN = "160m";
+const GROWN = "400m";
 const VALUE = Buffer.alloc(200 * 1024, "d").toString();
 
 const mnt = mkdtempSync(join(tmpdir(), "trireme-full-"));
