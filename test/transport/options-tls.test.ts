@@ -12,7 +12,7 @@ import { createAuthority, createLeaf, type Pem } from "../../src/tls/generate.ts
 import { noopObserver } from "../../src/transport/types.ts";
 import { parseSettings, RawClient } from "../h2/raw.ts";
 import { addressOf, network, portAllocator, startNode, until } from "./helpers.ts";
-import { RawPeer } from "./raw-peer.ts";
+import { assertPlaneSettings, RawPeer } from "./raw-peer.ts";
 
 const port = portAllocator(21800);
 const MiB = 1 << 20;
@@ -91,16 +91,7 @@ describe("config keys on the wire, under mutual TLS", () => {
     cleanup.push(() => a.t.close());
     const [control, data, bulk] = peers.map((p) => `127.0.0.1:${p.port}`) as [string, string, string];
     a.t.setPeers([aa, { id: 2, control, data, bulk }]);
-    const want = [[7, 2 * MiB, 40_000], [9, 3 * MiB, 16_777_215], [11, 5 * MiB, 16_384]];
-    for (const [i, p] of peers.entries()) {
-      const s = parseSettings((await p.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) === 0, "the TLS client's SETTINGS")).payload);
-      assert.equal(s.get(SettingId.ENABLE_PUSH), 0);
-      assert.equal(s.get(SettingId.MAX_CONCURRENT_STREAMS), want[i]![0]);
-      assert.equal(s.get(SettingId.INITIAL_WINDOW_SIZE), want[i]![1]);
-      assert.equal(s.get(SettingId.MAX_FRAME_SIZE), want[i]![2]);
-      const wu = await p.waitFor((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === 0, "the TLS client's connection WINDOW_UPDATE");
-      assert.equal(readU32(wu.payload, 0), want[i]![1] - 65_535);
-    }
+    await assertPlaneSettings(peers, [[7, 2 * MiB, 40_000], [9, 3 * MiB, 16_777_215], [11, 5 * MiB, 16_384]], "the TLS client");
   });
 
   test("keep-alive PINGs both ways over TLS; an unanswered PING drops the connection", { timeout: 20_000 }, async () => {

@@ -14,7 +14,7 @@ import { encodeEnvelope } from "../../src/transport/services.ts";
 import { type LogLevel, noopObserver } from "../../src/transport/types.ts";
 import { parseSettings, RawClient } from "../h2/raw.ts";
 import { addressOf, msg, network, portAllocator, startNode, until } from "./helpers.ts";
-import { RawPeer } from "./raw-peer.ts";
+import { assertPlaneSettings, RawPeer } from "./raw-peer.ts";
 
 const port = portAllocator(21500);
 const MiB = 1 << 20;
@@ -98,16 +98,7 @@ describe("config keys on the wire", () => {
     cleanup.push(() => a.t.close());
     const [control, data, bulk] = peers.map((p) => `127.0.0.1:${p.port}`) as [string, string, string];
     a.t.setPeers([aa, { id: 2, control, data, bulk }]); // pre-warming dials all three
-    const want = [[7, 2 * MiB, 40_000], [9, 3 * MiB, 16_777_215], [11, 5 * MiB, 16_384]];
-    for (const [i, p] of peers.entries()) {
-      const s = parseSettings((await p.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) === 0, "the client's SETTINGS")).payload);
-      assert.equal(s.get(SettingId.ENABLE_PUSH), 0);
-      assert.equal(s.get(SettingId.MAX_CONCURRENT_STREAMS), want[i]![0]);
-      assert.equal(s.get(SettingId.INITIAL_WINDOW_SIZE), want[i]![1]);
-      assert.equal(s.get(SettingId.MAX_FRAME_SIZE), want[i]![2]);
-      const wu = await p.waitFor((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === 0, "the client's connection WINDOW_UPDATE");
-      assert.equal(readU32(wu.payload, 0), want[i]![1] - 65_535);
-    }
+    await assertPlaneSettings(peers, [[7, 2 * MiB, 40_000], [9, 3 * MiB, 16_777_215], [11, 5 * MiB, 16_384]], "the client");
   });
 
   test("PING after http2_keep_alive_interval_in_secs of silence, both ways; no ACK within the timeout drops the connection", { timeout: 20_000 }, async () => {

@@ -5,8 +5,9 @@
 import { Buffer } from "node:buffer";
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { Flag, FrameType, PREFACE, readU32 } from "../../src/h2/frames.ts";
-import { frameBytes } from "../h2/raw.ts";
+import assert from "node:assert/strict";
+import { Flag, FrameType, PREFACE, readU32, SettingId } from "../../src/h2/frames.ts";
+import { frameBytes, parseSettings } from "../h2/raw.ts";
 
 export interface SeenFrame {
   type: number;
@@ -86,3 +87,19 @@ export class RawPeer {
     return new Promise((r) => this.server.close(() => r()));
   }
 }
+
+/** Each plane's client, as its RawPeer saw it: SETTINGS (push off, the plane's concurrent streams,
+ *  stream window and frame size, in `want` order: control, data, bulk) and a connection
+ *  WINDOW_UPDATE raising the window to the plane's size. */
+export async function assertPlaneSettings(peers: RawPeer[], want: [streams: number, window: number, frame: number][], who: string): Promise<void> {
+  for (const [i, p] of peers.entries()) {
+    const s = parseSettings((await p.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) === 0, `${who}'s SETTINGS`)).payload);
+    assert.equal(s.get(SettingId.ENABLE_PUSH), 0);
+    assert.equal(s.get(SettingId.MAX_CONCURRENT_STREAMS), want[i]![0]);
+    assert.equal(s.get(SettingId.INITIAL_WINDOW_SIZE), want[i]![1]);
+    assert.equal(s.get(SettingId.MAX_FRAME_SIZE), want[i]![2]);
+    const wu = await p.waitFor((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === 0, `${who}'s connection WINDOW_UPDATE`);
+    assert.equal(readU32(wu.payload, 0), want[i]![1] - 65_535);
+  }
+}
+
