@@ -152,6 +152,7 @@ export namespace trireme {
             leaseQueries: trireme.raft.LeaseQuery.$Properties[];
             leaseAnswers: trireme.raft.LeaseAnswer.$Properties[];
             cumulativeAcks: boolean;
+            noAck: boolean;
             static create(properties: trireme.raft.Envelope.$Shape): trireme.raft.Envelope & trireme.raft.Envelope.$Shape;
             static create(properties?: trireme.raft.Envelope.$Properties): trireme.raft.Envelope;
             static encode(message: trireme.raft.Envelope.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -172,6 +173,7 @@ export namespace trireme {
                 leaseQueries?: (trireme.raft.LeaseQuery.$Properties[]|null);
                 leaseAnswers?: (trireme.raft.LeaseAnswer.$Properties[]|null);
                 cumulativeAcks?: (boolean|null);
+                noAck?: (boolean|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = trireme.raft.Envelope.$Properties;

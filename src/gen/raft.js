@@ -1636,6 +1636,7 @@ export const trireme = $root.trireme = (() => {
              * @property {Array.<trireme.raft.LeaseQuery.$Properties>|null} [leaseQueries] Envelope leaseQueries
              * @property {Array.<trireme.raft.LeaseAnswer.$Properties>|null} [leaseAnswers] Envelope leaseAnswers
              * @property {boolean|null} [cumulativeAcks] Envelope cumulativeAcks
+             * @property {boolean|null} [noAck] Envelope noAck
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1745,6 +1746,14 @@ export const trireme = $root.trireme = (() => {
             Envelope.prototype.cumulativeAcks = false;
 
             /**
+             * Envelope noAck.
+             * @member {boolean} noAck
+             * @memberof trireme.raft.Envelope
+             * @instance
+             */
+            Envelope.prototype.noAck = false;
+
+            /**
              * Creates a new Envelope instance using the specified properties.
              * @function create
              * @memberof trireme.raft.Envelope
@@ -1799,6 +1808,8 @@ export const trireme = $root.trireme = (() => {
                         $root.trireme.raft.LeaseAnswer.encode(message.leaseAnswers[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
                 if (message.cumulativeAcks != null && $Object.hasOwnProperty.call(message, "cumulativeAcks") && message.cumulativeAcks !== false)
                     writer.uint32(/* id 9, wireType 0 =*/72).bool(message.cumulativeAcks);
+                if (message.noAck != null && $Object.hasOwnProperty.call(message, "noAck") && message.noAck !== false)
+                    writer.uint32(/* id 10, wireType 0 =*/80).bool(message.noAck);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1919,6 +1930,15 @@ export const trireme = $root.trireme = (() => {
                                 delete message.cumulativeAcks;
                             continue;
                         }
+                    case 10: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.noAck = value;
+                            else
+                                delete message.noAck;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2037,6 +2057,9 @@ export const trireme = $root.trireme = (() => {
                 if (object.cumulativeAcks != null)
                     if (object.cumulativeAcks)
                         message.cumulativeAcks = $Boolean(object.cumulativeAcks);
+                if (object.noAck != null)
+                    if (object.noAck)
+                        message.noAck = $Boolean(object.noAck);
                 return message;
             };
 
@@ -2081,6 +2104,7 @@ export const trireme = $root.trireme = (() => {
                     } else
                         object.seq = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     object.cumulativeAcks = false;
+                    object.noAck = false;
                 }
                 if (message.clusterId != null && $Object.hasOwnProperty.call(message, "clusterId"))
                     if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -2130,6 +2154,8 @@ export const trireme = $root.trireme = (() => {
                 }
                 if (message.cumulativeAcks != null && $Object.hasOwnProperty.call(message, "cumulativeAcks"))
                     object.cumulativeAcks = message.cumulativeAcks;
+                if (message.noAck != null && $Object.hasOwnProperty.call(message, "noAck"))
+                    object.noAck = message.noAck;
                 return object;
             };
 

@@ -5,7 +5,7 @@
 import type { NetworkSection, PlaneConfig } from "../config/types.ts";
 import { GrpcStatus } from "../grpc/status.ts";
 import type { H2ClientTls, H2ServerTls } from "../h2/types.ts";
-import { type Message, type NodeId, type Plane, planeOf } from "../raft/types.ts";
+import { type Message, MessageType, type NodeId, type Plane, planeOf } from "../raft/types.ts";
 import type { PbEnvelope } from "./codec.ts";
 import { codeText } from "./stream-pipeline.ts";
 import { allUndelivered, packLeases, packMessages, packProposals } from "./envelopes.ts";
@@ -232,10 +232,10 @@ export class PeerTransport implements Transport {
     return link;
   }
 
-  private envelope(ms: Message[], seq = 0): Uint8Array {
+  private envelope(ms: Message[], seq = 0, noAck = false): Uint8Array {
     // The core's Message has the wire message's field names: the encoder reads it as it is.
     // On a stream (seq > 0) this sender takes acks as cumulative (StreamPipeline.onAck).
-    return encodeEnvelope({ clusterId: this.o.clusterId, senderId: this.o.nodeId, messages: ms, seq, cumulativeAcks: seq > 0 });
+    return encodeEnvelope({ clusterId: this.o.clusterId, senderId: this.o.nodeId, messages: ms, seq, cumulativeAcks: seq > 0, noAck });
   }
 
   /** One turn's messages to a peer on a plane, in envelopes within the plane's message limit. */
@@ -251,12 +251,18 @@ export class PeerTransport implements Transport {
       // Checked at each send rather than by a timer: the leader sends heartbeats every interval,
       // and a timer armed per heartbeat would cost more than the heartbeat.
       link.control.sweep(performance.now());
-      for (const g of groups) link.control.send((seq) => this.envelope(g, seq));
+      for (const g of groups) {
+        const noAck = onlyResponses(g);
+        link.control.send((seq) => this.envelope(g, seq, noAck), undefined, noAck);
+      }
       return;
     }
     for (const g of groups) {
       if (plane === "control") this.sendControl(link, this.envelope(g));
-      else link.pipeline.send((seq) => this.envelope(g, seq));
+      else {
+        const noAck = onlyResponses(g);
+        link.pipeline.send((seq) => this.envelope(g, seq, noAck), undefined, noAck);
+      }
     }
     if (plane === "data" && groups.length > 0) this.armSweeper();
   }
@@ -381,6 +387,19 @@ export class PeerTransport implements Transport {
     this.listeners.clear();
   }
 }
+
+/** A batch of responses goes unacknowledged on its stream (Envelope.no_ack): Raft copes with
+ *  losing any of them, and an ack per heartbeat response was a wake-up of the follower per
+ *  heartbeat and of the leader per append response. A broken connection is still found: by the
+ *  stream's status, the plane's HTTP/2 keep-alive, and the acks of the requests on the stream. */
+function onlyResponses(ms: Message[]): boolean {
+  for (const m of ms) if (!RESPONSES.has(m.type)) return false;
+  return ms.length > 0;
+}
+
+const RESPONSES: ReadonlySet<MessageType> = new Set([
+  MessageType.AppResp, MessageType.HeartbeatResp, MessageType.VoteResp, MessageType.PreVoteResp, MessageType.ReadIndexResp,
+]);
 
 function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
   return a.control === b.control && a.data === b.data && a.bulk === b.bulk;

@@ -209,6 +209,7 @@ function streamHandler(plane: "control" | "data", ctx: ReceiverContext, admissio
         return;
       }
       deliver(ctx, plane, env, port);
+      if (env.noAck === true) return; // responses only: the sender does not wait for them
       // The ack is what opens the sender's window: it says "delivered to the node", in order.
       pendingSeq = env.seq ?? 0;
       pendingCount++;

@@ -3,7 +3,8 @@
 // number, and an application-level window of unacknowledged batches (not write()/drain alone,
 // which measured 2–9× slower). Acks must come back in order; anything else, a stream error, or a
 // batch left unacknowledged past its deadline tears the stream down, drops what was in flight and
-// tells the node so the core goes back to probing this follower.
+// tells the node so the core goes back to probing this follower. Batches of responses only go
+// unacknowledged (Envelope.no_ack): they take no window slot and have no deadline.
 import type { CallStatus, ClientCall } from "../grpc/client-call.ts";
 import { GrpcStatus } from "../grpc/status.ts";
 import type { NodeId, Plane } from "../raft/types.ts";
@@ -37,6 +38,8 @@ interface Pending {
   sentAt: number;
   /** Called if the batch is dropped and certainly never reached the peer. */
   undelivered?: () => void;
+  /** Sent with no_ack: the receiver will not acknowledge it. */
+  noAck: boolean;
 }
 
 export class StreamPipeline {
@@ -45,19 +48,24 @@ export class StreamPipeline {
   private readonly unacked: Pending[] = [];
   private readonly queue: Pending[] = [];
   private nextSeq = 1;
+  /** Seqs written on the current call, and the highest acknowledged: what a valid ack may name. */
+  private firstSeqOnCall = 0;
+  private lastSentSeq = 0;
+  private lastAckedSeq = 0;
   private closed = false;
 
   constructor(private readonly o: PipelineOptions) {}
 
-  /** Queue one encoded batch. `encode(seq)` builds the Envelope bytes for its sequence number. */
-  send(encode: (seq: number) => Uint8Array, undelivered?: () => void): void {
+  /** Queue one encoded batch. `encode(seq)` builds the Envelope bytes for its sequence number;
+   *  `noAck` when the envelope says no_ack (the batch is then never waited for). */
+  send(encode: (seq: number) => Uint8Array, undelivered?: () => void, noAck = false): void {
     if (this.closed) return undelivered?.();
     if (this.queue.length >= this.o.maxQueued) {
       this.teardown(`data queue to peer ${this.o.peer} is full (${this.o.maxQueued} batches behind a full window)`);
       return undelivered?.();
     }
     const seq = this.nextSeq++;
-    this.queue.push({ seq, buf: encode(seq), sentAt: 0, ...(undelivered ? { undelivered } : {}) });
+    this.queue.push({ seq, buf: encode(seq), sentAt: 0, noAck, ...(undelivered ? { undelivered } : {}) });
     this.pump();
   }
 
@@ -74,6 +82,7 @@ export class StreamPipeline {
     const call = this.o.open();
     this.call = call;
     this.acked = false;
+    this.firstSeqOnCall = 0;
     call.onMessage = (ack) => this.onAck(call, ack);
     call.onStatus = (s: CallStatus) => {
       if (this.call !== call) return;
@@ -85,27 +94,32 @@ export class StreamPipeline {
   }
 
   private pump(): void {
-    while (this.queue.length > 0 && this.unacked.length < this.o.window) {
+    // In order: an unacknowledged batch behind a full window waits like any other.
+    while (this.queue.length > 0 && (this.queue[0]!.noAck || this.unacked.length < this.o.window)) {
       const call = this.ensureCall();
       const p = this.queue.shift()!;
       p.sentAt = performance.now();
-      this.unacked.push(p);
+      if (!p.noAck) this.unacked.push(p);
+      if (this.firstSeqOnCall === 0) this.firstSeqOnCall = p.seq;
+      this.lastSentSeq = p.seq;
       call.write(p.buf);
       this.o.observer.bytes(this.o.plane, this.o.peer, "out", p.buf.length);
     }
   }
 
   /** An ack covers every batch up to its seq (this sender marks its batches cumulativeAcks; a
-   *  receiver that predates it acks each batch, which is the same thing one at a time). */
+   *  receiver that predates it acks each batch, which is the same thing one at a time). It may name
+   *  a no_ack batch (a receiver that predates no_ack acknowledges those too), so it is checked
+   *  against what this call sent, in order, rather than against the batches waited for. */
   private onAck(call: ClientCall<PbAck>, ack: PbAck): void {
     if (this.call !== call) return;
-    const head = this.unacked[0];
-    const last = this.unacked[this.unacked.length - 1];
     const seq = ack.seq ?? 0;
-    if (!head || seq < head.seq || seq > last!.seq) {
-      this.teardown(`${this.o.plane} stream to peer ${this.o.peer}: ack ${seq} is outside the batches in flight (${head ? `${head.seq}..${last!.seq}` : "none"})`);
+    const floor = Math.max(this.firstSeqOnCall, this.lastAckedSeq + 1);
+    if (this.firstSeqOnCall === 0 || seq < floor || seq > this.lastSentSeq) {
+      this.teardown(`${this.o.plane} stream to peer ${this.o.peer}: ack ${seq} is outside the batches sent and not yet acknowledged (${this.firstSeqOnCall === 0 ? "none" : `${floor}..${this.lastSentSeq}`})`);
       return;
     }
+    this.lastAckedSeq = seq;
     const now = performance.now();
     while (this.unacked.length > 0 && this.unacked[0]!.seq <= seq) {
       const p = this.unacked.shift()!;

@@ -62,7 +62,7 @@ function writeMessage(o: ProtoWriter, m: PbMessage): void {
 /** The Envelope's protobuf bytes in one buffer. */
 export function encodeEnvelope(env: PbEnvelope): Buffer {
   const sizes: number[] = [];
-  let n = scalarSize(env.clusterId) + scalarSize(env.senderId) + scalarSize(env.seq) + (env.cumulativeAcks ? 2 : 0);
+  let n = scalarSize(env.clusterId) + scalarSize(env.senderId) + scalarSize(env.seq) + (env.cumulativeAcks ? 2 : 0) + (env.noAck ? 2 : 0);
   for (const m of env.messages ?? []) { const s = messageSize(m); sizes.push(s); n += lenSize(s); }
   for (const p of env.proposals ?? []) {
     let s = scalarSize(p.id);
@@ -110,6 +110,7 @@ export function encodeEnvelope(env: PbEnvelope): Buffer {
     o.scalar(1, a.id); o.scalar(2, a.ttl); o.scalar(3, a.errorCode); o.string(4, a.errorMessage);
   }
   if (env.cumulativeAcks) { o.buf[o.pos++] = 9 << 3; o.buf[o.pos++] = 1; }
+  if (env.noAck) { o.buf[o.pos++] = 10 << 3; o.buf[o.pos++] = 1; }
   if (o.pos !== n) throw new Error(`envelope encoder wrote ${o.pos} bytes of the ${n} it sized`);
   return o.buf;
 }
@@ -215,7 +216,7 @@ export function decodeEnvelope(bytes: Uint8Array): PbEnvelope {
   const answers: NonNullable<PbEnvelope["answers"]> = [];
   const leaseQueries: NonNullable<PbEnvelope["leaseQueries"]> = [];
   const leaseAnswers: NonNullable<PbEnvelope["leaseAnswers"]> = [];
-  const env = { clusterId: 0, senderId: 0, seq: 0, messages, proposals, answers, leaseQueries, leaseAnswers, cumulativeAcks: false };
+  const env = { clusterId: 0, senderId: 0, seq: 0, messages, proposals, answers, leaseQueries, leaseAnswers, cumulativeAcks: false, noAck: false };
   const r = new ProtoReader(bytes, 0, bytes.length);
   while (r.pos < r.end) {
     const tag = r.varint();
@@ -263,6 +264,7 @@ export function decodeEnvelope(bytes: Uint8Array): PbEnvelope {
         }));
         break;
       case 9 << 3: env.cumulativeAcks = r.varint() !== 0; break;
+      case 10 << 3: env.noAck = r.varint() !== 0; break;
       default: r.skip(tag & 7);
     }
   }

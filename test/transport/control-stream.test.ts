@@ -85,6 +85,21 @@ describe("control plane stream", () => {
     await until(() => obs.acked >= 1 && a.t.controlInFlight(2) === 0, "every batch acknowledged");
   });
 
+  test("responses go unacknowledged (no_ack); a peer that acknowledges them anyway keeps its stream", async () => {
+    // The fake peer acknowledges every batch, as a member from before no_ack does.
+    const before = current.seen.heartbeats.length;
+    for (let i = 1; i <= 50; i++) {
+      a.t.send([msg(i % 2 === 0 ? MessageType.HeartbeatResp : MessageType.VoteResp, 1, 2, { index: 1000 + i })]);
+      assert.equal(a.t.controlInFlight(2), 0, "a batch of responses takes no window slot");
+    }
+    a.t.send([msg(MessageType.Heartbeat, 1, 2, { index: 2000 })]);
+    await until(() => current.seen.heartbeats.length === before + 51, "every batch at the peer");
+    assert.deepEqual(current.seen.heartbeats.slice(before), [...Array.from({ length: 50 }, (_, i) => 1001 + i), 2000]);
+    await until(() => a.t.controlInFlight(2) === 0, "the request acknowledged");
+    assert.equal(current.seen.streams, 1, "acks of unacknowledged batches did not tear the stream down");
+    assert.ok(!a.rec.unreachable.includes(2));
+  });
+
   test("a peer that answers Stream with UNIMPLEMENTED gets unary Sends from then on", async () => {
     // The first batch is lost with the refused stream (the core sends heartbeats again anyway).
     await until(() => {
@@ -93,6 +108,31 @@ describe("control plane stream", () => {
     }, "a heartbeat delivered by Send", 5000);
     assert.ok(old.seen.heartbeats.every((i) => i === 7));
     assert.ok(a.rec.unreachable.includes(3), "the refused stream was reported once");
+  });
+});
+
+describe("acks between two members", () => {
+  test("a batch of responses is delivered but not acknowledged; a request after it is, and the ack covers both", async () => {
+    const aa = addressOf(1, port), ba = addressOf(2, port);
+    const obs = new ControlObserver();
+    const a = await startNode(1, aa, { observer: obs });
+    const b = await startNode(2, ba);
+    try {
+      a.t.setPeers([aa, ba]);
+      b.t.setPeers([aa, ba]);
+      a.t.send([msg(MessageType.Heartbeat, 1, 2, { index: 1 })]);
+      await until(() => obs.acked === 1, "the stream up and its first batch acknowledged");
+      for (let i = 2; i <= 40; i++) a.t.send([msg(MessageType.HeartbeatResp, 1, 2, { index: i })]);
+      a.t.send([msg(MessageType.App, 1, 2, { index: 1 }), msg(MessageType.AppResp, 1, 2, { index: 2 })]);
+      await until(() => b.rec.messages.length === 42, "every response delivered");
+      assert.equal(obs.acked, 1, "the sender waited for none of the responses");
+      a.t.send([msg(MessageType.Vote, 1, 2, { index: 41 })]);
+      await until(() => obs.acked === 2, "the vote acknowledged");
+      assert.equal(a.t.controlInFlight(2), 0);
+    } finally {
+      await a.t.close();
+      await b.t.close();
+    }
   });
 });
 

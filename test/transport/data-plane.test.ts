@@ -108,7 +108,7 @@ describe("data plane ack matching", () => {
     a.t.send([msg(MessageType.App, 1, 2, { index: 1 })]);
     await until(() => a.rec.unreachable.includes(2), "A reporting peer 2");
     assert.equal(a.t.dataInFlight(2), 0);
-    assert.ok(logs.some((l) => /ack 2 is outside the batches in flight \(1\.\.1\)/.test(l)), logs.join("\n"));
+    assert.ok(logs.some((l) => /ack 2 is outside the batches sent and not yet acknowledged \(1\.\.1\)/.test(l)), logs.join("\n"));
   });
 });
 
@@ -151,12 +151,15 @@ describe("data plane cumulative acks", () => {
   });
 
   /** Sends `n` App batches from node 1 at once and returns the acks the receiver wrote. */
-  async function acksFor(n: number, cumulativeAcks: boolean, firstSeq: number): Promise<number[]> {
+  async function acksFor(n: number, cumulativeAcks: boolean, firstSeq: number, noAckEvery = 0): Promise<number[]> {
     const call = client.Append();
     const acks: number[] = [];
     call.on("data", (a: PbAck) => acks.push(a.seq ?? 0));
     for (let i = 0; i < n; i++) {
-      call.write({ clusterId: 7, senderId: 1, seq: firstSeq + i, cumulativeAcks, messages: [{ type: MessageType.App, from: 1, to: 2, term: 1, index: firstSeq + i }] });
+      const seq = firstSeq + i;
+      const noAck = noAckEvery > 0 && seq % noAckEvery === 0;
+      const type = noAck ? MessageType.AppResp : MessageType.App;
+      call.write({ clusterId: 7, senderId: 1, seq, cumulativeAcks, noAck, messages: [{ type, from: 1, to: 2, term: 1, index: seq }] });
     }
     await until(() => acks.at(-1) === firstSeq + n - 1, "the last batch acknowledged", 5000);
     // Half-close and wait for the receiver to end the call (OK), so no stream is left open for the
@@ -179,6 +182,12 @@ describe("data plane cumulative acks", () => {
     assert.ok(cumulative.length <= Math.ceil(n / ACK_EVERY) + 1 && cumulative.length < n, `acks ${JSON.stringify(cumulative)}`);
     const plain = await acksFor(5, false, 1);
     assert.deepEqual(plain, [1, 2, 3, 4, 5]);
+  });
+
+  test("a no_ack batch is never acknowledged by itself", async () => {
+    // Every second batch is no_ack; acked one by one, the acks name only the others.
+    const acks = await acksFor(9, false, 1, 2);
+    assert.deepEqual(acks, [1, 3, 5, 7, 9]);
   });
 });
 

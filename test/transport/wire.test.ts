@@ -35,6 +35,7 @@ function randomEnvelope(r: () => number): PbEnvelope {
     leaseQueries: list(3, () => ({ id: clamp53(u()), leaseId: i64(), renew: r() < 0.5 })),
     leaseAnswers: list(3, () => ({ id: clamp53(u()), ttl: i64(), errorCode: u32() % 17, errorMessage: text() })),
     cumulativeAcks: r() < 0.5,
+    noAck: r() < 0.5,
   };
 }
 
@@ -78,6 +79,7 @@ test("decoded fields have their defaults, and entry data is a view of the input"
   assert.equal(e.data!.buffer, bytes.buffer);
   assert.equal(env.clusterId, 0);
   assert.equal(env.cumulativeAcks, false);
+  assert.equal(env.noAck, false);
   assert.deepEqual(env.proposals, []);
 });
 
