@@ -153,6 +153,8 @@ export namespace trireme {
             leaseAnswers: trireme.raft.LeaseAnswer.$Properties[];
             cumulativeAcks: boolean;
             noAck: boolean;
+            takesCarriedAcks: boolean;
+            carriedAck: number;
             static create(properties: trireme.raft.Envelope.$Shape): trireme.raft.Envelope & trireme.raft.Envelope.$Shape;
             static create(properties?: trireme.raft.Envelope.$Properties): trireme.raft.Envelope;
             static encode(message: trireme.raft.Envelope.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -174,6 +176,8 @@ export namespace trireme {
                 leaseAnswers?: (trireme.raft.LeaseAnswer.$Properties[]|null);
                 cumulativeAcks?: (boolean|null);
                 noAck?: (boolean|null);
+                takesCarriedAcks?: (boolean|null);
+                carriedAck?: (number|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = trireme.raft.Envelope.$Properties;

@@ -1637,6 +1637,8 @@ export const trireme = $root.trireme = (() => {
              * @property {Array.<trireme.raft.LeaseAnswer.$Properties>|null} [leaseAnswers] Envelope leaseAnswers
              * @property {boolean|null} [cumulativeAcks] Envelope cumulativeAcks
              * @property {boolean|null} [noAck] Envelope noAck
+             * @property {boolean|null} [takesCarriedAcks] Envelope takesCarriedAcks
+             * @property {number|null} [carriedAck] Envelope carriedAck
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1754,6 +1756,22 @@ export const trireme = $root.trireme = (() => {
             Envelope.prototype.noAck = false;
 
             /**
+             * Envelope takesCarriedAcks.
+             * @member {boolean} takesCarriedAcks
+             * @memberof trireme.raft.Envelope
+             * @instance
+             */
+            Envelope.prototype.takesCarriedAcks = false;
+
+            /**
+             * Envelope carriedAck.
+             * @member {number} carriedAck
+             * @memberof trireme.raft.Envelope
+             * @instance
+             */
+            Envelope.prototype.carriedAck = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
              * Creates a new Envelope instance using the specified properties.
              * @function create
              * @memberof trireme.raft.Envelope
@@ -1810,6 +1828,10 @@ export const trireme = $root.trireme = (() => {
                     writer.uint32(/* id 9, wireType 0 =*/72).bool(message.cumulativeAcks);
                 if (message.noAck != null && $Object.hasOwnProperty.call(message, "noAck") && message.noAck !== false)
                     writer.uint32(/* id 10, wireType 0 =*/80).bool(message.noAck);
+                if (message.takesCarriedAcks != null && $Object.hasOwnProperty.call(message, "takesCarriedAcks") && message.takesCarriedAcks !== false)
+                    writer.uint32(/* id 11, wireType 0 =*/88).bool(message.takesCarriedAcks);
+                if (message.carriedAck != null && $Object.hasOwnProperty.call(message, "carriedAck") && (typeof message.carriedAck === "object" ? message.carriedAck.low || message.carriedAck.high : message.carriedAck !== 0))
+                    writer.uint32(/* id 12, wireType 0 =*/96).uint64(message.carriedAck);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1939,6 +1961,24 @@ export const trireme = $root.trireme = (() => {
                                 delete message.noAck;
                             continue;
                         }
+                    case 11: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.takesCarriedAcks = value;
+                            else
+                                delete message.takesCarriedAcks;
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.carriedAck = value;
+                            else
+                                delete message.carriedAck;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2060,6 +2100,19 @@ export const trireme = $root.trireme = (() => {
                 if (object.noAck != null)
                     if (object.noAck)
                         message.noAck = $Boolean(object.noAck);
+                if (object.takesCarriedAcks != null)
+                    if (object.takesCarriedAcks)
+                        message.takesCarriedAcks = $Boolean(object.takesCarriedAcks);
+                if (object.carriedAck != null)
+                    if (typeof object.carriedAck === "object" ? object.carriedAck.low || object.carriedAck.high : $Number(object.carriedAck) !== 0)
+                        if ($util.Long)
+                            message.carriedAck = $util.Long.fromValue(object.carriedAck, true);
+                        else if (typeof object.carriedAck === "string")
+                            message.carriedAck = $parseInt(object.carriedAck, 10);
+                        else if (typeof object.carriedAck === "number")
+                            message.carriedAck = object.carriedAck;
+                        else if (typeof object.carriedAck === "object")
+                            message.carriedAck = new $util.LongBits(object.carriedAck.low >>> 0, object.carriedAck.high >>> 0).toNumber(true);
                 return message;
             };
 
@@ -2105,6 +2158,12 @@ export const trireme = $root.trireme = (() => {
                         object.seq = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     object.cumulativeAcks = false;
                     object.noAck = false;
+                    object.takesCarriedAcks = false;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.carriedAck = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.carriedAck = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                 }
                 if (message.clusterId != null && $Object.hasOwnProperty.call(message, "clusterId"))
                     if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -2156,6 +2215,15 @@ export const trireme = $root.trireme = (() => {
                     object.cumulativeAcks = message.cumulativeAcks;
                 if (message.noAck != null && $Object.hasOwnProperty.call(message, "noAck"))
                     object.noAck = message.noAck;
+                if (message.takesCarriedAcks != null && $Object.hasOwnProperty.call(message, "takesCarriedAcks"))
+                    object.takesCarriedAcks = message.takesCarriedAcks;
+                if (message.carriedAck != null && $Object.hasOwnProperty.call(message, "carriedAck"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.carriedAck = typeof message.carriedAck === "number" ? $BigInt(message.carriedAck) : $util.Long.fromBits(message.carriedAck.low >>> 0, message.carriedAck.high >>> 0, true).toBigInt();
+                    else if (typeof message.carriedAck === "number")
+                        object.carriedAck = options.longs === $String ? $String(message.carriedAck) : message.carriedAck;
+                    else
+                        object.carriedAck = options.longs === $String ? $util.Long.prototype.toString.call(message.carriedAck) : options.longs === $Number ? new $util.LongBits(message.carriedAck.low >>> 0, message.carriedAck.high >>> 0).toNumber(true) : message.carriedAck;
                 return object;
             };
 

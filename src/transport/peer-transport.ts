@@ -14,6 +14,8 @@ import { CHUNK_OVERHEAD, defaultBackoff, listenerOptions, MAX_SNAPSHOT_CHUNK, me
 import { PeerLink, PLANES } from "./peer-link.ts";
 import { Admission, bulkImpl, ConcurrencyLimit, controlImpl, dataImpl, errorText, IncomingStreams, type ReceiverContext } from "./receiver.ts";
 import { bulkService, controlService, dataService, encodeEnvelope } from "./services.ts";
+import { OwedAcks } from "./owed-acks.ts";
+import type { StreamPipeline } from "./stream-pipeline.ts";
 import { ReachabilityLog } from "./reachability.ts";
 import { pushSnapshot } from "./snapshot-sender.ts";
 import {
@@ -62,6 +64,7 @@ export class PeerTransport implements Transport {
   private readonly listeners = new Map<Plane, PlaneListener>();
   private readonly links = new Map<NodeId, PeerLink>();
   private readonly incoming = new IncomingStreams();
+  private readonly owedAcks = new OwedAcks();
   private known = new Set<NodeId>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private bulkSlots: number;
@@ -103,6 +106,11 @@ export class PeerTransport implements Transport {
       observer: this.observer,
       log: this.log,
       streams: this.incoming,
+      acks: this.owedAcks,
+      onCarriedAck: (plane, from, seq) => {
+        const link = this.links.get(from);
+        if (link) (plane === "control" ? link.control : link.pipeline).carriedAck(seq);
+      },
     };
     const admission = new Admission(ctx);
     const limits = {
@@ -232,10 +240,23 @@ export class PeerTransport implements Transport {
     return link;
   }
 
-  private envelope(ms: Message[], seq = 0, noAck = false): Uint8Array {
+  private envelope(ms: Message[], seq = 0, noAck = false, carriedAck = 0): Uint8Array {
     // The core's Message has the wire message's field names: the encoder reads it as it is.
-    // On a stream (seq > 0) this sender takes acks as cumulative (StreamPipeline.onAck).
-    return encodeEnvelope({ clusterId: this.o.clusterId, senderId: this.o.nodeId, messages: ms, seq, cumulativeAcks: seq > 0, noAck });
+    // On a stream (seq > 0) this sender takes acks as cumulative (StreamPipeline.onAck), and
+    // carried in the peer's own batches.
+    const stream = seq > 0;
+    return encodeEnvelope({
+      clusterId: this.o.clusterId, senderId: this.o.nodeId, messages: ms, seq,
+      cumulativeAcks: stream, noAck, takesCarriedAcks: stream, carriedAck,
+    });
+  }
+
+  /** A batch to `to` on a stream, carrying the ack this node owes `to`'s stream on the plane when
+   *  the batch goes on the wire at once (a queued one would hold the ack back past its deadline). */
+  private sendOnStream(pipeline: StreamPipeline, plane: "control" | "data", to: NodeId, ms: Message[]): void {
+    const noAck = onlyResponses(ms);
+    const carried = pipeline.sendsAtOnce(noAck) ? this.owedAcks.take(plane, to) : 0;
+    pipeline.send((seq) => this.envelope(ms, seq, noAck, carried), undefined, noAck);
   }
 
   /** One turn's messages to a peer on a plane, in envelopes within the plane's message limit. */
@@ -251,18 +272,12 @@ export class PeerTransport implements Transport {
       // Checked at each send rather than by a timer: the leader sends heartbeats every interval,
       // and a timer armed per heartbeat would cost more than the heartbeat.
       link.control.sweep(performance.now());
-      for (const g of groups) {
-        const noAck = onlyResponses(g);
-        link.control.send((seq) => this.envelope(g, seq, noAck), undefined, noAck);
-      }
+      for (const g of groups) this.sendOnStream(link.control, "control", to, g);
       return;
     }
     for (const g of groups) {
       if (plane === "control") this.sendControl(link, this.envelope(g));
-      else {
-        const noAck = onlyResponses(g);
-        link.pipeline.send((seq) => this.envelope(g, seq, noAck), undefined, noAck);
-      }
+      else this.sendOnStream(link.pipeline, "data", to, g);
     }
     if (plane === "data" && groups.length > 0) this.armSweeper();
   }
@@ -296,7 +311,7 @@ export class PeerTransport implements Transport {
     const { clusterId, nodeId } = this.o;
     const lost = allUndelivered(parts.length, undelivered);
     for (const part of parts) {
-      link.pipeline.send((seq) => encodeEnvelope({ clusterId, senderId: nodeId, messages: [], seq, cumulativeAcks: true, ...fields(part) }), lost);
+      link.pipeline.send((seq) => encodeEnvelope({ clusterId, senderId: nodeId, messages: [], seq, cumulativeAcks: true, takesCarriedAcks: true, ...fields(part) }), lost);
     }
     this.armSweeper();
   }

@@ -7,6 +7,7 @@ import type { ServiceImplementation, UnaryCallback } from "../grpc/types.ts";
 import { type Message, MessageType, type NodeId, type Plane } from "../raft/types.ts";
 import { fromPb, leasesFromPb, proposalsFromPb, wireSize, type PbAck, type PbChunk, type PbEnvelope } from "./codec.ts";
 import { incoming } from "./incoming.ts";
+import type { OwedAck, OwedAcks } from "./owed-acks.ts";
 import type { LogFn, RefusalReason, SnapshotSink, TransportHandlers, TransportObserver } from "./types.ts";
 
 export interface ReceiverContext {
@@ -18,6 +19,10 @@ export interface ReceiverContext {
   log: LogFn;
   /** The incoming control and data streams, ended when the transport closes. */
   streams: IncomingStreams;
+  /** Acks owed on the incoming streams, which this node's own batches to the peer may carry. */
+  acks: OwedAcks;
+  /** A peer's batch carried an ack of this node's stream to it on `plane`. */
+  onCarriedAck(plane: "control" | "data", from: NodeId, seq: number): void;
 }
 
 /** The long-lived incoming streams of this transport. A closing transport ends them at once: a
@@ -189,15 +194,24 @@ function streamHandler(plane: "control" | "data", ctx: ReceiverContext, admissio
     let refusedOnce = false;
     let pendingSeq = 0;
     let pendingCount = 0;
+    let from = 0;
     let ackTimer: ReturnType<typeof setTimeout> | undefined;
-    const flushAck = () => {
+    const clearPending = () => {
       if (ackTimer !== undefined) clearTimeout(ackTimer);
       ackTimer = undefined;
-      if (pendingSeq === 0) return;
-      const seq = pendingSeq;
       pendingSeq = 0;
       pendingCount = 0;
-      if (!call.writableEnded) call.write({ seq });
+    };
+    const flushAck = () => {
+      const seq = pendingSeq;
+      clearPending();
+      if (seq !== 0 && !call.writableEnded) call.write({ seq });
+    };
+    const owed: OwedAck & { peerTakesCarried: boolean } = {
+      pending: () => pendingSeq,
+      carried: clearPending,
+      flush: flushAck,
+      peerTakesCarried: false,
     };
     call.on("data", (env: PbEnvelope) => {
       if (refusedOnce || ctx.streams.closed) return; // batches already in the pipe after a refusal (or the close) are dropped
@@ -208,13 +222,25 @@ function streamHandler(plane: "control" | "data", ctx: ReceiverContext, admissio
         call.emit("error", refused.toStatus());
         return;
       }
-      deliver(ctx, plane, env, port);
-      if (env.noAck === true) return; // responses only: the sender does not wait for them
+      if (from === 0) {
+        from = env.senderId ?? 0;
+        ctx.acks.register(plane, from, owed);
+      }
+      owed.peerTakesCarried = env.takesCarriedAcks === true;
       // The ack is what opens the sender's window: it says "delivered to the node", in order.
-      pendingSeq = env.seq ?? 0;
-      pendingCount++;
-      if (plane !== "data" || env.cumulativeAcks !== true || carriesRequests(env) || pendingCount >= ACK_EVERY) flushAck();
-      else if (ackTimer === undefined) {
+      // Owed before the handlers run, so an answer they send at once may carry it.
+      const acked = env.noAck !== true; // responses only: the sender does not wait for them
+      if (acked) {
+        pendingSeq = env.seq ?? 0;
+        pendingCount++;
+      }
+      deliver(ctx, plane, env, port);
+      if (env.carriedAck) ctx.onCarriedAck(plane, from, env.carriedAck);
+      if (!acked || pendingSeq === 0) return;
+      if (plane !== "data" || env.cumulativeAcks !== true || carriesRequests(env) || pendingCount >= ACK_EVERY) {
+        if (owed.peerTakesCarried) ctx.acks.soon(owed); // this turn's answer to the peer may carry it
+        else flushAck();
+      } else if (ackTimer === undefined) {
         ackTimer = setTimeout(flushAck, ACK_DELAY_MS);
         ackTimer.unref?.();
       }
@@ -226,8 +252,8 @@ function streamHandler(plane: "control" | "data", ctx: ReceiverContext, admissio
     });
     // "close" follows every end of the call: a status sent, a reset, the connection gone.
     call.on("close", () => {
-      if (ackTimer !== undefined) clearTimeout(ackTimer);
-      ackTimer = undefined;
+      clearPending();
+      if (from !== 0) ctx.acks.unregister(plane, from, owed);
       release();
       ctx.streams.delete(call);
     });

@@ -129,6 +129,21 @@ export class StreamPipeline {
     this.pump();
   }
 
+  /** An ack of this stream that the peer carried in one of its own batches (Envelope.carried_ack).
+   *  It crossed on another connection, so it may name an earlier call of this pipeline: seqs only
+   *  grow, and anything outside what the current call sent and has not had acknowledged is stale. */
+  carriedAck(seq: number): void {
+    const call = this.call;
+    if (!call || this.firstSeqOnCall === 0 || seq < Math.max(this.firstSeqOnCall, this.lastAckedSeq + 1) || seq > this.lastSentSeq) return;
+    this.onAck(call, { seq });
+  }
+
+  /** Whether a batch sent now goes on the wire at once (nothing queued before it, room in the
+   *  window unless it is unacknowledged): only such a batch may carry an ack the peer waits for. */
+  sendsAtOnce(noAck: boolean): boolean {
+    return !this.closed && this.queue.length === 0 && (noAck || this.unacked.length < this.o.window);
+  }
+
   /** Called periodically: a batch unacknowledged past its deadline means the stream is stuck. */
   sweep(now: number): void {
     const head = this.unacked[0];

@@ -62,7 +62,8 @@ function writeMessage(o: ProtoWriter, m: PbMessage): void {
 /** The Envelope's protobuf bytes in one buffer. */
 export function encodeEnvelope(env: PbEnvelope): Buffer {
   const sizes: number[] = [];
-  let n = scalarSize(env.clusterId) + scalarSize(env.senderId) + scalarSize(env.seq) + (env.cumulativeAcks ? 2 : 0) + (env.noAck ? 2 : 0);
+  let n = scalarSize(env.clusterId) + scalarSize(env.senderId) + scalarSize(env.seq) + (env.cumulativeAcks ? 2 : 0) + (env.noAck ? 2 : 0) +
+    (env.takesCarriedAcks ? 2 : 0) + scalarSize(env.carriedAck);
   for (const m of env.messages ?? []) { const s = messageSize(m); sizes.push(s); n += lenSize(s); }
   for (const p of env.proposals ?? []) {
     let s = scalarSize(p.id);
@@ -111,6 +112,8 @@ export function encodeEnvelope(env: PbEnvelope): Buffer {
   }
   if (env.cumulativeAcks) { o.buf[o.pos++] = 9 << 3; o.buf[o.pos++] = 1; }
   if (env.noAck) { o.buf[o.pos++] = 10 << 3; o.buf[o.pos++] = 1; }
+  if (env.takesCarriedAcks) { o.buf[o.pos++] = 11 << 3; o.buf[o.pos++] = 1; }
+  o.scalar(12, env.carriedAck);
   if (o.pos !== n) throw new Error(`envelope encoder wrote ${o.pos} bytes of the ${n} it sized`);
   return o.buf;
 }
@@ -216,7 +219,7 @@ export function decodeEnvelope(bytes: Uint8Array): PbEnvelope {
   const answers: NonNullable<PbEnvelope["answers"]> = [];
   const leaseQueries: NonNullable<PbEnvelope["leaseQueries"]> = [];
   const leaseAnswers: NonNullable<PbEnvelope["leaseAnswers"]> = [];
-  const env = { clusterId: 0, senderId: 0, seq: 0, messages, proposals, answers, leaseQueries, leaseAnswers, cumulativeAcks: false, noAck: false };
+  const env = { clusterId: 0, senderId: 0, seq: 0, messages, proposals, answers, leaseQueries, leaseAnswers, cumulativeAcks: false, noAck: false, takesCarriedAcks: false, carriedAck: 0 };
   const r = new ProtoReader(bytes, 0, bytes.length);
   while (r.pos < r.end) {
     const tag = r.varint();
@@ -265,6 +268,8 @@ export function decodeEnvelope(bytes: Uint8Array): PbEnvelope {
         break;
       case 9 << 3: env.cumulativeAcks = r.varint() !== 0; break;
       case 10 << 3: env.noAck = r.varint() !== 0; break;
+      case 11 << 3: env.takesCarriedAcks = r.varint() !== 0; break;
+      case 12 << 3: env.carriedAck = r.varint(); break;
       default: r.skip(tag & 7);
     }
   }

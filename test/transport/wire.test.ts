@@ -36,6 +36,8 @@ function randomEnvelope(r: () => number): PbEnvelope {
     leaseAnswers: list(3, () => ({ id: clamp53(u()), ttl: i64(), errorCode: u32() % 17, errorMessage: text() })),
     cumulativeAcks: r() < 0.5,
     noAck: r() < 0.5,
+    takesCarriedAcks: r() < 0.5,
+    carriedAck: r() < 0.5 ? 0 : clamp53(u()),
   };
 }
 
