@@ -160,26 +160,23 @@ function stepFollower(r: RaftState, m: Message): void {
 
 function stepCandidate(r: RaftState, m: Message): void {
   switch (m.type) {
+    case MessageType.PreVoteResp:
+      if (r.role === Role.PreCandidate) poll(r, m.from, !m.reject);
+      return;
+    case MessageType.VoteResp:
+      if (r.role === Role.Candidate) poll(r, m.from, !m.reject);
+      return;
+    case MessageType.TimeoutNow:
+      return; // already campaigning
     case MessageType.App:
     case MessageType.Heartbeat:
     case MessageType.Snap:
       // A leader of our term exists (§5.2): it won; follow it.
       becomeFollower(r, m.term, m.from);
-      handleLeaderMessage(r, m);
-      break;
-    case MessageType.PreVoteResp:
-      if (r.role === Role.PreCandidate) poll(r, m.from, !m.reject);
-      break;
-    case MessageType.VoteResp:
-      if (r.role === Role.Candidate) poll(r, m.from, !m.reject);
-      break;
-    case MessageType.ReadIndex:
-      refuseRead(r, m);
-      break;
-    case MessageType.ReadIndexResp:
-      handleReadIndexResp(r, m);
       break;
   }
+  // The rest a candidate handles as a follower without a leader does (reads are refused).
+  stepFollower(r, m);
 }
 
 function stepLeader(r: RaftState, m: Message): void {
