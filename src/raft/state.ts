@@ -1,7 +1,7 @@
 // The state of one Raft node: every field the concern modules (elections.ts, follower.ts, leader.ts,
 // reads.ts, ready.ts) read and change, plus the derived queries they share. Transitions live in
 // those modules as free functions over this object; Raft (raft.ts) is the public face that
-// delegates to them. One object, so a rule's code reads its state directly, with no callbacks.
+// delegates to them. One object, so the code of a rule reads and changes the state it needs directly.
 
 import { validateConfig } from "./config.ts";
 import { RaftLog } from "./log.ts";
