@@ -91,16 +91,9 @@ export class Replicator {
       entries,
       commit: this.log.committed,
     });
-    if (pr.state === "probe") {
-      pr.probeSent = true;
-    } else if (entries.length > 0) {
-      // Replicate state: optimistic, the next App continues after this one (pipelining).
-      const last = entries[entries.length - 1].index;
-      let bytes = 0;
-      for (const e of entries) bytes += e.data.byteLength;
-      pr.next = last + 1;
-      pr.inflights.add(last, bytes);
-    }
+    let bytes = 0;
+    for (const e of entries) bytes += e.data.byteLength;
+    pr.sentEntries(entries.length > 0 ? entries[entries.length - 1].index : prevIndex, bytes);
     return true;
   }
 
@@ -150,7 +143,6 @@ export class Replicator {
         pr.regress(probe);
         this.schedule(m.from, true);
       } else if (pr.maybeDecrTo(m.index, probe)) {
-        if (pr.state === "replicate") pr.becomeProbe();
         this.schedule(m.from, true);
       }
       return false;
@@ -203,10 +195,7 @@ export class Replicator {
   reportSnapshot(id: NodeId, ok: boolean): void {
     const pr = this.progress.get(id);
     if (!pr || pr.state !== "snapshot") return;
-    if (!ok) pr.pendingSnapshot = 0;
-    pr.becomeProbe();
-    // Wait for the follower's answer (after ok) or the next heartbeat answer (after a failure).
-    pr.probeSent = true;
+    pr.snapshotDone(ok);
   }
 
   statuses(): Map<NodeId, ProgressStatus> {

@@ -23,40 +23,40 @@ interface Mutation {
 const MUTATIONS: Mutation[] = [
   {
     name: "grant votes without the up-to-date check",
-    edits: [{ from: "if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {", to: "if (canVote) {" }],
+    edits: [{ from: "if (canVote && r.log.isUpToDate(m.index, m.logTerm)) {", to: "if (canVote) {" }],
   },
   {
     name: "commit a previous-term entry by counting",
-    edits: [{ from: "if (index <= this.log.committed || this.log.term(index) !== this.term) return false;", to: "if (index <= this.log.committed) return false;" }],
+    edits: [{ from: "if (index <= r.log.committed || r.log.term(index) !== r.term) return false;", to: "if (index <= r.log.committed) return false;" }],
   },
   {
     name: "forget to persist the vote (hard state written with vote 0)",
-    edits: [{ from: "rd.hardState = { ...this.prevHard };", to: "rd.hardState = { term: this.prevHard.term, vote: 0 };" }],
+    edits: [{ from: "rd.hardState = { ...r.prevHard };", to: "rd.hardState = { term: r.prevHard.term, vote: 0 };" }],
   },
   {
     name: "follower acknowledges before durable under DiskFirst",
-    edits: [{ from: 'if (this.cfg.countPolicy === "appended" || index <= this.log.durable) {', to: "if (true) {" }],
+    edits: [{ from: 'if (r.cfg.countPolicy === "appended" || index <= r.log.durable) {', to: "if (true) {" }],
   },
   {
     name: "stale append answered with the commit index, not clamped to durable",
     edits: [
       {
-        from: "this.log.assertAgreesUpToCommit(m.index, m.logTerm, m.entries);\n      this.acknowledge(m.from, this.log.committed);",
-        to: "this.log.assertAgreesUpToCommit(m.index, m.logTerm, m.entries);\n      this.send({ ...emptyMessage(MessageType.AppResp, this.id, m.from, this.term), index: this.log.committed });",
+        from: "r.log.assertAgreesUpToCommit(m.index, m.logTerm, m.entries);\n    acknowledge(r, m.from, r.log.committed);",
+        to: "r.log.assertAgreesUpToCommit(m.index, m.logTerm, m.entries);\n    r.send({ ...emptyMessage(MessageType.AppResp, r.id, m.from, r.term), index: r.log.committed });",
       },
     ],
   },
   {
     name: "ReadIndex answered without a heartbeat round (no leadership check)",
-    edits: [{ from: "} else if (this.cfg.leaseRead && this.leaseValid()) {", to: "} else if (true) {" }],
+    edits: [{ from: "} else if (r.cfg.leaseRead && leaseValid(r)) {", to: "} else if (true) {" }],
   },
   {
     name: "ReadIndex answered before the leader committed an entry of its term",
-    edits: [{ from: "if (!this.committedOwnTerm()) {", to: "if (false) {" }],
+    edits: [{ from: "if (!r.committedOwnTerm()) {", to: "if (false) {" }],
   },
   {
     name: "lease reads trust a lease 3x the election timeout",
-    edits: [{ from: "return this.ticks - t < this.cfg.electionTicks - 1;", to: "return this.ticks - t < 3 * this.cfg.electionTicks;" }],
+    edits: [{ from: "return r.ticks - t < r.cfg.electionTicks - 1;", to: "return r.ticks - t < 3 * r.cfg.electionTicks;" }],
   },
   {
     name: "heartbeat commit not clamped (leader side only)",
@@ -67,8 +67,8 @@ const MUTATIONS: Mutation[] = [
     edits: [
       { from: "commit: Math.min(this.log.committed, pr.match),", to: "commit: this.log.committed," },
       {
-        from: "this.log.commitTo(Math.min(m.commit, this.leaderMatched));",
-        to: "this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));",
+        from: "r.log.commitTo(Math.min(m.commit, r.leaderMatched));",
+        to: "r.log.commitTo(Math.min(m.commit, r.log.lastIndex()));",
       },
     ],
   },
