@@ -222,7 +222,7 @@ export const SCHEMA: readonly KeySpec[] = [
     { derived: "this node alone", from: (c) => [selfAsPeer(c)] },
     "Every voting member at bootstrap, this node included (added automatically when omitted); with initial_state = \"existing\", the running members to answer until the cluster's own list arrives. Once the data directory holds state, the cluster's membership (snapshots and log) wins over this list.",
   ),
-  key("raft.tick_ms", int(1, 1_000, "ms"), 50, "Length of one Raft tick; heartbeat and election timeouts are whole ticks (each tick costs CPU on every member, idle or not)."),
+  key("raft.tick_ms", int(1, 1_000, "ms"), 100, "Length of one Raft tick; heartbeat and election timeouts are whole ticks, and request deadlines are checked at ticks. Each tick wakes every member, idle or not: the default, one tick per heartbeat interval, is etcd's."),
   key(
     "raft.heartbeat_interval_ms",
     int(1, 60_000, "ms"),
