@@ -1,14 +1,20 @@
 // The per-node storage model: exactly what a persistence strategy keeps across a crash.
 //
-// - Hard state and snapshots are durable as soon as the shell writes them (both strategies).
+// - Snapshots are durable as soon as the shell writes them (both strategies). A hard state takes
+//   an fsync (same delay as the log's) and is lost if the node crashes before it completes; the
+//   shell waits for it before it sends what the Ready holds.
 // - The log store has a memory view (what was appended) and a durable view (what the last
 //   completed fsync/flush wrote). A flush captures the memory log when it starts and makes that
 //   durable when it completes (group commit: everything appended meanwhile waits for the next one).
 // - DiskFirst and MemFirst "Immediate": a flush starts as soon as something is pending.
 //   MemFirst "Batch": a flush starts when `threshold` entries are pending or `interval` time units
 //   after the first pending append, whichever is first.
-// - crash(): the memory view is replaced by the durable view; in-flight flushes are lost.
+// - sync() (the shell's "a conf change is applied only once durable") starts a flush now and
+//   completes once the memory log is durable.
+// - crash(): the memory view is replaced by the durable view; in-flight flushes and hard-state
+//   writes are lost.
 
+import type { Pending } from "../../../src/node/ready-loop.ts";
 import type { Entry, HardState, NodeId, RestoredState, SnapshotMeta } from "../../../src/raft/types.ts";
 import type { EventQueue } from "./event-queue.ts";
 import type { Prng } from "./prng.ts";
@@ -24,8 +30,23 @@ export interface StorageParams {
   maxFsync: number;
 }
 
+/** A write the virtual clock completes: the shell's loop goes on when it does (never after a crash). */
+export class SimPending implements Pending {
+  private waiters: Array<() => void> = [];
+  then(done: () => void): void {
+    this.waiters.push(done);
+  }
+  resolve(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
+
 export class NodeStorage {
+  /** The durable hard state. */
   hardState: HardState = { term: 0, vote: 0 };
+  /** Bumped by crash only: a hard-state write in flight is lost. */
+  private crashes = 0;
+  private syncWaiters: Array<{ index: number; pending: SimPending }> = [];
   /** The durable snapshot (state-machine image + meta); index 0 is the bootstrap state. */
   snapshot: { meta: SnapshotMeta; image: SmImage };
   /** Recent images by index, so a Snap message for the latest-but-one snapshot can still stream. */
@@ -66,6 +87,15 @@ export class NodeStorage {
     return this.durable.length > 0 ? this.durable[this.durable.length - 1].index : this.snapshot.meta.index;
   }
 
+  /** The highest index up to which the memory view is durable as it stands (a truncated and
+   *  rewritten suffix is not, until flushed again). What the node's log store calls durableIndex. */
+  get agreedDurableIndex(): number {
+    const snap = this.snapshot.meta.index;
+    let d = Math.min(this.durableIndex, this.lastIndex);
+    while (d > snap && this.termAt(d, true) !== this.termAt(d, false)) d--;
+    return d;
+  }
+
   /** The term of the entry at `index` in the memory view, or undefined if not held. */
   termAt(index: number, durableOnly: boolean): number | undefined {
     const snap = this.snapshot.meta;
@@ -98,8 +128,35 @@ export class NodeStorage {
     return null;
   }
 
-  setHardState(hs: HardState): void {
-    this.hardState = { term: hs.term, vote: hs.vote };
+  /** Writes the hard state; durable (and the Pending done) after an fsync delay. */
+  saveHardState(hs: HardState): SimPending {
+    const pending = new SimPending();
+    const saved = { term: hs.term, vote: hs.vote };
+    const crashes = this.crashes;
+    this.queue.after(this.rng.int(this.params.minFsync, this.params.maxFsync), () => {
+      if (crashes !== this.crashes) return;
+      this.hardState = saved; // the shell waits for one write before it starts the next
+      pending.resolve();
+    });
+    return pending;
+  }
+
+  /** Everything appended so far becomes durable: a flush starts now (MemFirst Batch included). */
+  sync(): SimPending | undefined {
+    const index = this.lastIndex;
+    if (this.agreedDurableIndex >= index) return undefined;
+    const pending = new SimPending();
+    this.syncWaiters.push({ index, pending });
+    if (!this.flushing) this.startFlush();
+    return pending;
+  }
+
+  private releaseSyncs(): void {
+    if (this.syncWaiters.length === 0) return;
+    const durable = this.agreedDurableIndex;
+    const done = this.syncWaiters.filter((w) => w.index <= durable);
+    this.syncWaiters = this.syncWaiters.filter((w) => w.index > durable);
+    for (const w of done) w.pending.resolve();
   }
 
   /** The shell snapshotted its state machine at `image.index` (durable at once), then compacts. */
@@ -134,6 +191,8 @@ export class NodeStorage {
   crash(): void {
     this.log = this.durable.slice();
     this.lastReported = 0;
+    this.crashes++;
+    this.syncWaiters = [];
     this.epoch++;
     this.flushing = false;
     this.batchTimer = false;
@@ -157,7 +216,7 @@ export class NodeStorage {
 
   private scheduleFlush(): void {
     if (this.flushing) return;
-    const policy = this.params.strategy === "disk" ? ({ kind: "immediate" } as FlushPolicy) : this.params.flush;
+    const policy = this.params.strategy === "disk" || this.syncWaiters.length > 0 ? ({ kind: "immediate" } as FlushPolicy) : this.params.flush;
     if (policy.kind === "immediate" || this.pending() >= policy.threshold) {
       this.startFlush();
       return;
@@ -198,6 +257,8 @@ export class NodeStorage {
         this.lastReported = reported;
         this.onDurable(reported);
       }
+      if (epoch !== this.epoch) return; // the report crashed or reset the node
+      this.releaseSyncs();
       if (this.pending() > 0 || this.durableDiffers()) this.scheduleFlush();
     });
   }
