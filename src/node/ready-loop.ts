@@ -321,6 +321,8 @@ export class ReadyLoop<Applied> {
   }
 
   private apply(entries: Entry[]): void {
+    const last = entries[entries.length - 1].index;
+    check(last <= this.log.lastIndex(), "apply only what the log holds", () => `entry ${last} applied, the log store ends at ${this.log.lastIndex()}`);
     const before = this.sm.appliedIndex;
     const result = this.sm.apply(entries);
     const after = this.sm.appliedIndex;

@@ -525,6 +525,9 @@ export class Cluster {
     if (e.index !== n.sm.index + 1) {
       this.checker.fail("shell contract", `node ${n.id}: committed entry ${e.index} handed out after applied ${n.sm.index}`);
     }
+    if (n.storage.termAt(e.index, false) !== e.term) {
+      this.checker.fail("apply only what the log holds", `node ${n.id}: applied ${e.index}/t${e.term}, its log store holds t${n.storage.termAt(e.index, false)} there`);
+    }
     n.sm.apply(e);
     if (e.term < n.term && n.role === Role.Leader && this.onOldTermApplied !== null) this.onOldTermApplied(n);
     const first = this.checker.onApply(n.id, e, n.sm.hash, n.term);

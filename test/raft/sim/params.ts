@@ -73,7 +73,7 @@ export function paramsFor(seed: number, o: ParamOverrides): SimParams {
     heartbeatTicks,
     preVote: r.chance(0.8),
     checkQuorum,
-    leaseRead: checkQuorum && r.chance(0.25),
+    leaseRead: checkQuorum && r.chance(0.5),
     // One entry per append splits a new leader's no-op from the old entries before it (Figure 8).
     maxEntriesPerAppend: r.chance(0.35) ? 1 : r.int(2, 64),
     maxBytesPerAppend: r.pick([256, 1024, 64 * 1024]),
