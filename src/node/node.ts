@@ -16,7 +16,7 @@ import { Raft } from "../raft/raft.ts";
 import type { Metrics, MetricsSource, NodeSample } from "../metrics/index.ts";
 import { Role, type Entry, type HardState, type Message, type RaftConfig, type SoftState } from "../raft/types.ts";
 import { openDataDir, type DataDir } from "../storage/index.ts";
-import { memberBackoff, PeerTransport, type TransportObserver } from "../transport/index.ts";
+import { memberBackoff, PeerTransport, type Transport, type TransportIdentity, type TransportObserver } from "../transport/index.ts";
 import { startIdentity } from "./cluster-id.ts";
 import { asDivergence } from "./divergence.ts";
 import { AlarmType, NodeAlarms, alarmName } from "./alarms.ts";
@@ -63,6 +63,9 @@ export interface NodeOptions {
   /** Fed with transport, storage, leader and snapshot events; reads the node through sample(). */
   metrics?: Metrics;
   transportObserver?: TransportObserver;
+  /** Builds the transport to the peers; default: gRPC on the [node] control, data and bulk
+   *  addresses. Tests give an InProcessNetwork's transports to run members without peer ports. */
+  transport?: (identity: TransportIdentity) => Transport;
   events?: NodeEvents;
   /** After a fatal error the node has stopped (files flushed and closed); default: exit 1. */
   onFatal?: (err: Error) => void;
@@ -102,7 +105,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private readonly changes: MembershipChanges;
   private readonly removal: RemovalWatch;
   private readonly ticker: Ticker;
-  private transport!: PeerTransport;
+  private transport!: Transport;
   private client!: ClientServer;
   private soft: SoftState = { leader: 0, role: Role.Follower };
   private scheduled = false;
@@ -317,6 +320,21 @@ export class TriremeNode implements KvBackend, MetricsSource {
     }
   }
 
+  /** The default transport: gRPC on the member's control, data and bulk addresses. */
+  private peerTransport(identity: TransportIdentity): Transport {
+    const { config, log } = this.opts;
+    const observer = this.opts.transportObserver ?? this.opts.metrics?.transport;
+    return new PeerTransport({
+      ...identity,
+      listen: { control: config.node.control_address, data: config.node.data_address, bulk: config.node.bulk_address },
+      network: config.network,
+      backoff: memberBackoff(config.raft.heartbeat_interval_ms),
+      log: log.log,
+      ...(this.tls.peerDial ? { tls: { listener: (name: string) => this.tls.peerListenerFor(name), dial: this.tls.peerDial } } : {}),
+      ...(observer ? { observer } : {}),
+    });
+  }
+
   private async listen(): Promise<void> {
     const { config, log } = this.opts;
     this.data.log.onDurable((index, term) => {
@@ -334,16 +352,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
       });
       metrics.setSource(this);
     }
-    const observer = this.opts.transportObserver ?? metrics?.transport;
-    this.transport = new PeerTransport({
+    const identity: TransportIdentity = {
       clusterId: this.clusterId,
       nodeId: this.id,
-      listen: { control: config.node.control_address, data: config.node.data_address, bulk: config.node.bulk_address },
-      network: config.network,
-      backoff: memberBackoff(config.raft.heartbeat_interval_ms),
-      log: log.log,
-      ...(this.tls.peerDial ? { tls: { listener: (name: string) => this.tls.peerListenerFor(name), dial: this.tls.peerDial } } : {}),
-      ...(observer ? { observer } : {}),
       handlers: {
         onMessage: (m) => this.onMessage(m),
         openSnapshotSink: async (m) => this.transfers.receive(m),
@@ -356,7 +367,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
           this.schedule();
         },
       },
-    });
+    };
+    this.transport = (this.opts.transport ?? ((id) => this.peerTransport(id)))(identity);
     await this.transport.start();
     this.refreshPeers();
     this.client = await startClientServer({
