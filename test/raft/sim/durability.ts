@@ -117,6 +117,19 @@ export class Durability {
       const r = this.lossCheckIn(conf, extra);
       if (r !== null) return r;
     }
+    // MemFirst: any member may campaign with the membership its own log ends with (a deposed
+    // leader's uncommitted change, say). A committed entry that lost a quorum of that one through
+    // crashes is a loss window too; elsewhere leader completeness judges what such a member does.
+    if (this.c.params.strategy === "mem") {
+      for (const x of this.c.nodes.values()) {
+        if (x.shutdown || x === crashed) continue;
+        const raft = x.alive ? x.raft : null;
+        const conf = raft !== null ? this.c.guard(x, () => raft.status().conf) : this.restoredConf(x);
+        if (!conf.voters.includes(x.id)) continue;
+        const r = this.lossCheckIn(conf, extra);
+        if (r !== null && r.explained) return r;
+      }
+    }
     return null;
   }
 
