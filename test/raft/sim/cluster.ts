@@ -371,7 +371,7 @@ export class Cluster {
         },
       },
       acknowledgeDurableOnly: this.params.strategy === "disk",
-      snapshots: { everyEntries: this.params.snapshotEvery, everyBytes: 0, keepEntries: 0 },
+      snapshots: { everyEntries: this.params.snapshotEvery, everyBytes: this.params.snapshotBytes, keepEntries: 0 },
       stopped: () => !n.alive || n.raft !== raft,
       onError: (err) => this.raise(n, err),
       maxReadysPerDrain: 1000,
