@@ -326,7 +326,7 @@ export class Cluster {
         return st.agreedDurableIndex;
       },
       lastIndex: () => st.lastIndex,
-      compactPrefix: () => {}, // taking or installing a snapshot compacted the stored log already
+      compactPrefix: (upTo) => st.compactPrefix(upTo),
       sync: () => st.sync(),
     };
     return new this.core.ReadyLoop<void>({
@@ -371,7 +371,7 @@ export class Cluster {
         },
       },
       acknowledgeDurableOnly: this.params.strategy === "disk",
-      snapshots: { everyEntries: this.params.snapshotEvery, everyBytes: this.params.snapshotBytes, keepEntries: 0 },
+      snapshots: { everyEntries: this.params.snapshotEvery, everyBytes: this.params.snapshotBytes, keepEntries: this.params.snapshotKeep },
       stopped: () => !n.alive || n.raft !== raft,
       onError: (err) => this.raise(n, err),
       maxReadysPerDrain: 1000,

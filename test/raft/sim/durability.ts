@@ -93,7 +93,7 @@ export class Durability {
   restoredConf(x: SimNode): ConfState {
     const conf = cloneConf(x.storage.snapshot.meta.conf);
     for (const e of x.storage.durable) {
-      if (e.type !== EntryType.ConfChange) continue;
+      if (e.type !== EntryType.ConfChange || e.index <= x.storage.snapshot.meta.index) continue;
       const cc = this.c.core.decodeConfChange(e.data);
       conf.voters = conf.voters.filter((v) => v !== cc.nodeId);
       conf.learners = conf.learners.filter((v) => v !== cc.nodeId);

@@ -32,6 +32,8 @@ export interface SimParams {
   snapshotEvery: number;
   /** The Ready loop's byte budget: also snapshot once applied entries hold this many bytes (0: off). */
   snapshotBytes: number;
+  /** Entries the loop keeps behind a snapshot (the node's snapshot_catchup_entries). */
+  snapshotKeep: number;
   snapshotFailure: number;
   /** Length of the faulty phase; the liveness phase follows. */
   safetyTime: number;
@@ -92,6 +94,7 @@ export function paramsFor(seed: number, o: ParamOverrides): SimParams {
     maxFsync: r.int(2, 40),
     snapshotEvery: r.int(6, 40),
     snapshotBytes: 0,
+    snapshotKeep: 0,
     snapshotFailure: r.next() * 0.3,
     safetyTime: safetyTicks * tickInterval,
     livenessTicks: 60 * electionTicks,
@@ -107,5 +110,8 @@ export function paramsFor(seed: number, o: ParamOverrides): SimParams {
   // A quarter of the seeds (by seed, so no draw above moves): entries of about 28 bytes reach
   // this budget at about half the entry count.
   if (seed % 4 === 0) params.snapshotBytes = 12 * params.snapshotEvery;
+  // A third keep a few entries behind each snapshot and a third a whole interval, so a follower
+  // slightly behind catches up from the log, as with the node's snapshot_catchup_entries.
+  params.snapshotKeep = [0, 4, params.snapshotEvery][seed % 3];
   return params;
 }

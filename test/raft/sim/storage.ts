@@ -51,8 +51,11 @@ export class NodeStorage {
   snapshot: { meta: SnapshotMeta; image: SmImage };
   /** Recent images by index, so a Snap message for the latest-but-one snapshot can still stream. */
   readonly images = new Map<number, SmImage>();
-  /** Memory view of the log: entries after snapshot.meta.index. */
+  /** Memory view of the log: entries after compactedThrough (some may be behind the snapshot:
+   *  the shell keeps a catch-up tail there). */
   log: Entry[] = [];
+  /** Entries up to here were compacted away (never above the snapshot's index). */
+  private compactedThrough: number;
   /** Durable view of the log. */
   durable: Entry[] = [];
   /** Bumped by crash and snapshot install: flushes started before are void. */
@@ -76,15 +79,17 @@ export class NodeStorage {
     private readonly trace: ((line: string) => void) | null = null,
   ) {
     this.snapshot = bootstrap;
+    this.compactedThrough = bootstrap.meta.index;
     this.images.set(bootstrap.meta.index, bootstrap.image);
   }
 
   get lastIndex(): number {
-    return this.log.length > 0 ? this.log[this.log.length - 1].index : this.snapshot.meta.index;
+    return Math.max(this.snapshot.meta.index, this.log.length > 0 ? this.log[this.log.length - 1].index : 0);
   }
 
   get durableIndex(): number {
-    return this.durable.length > 0 ? this.durable[this.durable.length - 1].index : this.snapshot.meta.index;
+    // What a snapshot covers is durable in it, whatever the log's flushes got to.
+    return Math.max(this.snapshot.meta.index, this.durable.length > 0 ? this.durable[this.durable.length - 1].index : 0);
   }
 
   /** The highest index up to which the memory view is durable as it stands (a truncated and
@@ -113,7 +118,7 @@ export class NodeStorage {
       return `append at index ${first} at or below the snapshot index ${this.snapshot.meta.index}`;
     }
     if (first <= this.lastIndex) {
-      this.log.length = first - (this.snapshot.meta.index + 1);
+      this.log.length = first - this.log[0].index;
       this.counters.truncations++;
       if (first < this.truncatedSince) this.truncatedSince = first;
       // The rewritten suffix must be reported durable again once it is.
@@ -159,18 +164,27 @@ export class NodeStorage {
     for (const w of done) w.pending.resolve();
   }
 
-  /** The shell snapshotted its state machine at `image.index` (durable at once), then compacts. */
+  /** The shell snapshotted its state machine at `image.index` (durable at once); it compacts
+   *  the log separately, perhaps keeping a tail behind the snapshot. */
   takeSnapshot(meta: SnapshotMeta, image: SmImage): void {
     this.snapshot = { meta: { index: meta.index, term: meta.term, conf: cloneConf(meta.conf) }, image };
     this.rememberImage(image);
-    this.log = this.log.filter((e) => e.index > meta.index);
-    this.durable = this.durable.filter((e) => e.index > meta.index);
+  }
+
+  /** Drops the entries up to `upTo` (at most the snapshot's index) from both views. */
+  compactPrefix(upTo: number): void {
+    if (upTo <= this.compactedThrough) return;
+    if (upTo > this.snapshot.meta.index) throw new Error(`compaction to ${upTo} past the snapshot at ${this.snapshot.meta.index}`);
+    this.compactedThrough = upTo;
+    this.log = this.log.filter((e) => e.index > upTo);
+    this.durable = this.durable.filter((e) => e.index > upTo);
   }
 
   /** A snapshot from the leader replaces the state machine and the whole log, atomically. */
   installSnapshot(meta: SnapshotMeta, image: SmImage): void {
     this.snapshot = { meta: { index: meta.index, term: meta.term, conf: cloneConf(meta.conf) }, image };
     this.rememberImage(image);
+    this.compactedThrough = meta.index;
     this.log = [];
     this.durable = [];
     this.lastReported = meta.index;
@@ -199,8 +213,10 @@ export class NodeStorage {
     this.truncatedSince = Infinity;
   }
 
+  /** What a restart feeds the core; like the node, it first compacts what the snapshot covers. */
   restored(): RestoredState {
     const snap = this.snapshot.meta;
+    this.compactPrefix(snap.index);
     return {
       hardState: { term: this.hardState.term, vote: this.hardState.vote },
       snapshot: { index: snap.index, term: snap.term, conf: cloneConf(snap.conf) },
@@ -243,9 +259,9 @@ export class NodeStorage {
       if (epoch !== this.epoch) return;
       this.flushing = false;
       this.counters.fsyncs++;
-      const snapIndex = this.snapshot.meta.index;
-      // The flush wrote what it captured; a snapshot taken meanwhile already covers the prefix.
-      this.durable = captured.filter((e) => e.index > snapIndex);
+      const compacted = this.compactedThrough;
+      // The flush wrote what it captured; a compaction meanwhile already dropped the prefix.
+      this.durable = captured.filter((e) => e.index > compacted);
       let reported = captured.length > 0 ? captured[captured.length - 1].index : snapIndexAtStart;
       // Entries truncated and rewritten after the capture are not durable in their new form.
       if (this.truncatedSince !== Infinity) {
