@@ -275,6 +275,12 @@ export const SCHEMA: readonly KeySpec[] = [
     "Every this many applied entries, make kv.db durable, record a snapshot there (kv.db is the snapshot: nothing is copied) and compact the log.",
   ),
   key(
+    "raft.snapshot_bytes",
+    int(1, MAX_INT, "bytes"),
+    64 * MiB,
+    "Also snapshot once the entries applied since the last snapshot hold this many bytes, and keep at most this many bytes of entries behind a snapshot: with large values the log held in memory stays bounded, whatever snapshot_entries says.",
+  ),
+  key(
     "raft.snapshot_catchup_entries",
     int(0, MAX_INT, "entries"),
     5_000,

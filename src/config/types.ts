@@ -56,6 +56,8 @@ export interface RaftSection {
   max_uncommitted_bytes: number;
   /** Take a snapshot and compact the log every this many applied entries. */
   snapshot_entries: number;
+  /** Also snapshot once the entries applied since the last one hold this many bytes. */
+  snapshot_bytes: number;
   /** Entries kept behind a snapshot so slightly lagging followers catch up without one. */
   snapshot_catchup_entries: number;
   /** Snapshot files kept in the data directory. */

@@ -8,19 +8,19 @@ import { authOptions } from "../api/auth-service.ts";
 import { memberCredentials } from "../api/auth-guard.ts";
 import { setMemberCredentials } from "../grpc/pool.ts";
 import type { Config } from "../config/types.ts";
-import { decodeInternalRequest, encodeInternalRequest } from "../kv/codec.ts";
+import { encodeInternalRequest } from "../kv/codec.ts";
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import { MvccStore } from "../kv/mvcc.ts";
-import type { ApplyEntry, InternalRequest, WriteResponse } from "../kv/types.ts";
+import type { InternalRequest, WriteResponse } from "../kv/types.ts";
 import { Raft } from "../raft/raft.ts";
 import type { Metrics, MetricsSource, NodeSample } from "../metrics/index.ts";
-import { EntryType, MessageType, Role, type Entry, type HardState, type Message, type RaftConfig, type Ready, type SoftState } from "../raft/types.ts";
+import { Role, type Entry, type HardState, type Message, type RaftConfig, type SoftState } from "../raft/types.ts";
 import { openDataDir, type DataDir } from "../storage/index.ts";
-import { memberBackoff, PeerTransport, type TransportObserver } from "../transport/index.ts";
+import { memberBackoff, PeerTransport, type Transport, type TransportIdentity, type TransportObserver } from "../transport/index.ts";
 import { startIdentity } from "./cluster-id.ts";
 import { asDivergence } from "./divergence.ts";
 import { AlarmType, NodeAlarms, alarmName } from "./alarms.ts";
-import { capAnswers, DataDirUsage, SpaceQuota, SUGGESTED_MAX_QUOTA_BYTES } from "./quota.ts";
+import { DataDirUsage, SpaceQuota, SUGGESTED_MAX_QUOTA_BYTES } from "./quota.ts";
 import { AlarmErrors, alarmRefusal, quotaCost } from "../kv/alarms.ts";
 import { DiskFullError, isDiskFull, reserveBytes, SpaceReserve } from "./disk-space.ts";
 import { LeaderWatch } from "./leader-watch.ts";
@@ -38,6 +38,8 @@ import { MembershipChanges } from "./membership.ts";
 import { RemovalWatch } from "./removal-watch.ts";
 import { memberTls } from "../tls/options.ts";
 import { ReadQueue } from "./reads.ts";
+import { ReadyLoop } from "./ready-loop.ts";
+import { KvStateMachine, type KvApplied } from "./kv-state-machine.ts";
 import { restoreState } from "./restore.ts";
 import { SnapshotManager, type SnapshotContext, type TakenSnapshot } from "./snapshots.ts";
 import { SnapshotTransfers } from "./snapshot-transfers.ts";
@@ -61,6 +63,9 @@ export interface NodeOptions {
   /** Fed with transport, storage, leader and snapshot events; reads the node through sample(). */
   metrics?: Metrics;
   transportObserver?: TransportObserver;
+  /** Builds the transport to the peers; default: gRPC on the [node] control, data and bulk
+   *  addresses. Tests give an InProcessNetwork's transports to run members without peer ports. */
+  transport?: (identity: TransportIdentity) => Transport;
   events?: NodeEvents;
   /** After a fatal error the node has stopped (files flushed and closed); default: exit 1. */
   onFatal?: (err: Error) => void;
@@ -100,19 +105,17 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private readonly changes: MembershipChanges;
   private readonly removal: RemovalWatch;
   private readonly ticker: Ticker;
-  private transport!: PeerTransport;
+  private transport!: Transport;
   private client!: ClientServer;
   private soft: SoftState = { leader: 0, role: Role.Follower };
   private scheduled = false;
-  private draining = false;
   private stopping = false;
   private fatal: Error | undefined;
-  private appliedSinceSnapshot = 0;
+  private readonly loop: ReadyLoop<KvApplied>;
   private readonly leaders = new LeaderWatch();
   /** New client requests are refused once false; the loop keeps running until `stopping`. */
   private accepting = true;
   private readonly requestTimeoutMs: number;
-  private snapshotting: Promise<void> | undefined;
   private started = false;
   private handingOff = false;
   private readonly transfers: SnapshotTransfers;
@@ -213,7 +216,60 @@ export class TriremeNode implements KvBackend, MetricsSource {
       stopping: () => this.stopping,
     }, snapshots, opts.log, opts.metrics);
     this.ticker = new Ticker(config.raft.tick_ms, (n) => this.onTick(n), config.raft.lease_read ? Infinity : 2);
-    this.appliedSinceSnapshot = restored.state.applied - restored.state.snapshot.index;
+    this.loop = this.readyLoop(restored.state.applied - restored.state.snapshot.index);
+  }
+
+  /** The Ready cycle on this member's parts; the bookkeeping of writes, reads, leases and
+   *  membership hangs on its hooks. */
+  private readyLoop(appliedSinceSnapshot: number): ReadyLoop<KvApplied> {
+    const { config } = this.opts;
+    const stateMachine = new KvStateMachine({
+      store: this.store,
+      snapshots: this.snapshots,
+      membership: this.membership,
+      quota: this.quota,
+      snapshotContext: this.snapshotContext,
+      overQuota: () => this.checkQuota(true),
+      taken: (taken) => {
+        this.opts.events?.snapshotTaken?.(taken);
+        this.opts.metrics?.snapshotTaken(taken.seconds, taken.bytes);
+      },
+      stopping: () => this.stopping,
+    });
+    return new ReadyLoop<KvApplied>({
+      core: this.raft,
+      log: this.data.log,
+      hardState: this.data.hardState,
+      transport: { send: (messages) => this.transport.send(messages) },
+      stateMachine,
+      acknowledgeDurableOnly: config.raft.persistence.strategy === "DiskFirst",
+      snapshots: { everyEntries: config.raft.snapshot_entries, everyBytes: config.raft.snapshot_bytes, keepEntries: config.raft.snapshot_catchup_entries },
+      stopped: () => this.stopping,
+      onError: (err) => this.die(err),
+      hooks: {
+        softState: (s) => this.onSoftState(s),
+        appended: (entries) => {
+          // Before sending: the leader must reach (and admit) a member its ConfChange just added.
+          if (this.changes.appended(entries)) this.refreshPeers();
+        },
+        snapshotInstalled: (meta) => {
+          this.refreshPeers();
+          this.writes.skipThrough(meta.index);
+          this.proposals.snapshotInstalled();
+          this.changes.skipThrough(meta.index);
+          this.reads.applied(this.store.appliedIndex);
+        },
+        applied: (entries, a) => this.applied(entries, a),
+        readsConfirmed: (states) => {
+          for (const rs of states) this.reads.confirmed(rs.requestId, rs.index, this.store.appliedIndex);
+        },
+        readsDropped: (ids) => {
+          for (const id of ids) this.reads.dropped(id);
+        },
+        sendSnapshot: (m) => void this.transfers.send(m),
+        snapshotFailed: (err) => this.opts.log.error("snapshot failed", { error: err.message }),
+      },
+    }, appliedSinceSnapshot);
   }
 
   static async start(opts: NodeOptions): Promise<TriremeNode> {
@@ -264,12 +320,27 @@ export class TriremeNode implements KvBackend, MetricsSource {
     }
   }
 
+  /** The default transport: gRPC on the member's control, data and bulk addresses. */
+  private peerTransport(identity: TransportIdentity): Transport {
+    const { config, log } = this.opts;
+    const observer = this.opts.transportObserver ?? this.opts.metrics?.transport;
+    return new PeerTransport({
+      ...identity,
+      listen: { control: config.node.control_address, data: config.node.data_address, bulk: config.node.bulk_address },
+      network: config.network,
+      backoff: memberBackoff(config.raft.heartbeat_interval_ms),
+      log: log.log,
+      ...(this.tls.peerDial ? { tls: { listener: (name: string) => this.tls.peerListenerFor(name), dial: this.tls.peerDial } } : {}),
+      ...(observer ? { observer } : {}),
+    });
+  }
+
   private async listen(): Promise<void> {
     const { config, log } = this.opts;
     this.data.log.onDurable((index, term) => {
       // With the store's term at that index: a write that a later Ready truncated (a snapshot
       // install or a conflicting append still in flight) must not count as durable.
-      this.guard(() => this.raft.reportDurable(index, term));
+      this.guard(() => this.loop.reportDurable(index, term));
       this.schedule();
     });
     this.data.onError((err) => this.die(err));
@@ -281,16 +352,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
       });
       metrics.setSource(this);
     }
-    const observer = this.opts.transportObserver ?? metrics?.transport;
-    this.transport = new PeerTransport({
+    const identity: TransportIdentity = {
       clusterId: this.clusterId,
       nodeId: this.id,
-      listen: { control: config.node.control_address, data: config.node.data_address, bulk: config.node.bulk_address },
-      network: config.network,
-      backoff: memberBackoff(config.raft.heartbeat_interval_ms),
-      log: log.log,
-      ...(this.tls.peerDial ? { tls: { listener: (name: string) => this.tls.peerListenerFor(name), dial: this.tls.peerDial } } : {}),
-      ...(observer ? { observer } : {}),
       handlers: {
         onMessage: (m) => this.onMessage(m),
         openSnapshotSink: async (m) => this.transfers.receive(m),
@@ -303,7 +367,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
           this.schedule();
         },
       },
-    });
+    };
+    this.transport = (this.opts.transport ?? ((id) => this.peerTransport(id)))(identity);
     await this.transport.start();
     this.refreshPeers();
     this.client = await startClientServer({
@@ -398,9 +463,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
     // The log counts towards the quota: make room by dropping every applied entry (a follower
     // behind then gets a snapshot), at most once per election timeout while over quota.
     const compactable = this.raft.status().firstIndex <= this.store.appliedIndex;
-    if (compactable && this.snapshotting === undefined && now - this.spaceCompactedAt >= this.opts.config.raft.election_timeout_ms) {
+    if (compactable && !this.loop.snapshotInProgress && now - this.spaceCompactedAt >= this.opts.config.raft.election_timeout_ms) {
       this.spaceCompactedAt = now;
-      void this.snapshotNow(0);
+      this.loop.snapshotNow(0);
     }
   }
 
@@ -411,7 +476,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     setImmediate(() => {
       this.scheduled = false;
       this.flushClientRequests();
-      void this.drain();
+      this.loop.drain();
     });
   }
 
@@ -428,59 +493,6 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.reads.flush((id) => this.raft.readIndex(id));
     this.proposals.flush();
     this.leaseQuestions.flush();
-  }
-
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      while (!this.stopping && this.raft.hasReady()) {
-        const rd = this.raft.ready();
-        await this.handleReady(rd);
-        this.raft.advance();
-        this.maybeSnapshot();
-      }
-    } catch (err) {
-      this.die(err as Error);
-    } finally {
-      this.draining = false;
-    }
-  }
-
-  // ------------------------------------------------------------------ the Ready
-
-  private async handleReady(rd: Ready): Promise<void> {
-    if (rd.softState) this.onSoftState(rd.softState);
-    if (rd.snapshot) {
-      // Never replace kv.db while a background copy of it is still reading it.
-      await this.snapshotting;
-      const metadata = await this.snapshots.install(rd.snapshot);
-      this.membership.merge(metadata);
-      this.refreshPeers();
-      this.data.log.compactPrefix(rd.snapshot.index, rd.snapshot.term);
-      this.writes.skipThrough(rd.snapshot.index);
-      this.proposals.snapshotInstalled();
-      this.changes.skipThrough(rd.snapshot.index);
-      this.reads.applied(this.store.appliedIndex);
-      this.appliedSinceSnapshot = 0;
-    }
-    if (rd.entries.length > 0) {
-      const wait = this.data.log.append(rd.entries);
-      // Before sending: the leader must reach (and admit) a member its ConfChange just added.
-      if (this.changes.appended(rd.entries)) this.refreshPeers();
-      if (wait) await wait;
-    }
-    if (rd.hardState) await this.data.hardState.save(rd.hardState);
-    this.send(rd.messages);
-    if (rd.committedEntries.length > 0) {
-      // MemFirst: a membership change is applied only once it is on disk. After a crash the state
-      // machine may be ahead of the log, and restore.ts rebuilds its membership from the log.
-      const conf = rd.committedEntries.findLast((e) => e.type === EntryType.ConfChange);
-      if (conf !== undefined && conf.index > this.data.log.durableIndex) await this.data.log.sync();
-      this.apply(rd.committedEntries);
-    }
-    for (const rs of rd.readStates) this.reads.confirmed(rs.requestId, rs.index, this.store.appliedIndex);
-    for (const id of rd.droppedReads) this.reads.dropped(id);
   }
 
   private onSoftState(s: SoftState): void {
@@ -503,34 +515,14 @@ export class TriremeNode implements KvBackend, MetricsSource {
     }
   }
 
-  private send(messages: Message[]): void {
-    if (messages.length === 0) return;
-    let plain: Message[] | undefined;
-    for (const m of messages) {
-      if (m.type === MessageType.Snap) void this.transfers.send(m);
-      else (plain ??= []).push(m);
-    }
-    if (plain) this.transport.send(plain);
-  }
-
-  private apply(entries: Entry[]): void {
-    const batch: ApplyEntry[] = entries.map((e) => ({
-      index: e.index,
-      term: e.term,
-      request: e.type === EntryType.Normal && e.data.length > 0 ? decodeInternalRequest(e.data, e.index) : null,
-    }));
-    const over = this.quota.applying(batch);
-    const results = this.store.applyBatch(batch);
-    // etcd's quotaApplierV3: applied all the same, answered `database space exceeded`.
-    const answers = over ? capAnswers(results, over) : results;
-    if (answers !== results) this.checkQuota(true);
+  /** What the clients and the lessor learn from a batch kv.db applied. */
+  private applied(entries: Entry[], { batch, results, answers }: KvApplied): void {
     for (let i = 0; i < batch.length; i++) {
       this.writes.applied(batch[i].index, batch[i].term, answers[i]);
       const requestId = Number(batch[i].request?.id ?? 0);
       if (requestId !== 0) this.proposals.appliedRequest(requestId, answers[i]);
     }
     this.leases.applied(batch, results);
-    this.appliedSinceSnapshot += entries.length;
     this.reads.applied(this.store.appliedIndex);
     this.opts.events?.applied?.(entries.length);
     const outcome = this.changes.applied(entries);
@@ -552,37 +544,6 @@ export class TriremeNode implements KvBackend, MetricsSource {
     const failed = markRemoved(this.opts.config.node.data_dir, this.id, how);
     if (failed) this.opts.log.warn("cannot record the removal in the data directory", { error: failed.message });
     this.die(new Error(`removed from the cluster (member ${this.id.toString(16)}): ${how}`));
-  }
-
-  /** Starts a snapshot in the background: the Ready loop (and so heartbeats) must not wait
-   *  for the seconds a large store takes to copy. */
-  private maybeSnapshot(): void {
-    const every = this.opts.config.raft.snapshot_entries;
-    if (every <= 0 || this.appliedSinceSnapshot < every || this.snapshots.busy || this.stopping) return;
-    void this.snapshotNow();
-  }
-
-  private snapshotNow(keepEntries = this.opts.config.raft.snapshot_catchup_entries): Promise<void> {
-    if (this.snapshotting === undefined && !this.stopping) {
-      this.appliedSinceSnapshot = 0;
-      this.snapshotting = this.takeSnapshot(keepEntries)
-        .catch((err: Error) => this.opts.log.error("snapshot failed", { error: err.message }))
-        .finally(() => (this.snapshotting = undefined));
-    }
-    return this.snapshotting ?? Promise.resolve();
-  }
-
-  private async takeSnapshot(keepEntries: number): Promise<void> {
-    const taken = await this.snapshots.take(this.snapshotContext);
-    if (taken === undefined || this.stopping) return;
-    this.opts.events?.snapshotTaken?.(taken);
-    this.opts.metrics?.snapshotTaken(taken.seconds, taken.bytes);
-    // Keep some entries behind the snapshot: a follower slightly behind catches up from the log.
-    const compactTo = taken.index - keepEntries;
-    if (compactTo > this.raft.status().firstIndex - 1) {
-      this.raft.compact(compactTo);
-      this.data.log.compactPrefix(compactTo);
-    }
   }
 
   /** Once serving: the reserve is written if there is room; after a full disk NOSPACE is raised. */
@@ -766,8 +727,12 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.changes.close();
     await this.transport?.close();
     // Wait for a Ready in progress, so the last log writes are handed to the store before close.
-    while (this.draining) await new Promise((r) => setTimeout(r, 5));
-    await this.snapshotting;
+    while (this.loop.draining) await new Promise((r) => setTimeout(r, 5));
+    await new Promise<void>((done) => {
+      const taking = this.loop.whenSnapshotDone();
+      if (taking) taking.then(done, () => done());
+      else done();
+    });
     this.usage.close();
     // On a full disk the log's last flush may fail: kv.db must still close (and release its
     // write lock) for the member to start again in this process.

@@ -4,12 +4,12 @@
 // for the metrics.
 import type { Metrics, SnapshotTransfer } from "../metrics/index.ts";
 import type { Message } from "../raft/types.ts";
-import type { PeerTransport, SnapshotSink } from "../transport/index.ts";
+import type { SnapshotSink, Transport } from "../transport/index.ts";
 import type { Logger } from "./log.ts";
 import type { SnapshotContext, SnapshotManager } from "./snapshots.ts";
 
 export interface TransferHost {
-  transport(): PeerTransport;
+  transport(): Transport;
   /** What a snapshot image records besides the store. */
   snapshotContext: SnapshotContext;
   /** The core hears how the transfer to `peer` ended. */

@@ -4,14 +4,14 @@
 // known sender). Links can be cut to model partitions; a cut or stopped peer is reported through
 // onUnreachable, as the gRPC transport does.
 import { type Message, type NodeId, planeOf } from "../raft/types.ts";
-import type { PeerAddress, PeerLeases, PeerProposals, ProgressFn, SnapshotSource, Transport, TransportHandlers } from "./types.ts";
+import type { PeerAddress, PeerLeases, PeerProposals, ProgressFn, SnapshotSource, Transport, TransportHandlers, TransportIdentity } from "./types.ts";
 
 export class InProcessNetwork {
   private readonly nodes = new Map<NodeId, InProcessTransport>();
   private readonly cut = new Set<string>();
 
   /** Creates a node's transport on this network. */
-  transport(opts: { clusterId: number; nodeId: NodeId; handlers: TransportHandlers }): InProcessTransport {
+  transport(opts: TransportIdentity): InProcessTransport {
     return new InProcessTransport(this, opts.clusterId, opts.nodeId, opts.handlers);
   }
 
@@ -109,6 +109,10 @@ export class InProcessTransport implements Transport {
       }
       deliver(dest, copy);
     });
+  }
+
+  isConnected(peer: NodeId): boolean {
+    return this.running && this.known.has(peer) && this.net.route(this.nodeId, peer) instanceof InProcessTransport;
   }
 
   async sendSnapshot(m: Message, source: SnapshotSource, onProgress?: ProgressFn): Promise<void> {

@@ -13,6 +13,7 @@ export type {
   SnapshotSource,
   Transport,
   TransportHandlers,
+  TransportIdentity,
   TransportObserver,
 } from "./types.ts";
 export { noopObserver } from "./types.ts";

@@ -101,6 +101,13 @@ export interface SnapshotSource {
 
 export type ProgressFn = (sent: number, total: number) => void;
 
+/** Who a transport carries messages for, and where it hands what arrives. */
+export interface TransportIdentity {
+  clusterId: number;
+  nodeId: NodeId;
+  handlers: TransportHandlers;
+}
+
 /** What the node needs from any transport. */
 export interface Transport {
   start(): Promise<void>;
@@ -112,6 +119,8 @@ export interface Transport {
   /** Lease questions or answers to one peer, on the data plane; `undelivered` as for proposals. */
   sendLeases(to: NodeId, l: PeerLeases, undelivered?: () => void): void;
   sendSnapshot(m: Message, source: SnapshotSource, onProgress?: ProgressFn): Promise<void>;
+  /** A link to the peer on the plane is up now (etcd adds a voter only when its peers reach it). */
+  isConnected(peer: NodeId, plane: Plane): boolean;
   close(): Promise<void>;
 }
 

@@ -7,27 +7,17 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultConfig } from "../../src/config/schema.ts";
 import { EtcdError, StatusCode } from "../../src/kv/errors.ts";
 import { createLogger } from "../../src/node/log.ts";
 import { TriremeNode } from "../../src/node/node.ts";
+import { agreedLeader, threeMemberConfigs, waitFor } from "./three-members.ts";
 
 const BASE = 27720; // 4 ports per member: 27720..27731
 const base = mkdtempSync(join(tmpdir(), "trireme-lease-forward-"));
 const nodes: TriremeNode[] = [];
 const stopped = new Set<TriremeNode>();
 
-async function waitFor<T>(what: string, ms: number, f: () => T | undefined): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const leader = () => waitFor("a leader", 15_000, () => nodes.find((n) => n.status().leader === n.id && nodes.every((m) => m.status().leader === n.id)));
+const leader = () => agreedLeader(nodes);
 
 async function grant(n: TriremeNode, ID: number, TTL: number): Promise<void> {
   const r = await n.write({ leaseGrant: { ID, TTL } });
@@ -37,20 +27,7 @@ async function grant(n: TriremeNode, ID: number, TTL: number): Promise<void> {
 
 describe("lease keep-alives and TTLs through a follower (3 members)", () => {
   before(async () => {
-    const addr = (i: number, j: number) => `127.0.0.1:${BASE + 4 * i + j}`;
-    const peers = [0, 1, 2].map((i) => ({ id: i + 1, name: `n${i + 1}`, client_address: addr(i, 0), control_address: addr(i, 1), data_address: addr(i, 2), bulk_address: addr(i, 3) }));
-    for (const [i, p] of peers.entries()) {
-      const config = defaultConfig();
-      config.cluster.name = "lease-forward-test";
-      config.cluster.peers = peers;
-      config.node.id = p.id;
-      config.node.name = p.name;
-      config.node.data_dir = join(base, p.name);
-      config.node.client_address = p.client_address;
-      config.node.control_address = p.control_address;
-      config.node.data_address = p.data_address;
-      config.node.bulk_address = p.bulk_address;
-      config.metrics.enabled = false;
+    for (const [i, config] of threeMemberConfigs(BASE, base, "lease-forward-test").entries()) {
       nodes[i] = await TriremeNode.start({ config, log: createLogger({ level: "error", format: "json" }, () => {}), onFatal: () => {} });
     }
   });

@@ -1,5 +1,7 @@
-// A deterministic simulated cluster: each node is a real Raft core plus a model of the node shell
-// (storage strategy, state machine, snapshot store, Ready processing in the contract's order).
+// A deterministic simulated cluster: each node is a real Raft core driven by the node's real Ready
+// loop (src/node/ready-loop.ts) on simulated parts: a log and hard-state store with the storage
+// strategy's crash behaviour (storage.ts), the network (network.ts), a hash-chain state machine
+// and a snapshot store. This file is those parts and the checks on what passes through them.
 // Faults and the client workload live in workload.ts; the invariants in checker.ts.
 
 import {
@@ -12,9 +14,11 @@ import {
   type Message,
   type NodeId,
   type RaftConfig,
-  type Ready,
+  type ReadState,
   type SnapshotMeta,
+  type SoftState,
 } from "../../../src/raft/types.ts";
+import type { LogPort, ReadyLoop, SnapshotTaken } from "../../../src/node/ready-loop.ts";
 import { Checker, MemFirstLoss } from "./checker.ts";
 import { Durability } from "./durability.ts";
 import type { CoreModule, RaftCore } from "./core.ts";
@@ -105,6 +109,8 @@ export class SimNode {
   /** Virtual time of the last crash (-1: never). */
   lastCrash = -1;
   raft: RaftCore | null = null;
+  /** The shell's Ready loop around `raft` (one per incarnation). */
+  loop: ReadyLoop<void> | null = null;
   readonly sm = new StateMachine();
   conf: ConfState;
   role: Role = Role.Follower;
@@ -186,8 +192,9 @@ export class Cluster {
       nodeRng.fork(),
       { meta: bootMeta, image: bootImage },
       (index) => {
-        if (node !== undefined && node.alive && node.raft !== null) {
-          node.raft.reportDurable(index);
+        if (node !== undefined && node.alive && node.loop !== null) {
+          const loop = node.loop;
+          this.guard(node, () => loop.reportDurable(index));
           this.drain(node);
         }
       },
@@ -230,7 +237,9 @@ export class Cluster {
     n.alive = true;
     const incarnation = n.incarnation;
     this.guard(n, () => {
-      n.raft = new this.core.Raft(this.raftConfig(n), restored);
+      const raft = new this.core.Raft(this.raftConfig(n), restored);
+      n.raft = raft;
+      n.loop = this.shell(n, raft);
     });
     this.log(`start n${n.id} term=${restored.hardState.term} vote=${restored.hardState.vote} snap=${restored.snapshot.index} durable=${restored.durableIndex}`);
     // Node clocks tick at the same rate with different phases.
@@ -250,6 +259,7 @@ export class Cluster {
     const known = this.durability.committedNotApplied();
     n.alive = false;
     n.raft = null;
+    n.loop = null;
     n.incarnation++;
     n.lastCrash = this.queue.now;
     n.role = Role.Follower;
@@ -277,6 +287,7 @@ export class Cluster {
     n.shutdown = true;
     n.alive = false;
     n.raft = null;
+    n.loop = null;
     n.incarnation++;
   }
 
@@ -285,72 +296,117 @@ export class Cluster {
     try {
       return f();
     } catch (err) {
-      if (err instanceof Error && (err.name === "SimViolation" || err.name === "MemFirstLoss")) throw err;
-      const msg = err instanceof Error ? err.message : String(err);
-      this.checker.fail("core exception", `node ${n.id}: ${msg}`);
+      this.raise(n, err);
     }
   }
 
-  // ---- the shell: Ready processing in the contract's order ------------------------------------
+  /** An error out of the core or the shell, as the violation it is. */
+  private raise(n: SimNode, err: unknown): never {
+    if (err instanceof Error && (err.name === "SimViolation" || err.name === "MemFirstLoss")) throw err;
+    const msg = err instanceof Error ? err.message : String(err);
+    if (err instanceof Error && err.name === "ShellInvariantError") {
+      this.checker.fail((err as Error & { invariant: string }).invariant, `node ${n.id}: ${msg}`);
+    }
+    this.checker.fail("core exception", `node ${n.id}: ${msg}`);
+  }
+
+  // ---- the shell: the node's Ready loop on this node's simulated parts ------------------------
 
   drain(n: SimNode): void {
     this.checker.now = this.queue.now;
-    for (let guardLoops = 0; n.alive && n.raft !== null; guardLoops++) {
-      const raft = n.raft;
-      if (!this.guard(n, () => raft.hasReady())) return;
-      if (guardLoops > 1000) this.checker.fail("core exception", `node ${n.id} produced 1000 Readys in a row`);
-      const rd = this.guard(n, () => raft.ready());
-      this.processReady(n, rd);
-      if (n.raft !== raft) return; // shut down while applying its own removal
-      this.guard(n, () => raft.advance());
-      this.serveReads(n);
-      this.maybeSnapshot(n);
-    }
+    const loop = n.loop;
+    if (n.alive && loop !== null) loop.drain();
   }
 
-  private processReady(n: SimNode, rd: Ready): void {
-    const checker: Checker = this.checker;
-    if (rd.snapshot !== undefined) this.installSnapshot(n, rd.snapshot);
-    if (rd.entries.length > 0) {
-      const err = n.storage.append(rd.entries);
-      if (err !== null) checker.fail("shell contract", `node ${n.id}: Ready.entries: ${err}`);
-      checker.onAppend(n.id, rd.entries, (i) => n.storage.termAt(i - 1, false));
-      if (this.trace) this.log(`n${n.id} append [${rd.entries[0].index}..${rd.entries[rd.entries.length - 1].index}] t${rd.entries[rd.entries.length - 1].term}`);
-    }
-    if (rd.hardState !== undefined) {
-      if (rd.hardState.term < n.storage.hardState.term) {
-        checker.fail("shell contract", `node ${n.id}: hard state term went back from ${n.storage.hardState.term} to ${rd.hardState.term}`);
-      }
-      n.storage.setHardState(rd.hardState);
-      n.term = rd.hardState.term;
-    }
-    if (rd.softState !== undefined) {
-      const was = n.role;
-      n.role = rd.softState.role;
-      if (n.role === Role.Leader && was !== Role.Leader) this.onBecameLeader(n);
-      else if (n.role !== was && this.trace) this.log(`n${n.id} becomes ${n.role} (term ${n.term}, leader ${rd.softState.leader})`);
-    }
-    for (const m of rd.messages) this.send(n, m);
-    for (const e of rd.committedEntries) {
-      this.apply(n, e);
-      if (!n.alive) return;
-    }
-    for (const rs of rd.readStates) {
+  private shell(n: SimNode, raft: RaftCore): ReadyLoop<void> {
+    const st = n.storage;
+    const log: LogPort = {
+      append: (entries: Entry[]) => this.append(n, entries),
+      get durableIndex() {
+        return st.agreedDurableIndex;
+      },
+      lastIndex: () => st.lastIndex,
+      compactPrefix: (upTo) => st.compactPrefix(upTo),
+      sync: () => st.sync(),
+    };
+    return new this.core.ReadyLoop<void>({
+      core: raft,
+      log,
+      hardState: {
+        save: (hs) => {
+          if (hs.term < st.hardState.term) {
+            this.checker.fail("shell contract", `node ${n.id}: hard state term went back from ${st.hardState.term} to ${hs.term}`);
+          }
+          n.term = hs.term;
+          return st.saveHardState(hs);
+        },
+      },
+      transport: { send: (messages) => messages.forEach((m) => this.send(n, m)) },
+      stateMachine: {
+        get appliedIndex() {
+          return n.sm.index;
+        },
+        apply: (entries) => {
+          for (const e of entries) {
+            this.apply(n, e);
+            if (!n.alive) return;
+          }
+        },
+        installSnapshot: (meta) => this.installSnapshot(n, meta),
+        takeSnapshot: () => this.takeSnapshot(n),
+      },
+      hooks: {
+        softState: (s) => this.softState(n, raft, s),
+        applied: () => this.serveReads(n),
+        readsConfirmed: (states) => this.readsConfirmed(n, states),
+        readsDropped: (ids) => {
+          for (const id of ids) {
+            if (this.reads.delete(id)) this.counters.readsDropped++;
+            if (this.trace) this.log(`READ ${id} on n${n.id} dropped by the core (role ${n.role})`);
+          }
+        },
+        sendSnapshot: (m) => {
+          if (this.trace) this.log(`send ${describeMessage(m)}`);
+          this.streamSnapshot(n, m);
+        },
+      },
+      acknowledgeDurableOnly: this.params.strategy === "disk",
+      snapshots: { everyEntries: this.params.snapshotEvery, everyBytes: this.params.snapshotBytes, keepEntries: this.params.snapshotKeep },
+      stopped: () => !n.alive || n.raft !== raft,
+      onError: (err) => this.raise(n, err),
+      maxReadysPerDrain: 1000,
+    });
+  }
+
+  private append(n: SimNode, entries: Entry[]): void {
+    const err = n.storage.append(entries);
+    if (err !== null) this.checker.fail("shell contract", `node ${n.id}: Ready.entries: ${err}`);
+    this.checker.onAppend(n.id, entries, (i) => n.storage.termAt(i - 1, false));
+    if (this.trace) this.log(`n${n.id} append [${entries[0].index}..${entries[entries.length - 1].index}] t${entries[entries.length - 1].term}`);
+  }
+
+  private softState(n: SimNode, raft: RaftCore, s: SoftState): void {
+    const was = n.role;
+    n.role = s.role;
+    n.term = raft.status().term;
+    if (n.role === Role.Leader && was !== Role.Leader) this.onBecameLeader(n);
+    else if (n.role !== was && this.trace) this.log(`n${n.id} becomes ${n.role} (term ${n.term}, leader ${s.leader})`);
+  }
+
+  private readsConfirmed(n: SimNode, states: ReadState[]): void {
+    for (const rs of states) {
       const rec = this.reads.get(rs.requestId);
-      if (rec === undefined || rec.node !== n.id) checker.fail("shell contract", `node ${n.id}: read state for unknown request ${rs.requestId}`);
+      if (rec === undefined || rec.node !== n.id) this.checker.fail("shell contract", `node ${n.id}: read state for unknown request ${rs.requestId}`);
       if (rec.incarnation !== n.incarnation) continue;
       if (rs.index < rec.required) {
-        checker.fail(
+        this.checker.fail(
           "linearizable read",
           `read ${rs.requestId} on n${n.id} started at t=${rec.start} after index ${rec.required} was observed by a completed operation, but got read index ${rs.index}`,
         );
       }
       n.waitingReads.push({ requestId: rs.requestId, index: rs.index });
     }
-    for (const id of rd.droppedReads) {
-      if (this.reads.delete(id)) this.counters.readsDropped++;
-      if (this.trace) this.log(`READ ${id} on n${n.id} dropped by the core (role ${n.role})`);
-    }
+    this.serveReads(n);
   }
 
   private onBecameLeader(n: SimNode): void {
@@ -387,10 +443,6 @@ export class Cluster {
     if (this.trace) this.log(`send ${describeMessage(m)}`);
     if (m.type === MessageType.AppResp && !m.reject && this.params.strategy === "disk") this.durability.checkDurableAck(n, m);
     if (m.type === MessageType.VoteResp && !m.reject && this.onVoteGranted !== null) this.onVoteGranted(n);
-    if (m.type === MessageType.Snap) {
-      this.streamSnapshot(n, m);
-      return;
-    }
     // A transport sees a dead or cut-off peer as a failed send; tell the core now and then.
     const to = this.nodes.get(m.to);
     if ((to === undefined || !to.alive || this.net.isBlocked(m.from, m.to)) && this.rng.chance(0.3)) {
@@ -416,8 +468,8 @@ export class Cluster {
       // The shell takes it in the background, outside the Ready being handled.
       const incarnation = n.incarnation;
       this.queue.after(0, () => {
-        if (!n.alive || n.incarnation !== incarnation || n.raft === null) return;
-        this.takeSnapshot(n);
+        if (!n.alive || n.incarnation !== incarnation || n.loop === null) return;
+        n.loop.snapshotNow(0);
         this.streamNewest(n, asked);
       });
       return;
@@ -472,6 +524,9 @@ export class Cluster {
   private apply(n: SimNode, e: Entry): void {
     if (e.index !== n.sm.index + 1) {
       this.checker.fail("shell contract", `node ${n.id}: committed entry ${e.index} handed out after applied ${n.sm.index}`);
+    }
+    if (n.storage.termAt(e.index, false) !== e.term) {
+      this.checker.fail("apply only what the log holds", `node ${n.id}: applied ${e.index}/t${e.term}, its log store holds t${n.storage.termAt(e.index, false)} there`);
     }
     n.sm.apply(e);
     if (e.term < n.term && n.role === Role.Leader && this.onOldTermApplied !== null) this.onOldTermApplied(n);
@@ -533,21 +588,13 @@ export class Cluster {
     n.waitingReads = keep;
   }
 
-  private maybeSnapshot(n: SimNode): void {
-    if (!n.alive || n.raft === null) return;
-    const snap = n.storage.snapshot.meta;
-    if (n.sm.index - snap.index < this.params.snapshotEvery) return;
-    this.takeSnapshot(n);
-  }
-
-  private takeSnapshot(n: SimNode): void {
-    if (n.raft === null || n.sm.index <= n.storage.snapshot.meta.index) return;
+  private takeSnapshot(n: SimNode): SnapshotTaken | undefined {
+    if (n.sm.index <= n.storage.snapshot.meta.index) return undefined;
     const meta: SnapshotMeta = { index: n.sm.index, term: n.sm.term, conf: cloneConf(n.conf) };
     n.storage.takeSnapshot(meta, n.sm.image(n.conf));
-    const raft = n.raft;
-    this.guard(n, () => raft.compact(meta.index));
     this.counters.snapshotsTaken++;
     this.log(`n${n.id} snapshot+compact @${meta.index}`);
+    return { index: meta.index };
   }
 
   // ---- helpers for the workload ---------------------------------------------------------------

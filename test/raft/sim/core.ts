@@ -1,5 +1,7 @@
-// The core's API as the simulator uses it, so the simulator can drive the real core or a mutated
-// copy of it (scripts/simulate.ts --core DIR) without importing src/raft twice.
+// The core's API as the simulator uses it, and the node's Ready loop that drives it, so the
+// simulator can run the real ones or mutated copies (scripts/simulate.ts --core DIR, a copy of
+// src/raft with the loop's copy at DIR/../node/ready-loop.ts when there is one) without
+// importing src/raft twice.
 
 import type {
   ConfChange,
@@ -11,6 +13,7 @@ import type {
   Ready,
   RestoredState,
 } from "../../../src/raft/types.ts";
+import type { ReadyLoop } from "../../../src/node/ready-loop.ts";
 
 export interface RaftCore {
   tick(): void;
@@ -19,7 +22,7 @@ export interface RaftCore {
   proposeConfChange(cc: ConfChange): ProposeResult;
   readIndex(requestId: number): void;
   transferLeader(to: NodeId): void;
-  reportDurable(index: number): void;
+  reportDurable(index: number, term?: number): void;
   reportUnreachable(id: NodeId): void;
   reportSnapshot(id: NodeId, ok: boolean): void;
   compact(index: number): void;
@@ -31,14 +34,21 @@ export interface RaftCore {
 
 export interface CoreModule {
   Raft: new (config: RaftConfig, restored: RestoredState) => RaftCore;
+  ReadyLoop: typeof ReadyLoop;
   encodeConfChange(cc: ConfChange): Uint8Array;
   decodeConfChange(data: Uint8Array): ConfChange;
 }
 
-/** Loads `raft.ts` from a directory holding a (possibly mutated) copy of src/raft. */
+/** Loads `raft.ts` from a directory holding a (possibly mutated) copy of src/raft, and the Ready
+ *  loop from `../node/ready-loop.ts` beside it if there is one (else src/node's). */
 export async function loadCore(dir: string): Promise<CoreModule> {
   const { pathToFileURL } = await import("node:url");
   const { resolve } = await import("node:path");
+  const { existsSync } = await import("node:fs");
+  const loopFile = resolve(dir, "../node/ready-loop.ts");
+  const loop = existsSync(loopFile)
+    ? ((await import(pathToFileURL(loopFile).href)) as { ReadyLoop: typeof ReadyLoop })
+    : await import("../../../src/node/ready-loop.ts");
   const mod = (await import(pathToFileURL(resolve(dir, "raft.ts")).href)) as Partial<CoreModule>;
   let { encodeConfChange, decodeConfChange } = mod;
   if (encodeConfChange === undefined || decodeConfChange === undefined) {
@@ -49,5 +59,5 @@ export async function loadCore(dir: string): Promise<CoreModule> {
   if (mod.Raft === undefined || encodeConfChange === undefined || decodeConfChange === undefined) {
     throw new Error(`${dir}/raft.ts does not export Raft, encodeConfChange and decodeConfChange`);
   }
-  return { Raft: mod.Raft, encodeConfChange, decodeConfChange };
+  return { Raft: mod.Raft, ReadyLoop: loop.ReadyLoop, encodeConfChange, decodeConfChange };
 }

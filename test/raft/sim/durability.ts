@@ -93,7 +93,7 @@ export class Durability {
   restoredConf(x: SimNode): ConfState {
     const conf = cloneConf(x.storage.snapshot.meta.conf);
     for (const e of x.storage.durable) {
-      if (e.type !== EntryType.ConfChange) continue;
+      if (e.type !== EntryType.ConfChange || e.index <= x.storage.snapshot.meta.index) continue;
       const cc = this.c.core.decodeConfChange(e.data);
       conf.voters = conf.voters.filter((v) => v !== cc.nodeId);
       conf.learners = conf.learners.filter((v) => v !== cc.nodeId);
@@ -116,6 +116,19 @@ export class Durability {
     for (const conf of confs) {
       const r = this.lossCheckIn(conf, extra);
       if (r !== null) return r;
+    }
+    // MemFirst: any member may campaign with the membership its own log ends with (a deposed
+    // leader's uncommitted change, say). A committed entry that lost a quorum of that one through
+    // crashes is a loss window too; elsewhere leader completeness judges what such a member does.
+    if (this.c.params.strategy === "mem") {
+      for (const x of this.c.nodes.values()) {
+        if (x.shutdown || x === crashed) continue;
+        const raft = x.alive ? x.raft : null;
+        const conf = raft !== null ? this.c.guard(x, () => raft.status().conf) : this.restoredConf(x);
+        if (!conf.voters.includes(x.id)) continue;
+        const r = this.lossCheckIn(conf, extra);
+        if (r !== null && r.explained) return r;
+      }
     }
     return null;
   }

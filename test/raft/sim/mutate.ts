@@ -1,12 +1,13 @@
-// Mutation check: copies src/raft to a temp dir, breaks one rule with a text replacement, and runs
-// the simulator's CI seeds against the copy until a run fails. src/raft itself is never touched.
+// Mutation check: copies src/raft and the node's Ready loop (src/node/ready-loop.ts) to a temp dir,
+// breaks one rule with a text replacement in the core or in the loop, and runs the simulator's CI
+// seeds against the copy until a run fails. src/ itself is never touched.
 //
 //   node_modules/.bin/bun test/raft/sim/mutate.ts [--max-runs 2000] [--only NAME] [--all]
 //
 // Without --all it stops at the first failing run (runs until caught); with --all it runs every
 // seed and counts the failing runs per invariant (a steadier measure of sensitivity).
 
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -16,9 +17,17 @@ import { runSeed } from "./run.ts";
 
 interface Mutation {
   name: string;
-  /** Each `from` must occur exactly once in the core's sources (whichever file holds it). */
+  /** The shell's Ready loop rather than the core (the default). */
+  shell?: true;
+  /** Each `from` must occur exactly once in the mutated sources (whichever file holds it). */
   edits: Array<{ from: string; to: string }>;
 }
+
+const DURABLE_ACK_ASSERTION = `        check(m.index <= this.log.durableIndex, "no acknowledgement before durable", () => \`AppResp to \${m.to} acknowledges \${m.index}, durable is \${this.log.durableIndex}\`);\n`;
+const REPORT_APPENDED_DURABLE = {
+  from: "const wait = this.log.append(entries);",
+  to: "const wait = this.log.append(entries);\n    this.core.reportDurable(entries[entries.length - 1].index);",
+};
 
 const MUTATIONS: Mutation[] = [
   {
@@ -72,20 +81,60 @@ const MUTATIONS: Mutation[] = [
       },
     ],
   },
+  {
+    name: "shell: acknowledge before durable (appended entries reported durable at once)",
+    shell: true,
+    edits: [REPORT_APPENDED_DURABLE],
+  },
+  {
+    name: "shell: acknowledge before durable, with the loop's own assertion removed",
+    shell: true,
+    edits: [REPORT_APPENDED_DURABLE, { from: DURABLE_ACK_ASSERTION, to: "" }],
+  },
+  {
+    name: "shell: apply before persist (committed entries applied before the Ready's append and hard state)",
+    shell: true,
+    edits: [
+      { from: "    if (rd.entries.length > 0) steps.push(() => this.append(rd.entries));", to: "    if (rd.committedEntries.length > 0) steps.push(() => this.apply(rd.committedEntries));\n    if (rd.entries.length > 0) steps.push(() => this.append(rd.entries));" },
+      { from: "      steps.push(() => this.apply(committed));\n", to: "" },
+    ],
+  },
+  {
+    name: "shell: send before the hard state is saved (a vote leaves before it is durable)",
+    shell: true,
+    edits: [
+      {
+        from: "    if (hs) steps.push(() => this.o.hardState.save(hs));\n    steps.push(() => this.send(rd.messages));",
+        to: "    steps.push(() => this.send(rd.messages));\n    if (hs) steps.push(() => this.o.hardState.save(hs));",
+      },
+    ],
+  },
+  {
+    name: "shell: a conf change applied before it is durable (MemFirst)",
+    shell: true,
+    edits: [{ from: "if (conf !== undefined && conf.index > this.log.durableIndex) return this.log.sync();", to: "if (conf !== undefined && conf.index > this.log.durableIndex) return;" }],
+  },
+  {
+    name: "shell: advance before the Ready's hard state is durable (the loop does not wait)",
+    shell: true,
+    edits: [{ from: "    if (hs) steps.push(() => this.o.hardState.save(hs));", to: "    if (hs) steps.push(() => void this.o.hardState.save(hs));" }],
+  },
 ];
 
 const { values } = parseArgs({
   options: { "max-runs": { type: "string", default: "2000" }, only: { type: "string" }, all: { type: "boolean", default: false } },
 });
 const maxRuns = Number(values["max-runs"]);
-const src = resolve(import.meta.dirname ?? ".", "../../../src/raft");
+const src = resolve(import.meta.dirname ?? ".", "../../../src");
 
-function applyMutation(dir: string, m: Mutation): void {
+/** `root` holds raft/ (the core's copy) and node/ready-loop.ts (the loop's). */
+function applyMutation(root: string, m: Mutation): void {
+  const dir = join(root, m.shell ? "node" : "raft");
   const files = readdirSync(dir).filter((f) => f.endsWith(".ts"));
   for (const e of m.edits) {
     const hits = files.filter((f) => readFileSync(join(dir, f), "utf8").includes(e.from));
     const total = hits.reduce((n, f) => n + readFileSync(join(dir, f), "utf8").split(e.from).length - 1, 0);
-    if (total !== 1) throw new Error(`mutation "${m.name}": expected the text once in src/raft, found it ${total} times: ${e.from}`);
+    if (total !== 1) throw new Error(`mutation "${m.name}": expected the text once in ${m.shell ? "the loop" : "src/raft"}, found it ${total} times: ${e.from}`);
     const path = join(dir, hits[0]);
     writeFileSync(path, readFileSync(path, "utf8").split(e.from).join(e.to));
   }
@@ -96,7 +145,9 @@ for (const m of MUTATIONS) {
   if (values.only !== undefined && !m.name.includes(values.only)) continue;
   const dir = mkdtempSync(join(tmpdir(), "trireme-mutant-"));
   try {
-    cpSync(src, dir, { recursive: true });
+    cpSync(join(src, "raft"), join(dir, "raft"), { recursive: true });
+    mkdirSync(join(dir, "node"));
+    cpSync(join(src, "node/ready-loop.ts"), join(dir, "node/ready-loop.ts"));
     try {
       applyMutation(dir, m);
     } catch (err) {
@@ -105,7 +156,7 @@ for (const m of MUTATIONS) {
       console.log(row);
       continue;
     }
-    const core = await loadCore(dir);
+    const core = await loadCore(join(dir, "raft"));
     let runs = 0;
     let failed = 0;
     let first = "";

@@ -1,14 +1,20 @@
 // The per-node storage model: exactly what a persistence strategy keeps across a crash.
 //
-// - Hard state and snapshots are durable as soon as the shell writes them (both strategies).
+// - Snapshots are durable as soon as the shell writes them (both strategies). A hard state takes
+//   an fsync (same delay as the log's) and is lost if the node crashes before it completes; the
+//   shell waits for it before it sends what the Ready holds.
 // - The log store has a memory view (what was appended) and a durable view (what the last
 //   completed fsync/flush wrote). A flush captures the memory log when it starts and makes that
 //   durable when it completes (group commit: everything appended meanwhile waits for the next one).
 // - DiskFirst and MemFirst "Immediate": a flush starts as soon as something is pending.
 //   MemFirst "Batch": a flush starts when `threshold` entries are pending or `interval` time units
 //   after the first pending append, whichever is first.
-// - crash(): the memory view is replaced by the durable view; in-flight flushes are lost.
+// - sync() (the shell's "a conf change is applied only once durable") starts a flush now and
+//   completes once the memory log is durable.
+// - crash(): the memory view is replaced by the durable view; in-flight flushes and hard-state
+//   writes are lost.
 
+import type { Pending } from "../../../src/node/ready-loop.ts";
 import type { Entry, HardState, NodeId, RestoredState, SnapshotMeta } from "../../../src/raft/types.ts";
 import type { EventQueue } from "./event-queue.ts";
 import type { Prng } from "./prng.ts";
@@ -24,14 +30,32 @@ export interface StorageParams {
   maxFsync: number;
 }
 
+/** A write the virtual clock completes: the shell's loop goes on when it does (never after a crash). */
+export class SimPending implements Pending {
+  private waiters: Array<() => void> = [];
+  then(done: () => void): void {
+    this.waiters.push(done);
+  }
+  resolve(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
+
 export class NodeStorage {
+  /** The durable hard state. */
   hardState: HardState = { term: 0, vote: 0 };
+  /** Bumped by crash only: a hard-state write in flight is lost. */
+  private crashes = 0;
+  private syncWaiters: Array<{ index: number; pending: SimPending }> = [];
   /** The durable snapshot (state-machine image + meta); index 0 is the bootstrap state. */
   snapshot: { meta: SnapshotMeta; image: SmImage };
   /** Recent images by index, so a Snap message for the latest-but-one snapshot can still stream. */
   readonly images = new Map<number, SmImage>();
-  /** Memory view of the log: entries after snapshot.meta.index. */
+  /** Memory view of the log: entries after compactedThrough (some may be behind the snapshot:
+   *  the shell keeps a catch-up tail there). */
   log: Entry[] = [];
+  /** Entries up to here were compacted away (never above the snapshot's index). */
+  private compactedThrough: number;
   /** Durable view of the log. */
   durable: Entry[] = [];
   /** Bumped by crash and snapshot install: flushes started before are void. */
@@ -55,15 +79,26 @@ export class NodeStorage {
     private readonly trace: ((line: string) => void) | null = null,
   ) {
     this.snapshot = bootstrap;
+    this.compactedThrough = bootstrap.meta.index;
     this.images.set(bootstrap.meta.index, bootstrap.image);
   }
 
   get lastIndex(): number {
-    return this.log.length > 0 ? this.log[this.log.length - 1].index : this.snapshot.meta.index;
+    return Math.max(this.snapshot.meta.index, this.log.length > 0 ? this.log[this.log.length - 1].index : 0);
   }
 
   get durableIndex(): number {
-    return this.durable.length > 0 ? this.durable[this.durable.length - 1].index : this.snapshot.meta.index;
+    // What a snapshot covers is durable in it, whatever the log's flushes got to.
+    return Math.max(this.snapshot.meta.index, this.durable.length > 0 ? this.durable[this.durable.length - 1].index : 0);
+  }
+
+  /** The highest index up to which the memory view is durable as it stands (a truncated and
+   *  rewritten suffix is not, until flushed again). What the node's log store calls durableIndex. */
+  get agreedDurableIndex(): number {
+    const snap = this.snapshot.meta.index;
+    let d = Math.min(this.durableIndex, this.lastIndex);
+    while (d > snap && this.termAt(d, true) !== this.termAt(d, false)) d--;
+    return d;
   }
 
   /** The term of the entry at `index` in the memory view, or undefined if not held. */
@@ -83,7 +118,7 @@ export class NodeStorage {
       return `append at index ${first} at or below the snapshot index ${this.snapshot.meta.index}`;
     }
     if (first <= this.lastIndex) {
-      this.log.length = first - (this.snapshot.meta.index + 1);
+      this.log.length = first - this.log[0].index;
       this.counters.truncations++;
       if (first < this.truncatedSince) this.truncatedSince = first;
       // The rewritten suffix must be reported durable again once it is.
@@ -98,22 +133,58 @@ export class NodeStorage {
     return null;
   }
 
-  setHardState(hs: HardState): void {
-    this.hardState = { term: hs.term, vote: hs.vote };
+  /** Writes the hard state; durable (and the Pending done) after an fsync delay. */
+  saveHardState(hs: HardState): SimPending {
+    const pending = new SimPending();
+    const saved = { term: hs.term, vote: hs.vote };
+    const crashes = this.crashes;
+    this.queue.after(this.rng.int(this.params.minFsync, this.params.maxFsync), () => {
+      if (crashes !== this.crashes) return;
+      this.hardState = saved; // the shell waits for one write before it starts the next
+      pending.resolve();
+    });
+    return pending;
   }
 
-  /** The shell snapshotted its state machine at `image.index` (durable at once), then compacts. */
+  /** Everything appended so far becomes durable: a flush starts now (MemFirst Batch included). */
+  sync(): SimPending | undefined {
+    const index = this.lastIndex;
+    if (this.agreedDurableIndex >= index) return undefined;
+    const pending = new SimPending();
+    this.syncWaiters.push({ index, pending });
+    if (!this.flushing) this.startFlush();
+    return pending;
+  }
+
+  private releaseSyncs(): void {
+    if (this.syncWaiters.length === 0) return;
+    const durable = this.agreedDurableIndex;
+    const done = this.syncWaiters.filter((w) => w.index <= durable);
+    this.syncWaiters = this.syncWaiters.filter((w) => w.index > durable);
+    for (const w of done) w.pending.resolve();
+  }
+
+  /** The shell snapshotted its state machine at `image.index` (durable at once); it compacts
+   *  the log separately, perhaps keeping a tail behind the snapshot. */
   takeSnapshot(meta: SnapshotMeta, image: SmImage): void {
     this.snapshot = { meta: { index: meta.index, term: meta.term, conf: cloneConf(meta.conf) }, image };
     this.rememberImage(image);
-    this.log = this.log.filter((e) => e.index > meta.index);
-    this.durable = this.durable.filter((e) => e.index > meta.index);
+  }
+
+  /** Drops the entries up to `upTo` (at most the snapshot's index) from both views. */
+  compactPrefix(upTo: number): void {
+    if (upTo <= this.compactedThrough) return;
+    if (upTo > this.snapshot.meta.index) throw new Error(`compaction to ${upTo} past the snapshot at ${this.snapshot.meta.index}`);
+    this.compactedThrough = upTo;
+    this.log = this.log.filter((e) => e.index > upTo);
+    this.durable = this.durable.filter((e) => e.index > upTo);
   }
 
   /** A snapshot from the leader replaces the state machine and the whole log, atomically. */
   installSnapshot(meta: SnapshotMeta, image: SmImage): void {
     this.snapshot = { meta: { index: meta.index, term: meta.term, conf: cloneConf(meta.conf) }, image };
     this.rememberImage(image);
+    this.compactedThrough = meta.index;
     this.log = [];
     this.durable = [];
     this.lastReported = meta.index;
@@ -134,14 +205,18 @@ export class NodeStorage {
   crash(): void {
     this.log = this.durable.slice();
     this.lastReported = 0;
+    this.crashes++;
+    this.syncWaiters = [];
     this.epoch++;
     this.flushing = false;
     this.batchTimer = false;
     this.truncatedSince = Infinity;
   }
 
+  /** What a restart feeds the core; like the node, it first compacts what the snapshot covers. */
   restored(): RestoredState {
     const snap = this.snapshot.meta;
+    this.compactPrefix(snap.index);
     return {
       hardState: { term: this.hardState.term, vote: this.hardState.vote },
       snapshot: { index: snap.index, term: snap.term, conf: cloneConf(snap.conf) },
@@ -157,7 +232,7 @@ export class NodeStorage {
 
   private scheduleFlush(): void {
     if (this.flushing) return;
-    const policy = this.params.strategy === "disk" ? ({ kind: "immediate" } as FlushPolicy) : this.params.flush;
+    const policy = this.params.strategy === "disk" || this.syncWaiters.length > 0 ? ({ kind: "immediate" } as FlushPolicy) : this.params.flush;
     if (policy.kind === "immediate" || this.pending() >= policy.threshold) {
       this.startFlush();
       return;
@@ -184,9 +259,9 @@ export class NodeStorage {
       if (epoch !== this.epoch) return;
       this.flushing = false;
       this.counters.fsyncs++;
-      const snapIndex = this.snapshot.meta.index;
-      // The flush wrote what it captured; a snapshot taken meanwhile already covers the prefix.
-      this.durable = captured.filter((e) => e.index > snapIndex);
+      const compacted = this.compactedThrough;
+      // The flush wrote what it captured; a compaction meanwhile already dropped the prefix.
+      this.durable = captured.filter((e) => e.index > compacted);
       let reported = captured.length > 0 ? captured[captured.length - 1].index : snapIndexAtStart;
       // Entries truncated and rewritten after the capture are not durable in their new form.
       if (this.truncatedSince !== Infinity) {
@@ -198,6 +273,8 @@ export class NodeStorage {
         this.lastReported = reported;
         this.onDurable(reported);
       }
+      if (epoch !== this.epoch) return; // the report crashed or reset the node
+      this.releaseSyncs();
       if (this.pending() > 0 || this.durableDiffers()) this.scheduleFlush();
     });
   }
