@@ -8,6 +8,7 @@ import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import type { ApplyResult, WriteResponse } from "../kv/types.ts";
 import type { ProposeResult } from "../raft/types.ts";
 import type { PeerProposals, ProposalAnswer } from "../transport/types.ts";
+import { proposeRefusal, refusalPasses } from "./propose-errors.ts";
 
 export interface ForwardDeps {
   send(to: number, p: PeerProposals, undelivered?: () => void): void;
@@ -183,12 +184,8 @@ export class ProposalForwarder {
     }
     const r = this.deps.propose(requests);
     if (r.ok) return { id, firstIndex: r.firstIndex, term: r.term, errorCode: 0, errorMessage: "" };
-    if (r.error.code === "transferring") return undefined;
-    return refusal(id, r.error.code === "too-many-uncommitted-bytes"
-      ? new EtcdError(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: too many requests")
-      : r.error.code === "not-leader"
-      ? Errors.leaderChanged()
-      : new EtcdError(StatusCode.UNAVAILABLE, `trireme: proposal refused (${r.error.code})`));
+    if (refusalPasses(r.error)) return undefined;
+    return refusal(id, proposeRefusal(r.error));
   }
 
   private answered(from: number, a: ProposalAnswer): void {

@@ -16,6 +16,7 @@ import { ConfChangeType, EntryType, Role, type ConfChange, type ConfState, type 
 import { additionKeepsQuorum, learnerReady, removalKeepsQuorum, votersConnected, type MemberHealth } from "./member-checks.ts";
 import { decodePeerContext, encodePeerContext, type Members } from "./members.ts";
 import { peerFromURLs } from "./peer-urls.ts";
+import { proposeRefusal, refusalPasses } from "./propose-errors.ts";
 
 /** etcd's errors for membership requests (api/v3rpc/rpctypes), message and code verbatim. */
 export const MemberErrors = {
@@ -317,11 +318,8 @@ export class MembershipChanges {
         const st = this.host.status();
         return this.host.confAt(Math.max(st.applied, r.lastIndex));
       }
-      const e = r.error;
-      if (e.code === "not-leader") throw Errors.leaderChanged();
-      if (e.code === "too-many-uncommitted-bytes") throw new EtcdError(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: too many requests");
-      if (e.code === "invalid-conf-change") throw new EtcdError(StatusCode.FAILED_PRECONDITION, `trireme: membership change refused: ${e.reason}`);
       // Another change (or this leader's first entry) is not applied yet, or a transfer runs.
+      if (!refusalPasses(r.error)) throw proposeRefusal(r.error);
       if (performance.now() + RETRY_MS > deadline) throw Errors.timeout();
       await new Promise((r) => setTimeout(r, RETRY_MS));
       if (this.closed) throw Errors.stopped();

@@ -416,15 +416,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
   }
 
   private flushClientRequests(): void {
-    this.writes.flush(
-      (data) => this.raft.propose(data),
-      (p, r) => {
-        const e = r.error;
-        if (e.code === "not-leader") p.reject(Errors.leaderChanged());
-        else if (e.code === "too-many-uncommitted-bytes") p.reject(new EtcdError(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: too many requests"));
-        else p.reject(new EtcdError(StatusCode.UNAVAILABLE, `trireme: proposal refused (${e.code})`));
-      },
-    );
+    const batch = this.writes.take();
+    if (batch) this.writes.proposed(batch, this.raft.propose([...batch.data]));
     this.reads.flush((id) => this.raft.readIndex(id));
     this.proposals.flush();
     this.leaseQuestions.flush();
