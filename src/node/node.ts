@@ -1,15 +1,14 @@
 // One running trireme member: the Raft core driven by a tick timer, its Ready turned into log
 // writes, peer sends and applies, and the etcd v3 API served on top (this class is the API's
 // KvBackend). The core decides; this shell only does what a Ready says, in its order.
-import { join } from "node:path";
 import type { HeaderInfo, KvBackend, MemberInfo, StatusInfo } from "../api/backend.ts";
 import { startClientServer, type ClientServer } from "../api/server.ts";
 import { authOptions } from "../api/auth-service.ts";
 import { memberCredentials } from "../api/auth-guard.ts";
 import { setMemberCredentials } from "../grpc/pool.ts";
 import type { Config } from "../config/types.ts";
-import { decodeInternalRequest, encodeInternalRequest } from "../kv/codec.ts";
-import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
+import { decodeInternalRequest } from "../kv/codec.ts";
+import { Errors, type EtcdError } from "../kv/errors.ts";
 import { MvccStore } from "../kv/mvcc.ts";
 import type { ApplyEntry, InternalRequest, WriteResponse } from "../kv/types.ts";
 import { Raft } from "../raft/raft.ts";
@@ -19,13 +18,10 @@ import { openDataDir, type DataDir } from "../storage/index.ts";
 import { memberBackoff, PeerTransport, type TransportObserver } from "../transport/index.ts";
 import { startIdentity } from "./cluster-id.ts";
 import { asDivergence } from "./divergence.ts";
-import { AlarmType, NodeAlarms, alarmName } from "./alarms.ts";
+import { AlarmType, NodeAlarms } from "./alarms.ts";
 import { capAnswers, DataDirUsage, SpaceQuota, SUGGESTED_MAX_QUOTA_BYTES } from "./quota.ts";
-import { AlarmErrors, alarmRefusal, quotaCost } from "../kv/alarms.ts";
+import { AlarmErrors, quotaCost } from "../kv/alarms.ts";
 import { DiskFullError, isDiskFull, reserveBytes, SpaceReserve } from "./disk-space.ts";
-import { LeaderWatch } from "./leader-watch.ts";
-import { LeaseForwarder } from "./forward-lease.ts";
-import { ProposalForwarder } from "./forward-peer.ts";
 import { NodeLeases } from "./lessor.ts";
 import { openCheckedStore } from "./repair.ts";
 import { AlarmType as CorruptAlarm } from "./alarms.ts";
@@ -37,17 +33,12 @@ import { Members } from "./members.ts";
 import { MembershipChanges } from "./membership.ts";
 import { RemovalWatch } from "./removal-watch.ts";
 import { memberTls } from "../tls/options.ts";
-import { ReadQueue } from "./reads.ts";
 import { restoreState } from "./restore.ts";
 import { SnapshotManager, type SnapshotContext, type TakenSnapshot } from "./snapshots.ts";
 import { SnapshotTransfers } from "./snapshot-transfers.ts";
-import { handOffLeadership, moveLeader, type MoveLeaderHost } from "./move-leader.ts";
 import { raftConfigOf } from "./raft-config.ts";
 import { Ticker } from "./ticker.ts";
-import { WriteQueue } from "./writes.ts";
-
-/** etcd's server version as reported to clients (they gate features on it). */
-const ETCD_API_VERSION = "3.5.0";
+import { ClientRequests } from "./client-requests.ts";
 
 export interface NodeEvents {
   leaderChanged?(leader: number, term: number): void;
@@ -76,12 +67,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
   readonly clusterId: number;
   readonly id: number;
   private readonly raft: Raft;
-  private readonly writes: WriteQueue;
-  private readonly reads: ReadQueue;
-  private readonly leaseQuestions: LeaseForwarder;
-  /** This member is a learner in the membership it uses (kept by refreshPeers, read per request). */
-  private learner = false;
-  private readonly proposals: ProposalForwarder;
+  /** Client writes, reads, lease questions and leadership requests (client-requests.ts). */
+  private readonly clients: ClientRequests;
   /** Lease deadlines on the leader, and the API's LeaseBackend (lessor.ts). */
   readonly leases: NodeLeases;
   /** Raises and clears alarms through Raft (alarms.ts): the quota, a full disk, corruption checks. */
@@ -108,10 +95,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private stopping = false;
   private fatal: Error | undefined;
   private appliedSinceSnapshot = 0;
-  private readonly leaders = new LeaderWatch();
   /** New client requests are refused once false; the loop keeps running until `stopping`. */
   private accepting = true;
-  private readonly requestTimeoutMs: number;
   private snapshotting: Promise<void> | undefined;
   private started = false;
   private handingOff = false;
@@ -139,36 +124,42 @@ export class TriremeNode implements KvBackend, MetricsSource {
     membership.schemes = { peer: this.tls.peerScheme, client: this.tls.clientScheme };
     this.raft = new Raft(raftConfig, restored.state);
     const timeoutMs = 5000 + 2 * config.raft.election_timeout_ms; // etcd's request timeout
-    this.requestTimeoutMs = timeoutMs;
-    this.writes = new WriteQueue(timeoutMs);
-    this.reads = new ReadQueue(timeoutMs);
-    this.leaseQuestions = new LeaseForwarder({
-      send: (to, l, undelivered) => (this.stopping ? undelivered?.() : this.transport.sendLeases(to, l, undelivered)),
-      answer: (queries) => this.leases.answerPeer(queries),
-    });
-    this.proposals = new ProposalForwarder({
-      send: (to, p) => this.transport.sendProposals(to, p),
+    const metrics = opts.metrics;
+    this.clients = new ClientRequests({
+      id: this.id,
+      clusterId: this.clusterId,
+      status: () => this.raft.status(),
       propose: (data) => this.raft.propose(data),
-      awaitApplied: (index, term, deadline) => this.writes.awaitApplied(index, term, deadline),
-      appliedIndex: () => this.store.appliedIndex,
-      self: this.id,
-      proposeHere: (data) => this.writes.enqueue(data),
-      timeoutMs,
-      maxBatchBytes: config.limits.max_request_bytes,
+      readIndex: (requestId) => this.raft.readIndex(requestId),
+      transferLeader: (to) => (this.guard(() => this.raft.transferLeader(to)), this.schedule()),
+      soft: () => this.soft,
+      appliedIndex: () => store.appliedIndex,
+      alarms: () => store.alarms(),
+      spaceRefusal: (req) => this.spaceRefusal(req),
+      fatal: () => this.fatal,
+      accepting: () => this.accepting,
+      knows: (id) => membership.get(id) !== undefined,
+      memberInfo: (conf) => membership.info(conf),
+      connected: (id) => this.transport.isConnected(id, "control"),
+      sendProposals: (to, p) => this.transport.sendProposals(to, p),
+      sendLeases: (to, l, undelivered) => (this.stopping ? undelivered?.() : this.transport.sendLeases(to, l, undelivered)),
+      answerLeases: (queries) => this.leases.answerPeer(queries),
+      schedule: () => this.schedule(),
+      ...(metrics ? { proposalFailed: () => metrics.proposalFailed() } : {}),
+      log: opts.log.log,
+      requestTimeoutMs: timeoutMs,
+      electionTimeoutMs: config.raft.election_timeout_ms,
+      maxRequestBytes: config.limits.max_request_bytes,
     });
     this.leases = new NodeLeases({
       id: this.id,
       store,
-      askLeader: (leader, leaseId, renew, deadline) => {
-        const p = this.leaseQuestions.ask(leader, leaseId, renew, deadline);
-        this.schedule();
-        return p;
-      },
+      askLeader: (leader, leaseId, renew, deadline) => this.clients.askLeader(leader, leaseId, renew, deadline),
       electionTimeoutMs: config.raft.election_timeout_ms,
       requestTimeoutMs: timeoutMs,
       leader: () => this.soft.leader,
       knows: (id) => this.membership.get(id) !== undefined,
-      confirmLeadership: () => this.readBarrier(),
+      confirmLeadership: () => this.clients.readBarrier(),
       write: (req) => this.write(req),
       accepting: () => this.accepting,
     });
@@ -295,10 +286,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
         onMessage: (m) => this.onMessage(m),
         openSnapshotSink: async (m) => this.transfers.receive(m),
         onSnapshotReceived: (m) => this.onMessage(m),
-        onProposals: (from, p) => void (this.stopping || (this.proposals.received(from, p), this.schedule())),
-        onLeases: (from, l) => void (this.stopping || this.leaseQuestions.received(from, l)),
+        onProposals: (from, p) => void (this.stopping || this.clients.peerProposals(from, p)),
+        onLeases: (from, l) => void (this.stopping || this.clients.peerLeases(from, l)),
         onUnreachable: (peer) => {
-          this.leaseQuestions.unreachable(peer);
+          this.clients.unreachable(peer);
           this.raft.reportUnreachable(peer);
           this.schedule();
         },
@@ -363,10 +354,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     const now = performance.now();
     if (this.changes.departedDue(now)) this.refreshPeers();
     this.removal.tick(now, this.soft.leader !== 0, () => this.raft.status().conf.voters.length > 0, () => this.raft.status().commit);
-    this.writes.expire(now);
-    this.proposals.expire(now, this.soft.leader);
-    this.leaseQuestions.expire(now, this.soft.leader);
-    this.reads.tick(now);
+    this.clients.tick(now);
     this.leases.tick(now);
     this.checkQuota();
     this.schedule();
@@ -410,17 +398,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.flushClientRequests();
+      this.clients.flush();
       void this.drain();
     });
-  }
-
-  private flushClientRequests(): void {
-    const batch = this.writes.take();
-    if (batch) this.writes.proposed(batch, this.raft.propose([...batch.data]));
-    this.reads.flush((id) => this.raft.readIndex(id));
-    this.proposals.flush();
-    this.leaseQuestions.flush();
   }
 
   private async drain(): Promise<void> {
@@ -451,10 +431,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
       this.membership.merge(metadata);
       this.refreshPeers();
       this.data.log.compactPrefix(rd.snapshot.index, rd.snapshot.term);
-      this.writes.skipThrough(rd.snapshot.index);
-      this.proposals.snapshotInstalled();
+      this.clients.snapshotInstalled(rd.snapshot.index, this.store.appliedIndex);
       this.changes.skipThrough(rd.snapshot.index);
-      this.reads.applied(this.store.appliedIndex);
       this.appliedSinceSnapshot = 0;
     }
     if (rd.entries.length > 0) {
@@ -472,8 +450,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       if (conf !== undefined && conf.index > this.data.log.durableIndex) await this.data.log.sync();
       this.apply(rd.committedEntries);
     }
-    for (const rs of rd.readStates) this.reads.confirmed(rs.requestId, rs.index, this.store.appliedIndex);
-    for (const id of rd.droppedReads) this.reads.dropped(id);
+    this.clients.readStates(rd.readStates, rd.droppedReads, this.store.appliedIndex);
   }
 
   private onSoftState(s: SoftState): void {
@@ -490,9 +467,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       });
       this.opts.events?.leaderChanged?.(s.leader, term);
       this.opts.metrics?.leaderChanged();
-      this.leaders.changed(s.leader);
-      this.proposals.leaderChanged(s.leader);
-      this.leaseQuestions.leaderChanged(s.leader);
+      this.clients.leaderChanged(s.leader);
     }
   }
 
@@ -517,14 +492,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
     // etcd's quotaApplierV3: applied all the same, answered `database space exceeded`.
     const answers = over ? capAnswers(results, over) : results;
     if (answers !== results) this.checkQuota(true);
-    for (let i = 0; i < batch.length; i++) {
-      this.writes.applied(batch[i].index, batch[i].term, answers[i]);
-      const requestId = Number(batch[i].request?.id ?? 0);
-      if (requestId !== 0) this.proposals.appliedRequest(requestId, answers[i]);
-    }
+    this.clients.applied(batch, answers, this.store.appliedIndex);
     this.leases.applied(batch, results);
     this.appliedSinceSnapshot += entries.length;
-    this.reads.applied(this.store.appliedIndex);
     this.opts.events?.applied?.(entries.length);
     const outcome = this.changes.applied(entries);
     if (outcome.confChanged) this.refreshPeers();
@@ -534,7 +504,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   /** Dial and admit the members (and, on a leader, those whose removal is not committed yet). */
   private refreshPeers(): void {
     const st = this.raft.status();
-    this.learner = st.conf.learners.includes(this.id);
+    this.clients.confChanged(st.conf);
     this.transport.setPeers(this.membership.peerAddresses(this.id, this.changes.peersNow(st, this.raft.confAt(st.commit))));
   }
 
@@ -606,75 +576,19 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   // ------------------------------------------------------------------ KvBackend
 
-  write(req: InternalRequest): Promise<WriteResponse> {
-    // etcd's quotaKVServer: refused before proposing when this member has no room for it.
-    if (!this.quota.admits(req) || (this.spaceLow && quotaCost(req) > 0)) {
-      this.checkQuota(true);
-      return Promise.reject(AlarmErrors.noSpace());
-    }
-    // What an active alarm refuses at apply is not proposed: a refused entry would still grow
-    // every member's log, and the disk may be what is full.
-    const alarmed = alarmRefusal(req, this.store.alarms());
-    if (alarmed) return Promise.reject(alarmed);
-    // Random, so ids stay unique across restarts and rebuilds of this member: a forwarded write
-    // is answered by this member's own apply of the entry carrying it.
-    const requestId = 1 + Math.floor(Math.random() * (Number.MAX_SAFE_INTEGER - 1));
-    const p = this.writeEntry(encodeInternalRequest({ ...req, id: requestId }), requestId);
-    const metrics = this.opts.metrics;
-    if (metrics === undefined) return p;
-    // etcd counts a proposal as failed when it never got applied (no leader, timeout, stopped,
-    // leader changed: all UNAVAILABLE), not when the state machine refused it.
-    return p.catch((err: unknown) => {
-      if (err instanceof EtcdError && err.code === StatusCode.UNAVAILABLE) metrics.proposalFailed();
-      throw err;
-    });
-  }
+  readonly write = (req: InternalRequest): Promise<WriteResponse> => this.clients.write(req);
+  readonly readBarrier = (): Promise<void> => this.clients.readBarrier();
+  readonly header = (): HeaderInfo => this.clients.header();
+  readonly status = (): StatusInfo => this.clients.status();
+  readonly members = (): MemberInfo[] => this.clients.members();
+  readonly isLearner = (): boolean => this.clients.isLearner();
+  readonly moveLeader = (target: number): Promise<void> => this.clients.moveLeader(target);
 
-  /** A write as the entry bytes to propose: here if this member leads, else at the leader. */
-  private async writeEntry(data: Uint8Array, requestId: number): Promise<WriteResponse> {
-    if (!this.accepting) throw Errors.stopped();
-    const deadline = performance.now() + this.requestTimeoutMs;
-    if (this.soft.leader === 0) await this.leaders.waitFor(this.soft.leader, (l) => l !== 0, deadline);
-    if (!this.accepting) throw Errors.stopped();
-    if (this.soft.role !== Role.Leader && this.membership.get(this.soft.leader) === undefined) throw Errors.noLeader();
-    const p = this.soft.role === Role.Leader ? this.writes.enqueue(data) : this.proposals.forward(this.soft.leader, data, requestId);
-    this.schedule();
-    return p;
-  }
-
-  async readBarrier(): Promise<void> {
-    if (!this.accepting) throw Errors.stopped();
-    if (this.soft.leader === 0) await this.leaders.waitFor(this.soft.leader, (l) => l !== 0, performance.now() + 2 * this.opts.config.raft.election_timeout_ms);
-    if (!this.accepting) throw Errors.stopped();
-    const p = this.reads.barrier();
-    this.schedule();
-    return p;
-  }
-
-  header(): HeaderInfo {
-    return { clusterId: this.clusterId, memberId: this.id, raftTerm: this.raft.status().term };
-  }
-
-  status(): StatusInfo {
-    const st = this.raft.status();
-    return {
-      version: ETCD_API_VERSION,
-      leader: st.leader,
-      raftIndex: st.commit,
-      raftTerm: st.term,
-      raftAppliedIndex: this.store.appliedIndex,
-      isLearner: st.conf.learners.includes(this.id),
-      // etcd lists the raised alarms among a member's status errors.
-      errors: [...(this.fatal ? [this.fatal.message] : []), ...this.store.alarms().map((a) => `memberID:${a.memberID} alarm:${alarmName(a.alarm)}`)],
-    };
-  }
-
-  members(): MemberInfo[] {
-    return this.membership.info(this.raft.status().conf);
-  }
-
-  isLearner(): boolean {
-    return this.learner;
+  /** etcd's quotaKVServer: a write this member has no room for is refused before it is proposed. */
+  private spaceRefusal(req: InternalRequest): EtcdError | undefined {
+    if (this.quota.admits(req) && !(this.spaceLow && quotaCost(req) > 0)) return undefined;
+    this.checkQuota(true);
+    return AlarmErrors.noSpace();
   }
 
   // Membership changes (membership.ts).
@@ -682,15 +596,6 @@ export class TriremeNode implements KvBackend, MetricsSource {
   readonly memberRemove = (id: number) => this.changes.remove(id);
   readonly memberUpdate = (id: number, peerURLs: string[]) => this.changes.update(id, peerURLs);
   readonly memberPromote = (id: number) => this.changes.promote(id);
-  private leadership(): MoveLeaderHost {
-    return {
-      status: () => this.raft.status(),
-      transferLeader: (to) => (this.guard(() => this.raft.transferLeader(to)), this.schedule()),
-      waitForLeader: (ok, deadline) => this.leaders.waitFor(this.soft.leader, ok, deadline),
-      timeoutMs: 2 * this.opts.config.raft.election_timeout_ms,
-    };
-  }
-  readonly moveLeader = (target: number) => moveLeader(this.leadership(), target);
 
   // ------------------------------------------------------------------ introspection
 
@@ -710,7 +615,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       durableIndex: log.durableIndex,
       flushLagEntries: Math.max(0, st.lastIndex - log.durableIndex),
       flushLagSeconds: lag.oldestUnflushedAgeMs / 1000,
-      proposalsPending: this.writes.size + this.proposals.size,
+      proposalsPending: this.clients.proposalsPending,
       ...counts(this.store.counts(), this.client?.watchCounts()),
       kvRevision: this.store.revision,
       ...dbSizes(this.store.dbSize()),
@@ -739,23 +644,17 @@ export class TriremeNode implements KvBackend, MetricsSource {
   async stop(): Promise<void> {
     if (!this.accepting || this.handingOff) return;
     this.handingOff = true;
-    if (!this.stopping) {
-      const host = { ...this.leadership(), connected: (id: number) => this.transport.isConnected(id, "control"), log: this.opts.log.log };
-      await handOffLeadership(host, this.opts.config.raft.election_timeout_ms);
-    }
+    if (!this.stopping) await this.clients.handOff();
     this.accepting = false;
     setMemberCredentials(this.opts.config.node.client_address, undefined);
-    this.leaders.stop();
+    this.clients.closing();
     this.removal.stop();
     this.corruption.close();
     // Requests in flight may still finish during the grace period: the core keeps running.
     await this.client?.close(1000);
     this.stopping = true;
     this.ticker.stop();
-    this.writes.failAll(Errors.stopped);
-    this.proposals.failAll(Errors.stopped);
-    this.reads.failAll(Errors.stopped);
-    this.leaseQuestions.failAll(Errors.stopped);
+    this.clients.failAll(Errors.stopped);
     this.changes.close();
     await this.transport?.close();
     // Wait for a Ready in progress, so the last log writes are handed to the store before close.
