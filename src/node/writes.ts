@@ -6,6 +6,7 @@ import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import type { ApplyResult, WriteResponse } from "../kv/types.ts";
 import type { ProposeResult } from "../raft/types.ts";
 import { proposeRefusal, refusalPasses } from "./propose-errors.ts";
+import { QueueBudget, WRITE_LIMIT, type QueueLimit } from "./queue-budget.ts";
 
 interface Pending {
   data: Uint8Array;
@@ -31,7 +32,11 @@ export class WriteQueue {
   private pending: Pending[] = [];
   private readonly waiters = new Map<number, Waiter>();
 
-  constructor(private readonly timeoutMs: number) {}
+  private readonly budget: QueueBudget;
+
+  constructor(private readonly timeoutMs: number, limit: QueueLimit = WRITE_LIMIT) {
+    this.budget = new QueueBudget(limit);
+  }
 
   get size(): number {
     return this.pending.length + this.waiters.size;
@@ -41,9 +46,18 @@ export class WriteQueue {
     return this.pending.length > 0;
   }
 
+  /** Queues a write for the next batch; refused at once with etcd's `too many requests` while
+   *  this member already holds its limit of writes not yet applied (queue-budget.ts). */
   enqueue(data: Uint8Array): Promise<WriteResponse> {
+    const release = this.budget.admit(data.length);
+    if (release instanceof EtcdError) return Promise.reject(release);
     return new Promise((resolve, reject) => {
-      this.pending.push({ data, deadline: performance.now() + this.timeoutMs, resolve, reject });
+      this.pending.push({
+        data,
+        deadline: performance.now() + this.timeoutMs,
+        resolve: (r) => (release(), resolve(r)),
+        reject: (e) => (release(), reject(e)),
+      });
     });
   }
 
