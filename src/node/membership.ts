@@ -4,8 +4,6 @@
 // entries the node persists and applies, to keep the address book (Members) current and to
 // notice this member's own removal.
 import { GrpcCallError } from "../grpc/client-call.ts";
-import { GrpcClientPool } from "../grpc/pool.ts";
-import type { H2ClientTls } from "../h2/types.ts";
 import type { MethodDefinition } from "../grpc/types.ts";
 import type { MemberInfo } from "../api/backend.ts";
 import type { PeerConfig } from "../config/types.ts";
@@ -16,6 +14,7 @@ import { ConfChangeType, EntryType, Role, type ConfChange, type ConfState, type 
 import { additionKeepsQuorum, learnerReady, removalKeepsQuorum, votersConnected, type MemberHealth } from "./member-checks.ts";
 import { decodePeerContext, encodePeerContext, type Members } from "./members.ts";
 import { peerFromURLs } from "./peer-urls.ts";
+import type { MemberClient } from "./member-client.ts";
 import { proposeRefusal, refusalPasses } from "./propose-errors.ts";
 
 /** etcd's errors for membership requests (api/v3rpc/rpctypes), message and code verbatim. */
@@ -41,8 +40,8 @@ export interface MembershipHost {
   /** This member's channel to peer `id` is up now (the transport's control plane). */
   connected(id: NodeId): boolean;
   log?(level: "info" | "warn", msg: string, fields: Record<string, unknown>): void;
-  /** TLS for calls to other members' client ports (`[tls.client]`); absent: plaintext. */
-  readonly clientTls?: H2ClientTls;
+  /** Calls to the other members' client ports (the leader's, a learner's). */
+  readonly client: MemberClient;
   readonly requestTimeoutMs: number;
   /** How long the transport keeps reaching a member after it left the membership. */
   readonly departingGraceMs: number;
@@ -76,7 +75,6 @@ const NAME_TIMEOUT_MS = 1000;
 
 export class MembershipChanges {
   private readonly waiting = new Map<number, Waiter>();
-  private readonly clients: GrpcClientPool;
   /** Highest index of a ConfChange entry persisted (an append at or below it may undo one). */
   private highestConfIndex = 0;
   private closed = false;
@@ -89,7 +87,6 @@ export class MembershipChanges {
   private readonly health: MemberHealth;
 
   constructor(private readonly host: MembershipHost, private readonly members: Members) {
-    this.clients = new GrpcClientPool(undefined, host.clientTls);
     this.health = { named: (id) => (members.get(id)?.name ?? "") !== "", connected: (id) => host.connected(id) };
   }
 
@@ -204,7 +201,6 @@ export class MembershipChanges {
       w.reject(Errors.stopped());
     }
     this.waiting.clear();
-    this.clients.close();
   }
 
   // ------------------------------------------------------------------ requests
@@ -338,7 +334,7 @@ export class MembershipChanges {
 
   private async forward<Req, Res>(address: string, method: MethodDefinition<Decoded<Req>, Res>, req: Req, timeoutMs = this.host.requestTimeoutMs): Promise<Res> {
     try {
-      return await this.clients.unary(address, method, { ok: true, msg: req, size: 0 }, timeoutMs);
+      return await this.host.client.call(address, method, req, timeoutMs);
     } catch (err) {
       throw asEtcdError(err, address);
     }

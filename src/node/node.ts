@@ -39,6 +39,7 @@ import { SnapshotTransfers } from "./snapshot-transfers.ts";
 import { raftConfigOf } from "./raft-config.ts";
 import { Ticker } from "./ticker.ts";
 import { ClientRequests } from "./client-requests.ts";
+import { MemberClient } from "./member-client.ts";
 
 export interface NodeEvents {
   leaderChanged?(leader: number, term: number): void;
@@ -101,6 +102,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private started = false;
   private handingOff = false;
   private readonly transfers: SnapshotTransfers;
+  /** Calls to the other members' client ports: membership changes, removal watch, HashKV. */
+  private readonly memberClient: MemberClient;
   /** `[tls.*]` as the listeners and diallers take it (src/tls/options.ts). */
   private readonly tls: ReturnType<typeof memberTls>;
   private readonly snapshotContext: SnapshotContext = {
@@ -121,6 +124,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.clusterId = data.marker.clusterId; // fixed when the directory was made (cluster-id.ts)
     this.id = config.node.id;
     this.tls = memberTls(config.tls, opts.log.log);
+    this.memberClient = new MemberClient(this.tls.clientDial);
     membership.schemes = { peer: this.tls.peerScheme, client: this.tls.clientScheme };
     this.raft = new Raft(raftConfig, restored.state);
     const timeoutMs = 5000 + 2 * config.raft.election_timeout_ms; // etcd's request timeout
@@ -172,7 +176,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       raiseCorrupt: (member, reason) => this.alarms.raise(CorruptAlarm.CORRUPT, member, reason),
       log: opts.log.log,
       timeoutMs: Math.min(timeoutMs, 3000),
-      ...(this.tls.clientDial ? { clientTls: this.tls.clientDial } : {}),
+      client: this.memberClient,
       scrub: new Scrubber({ dataDir: config.node.data_dir, snapshots: data.snapshots, log: opts.log.log }),
     });
     this.usage = new DataDirUsage(config.node.data_dir, () => store.dbSize().size);
@@ -193,10 +197,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
       accepting: () => this.accepting,
       connected: (id) => this.transport?.isConnected(id, "control") ?? false,
       log: (level, msg, fields) => opts.log.log(level, msg, fields),
-      ...(this.tls.clientDial ? { clientTls: this.tls.clientDial } : {}),
+      client: this.memberClient,
     }, membership);
     this.changes.appended(restored.state.entries); // a later truncation over these is noticed
-    this.removal = RemovalWatch.forMember(this.id, this.clusterId, membership, config.raft.election_timeout_ms, (how) => this.removed(how), this.tls.clientDial);
+    this.removal = RemovalWatch.forMember(this.id, this.clusterId, membership, config.raft.election_timeout_ms, (how) => this.removed(how), this.memberClient);
     this.transfers = new SnapshotTransfers({
       transport: () => this.transport,
       snapshotContext: this.snapshotContext,
@@ -240,7 +244,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       // With auth on, calls to the other members' client ports go as a member (auth-guard.ts).
       setMemberCredentials(config.node.client_address, memberCredentials(store));
       failed = (err) => node.die(err);
-      if (config.corruption.initial_corrupt_check) await node.corruption.initialCheck().catch((err: unknown) => (node.corruption.close(), Promise.reject(err)));
+      if (config.corruption.initial_corrupt_check) await node.corruption.initialCheck().catch((err: unknown) => (node.corruption.close(), node.memberClient.close(), Promise.reject(err)));
       // A port in use (say the client port) must not leave the planes already bound listening.
       await node.listen().catch(async (err: unknown) => {
         await node.stop().catch(() => {});
@@ -656,6 +660,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.ticker.stop();
     this.clients.failAll(Errors.stopped);
     this.changes.close();
+    this.memberClient.close();
     await this.transport?.close();
     // Wait for a Ready in progress, so the last log writes are handed to the store before close.
     while (this.draining) await new Promise((r) => setTimeout(r, 5));

@@ -10,6 +10,7 @@ import type { PeerConfig } from "../../src/config/types.ts";
 import { EtcdError } from "../../src/kv/errors.ts";
 import { appliedRemoval, checkNotRemoved, genesisConf, GENESIS_FILE, markRemoved } from "../../src/node/member-files.ts";
 import { decodePeerContext, Members } from "../../src/node/members.ts";
+import { MemberClient } from "../../src/node/member-client.ts";
 import { MembershipChanges, type MembershipHost } from "../../src/node/membership.ts";
 import { provesRemoval, RemovalWatch, type LeaderView } from "../../src/node/removal-watch.ts";
 import { decodeConfChange, encodeConfChange } from "../../src/raft/confchange.ts";
@@ -29,6 +30,8 @@ class FakeHost implements MembershipHost {
   readonly id = 1;
   readonly requestTimeoutMs = 2000;
   readonly departingGraceMs = 100;
+  /** Never called: this host leads, so nothing is passed on. */
+  readonly client = new MemberClient();
   conf: ConfState = { voters: [1, 2, 3], learners: [] };
   role: RaftStatus["role"] = "leader";
   leader = 1;
