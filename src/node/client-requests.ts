@@ -15,7 +15,7 @@ import { alarmName } from "./alarms.ts";
 import { LeaseForwarder } from "./forward-lease.ts";
 import { ProposalForwarder } from "./forward-peer.ts";
 import { LeaderWatch } from "./leader-watch.ts";
-import type { LogFn } from "./log.ts";
+import type { LogFn } from "../log/log.ts";
 import { handOffLeadership, moveLeader, type MoveLeaderHost } from "./move-leader.ts";
 import { ReadQueue } from "./reads.ts";
 import { WriteQueue } from "./writes.ts";

@@ -13,7 +13,7 @@
 import type { MemberClient } from "./member-client.ts";
 import { GrpcCallError } from "../grpc/client-call.ts";
 import { MaintenanceService } from "../api/services.ts";
-import type { LogFn } from "./log.ts";
+import type { LogFn } from "../log/log.ts";
 import type { Scrubber } from "./scrub.ts";
 
 export interface StoreHash {

@@ -14,7 +14,7 @@ import type { Config } from "../config/types.ts";
 import { GrpcClientPool } from "../grpc/pool.ts";
 import { AlarmAction, ALARM_NAMES } from "../kv/alarms.ts";
 import { memberTls } from "../tls/options.ts";
-import type { LogFn } from "./log.ts";
+import type { LogFn } from "../log/log.ts";
 
 export const RESERVE_FILE = "space.reserve";
 const MiB = 1024 * 1024;

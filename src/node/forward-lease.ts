@@ -1,5 +1,5 @@
 // Lease questions as peer messages on the data plane. Lease deadlines live only in the leader's
-// memory (lessor.ts), so a follower asks the leader to renew a lease (a keep-alive) or to tell
+// memory (node-leases.ts), so a follower asks the leader to renew a lease (a keep-alive) or to tell
 // its remaining TTL: the questions of one loop turn go to the leader as one peer message, and the
 // leader answers each batch once a ReadIndex round confirmed it still leads. Both questions are
 // idempotent, so a question that may have been lost is simply asked again (NodeLeases retries).

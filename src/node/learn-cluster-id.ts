@@ -9,7 +9,7 @@ import { GrpcClientPool } from "../grpc/pool.ts";
 import { memberTls } from "../tls/options.ts";
 import type { MethodDefinition } from "../grpc/types.ts";
 import { hexId } from "../storage/index.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../log/log.ts";
 
 export interface LearnOptions {
   /** How long to keep asking before giving up (default: 10 s, or 10 election timeouts if longer). */

@@ -1,7 +1,7 @@
 // Membership changes the etcd way (Cluster.MemberAdd / MemberRemove / MemberPromote / MemberUpdate): checked
 // and proposed on the leader as one ConfChange at a time, answered once applied; a follower
 // passes the request on to the leader's client port unchanged. Also follows the ConfChange
-// entries the node persists and applies, to keep the address book (Members) current and to
+// entries the node persists and applies, to keep the address book (AddressBook) current and to
 // notice this member's own removal.
 import { GrpcCallError } from "../grpc/client-call.ts";
 import type { MethodDefinition } from "../grpc/types.ts";
@@ -12,9 +12,10 @@ import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import { confChangeProblem, decodeConfChange } from "../raft/confchange.ts";
 import { ConfChangeType, EntryType, Role, type ConfChange, type ConfState, type Entry, type NodeId, type ProposeResult, type RaftStatus } from "../raft/types.ts";
 import { additionKeepsQuorum, learnerReady, removalKeepsQuorum, votersConnected, type MemberHealth } from "./member-checks.ts";
-import { decodePeerContext, encodePeerContext, type Members } from "./members.ts";
+import { decodePeerContext, encodePeerContext, type AddressBook } from "./address-book.ts";
 import { peerFromURLs } from "./peer-urls.ts";
 import type { MemberClient } from "./member-client.ts";
+import type { LogFn } from "../log/log.ts";
 import { proposeRefusal, refusalPasses } from "./propose-errors.ts";
 
 /** etcd's errors for membership requests (api/v3rpc/rpctypes), message and code verbatim. */
@@ -39,7 +40,7 @@ export interface MembershipHost {
   accepting(): boolean;
   /** This member's channel to peer `id` is up now (the transport's control plane). */
   connected(id: NodeId): boolean;
-  log?(level: "info" | "warn", msg: string, fields: Record<string, unknown>): void;
+  log?: LogFn;
   /** Calls to the other members' client ports (the leader's, a learner's). */
   readonly client: MemberClient;
   readonly requestTimeoutMs: number;
@@ -64,7 +65,7 @@ export interface AppliedOutcome {
 /** The ids the transport must reach and admit: the current members and those of the committed
  *  membership (a leader keeps replicating to a member whose removal has not committed yet).
  *  A member waiting to join knows no membership yet: then everyone in its address book. */
-export function peerIds(status: RaftStatus, committed: ConfState, members: Members): NodeId[] {
+export function peerIds(status: RaftStatus, committed: ConfState, members: AddressBook): NodeId[] {
   const ids = [...status.conf.voters, ...status.conf.learners, ...committed.voters, ...committed.learners];
   return ids.length > 0 ? ids : members.all().map((p) => p.id);
 }
@@ -86,7 +87,7 @@ export class MembershipChanges {
 
   private readonly health: MemberHealth;
 
-  constructor(private readonly host: MembershipHost, private readonly members: Members) {
+  constructor(private readonly host: MembershipHost, private readonly members: AddressBook) {
     this.health = { named: (id) => (members.get(id)?.name ?? "") !== "", connected: (id) => host.connected(id) };
   }
 

@@ -22,14 +22,14 @@ import { AlarmType, NodeAlarms } from "./alarms.ts";
 import { capAnswers, DataDirUsage, SpaceQuota, SUGGESTED_MAX_QUOTA_BYTES } from "./quota.ts";
 import { AlarmErrors, quotaCost } from "../kv/alarms.ts";
 import { DiskFullError, isDiskFull, reserveBytes, SpaceReserve } from "./disk-space.ts";
-import { NodeLeases } from "./lessor.ts";
+import { NodeLeases } from "./node-leases.ts";
 import { openCheckedStore } from "./repair.ts";
 import { AlarmType as CorruptAlarm } from "./alarms.ts";
 import { CorruptionChecker } from "./corrupt-check.ts";
 import { Scrubber } from "./scrub.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../log/log.ts";
 import { checkNotRemoved, genesisConf, markRemoved, refuseIfRemovedInLog } from "./member-files.ts";
-import { Members } from "./members.ts";
+import { AddressBook } from "./address-book.ts";
 import { MembershipChanges } from "./membership.ts";
 import { RemovalWatch } from "./removal-watch.ts";
 import { memberTls } from "../tls/options.ts";
@@ -70,7 +70,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private readonly raft: Raft;
   /** Client writes, reads, lease questions and leadership requests (client-requests.ts). */
   private readonly clients: ClientRequests;
-  /** Lease deadlines on the leader, and the API's LeaseBackend (lessor.ts). */
+  /** Lease deadlines on the leader, and the API's LeaseBackend (node-leases.ts). */
   readonly leases: NodeLeases;
   /** Raises and clears alarms through Raft (alarms.ts): the quota, a full disk, corruption checks. */
   readonly alarms: NodeAlarms;
@@ -115,7 +115,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     private readonly opts: NodeOptions,
     private readonly data: DataDir,
     readonly store: MvccStore,
-    private readonly membership: Members,
+    private readonly membership: AddressBook,
     private readonly snapshots: SnapshotManager,
     raftConfig: RaftConfig,
     restored: Awaited<ReturnType<typeof restoreState>>,
@@ -234,7 +234,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
         onFailure: (err) => failed(err),
         ...(metrics ? { onCommit: (seconds: number) => metrics.backendCommit(seconds) } : {}),
       });
-      const members = new Members(config.cluster.peers);
+      const members = new AddressBook(config.cluster.peers);
       const snapshots = new SnapshotManager(data.snapshots, store, config.node.data_dir, config.raft.snapshot_keep, log);
       const fresh = data.latestSnapshot === undefined && data.log.lastIndex() === 0; // a carried-over term may exist
       const restored = await restoreState(data, store, snapshots, members, log, genesisConf(config.node.data_dir, config, fresh));

@@ -3,7 +3,7 @@
 // asks the cluster's leader, over the client API, whether it is still a member, and stops if
 // not (etcd's removed members learn it from their peers the same way).
 import type { PeerConfig } from "../config/types.ts";
-import type { Members } from "./members.ts";
+import type { AddressBook } from "./address-book.ts";
 import { ClusterService, MaintenanceService } from "../api/services.ts";
 import type { MemberClient } from "./member-client.ts";
 
@@ -40,7 +40,7 @@ export class RemovalWatch {
   constructor(private readonly o: RemovalWatchOptions) {}
 
   /** The node's watch: asks after 5 election timeouts without a leader, any member it knows of. */
-  static forMember(id: number, clusterId: number, members: Members, electionTimeoutMs: number, onRemoved: (how: string) => void, client: MemberClient): RemovalWatch {
+  static forMember(id: number, clusterId: number, members: AddressBook, electionTimeoutMs: number, onRemoved: (how: string) => void, client: MemberClient): RemovalWatch {
     return new RemovalWatch({
       id,
       leaderlessMs: 5 * electionTimeoutMs,

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig } from "../../src/config/schema.ts";
 import { EtcdError, StatusCode } from "../../src/kv/errors.ts";
-import { createLogger } from "../../src/node/log.ts";
+import { createLogger } from "../../src/log/log.ts";
 import { TriremeNode } from "../../src/node/node.ts";
 
 const BASE = 27720; // 4 ports per member: 27720..27731
