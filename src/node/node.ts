@@ -145,7 +145,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       knows: (id) => membership.get(id) !== undefined,
       memberInfo: (conf) => membership.info(conf),
       connected: (id) => this.transport.isConnected(id, "control"),
-      sendProposals: (to, p) => this.transport.sendProposals(to, p),
+      sendProposals: (to, p, undelivered) => this.transport.sendProposals(to, p, undelivered),
       sendLeases: (to, l, undelivered) => (this.stopping ? undelivered?.() : this.transport.sendLeases(to, l, undelivered)),
       answerLeases: (queries) => this.leases.answerPeer(queries),
       schedule: () => this.schedule(),
