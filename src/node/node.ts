@@ -8,7 +8,7 @@ import { memberCredentials } from "../api/auth-guard.ts";
 import { setMemberCredentials } from "../grpc/pool.ts";
 import type { Config } from "../config/types.ts";
 import { decodeInternalRequest } from "../kv/codec.ts";
-import { Errors, type EtcdError } from "../kv/errors.ts";
+import { Errors } from "../kv/errors.ts";
 import { MvccStore } from "../kv/mvcc.ts";
 import type { ApplyEntry, InternalRequest, WriteResponse } from "../kv/types.ts";
 import { Raft } from "../raft/raft.ts";
@@ -19,9 +19,8 @@ import { memberBackoff, PeerTransport, type TransportObserver } from "../transpo
 import { startIdentity } from "./cluster-id.ts";
 import { asDivergence } from "./divergence.ts";
 import { AlarmType, NodeAlarms } from "./alarms.ts";
-import { capAnswers, DataDirUsage, SpaceQuota, SUGGESTED_MAX_QUOTA_BYTES } from "./quota.ts";
-import { AlarmErrors, quotaCost } from "../kv/alarms.ts";
-import { DiskFullError, isDiskFull, reserveBytes, SpaceReserve } from "./disk-space.ts";
+import { DiskFullError, isDiskFull } from "./disk-space.ts";
+import { SpaceGuard } from "./space-guard.ts";
 import { NodeLeases } from "./node-leases.ts";
 import { openCheckedStore } from "./repair.ts";
 import { AlarmType as CorruptAlarm } from "./alarms.ts";
@@ -76,15 +75,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
   readonly alarms: NodeAlarms;
   /** etcd's initial and periodic HashKV comparisons with the peers (corrupt-check.ts). */
   private readonly corruption: CorruptionChecker;
-  private readonly quota: SpaceQuota;
-  private readonly usage: DataDirUsage;
-  /** Released when a write fails for want of space, so the stop and the restart find room. */
-  private readonly reserve: SpaceReserve;
-  /** Space ran out (now or in the previous incarnation) and the reserve is not back yet. */
-  private spaceLow: boolean;
-  private spaceCheckedAt = -Infinity;
-  /** When the quota last made this member compact its log (checkQuota). */
-  private spaceCompactedAt = -Infinity;
+  /** The space quota, the reserve and NOSPACE (space-guard.ts). */
+  private readonly space: SpaceGuard;
   private readonly changes: MembershipChanges;
   private readonly removal: RemovalWatch;
   private readonly ticker: Ticker;
@@ -139,7 +131,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       soft: () => this.soft,
       appliedIndex: () => store.appliedIndex,
       alarms: () => store.alarms(),
-      spaceRefusal: (req) => this.spaceRefusal(req),
+      spaceRefusal: (req) => this.space.refusal(req),
       fatal: () => this.fatal,
       accepting: () => this.accepting,
       knows: (id) => membership.get(id) !== undefined,
@@ -179,13 +171,19 @@ export class TriremeNode implements KvBackend, MetricsSource {
       client: this.memberClient,
       scrub: new Scrubber({ dataDir: config.node.data_dir, snapshots: data.snapshots, log: opts.log.log }),
     });
-    this.usage = new DataDirUsage(config.node.data_dir, () => store.dbSize().size);
-    this.reserve = new SpaceReserve(config.node.data_dir, opts.log.log, reserveBytes(config.node.data_dir, config.limits.space_reserve_mib));
-    this.spaceLow = opts.afterDiskFull === true;
-    this.quota = new SpaceQuota({ configured: config.limits.quota_backend_bytes, usage: () => this.usage.measure() });
-    if (this.quota.enabled && this.quota.limit > SUGGESTED_MAX_QUOTA_BYTES) {
-      opts.log.warn("quota_backend_bytes exceeds the suggested maximum (etcd's: 8 GiB): a larger store slows snapshots and restarts", { quota: this.quota.limit });
-    }
+    this.space = new SpaceGuard({
+      dataDir: config.node.data_dir,
+      quotaBackendBytes: config.limits.quota_backend_bytes,
+      spaceReserveMib: config.limits.space_reserve_mib,
+      afterDiskFull: opts.afterDiskFull === true,
+      dbSize: () => store.dbSize().size,
+      noSpaceRaised: () => this.alarms.has(AlarmType.NOSPACE, this.id),
+      raiseNoSpace: (why) => this.alarms.raise(AlarmType.NOSPACE, this.id, why),
+      canCompact: () => this.snapshotting === undefined && this.raft.status().firstIndex <= this.store.appliedIndex,
+      compactAll: () => void this.snapshotNow(0),
+      electionTimeoutMs: config.raft.election_timeout_ms,
+      log: opts.log,
+    });
     this.changes = new MembershipChanges({
       id: this.id,
       requestTimeoutMs: timeoutMs,
@@ -250,7 +248,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
         await node.stop().catch(() => {});
         throw err;
       });
-      node.spaceStarted();
+      node.space.started();
       return node;
     } catch (err) {
       store?.close();
@@ -360,40 +358,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.removal.tick(now, this.soft.leader !== 0, () => this.raft.status().conf.voters.length > 0, () => this.raft.status().commit);
     this.clients.tick(now);
     this.leases.tick(now);
-    this.checkQuota();
+    this.space.check();
     this.schedule();
-  }
-
-  /** etcd raises NOSPACE only when a write finds no room for it (`refused`: at the proposer or
-   *  at apply), so after `alarm disarm` a member still over quota raises it again at its next
-   *  growing write, not at a tick. The tick only makes room: the log counts towards the quota. */
-  private checkQuota(refused = false): void {
-    const now = performance.now();
-    // Space comes back when the reserve can be written again (twice its size free).
-    if (now - this.spaceCheckedAt >= (this.spaceLow ? 1000 : 5000)) {
-      this.spaceCheckedAt = now;
-      // After a full disk, room for the reserve three times over: compaction and defragment
-      // made space, not the writes that happen to have stopped.
-      const wasLow = this.spaceLow;
-      void this.reserve.ensure(wasLow ? 3 : 2).then((held) => {
-        if (held && wasLow && this.spaceLow) {
-          this.spaceLow = false;
-          this.opts.log.info("free space is back: the reserve is written again");
-        }
-      });
-    }
-    if (!refused && !this.spaceLow && !this.quota.exceeded()) return;
-    if (refused && !this.alarms.has(AlarmType.NOSPACE, this.id)) {
-      const why = this.spaceLow ? "the disk was full" : `${this.quota.used()} bytes in use, quota ${this.quota.limit}`;
-      void this.alarms.raise(AlarmType.NOSPACE, this.id, why).catch(() => {});
-    }
-    // The log counts towards the quota: make room by dropping every applied entry (a follower
-    // behind then gets a snapshot), at most once per election timeout while over quota.
-    const compactable = this.raft.status().firstIndex <= this.store.appliedIndex;
-    if (compactable && this.snapshotting === undefined && now - this.spaceCompactedAt >= this.opts.config.raft.election_timeout_ms) {
-      this.spaceCompactedAt = now;
-      void this.snapshotNow(0);
-    }
   }
 
   /** Coalesces everything that happens in one event-loop turn into one pass over the core. */
@@ -491,11 +457,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
       term: e.term,
       request: e.type === EntryType.Normal && e.data.length > 0 ? decodeInternalRequest(e.data, e.index) : null,
     }));
-    const over = this.quota.applying(batch);
+    const over = this.space.applying(batch);
     const results = this.store.applyBatch(batch);
-    // etcd's quotaApplierV3: applied all the same, answered `database space exceeded`.
-    const answers = over ? capAnswers(results, over) : results;
-    if (answers !== results) this.checkQuota(true);
+    const answers = this.space.answers(results, over);
     this.clients.applied(batch, answers, this.store.appliedIndex);
     this.leases.applied(batch, results);
     this.appliedSinceSnapshot += entries.length;
@@ -552,13 +516,6 @@ export class TriremeNode implements KvBackend, MetricsSource {
     }
   }
 
-  /** Once serving: the reserve is written if there is room; after a full disk NOSPACE is raised. */
-  private spaceStarted(): void {
-    if (!this.spaceLow) void this.reserve.ensure();
-    this.spaceCheckedAt = performance.now();
-    if (this.spaceLow) this.checkQuota(true);
-  }
-
   /** A write failed for want of space: the member stops cleanly and trireme start, which then
    *  releases the reserve (after the stop, whose checkpoints would eat it), starts it again. */
   private diskFull(cause: Error): DiskFullError {
@@ -587,13 +544,6 @@ export class TriremeNode implements KvBackend, MetricsSource {
   readonly members = (): MemberInfo[] => this.clients.members();
   readonly isLearner = (): boolean => this.clients.isLearner();
   readonly moveLeader = (target: number): Promise<void> => this.clients.moveLeader(target);
-
-  /** etcd's quotaKVServer: a write this member has no room for is refused before it is proposed. */
-  private spaceRefusal(req: InternalRequest): EtcdError | undefined {
-    if (this.quota.admits(req) && !(this.spaceLow && quotaCost(req) > 0)) return undefined;
-    this.checkQuota(true);
-    return AlarmErrors.noSpace();
-  }
 
   // Membership changes (membership.ts).
   readonly memberAdd = (peerURLs: string[], isLearner: boolean) => this.changes.add(peerURLs, isLearner);
@@ -626,8 +576,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       ...indexSizes(this.store.indexStats()),
       snapshotTransfers: this.transfers.list(),
       quota: {
-        limitBytes: this.quota.enabled ? this.quota.limit : 0,
-        usedBytes: this.quota.used(),
+        ...this.space.sample(),
         noSpaceAlarms: this.store.alarms().filter((a) => a.alarm === AlarmType.NOSPACE).length,
         corruptAlarms: this.store.alarms().filter((a) => a.alarm === AlarmType.CORRUPT).length,
       },
@@ -665,7 +614,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     // Wait for a Ready in progress, so the last log writes are handed to the store before close.
     while (this.draining) await new Promise((r) => setTimeout(r, 5));
     await this.snapshotting;
-    this.usage.close();
+    this.space.close();
     // On a full disk the log's last flush may fail: kv.db must still close (and release its
     // write lock) for the member to start again in this process.
     try {
