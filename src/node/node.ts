@@ -1,6 +1,7 @@
 // One running trireme member: the Raft core driven by a tick timer, its Ready turned into log
 // writes, peer sends and applies, and the etcd v3 API served on top (this class is the API's
-// KvBackend). The core decides; this shell only does what a Ready says, in its order.
+// KvBackend, answered by client-requests.ts). The core decides; this shell only does what a
+// Ready says, in its order.
 import type { HeaderInfo, KvBackend, MemberInfo, StatusInfo } from "../api/backend.ts";
 import { startClientServer, type ClientServer } from "../api/server.ts";
 import { authOptions } from "../api/auth-service.ts";
