@@ -1,8 +1,10 @@
 // Calls this member makes to the other members' client ports: a membership change passed on to
 // the leader (and a learner asked its name), the removal watch's "who leads, and am I listed?",
 // the corruption check's HashKV. One pool of channels (one per address) serves them all, so a
-// member keeps one connection per peer's client port, closed when the member stops. Writes and
-// lease questions do not come here: they travel to the leader on the peer data plane.
+// member keeps one connection per peer's client port, closed when the member stops. Before a
+// member runs, start-up asks through a short-lived one (the cluster id, an alarm raised for a
+// full disk). Writes and lease questions do not come here: they go to the leader on the peer
+// data plane.
 import { GrpcClientPool } from "../grpc/pool.ts";
 import type { MethodDefinition } from "../grpc/types.ts";
 import type { H2ClientTls } from "../h2/types.ts";
