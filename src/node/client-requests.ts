@@ -18,6 +18,7 @@ import { LeaderWatch } from "./leader-watch.ts";
 import type { LogFn } from "../log/log.ts";
 import { handOffLeadership, moveLeader, type MoveLeaderHost } from "./move-leader.ts";
 import { ReadQueue } from "./reads.ts";
+import { shellInvariant } from "./shell-invariant.ts";
 import { WriteQueue } from "./writes.ts";
 
 /** etcd's server version as reported to clients (they gate features on it). */
@@ -70,6 +71,8 @@ export class ClientRequests {
   private readonly leaders = new LeaderWatch();
   /** This member is a learner in the membership it uses (set by confChanged, read per request). */
   private learner = false;
+  /** The highest applied index reported: it never goes back. */
+  private appliedIndex = 0;
 
   constructor(private readonly host: ClientRequestsHost) {
     const timeoutMs = host.requestTimeoutMs;
@@ -213,6 +216,11 @@ export class ClientRequests {
 
   /** A batch was applied: `answers` are what each entry's client is told. */
   applied(batch: readonly ApplyEntry[], answers: readonly (ApplyResult | null)[], appliedIndex: number): void {
+    shellInvariant(answers.length === batch.length, "one answer per applied entry", () => `${answers.length} answers for ${batch.length} entries`);
+    for (let i = 1; i < batch.length; i++) {
+      shellInvariant(batch[i].index === batch[i - 1].index + 1, "applied entries contiguous", () => `${batch[i - 1].index} then ${batch[i].index}`);
+    }
+    this.advanceApplied(appliedIndex);
     for (let i = 0; i < batch.length; i++) {
       this.writes.applied(batch[i].index, batch[i].term, answers[i]);
       const requestId = Number(batch[i].request?.id ?? 0);
@@ -223,9 +231,16 @@ export class ClientRequests {
 
   /** A snapshot replaced the log through `index`. */
   snapshotInstalled(index: number, appliedIndex: number): void {
+    shellInvariant(appliedIndex >= index, "a snapshot is applied once installed", () => `installed ${index}, applied ${appliedIndex}`);
+    this.advanceApplied(appliedIndex);
     this.writes.skipThrough(index);
     this.proposals.snapshotInstalled();
     this.reads.applied(appliedIndex);
+  }
+
+  private advanceApplied(appliedIndex: number): void {
+    shellInvariant(appliedIndex >= this.appliedIndex, "applied index never goes back", () => `from ${this.appliedIndex} to ${appliedIndex}`);
+    this.appliedIndex = appliedIndex;
   }
 
   /** ReadIndex answers of a Ready: confirmed (wait for apply) or dropped (retried at a tick). */

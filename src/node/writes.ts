@@ -7,6 +7,7 @@ import type { ApplyResult, WriteResponse } from "../kv/types.ts";
 import type { ProposeResult } from "../raft/types.ts";
 import { proposeRefusal, refusalPasses } from "./propose-errors.ts";
 import { QueueBudget, WRITE_LIMIT, type QueueLimit } from "./queue-budget.ts";
+import { shellInvariant } from "./shell-invariant.ts";
 
 interface Pending {
   data: Uint8Array;
@@ -76,6 +77,8 @@ export class WriteQueue {
   proposed(batch: ProposalBatch, result: ProposeResult): void {
     const proposals = batch.proposals;
     if (result.ok) {
+      shellInvariant(result.lastIndex - result.firstIndex + 1 === proposals.length, "one entry per proposal", () =>
+        `${proposals.length} proposals placed at ${result.firstIndex}..${result.lastIndex}`);
       for (let i = 0; i < proposals.length; i++) {
         const p = proposals[i];
         // A waiter left at this index by an earlier term lost its entry to a snapshot or a new

@@ -96,6 +96,14 @@ describe("WriteQueue", () => {
   });
 });
 
+test("WriteQueue asserts the core placed one entry per proposal", () => {
+  const q = new WriteQueue(10_000);
+  void q.enqueue(new Uint8Array([1])).catch(() => {});
+  void q.enqueue(new Uint8Array([2])).catch(() => {});
+  const batch = q.take()!;
+  assert.throws(() => q.proposed(batch, { ok: true, firstIndex: 3, lastIndex: 3, term: 1 }), /one entry per proposal: 2 proposals placed at 3..3/);
+});
+
 describe("ReadQueue", () => {
   test("reads of one turn share one ReadIndex request and wait until applied reaches the index", async () => {
     const q = new ReadQueue(10_000);
