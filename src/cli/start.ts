@@ -10,7 +10,7 @@ import { DivergenceError, pruneQuarantines, quarantine } from "../node/divergenc
 import { DiskFullError, isDiskFull, raiseThroughPeers, releaseReserve, reserveBytes, waitForSpace } from "../node/disk-space.ts";
 import { AlarmType } from "../kv/alarms.ts";
 import { awaitSnapshotOnRestart, canRebuildFromPeers, isRepairable, readSavedHardState, readSavedLastIndex, repairAdvice, writeVoteFloor } from "../node/repair.ts";
-import { createLogger } from "../node/log.ts";
+import { createLogger } from "../log/log.ts";
 import { TriremeNode } from "../node/node.ts";
 import { StorageError } from "../storage/index.ts";
 import { parse, UsageError, type Command } from "./usage.ts";

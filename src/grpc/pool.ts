@@ -1,5 +1,6 @@
-// Unary calls to other members' client ports (lease questions to the leader, membership changes
-// passed on, "who leads?" at start-up): one channel per address, kept while the pool lives.
+// Unary calls to other members' client ports (src/node/member-client.ts: membership changes
+// passed on, the removal watch, HashKV, "who leads?" at start-up): one channel per address, kept
+// while the pool lives.
 import { Buffer } from "node:buffer";
 import { GrpcChannel } from "./channel.ts";
 import { type ClientCallOptions, unaryCall } from "./client-call.ts";

@@ -45,6 +45,8 @@ export const Errors = {
   leaderChanged: e(StatusCode.UNAVAILABLE, "etcdserver: leader changed"),
   stopped: e(StatusCode.UNAVAILABLE, "etcdserver: server stopped"),
   timeout: e(StatusCode.UNAVAILABLE, "etcdserver: request timed out"),
+  /** Proposals run ahead of what the cluster commits and applies: the client backs off. */
+  tooManyRequests: e(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: too many requests"),
   memberNotFound: e(StatusCode.NOT_FOUND, "etcdserver: member not found"),
   notCapable: e(StatusCode.UNAVAILABLE, "etcdserver: not capable"),
   notSupportedForLearner: e(StatusCode.UNAVAILABLE, "etcdserver: rpc not supported for learner"),

@@ -8,7 +8,7 @@
 import { AlarmAction, type AlarmMember, ALARM_NAMES, AlarmType } from "../kv/alarms.ts";
 import type { MvccStore } from "../kv/mvcc.ts";
 import type { InternalRequest, WriteResponse } from "../kv/types.ts";
-import type { LogFn } from "./log.ts";
+import type { LogFn } from "../log/log.ts";
 
 export { AlarmType, type AlarmMember } from "../kv/alarms.ts";
 

@@ -18,7 +18,7 @@ import type { SnapshotImage } from "../kv/types.ts";
 import type { ConfState } from "../raft/types.ts";
 import { openDataDir } from "../storage/index.ts";
 import { bootstrapClusterId, clusterIdentity, restoredClusterId } from "./cluster-id.ts";
-import { Members } from "./members.ts";
+import { AddressBook } from "./address-book.ts";
 
 /** etcd's backup trailer: the SHA-256 of the database, 32 bytes. */
 export const BACKUP_HASH_BYTES = 32;
@@ -176,7 +176,7 @@ export async function restoreBackup(opts: RestoreBackupOptions): Promise<Restore
     try {
       await data.hardState.save({ term: image.term, vote: 0 });
       await data.snapshots.write(
-        { index: image.index, term: image.term, conf, metadata: new Members(config.cluster.peers).encode() },
+        { index: image.index, term: image.term, conf, metadata: new AddressBook(config.cluster.peers).encode() },
         createReadStream(staged),
       );
       // The log starts after the snapshot, as after any compaction.

@@ -17,7 +17,7 @@ import type { Config, PeerConfig } from "../config/types.ts";
 import { checkIdentity, hexId, readMarker, StorageError, type ClusterIdentity } from "../storage/index.ts";
 import { clusterIdOf } from "../transport/index.ts";
 import { learnClusterId, refuseIfAdded, type LearnOptions } from "./learn-cluster-id.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../log/log.ts";
 
 /** An id from a digest: 53 bits, so it is an exact JS number on the wire and in JSON; never 0. */
 function idOf(digest: Buffer): number {

@@ -10,11 +10,10 @@
 //     others and not with it.
 // Hashes travel as Maintenance.HashKV over the members' client ports, with this member's client
 // TLS credentials, as the membership checks dial them.
-import type { H2ClientTls } from "../h2/types.ts";
+import type { MemberClient } from "./member-client.ts";
 import { GrpcCallError } from "../grpc/client-call.ts";
-import { GrpcClientPool } from "../grpc/pool.ts";
 import { MaintenanceService } from "../api/services.ts";
-import type { LogFn } from "./log.ts";
+import type { LogFn } from "../log/log.ts";
 import type { Scrubber } from "./scrub.ts";
 
 export interface StoreHash {
@@ -40,7 +39,8 @@ export interface CorruptCheckDeps {
   /** Raises CORRUPT for `member` through Raft. */
   raiseCorrupt(member: number, reason: string): Promise<void>;
   log: LogFn;
-  clientTls?: H2ClientTls;
+  /** Calls to the peers' client ports (shared with the member's other such calls). */
+  client: MemberClient;
   timeoutMs: number;
   /** Checks this member's own files each round (scrub.ts), on every member. */
   scrub?: Scrubber;
@@ -51,22 +51,19 @@ export interface CorruptCheckDeps {
 const comparable = (a: StoreHash, b: StoreHash): boolean => Math.max(0, a.compactRevision) === Math.max(0, b.compactRevision);
 
 export class CorruptionChecker {
-  readonly #clients: GrpcClientPool;
   #timer: ReturnType<typeof setInterval> | undefined;
   #running = false;
   /** What the scrub reported last, so a damaged file is logged once, not every round. */
   #reported: string | undefined;
   #previousRevision = 0;
 
-  constructor(private readonly deps: CorruptCheckDeps) {
-    this.#clients = new GrpcClientPool(undefined, deps.clientTls);
-  }
+  constructor(private readonly deps: CorruptCheckDeps) {}
 
   /** Every peer's HashKV at `revision`, asked in parallel. */
   async peerHashes(revision: number): Promise<PeerHash[]> {
     return Promise.all(this.deps.peers().map(async (p): Promise<PeerHash> => {
       try {
-        const r = await this.#clients.unary(p.clientAddress, MaintenanceService.HashKV, { ok: true, msg: { revision }, size: 0 }, this.deps.timeoutMs);
+        const r = await this.deps.client.call(p.clientAddress, MaintenanceService.HashKV, { revision }, this.deps.timeoutMs);
         return { id: p.id, hash: { hash: Number(r.hash ?? 0), compactRevision: Number(r.compactRevision ?? 0), revision: Number(r.header?.revision ?? 0) } };
       } catch (err) {
         return { id: p.id, error: err instanceof GrpcCallError ? err.details : (err as Error).message };
@@ -169,6 +166,5 @@ export class CorruptionChecker {
   close(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#clients.close();
   }
 }

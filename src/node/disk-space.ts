@@ -11,10 +11,10 @@ import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { MaintenanceService } from "../api/services.ts";
 import type { Config } from "../config/types.ts";
-import { GrpcClientPool } from "../grpc/pool.ts";
+import { MemberClient } from "./member-client.ts";
 import { AlarmAction, ALARM_NAMES } from "../kv/alarms.ts";
 import { memberTls } from "../tls/options.ts";
-import type { LogFn } from "./log.ts";
+import type { LogFn } from "../log/log.ts";
 
 export const RESERVE_FILE = "space.reserve";
 const MiB = 1024 * 1024;
@@ -155,11 +155,11 @@ export async function waitForSpace(dir: string, bytes: number, stop: () => boole
  */
 export async function raiseThroughPeers(config: Config, alarm: number, memberId: number, log: LogFn, timeoutMs = 3000): Promise<boolean> {
   const peers = config.cluster.peers.filter((p) => p.id !== config.node.id).map((p) => p.client_address);
-  const pool = new GrpcClientPool(undefined, memberTls(config.tls, () => {}).clientDial);
+  const client = new MemberClient(memberTls(config.tls, () => {}).clientDial);
   try {
     for (const address of peers) {
       try {
-        await pool.unary(address, MaintenanceService.Alarm, { ok: true, msg: { action: AlarmAction.ACTIVATE, memberID: memberId, alarm }, size: 0 }, timeoutMs);
+        await client.call(address, MaintenanceService.Alarm, { action: AlarmAction.ACTIVATE, memberID: memberId, alarm }, timeoutMs);
         log("warn", "raised the alarm through a peer", { alarm: ALARM_NAMES[alarm], member: memberId.toString(16), via: address });
         return true;
       } catch (err) {
@@ -168,6 +168,6 @@ export async function raiseThroughPeers(config: Config, alarm: number, memberId:
     }
     return false;
   } finally {
-    pool.close();
+    client.close();
   }
 }

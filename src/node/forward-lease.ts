@@ -1,10 +1,11 @@
 // Lease questions as peer messages on the data plane. Lease deadlines live only in the leader's
-// memory (lessor.ts), so a follower asks the leader to renew a lease (a keep-alive) or to tell
+// memory (node-leases.ts), so a follower asks the leader to renew a lease (a keep-alive) or to tell
 // its remaining TTL: the questions of one loop turn go to the leader as one peer message, and the
 // leader answers each batch once a ReadIndex round confirmed it still leads. Both questions are
 // idempotent, so a question that may have been lost is simply asked again (NodeLeases retries).
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import type { LeaseAnswer, LeaseQuery, PeerLeases } from "../transport/types.ts";
+import { LEASE_QUESTION_LIMIT, QueueBudget, type QueueLimit } from "./queue-budget.ts";
 
 export interface LeaseForwardDeps {
   send(to: number, l: PeerLeases, undelivered?: () => void): void;
@@ -30,7 +31,11 @@ export class LeaseForwarder {
   /** Peer messages sent with questions (tests count them). */
   batchesSent = 0;
 
-  constructor(private readonly deps: LeaseForwardDeps) {}
+  private readonly budget: QueueBudget;
+
+  constructor(private readonly deps: LeaseForwardDeps, limit: QueueLimit = LEASE_QUESTION_LIMIT) {
+    this.budget = new QueueBudget(limit);
+  }
 
   get size(): number {
     let n = this.inFlight.size;
@@ -40,12 +45,16 @@ export class LeaseForwarder {
 
   /** Asks `leader` about a lease; the question leaves with the others of this turn at `flush`.
    *  Resolves with the TTL; rejects with LeaderUnreachable (ask again), the leader's refusal as
-   *  an EtcdError, or `request timed out` at the deadline. */
+   *  an EtcdError, or `request timed out` at the deadline; at once with etcd's `too many
+   *  requests` while the limit of questions is already out (queue-budget.ts). */
   ask(leader: number, leaseId: number, renew: boolean, deadline: number): Promise<number> {
+    const release = this.budget.admit(0);
+    if (release instanceof EtcdError) return Promise.reject(release);
     return new Promise((resolve, reject) => {
       let list = this.queued.get(leader);
       if (list === undefined) this.queued.set(leader, (list = []));
-      list.push({ leader, query: { id: this.nextId++, leaseId, renew }, deadline, resolve, reject });
+      const query = { id: this.nextId++, leaseId, renew };
+      list.push({ leader, query, deadline, resolve: (ttl) => (release(), resolve(ttl)), reject: (e) => (release(), reject(e)) });
     });
   }
 

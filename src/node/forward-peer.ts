@@ -8,6 +8,8 @@ import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import type { ApplyResult, WriteResponse } from "../kv/types.ts";
 import type { ProposeResult } from "../raft/types.ts";
 import type { PeerProposals, ProposalAnswer } from "../transport/types.ts";
+import { proposeRefusal, refusalPasses } from "./propose-errors.ts";
+import { FORWARD_LIMIT, QueueBudget, type QueueLimit } from "./queue-budget.ts";
 
 export interface ForwardDeps {
   send(to: number, p: PeerProposals, undelivered?: () => void): void;
@@ -23,6 +25,8 @@ export interface ForwardDeps {
   timeoutMs: number;
   /** A batch stays under the leader's request size limit. */
   maxBatchBytes: number;
+  /** Writes forwarded and not answered yet, at most (queue-budget.ts). */
+  limit?: QueueLimit;
 }
 
 interface Waiting {
@@ -49,14 +53,22 @@ export class ProposalForwarder {
   private readonly inFlight = new Map<number, InFlight>();
   /** Peers' proposals that arrived while leadership was being handed over: proposed when the
    *  transfer ends (here, or refused as "leader changed"), as a client's own writes wait. */
-  private held: { from: number; id: number; requests: Uint8Array[]; deadline: number }[] = [];
+  private held: { from: number; id: number; requests: Uint8Array[]; deadline: number; release(): void }[] = [];
   /** Answers the transport could not deliver (the data channel to that member was down, say
    *  right after it restarted): sent again at the next flush, until the writes' deadline. */
   private unsentAnswers: { to: number; answers: ProposalAnswer[]; deadline: number }[] = [];
   /** Peer messages sent with proposals (tests count them). */
   batchesSent = 0;
 
-  constructor(private readonly deps: ForwardDeps) {}
+  private readonly budget: QueueBudget;
+  /** Peers' proposals held during a transfer, at most: a leader must not grow without bound
+   *  while leadership moves either. */
+  private readonly heldBudget: QueueBudget;
+
+  constructor(private readonly deps: ForwardDeps) {
+    this.budget = new QueueBudget(deps.limit ?? FORWARD_LIMIT);
+    this.heldBudget = new QueueBudget(deps.limit ?? FORWARD_LIMIT);
+  }
 
   get size(): number {
     let n = 0;
@@ -70,12 +82,14 @@ export class ProposalForwarder {
 
   /** Queues a write for the leader; it leaves with the others of this turn at `flush`. */
   forward(leader: number, data: Uint8Array, requestId = 0): Promise<WriteResponse> {
+    const release = this.budget.admit(data.length);
+    if (release instanceof EtcdError) return Promise.reject(release);
     return new Promise((resolve, reject) => {
       let list = this.queued.get(leader);
       if (list === undefined) this.queued.set(leader, (list = []));
       const w: Waiting = { data, requestId, deadline: performance.now() + this.deps.timeoutMs, settled: false, resolve, reject };
-      w.resolve = (r) => this.settle(w, () => resolve(r));
-      w.reject = (e) => this.settle(w, () => reject(e));
+      w.resolve = (r) => this.settle(w, () => (release(), resolve(r)));
+      w.reject = (e) => this.settle(w, () => (release(), reject(e)));
       if (requestId !== 0) this.byRequestId.set(requestId, w);
       list.push(w);
     });
@@ -141,13 +155,20 @@ export class ProposalForwarder {
     if (p.proposals.length > 0) {
       const answers: ProposalAnswer[] = [];
       for (const prop of p.proposals) {
-        const a = this.proposeFor(prop.id, prop.requests);
+        const a = this.proposeFor(prop.id, prop.requests) ?? this.hold(from, prop.id, prop.requests);
         if (a !== undefined) answers.push(a);
-        else this.held.push({ from, id: prop.id, requests: prop.requests, deadline: performance.now() + this.deps.timeoutMs });
       }
       if (answers.length > 0) this.sendAnswers(from, answers, performance.now() + this.deps.timeoutMs);
     }
     for (const a of p.answers) this.answered(from, a);
+  }
+
+  /** Holds a peer's batch until the transfer ends; undefined, or the refusal when too many are held. */
+  private hold(from: number, id: number, requests: Uint8Array[]): ProposalAnswer | undefined {
+    const release = this.heldBudget.admit(requests.reduce((n, r) => n + r.length, 0));
+    if (release instanceof EtcdError) return refusal(id, release);
+    this.held.push({ from, id, requests, deadline: performance.now() + this.deps.timeoutMs, release });
+    return undefined;
   }
 
   private retryHeld(): void {
@@ -156,8 +177,12 @@ export class ProposalForwarder {
     const now = performance.now();
     for (const h of held) {
       const a = h.deadline <= now ? refusal(h.id, Errors.timeout()) : this.proposeFor(h.id, h.requests);
-      if (a !== undefined) this.sendAnswers(h.from, [a], h.deadline);
-      else this.held.push(h);
+      if (a === undefined) {
+        this.held.push(h);
+        continue;
+      }
+      h.release();
+      this.sendAnswers(h.from, [a], h.deadline);
     }
   }
 
@@ -183,12 +208,8 @@ export class ProposalForwarder {
     }
     const r = this.deps.propose(requests);
     if (r.ok) return { id, firstIndex: r.firstIndex, term: r.term, errorCode: 0, errorMessage: "" };
-    if (r.error.code === "transferring") return undefined;
-    return refusal(id, r.error.code === "too-many-uncommitted-bytes"
-      ? new EtcdError(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: too many requests")
-      : r.error.code === "not-leader"
-      ? Errors.leaderChanged()
-      : new EtcdError(StatusCode.UNAVAILABLE, `trireme: proposal refused (${r.error.code})`));
+    if (refusalPasses(r.error)) return undefined;
+    return refusal(id, proposeRefusal(r.error));
   }
 
   private answered(from: number, a: ProposalAnswer): void {
@@ -267,6 +288,7 @@ export class ProposalForwarder {
     this.queued.clear();
     for (const f of this.inFlight.values()) for (const w of f.waiting) w.reject(err());
     this.inFlight.clear();
+    for (const h of this.held) h.release();
     this.held = [];
     this.unsentAnswers = [];
   }

@@ -5,9 +5,9 @@ import { decodeInternalRequest } from "../kv/codec.ts";
 import type { MvccStore } from "../kv/mvcc.ts";
 import type { ApplyEntry, ApplyResult } from "../kv/types.ts";
 import { EntryType, type Entry, type SnapshotMeta } from "../raft/types.ts";
-import type { Members } from "./members.ts";
-import { capAnswers, type SpaceQuota } from "./quota.ts";
+import type { AddressBook } from "./address-book.ts";
 import type { StateMachine } from "./ready-loop.ts";
+import type { SpaceGuard } from "./space-guard.ts";
 import type { SnapshotContext, SnapshotManager, TakenSnapshot } from "./snapshots.ts";
 
 /** One applied batch: the store's results (what leases follow) and the clients' answers. */
@@ -20,11 +20,10 @@ export interface KvApplied {
 export interface KvStateMachineParts {
   store: MvccStore;
   snapshots: SnapshotManager;
-  membership: Members;
-  quota: SpaceQuota;
+  membership: AddressBook;
+  /** Which entries go past the quota, and their answers (etcd's quotaApplierV3). */
+  space: Pick<SpaceGuard, "applying" | "answers">;
   snapshotContext: SnapshotContext;
-  /** Some answers became `database space exceeded`. */
-  overQuota(): void;
   /** A snapshot was recorded (events, metrics). */
   taken(s: TakenSnapshot): void;
   stopping(): boolean;
@@ -43,11 +42,9 @@ export class KvStateMachine implements StateMachine<KvApplied> {
       term: e.term,
       request: e.type === EntryType.Normal && e.data.length > 0 ? decodeInternalRequest(e.data, e.index) : null,
     }));
-    const over = this.p.quota.applying(batch);
+    const over = this.p.space.applying(batch);
     const results = this.p.store.applyBatch(batch);
-    const answers = over ? capAnswers(results, over) : results;
-    if (answers !== results) this.p.overQuota();
-    return { batch, results, answers };
+    return { batch, results, answers: this.p.space.answers(results, over) };
   }
 
   async installSnapshot(meta: SnapshotMeta): Promise<void> {

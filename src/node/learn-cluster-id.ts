@@ -4,12 +4,11 @@
 // whose member list already holds it, the leader's first. Its config cannot say: the id was made
 // when the cluster was, from members this member's config need not even list.
 import type { Config } from "../config/types.ts";
-import { ClusterService, MaintenanceService, type Decoded } from "../api/services.ts";
-import { GrpcClientPool } from "../grpc/pool.ts";
+import { ClusterService, MaintenanceService } from "../api/services.ts";
+import { MemberClient } from "./member-client.ts";
 import { memberTls } from "../tls/options.ts";
-import type { MethodDefinition } from "../grpc/types.ts";
 import { hexId } from "../storage/index.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../log/log.ts";
 
 export interface LearnOptions {
   /** How long to keep asking before giving up (default: 10 s, or 10 election timeouts if longer). */
@@ -93,18 +92,18 @@ interface Round {
 
 async function askAll(config: Config, addresses: readonly string[], self: number, callTimeoutMs: number): Promise<Round> {
   // Another member's client port may serve TLS: dial it with this member's credentials.
-  const pool = new GrpcClientPool(undefined, memberTls(config.tls, () => {}).clientDial);
+  const client = new MemberClient(memberTls(config.tls, () => {}).clientDial);
   try {
-    const results = await Promise.all(addresses.map((a) => ask(pool, a, self, callTimeoutMs).then((r) => r, (err: Error) => `${a}: ${err.message}`)));
+    const results = await Promise.all(addresses.map((a) => ask(client, a, self, callTimeoutMs).then((r) => r, (err: Error) => `${a}: ${err.message}`)));
     return { answers: results.filter((r): r is Answer => typeof r !== "string"), errors: results.filter((r): r is string => typeof r === "string") };
   } finally {
-    pool.close();
+    client.close();
   }
 }
 
-async function ask(pool: GrpcClientPool, address: string, self: number, timeoutMs: number): Promise<Answer> {
-  const status = await unary(pool, address, MaintenanceService.Status, {}, timeoutMs);
-  const list = await unary(pool, address, ClusterService.MemberList, {}, timeoutMs);
+async function ask(client: MemberClient, address: string, self: number, timeoutMs: number): Promise<Answer> {
+  const status = await client.call(address, MaintenanceService.Status, {}, timeoutMs);
+  const list = await client.call(address, ClusterService.MemberList, {}, timeoutMs);
   const memberId = Number(status.header?.memberId ?? 0);
   return {
     memberId,
@@ -113,8 +112,4 @@ async function ask(pool: GrpcClientPool, address: string, self: number, timeoutM
     isLeader: memberId !== 0 && Number(status.leader ?? 0) === memberId,
     listsUs: (list.members ?? []).some((m) => Number(m.ID ?? 0) === self),
   };
-}
-
-function unary<Req, Res>(pool: GrpcClientPool, address: string, method: MethodDefinition<Decoded<Req>, Res>, req: Req, timeoutMs: number): Promise<Res> {
-  return pool.unary(address, method, { ok: true, msg: req, size: 0 }, timeoutMs);
 }

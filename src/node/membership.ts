@@ -1,11 +1,9 @@
 // Membership changes the etcd way (Cluster.MemberAdd / MemberRemove / MemberPromote / MemberUpdate): checked
 // and proposed on the leader as one ConfChange at a time, answered once applied; a follower
 // passes the request on to the leader's client port unchanged. Also follows the ConfChange
-// entries the node persists and applies, to keep the address book (Members) current and to
+// entries the node persists and applies, to keep the address book (AddressBook) current and to
 // notice this member's own removal.
 import { GrpcCallError } from "../grpc/client-call.ts";
-import { GrpcClientPool } from "../grpc/pool.ts";
-import type { H2ClientTls } from "../h2/types.ts";
 import type { MethodDefinition } from "../grpc/types.ts";
 import type { MemberInfo } from "../api/backend.ts";
 import type { PeerConfig } from "../config/types.ts";
@@ -14,8 +12,11 @@ import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import { confChangeProblem, decodeConfChange } from "../raft/confchange.ts";
 import { ConfChangeType, EntryType, Role, type ConfChange, type ConfState, type Entry, type NodeId, type ProposeResult, type RaftStatus } from "../raft/types.ts";
 import { additionKeepsQuorum, learnerReady, removalKeepsQuorum, votersConnected, type MemberHealth } from "./member-checks.ts";
-import { decodePeerContext, encodePeerContext, type Members } from "./members.ts";
+import { decodePeerContext, encodePeerContext, type AddressBook } from "./address-book.ts";
 import { peerFromURLs } from "./peer-urls.ts";
+import type { MemberClient } from "./member-client.ts";
+import type { LogFn } from "../log/log.ts";
+import { proposeRefusal, refusalPasses } from "./propose-errors.ts";
 
 /** etcd's errors for membership requests (api/v3rpc/rpctypes), message and code verbatim. */
 export const MemberErrors = {
@@ -39,9 +40,9 @@ export interface MembershipHost {
   accepting(): boolean;
   /** This member's channel to peer `id` is up now (the transport's control plane). */
   connected(id: NodeId): boolean;
-  log?(level: "info" | "warn", msg: string, fields: Record<string, unknown>): void;
-  /** TLS for calls to other members' client ports (`[tls.client]`); absent: plaintext. */
-  readonly clientTls?: H2ClientTls;
+  log?: LogFn;
+  /** Calls to the other members' client ports (the leader's, a learner's). */
+  readonly client: MemberClient;
   readonly requestTimeoutMs: number;
   /** How long the transport keeps reaching a member after it left the membership. */
   readonly departingGraceMs: number;
@@ -64,7 +65,7 @@ export interface AppliedOutcome {
 /** The ids the transport must reach and admit: the current members and those of the committed
  *  membership (a leader keeps replicating to a member whose removal has not committed yet).
  *  A member waiting to join knows no membership yet: then everyone in its address book. */
-export function peerIds(status: RaftStatus, committed: ConfState, members: Members): NodeId[] {
+export function peerIds(status: RaftStatus, committed: ConfState, members: AddressBook): NodeId[] {
   const ids = [...status.conf.voters, ...status.conf.learners, ...committed.voters, ...committed.learners];
   return ids.length > 0 ? ids : members.all().map((p) => p.id);
 }
@@ -75,7 +76,6 @@ const NAME_TIMEOUT_MS = 1000;
 
 export class MembershipChanges {
   private readonly waiting = new Map<number, Waiter>();
-  private readonly clients: GrpcClientPool;
   /** Highest index of a ConfChange entry persisted (an append at or below it may undo one). */
   private highestConfIndex = 0;
   private closed = false;
@@ -87,8 +87,7 @@ export class MembershipChanges {
 
   private readonly health: MemberHealth;
 
-  constructor(private readonly host: MembershipHost, private readonly members: Members) {
-    this.clients = new GrpcClientPool(undefined, host.clientTls);
+  constructor(private readonly host: MembershipHost, private readonly members: AddressBook) {
     this.health = { named: (id) => (members.get(id)?.name ?? "") !== "", connected: (id) => host.connected(id) };
   }
 
@@ -203,7 +202,6 @@ export class MembershipChanges {
       w.reject(Errors.stopped());
     }
     this.waiting.clear();
-    this.clients.close();
   }
 
   // ------------------------------------------------------------------ requests
@@ -317,11 +315,8 @@ export class MembershipChanges {
         const st = this.host.status();
         return this.host.confAt(Math.max(st.applied, r.lastIndex));
       }
-      const e = r.error;
-      if (e.code === "not-leader") throw Errors.leaderChanged();
-      if (e.code === "too-many-uncommitted-bytes") throw new EtcdError(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: too many requests");
-      if (e.code === "invalid-conf-change") throw new EtcdError(StatusCode.FAILED_PRECONDITION, `trireme: membership change refused: ${e.reason}`);
       // Another change (or this leader's first entry) is not applied yet, or a transfer runs.
+      if (!refusalPasses(r.error)) throw proposeRefusal(r.error);
       if (performance.now() + RETRY_MS > deadline) throw Errors.timeout();
       await new Promise((r) => setTimeout(r, RETRY_MS));
       if (this.closed) throw Errors.stopped();
@@ -340,7 +335,7 @@ export class MembershipChanges {
 
   private async forward<Req, Res>(address: string, method: MethodDefinition<Decoded<Req>, Res>, req: Req, timeoutMs = this.host.requestTimeoutMs): Promise<Res> {
     try {
-      return await this.clients.unary(address, method, { ok: true, msg: req, size: 0 }, timeoutMs);
+      return await this.host.client.call(address, method, req, timeoutMs);
     } catch (err) {
       throw asEtcdError(err, address);
     }

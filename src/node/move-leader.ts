@@ -3,6 +3,7 @@
 // leads, or with etcd's errors. Also the hand-over a stopping leader makes first, as etcd does.
 import { EtcdError, StatusCode } from "../kv/errors.ts";
 import { Role, type NodeId, type RaftStatus } from "../raft/types.ts";
+import type { LogFn } from "../log/log.ts";
 
 export const MoveLeaderErrors = {
   notLeader: () => new EtcdError(StatusCode.FAILED_PRECONDITION, "etcdserver: not leader"),
@@ -35,7 +36,7 @@ export async function moveLeader(host: MoveLeaderHost, target: NodeId): Promise<
 export interface HandOffHost extends MoveLeaderHost {
   /** This member's channel to peer `id` is up now. */
   connected(id: NodeId): boolean;
-  log(level: "info" | "warn", msg: string, fields: Record<string, unknown>): void;
+  log: LogFn;
 }
 
 /** The voter a stopping leader hands over to: one it is connected to, the furthest caught up

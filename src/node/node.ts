@@ -1,15 +1,14 @@
 // One running trireme member: the Raft core driven by a tick timer, its Ready turned into log
 // writes, peer sends and applies, and the etcd v3 API served on top (this class is the API's
-// KvBackend). The core decides; this shell only does what a Ready says, in its order.
-import { join } from "node:path";
+// KvBackend, answered by client-requests.ts). The core decides; this shell only does what a
+// Ready says, in its order.
 import type { HeaderInfo, KvBackend, MemberInfo, StatusInfo } from "../api/backend.ts";
 import { startClientServer, type ClientServer } from "../api/server.ts";
 import { authOptions } from "../api/auth-service.ts";
 import { memberCredentials } from "../api/auth-guard.ts";
 import { setMemberCredentials } from "../grpc/pool.ts";
 import type { Config } from "../config/types.ts";
-import { encodeInternalRequest } from "../kv/codec.ts";
-import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
+import { Errors } from "../kv/errors.ts";
 import { MvccStore } from "../kv/mvcc.ts";
 import type { InternalRequest, WriteResponse } from "../kv/types.ts";
 import { Raft } from "../raft/raft.ts";
@@ -19,37 +18,29 @@ import { openDataDir, type DataDir } from "../storage/index.ts";
 import { memberBackoff, PeerTransport, type Transport, type TransportIdentity, type TransportObserver } from "../transport/index.ts";
 import { startIdentity } from "./cluster-id.ts";
 import { asDivergence } from "./divergence.ts";
-import { AlarmType, NodeAlarms, alarmName } from "./alarms.ts";
-import { DataDirUsage, SpaceQuota, SUGGESTED_MAX_QUOTA_BYTES } from "./quota.ts";
-import { AlarmErrors, alarmRefusal, quotaCost } from "../kv/alarms.ts";
-import { DiskFullError, isDiskFull, reserveBytes, SpaceReserve } from "./disk-space.ts";
-import { LeaderWatch } from "./leader-watch.ts";
-import { LeaseForwarder } from "./forward-lease.ts";
-import { ProposalForwarder } from "./forward-peer.ts";
-import { NodeLeases } from "./lessor.ts";
+import { AlarmType, NodeAlarms } from "./alarms.ts";
+import { DiskFullError, isDiskFull } from "./disk-space.ts";
+import { SpaceGuard } from "./space-guard.ts";
+import { NodeLeases } from "./node-leases.ts";
 import { openCheckedStore } from "./repair.ts";
 import { AlarmType as CorruptAlarm } from "./alarms.ts";
 import { CorruptionChecker } from "./corrupt-check.ts";
 import { Scrubber } from "./scrub.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../log/log.ts";
 import { checkNotRemoved, genesisConf, markRemoved, refuseIfRemovedInLog } from "./member-files.ts";
-import { Members } from "./members.ts";
+import { AddressBook } from "./address-book.ts";
 import { MembershipChanges } from "./membership.ts";
 import { RemovalWatch } from "./removal-watch.ts";
 import { memberTls } from "../tls/options.ts";
-import { ReadQueue } from "./reads.ts";
-import { ReadyLoop } from "./ready-loop.ts";
-import { KvStateMachine, type KvApplied } from "./kv-state-machine.ts";
 import { restoreState } from "./restore.ts";
 import { SnapshotManager, type SnapshotContext, type TakenSnapshot } from "./snapshots.ts";
 import { SnapshotTransfers } from "./snapshot-transfers.ts";
-import { handOffLeadership, moveLeader, type MoveLeaderHost } from "./move-leader.ts";
 import { raftConfigOf } from "./raft-config.ts";
 import { Ticker } from "./ticker.ts";
-import { WriteQueue } from "./writes.ts";
-
-/** etcd's server version as reported to clients (they gate features on it). */
-const ETCD_API_VERSION = "3.5.0";
+import { ClientRequests } from "./client-requests.ts";
+import { MemberClient } from "./member-client.ts";
+import { ReadyLoop } from "./ready-loop.ts";
+import { KvStateMachine, type KvApplied } from "./kv-state-machine.ts";
 
 export interface NodeEvents {
   leaderChanged?(leader: number, term: number): void;
@@ -81,27 +72,16 @@ export class TriremeNode implements KvBackend, MetricsSource {
   readonly clusterId: number;
   readonly id: number;
   private readonly raft: Raft;
-  private readonly writes: WriteQueue;
-  private readonly reads: ReadQueue;
-  private readonly leaseQuestions: LeaseForwarder;
-  /** This member is a learner in the membership it uses (kept by refreshPeers, read per request). */
-  private learner = false;
-  private readonly proposals: ProposalForwarder;
-  /** Lease deadlines on the leader, and the API's LeaseBackend (lessor.ts). */
+  /** Client writes, reads, lease questions and leadership requests (client-requests.ts). */
+  private readonly clients: ClientRequests;
+  /** Lease deadlines on the leader, and the API's LeaseBackend (node-leases.ts). */
   readonly leases: NodeLeases;
   /** Raises and clears alarms through Raft (alarms.ts): the quota, a full disk, corruption checks. */
   readonly alarms: NodeAlarms;
   /** etcd's initial and periodic HashKV comparisons with the peers (corrupt-check.ts). */
   private readonly corruption: CorruptionChecker;
-  private readonly quota: SpaceQuota;
-  private readonly usage: DataDirUsage;
-  /** Released when a write fails for want of space, so the stop and the restart find room. */
-  private readonly reserve: SpaceReserve;
-  /** Space ran out (now or in the previous incarnation) and the reserve is not back yet. */
-  private spaceLow: boolean;
-  private spaceCheckedAt = -Infinity;
-  /** When the quota last made this member compact its log (checkQuota). */
-  private spaceCompactedAt = -Infinity;
+  /** The space quota, the reserve and NOSPACE (space-guard.ts). */
+  private readonly space: SpaceGuard;
   private readonly changes: MembershipChanges;
   private readonly removal: RemovalWatch;
   private readonly ticker: Ticker;
@@ -112,13 +92,13 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private stopping = false;
   private fatal: Error | undefined;
   private readonly loop: ReadyLoop<KvApplied>;
-  private readonly leaders = new LeaderWatch();
   /** New client requests are refused once false; the loop keeps running until `stopping`. */
   private accepting = true;
-  private readonly requestTimeoutMs: number;
   private started = false;
   private handingOff = false;
   private readonly transfers: SnapshotTransfers;
+  /** Calls to the other members' client ports: membership changes, removal watch, HashKV. */
+  private readonly memberClient: MemberClient;
   /** `[tls.*]` as the listeners and diallers take it (src/tls/options.ts). */
   private readonly tls: ReturnType<typeof memberTls>;
   private readonly snapshotContext: SnapshotContext = {
@@ -130,7 +110,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     private readonly opts: NodeOptions,
     private readonly data: DataDir,
     readonly store: MvccStore,
-    private readonly membership: Members,
+    private readonly membership: AddressBook,
     private readonly snapshots: SnapshotManager,
     raftConfig: RaftConfig,
     restored: Awaited<ReturnType<typeof restoreState>>,
@@ -139,39 +119,46 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.clusterId = data.marker.clusterId; // fixed when the directory was made (cluster-id.ts)
     this.id = config.node.id;
     this.tls = memberTls(config.tls, opts.log.log);
+    this.memberClient = new MemberClient(this.tls.clientDial);
     membership.schemes = { peer: this.tls.peerScheme, client: this.tls.clientScheme };
     this.raft = new Raft(raftConfig, restored.state);
     const timeoutMs = 5000 + 2 * config.raft.election_timeout_ms; // etcd's request timeout
-    this.requestTimeoutMs = timeoutMs;
-    this.writes = new WriteQueue(timeoutMs);
-    this.reads = new ReadQueue(timeoutMs);
-    this.leaseQuestions = new LeaseForwarder({
-      send: (to, l, undelivered) => (this.stopping ? undelivered?.() : this.transport.sendLeases(to, l, undelivered)),
-      answer: (queries) => this.leases.answerPeer(queries),
-    });
-    this.proposals = new ProposalForwarder({
-      send: (to, p) => this.transport.sendProposals(to, p),
+    const metrics = opts.metrics;
+    this.clients = new ClientRequests({
+      id: this.id,
+      clusterId: this.clusterId,
+      status: () => this.raft.status(),
       propose: (data) => this.raft.propose(data),
-      awaitApplied: (index, term, deadline) => this.writes.awaitApplied(index, term, deadline),
-      appliedIndex: () => this.store.appliedIndex,
-      self: this.id,
-      proposeHere: (data) => this.writes.enqueue(data),
-      timeoutMs,
-      maxBatchBytes: config.limits.max_request_bytes,
+      readIndex: (requestId) => this.raft.readIndex(requestId),
+      transferLeader: (to) => (this.guard(() => this.raft.transferLeader(to)), this.schedule()),
+      soft: () => this.soft,
+      appliedIndex: () => store.appliedIndex,
+      alarms: () => store.alarms(),
+      spaceRefusal: (req) => this.space.refusal(req),
+      fatal: () => this.fatal,
+      accepting: () => this.accepting,
+      knows: (id) => membership.get(id) !== undefined,
+      memberInfo: (conf) => membership.info(conf),
+      connected: (id) => this.transport.isConnected(id, "control"),
+      sendProposals: (to, p, undelivered) => this.transport.sendProposals(to, p, undelivered),
+      sendLeases: (to, l, undelivered) => (this.stopping ? undelivered?.() : this.transport.sendLeases(to, l, undelivered)),
+      answerLeases: (queries) => this.leases.answerPeer(queries),
+      schedule: () => this.schedule(),
+      ...(metrics ? { proposalFailed: () => metrics.proposalFailed() } : {}),
+      log: opts.log.log,
+      requestTimeoutMs: timeoutMs,
+      electionTimeoutMs: config.raft.election_timeout_ms,
+      maxRequestBytes: config.limits.max_request_bytes,
     });
     this.leases = new NodeLeases({
       id: this.id,
       store,
-      askLeader: (leader, leaseId, renew, deadline) => {
-        const p = this.leaseQuestions.ask(leader, leaseId, renew, deadline);
-        this.schedule();
-        return p;
-      },
+      askLeader: (leader, leaseId, renew, deadline) => this.clients.askLeader(leader, leaseId, renew, deadline),
       electionTimeoutMs: config.raft.election_timeout_ms,
       requestTimeoutMs: timeoutMs,
       leader: () => this.soft.leader,
       knows: (id) => this.membership.get(id) !== undefined,
-      confirmLeadership: () => this.readBarrier(),
+      confirmLeadership: () => this.clients.readBarrier(),
       write: (req) => this.write(req),
       accepting: () => this.accepting,
     });
@@ -184,16 +171,22 @@ export class TriremeNode implements KvBackend, MetricsSource {
       raiseCorrupt: (member, reason) => this.alarms.raise(CorruptAlarm.CORRUPT, member, reason),
       log: opts.log.log,
       timeoutMs: Math.min(timeoutMs, 3000),
-      ...(this.tls.clientDial ? { clientTls: this.tls.clientDial } : {}),
+      client: this.memberClient,
       scrub: new Scrubber({ dataDir: config.node.data_dir, snapshots: data.snapshots, log: opts.log.log }),
     });
-    this.usage = new DataDirUsage(config.node.data_dir, () => store.dbSize().size);
-    this.reserve = new SpaceReserve(config.node.data_dir, opts.log.log, reserveBytes(config.node.data_dir, config.limits.space_reserve_mib));
-    this.spaceLow = opts.afterDiskFull === true;
-    this.quota = new SpaceQuota({ configured: config.limits.quota_backend_bytes, usage: () => this.usage.measure() });
-    if (this.quota.enabled && this.quota.limit > SUGGESTED_MAX_QUOTA_BYTES) {
-      opts.log.warn("quota_backend_bytes exceeds the suggested maximum (etcd's: 8 GiB): a larger store slows snapshots and restarts", { quota: this.quota.limit });
-    }
+    this.space = new SpaceGuard({
+      dataDir: config.node.data_dir,
+      quotaBackendBytes: config.limits.quota_backend_bytes,
+      spaceReserveMib: config.limits.space_reserve_mib,
+      afterDiskFull: opts.afterDiskFull === true,
+      dbSize: () => store.dbSize().size,
+      noSpaceRaised: () => this.alarms.has(AlarmType.NOSPACE, this.id),
+      raiseNoSpace: (why) => this.alarms.raise(AlarmType.NOSPACE, this.id, why),
+      canCompact: () => !this.loop.snapshotInProgress && this.raft.status().firstIndex <= this.store.appliedIndex,
+      compactAll: () => this.loop.snapshotNow(0),
+      electionTimeoutMs: config.raft.election_timeout_ms,
+      log: opts.log,
+    });
     this.changes = new MembershipChanges({
       id: this.id,
       requestTimeoutMs: timeoutMs,
@@ -205,10 +198,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
       accepting: () => this.accepting,
       connected: (id) => this.transport?.isConnected(id, "control") ?? false,
       log: (level, msg, fields) => opts.log.log(level, msg, fields),
-      ...(this.tls.clientDial ? { clientTls: this.tls.clientDial } : {}),
+      client: this.memberClient,
     }, membership);
     this.changes.appended(restored.state.entries); // a later truncation over these is noticed
-    this.removal = RemovalWatch.forMember(this.id, this.clusterId, membership, config.raft.election_timeout_ms, (how) => this.removed(how), this.tls.clientDial);
+    this.removal = RemovalWatch.forMember(this.id, this.clusterId, membership, config.raft.election_timeout_ms, (how) => this.removed(how), this.memberClient);
     this.transfers = new SnapshotTransfers({
       transport: () => this.transport,
       snapshotContext: this.snapshotContext,
@@ -227,9 +220,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
       store: this.store,
       snapshots: this.snapshots,
       membership: this.membership,
-      quota: this.quota,
+      space: this.space,
       snapshotContext: this.snapshotContext,
-      overQuota: () => this.checkQuota(true),
       taken: (taken) => {
         this.opts.events?.snapshotTaken?.(taken);
         this.opts.metrics?.snapshotTaken(taken.seconds, taken.bytes);
@@ -254,18 +246,12 @@ export class TriremeNode implements KvBackend, MetricsSource {
         },
         snapshotInstalled: (meta) => {
           this.refreshPeers();
-          this.writes.skipThrough(meta.index);
-          this.proposals.snapshotInstalled();
+          this.clients.snapshotInstalled(meta.index, this.store.appliedIndex);
           this.changes.skipThrough(meta.index);
-          this.reads.applied(this.store.appliedIndex);
         },
         applied: (entries, a) => this.applied(entries, a),
-        readsConfirmed: (states) => {
-          for (const rs of states) this.reads.confirmed(rs.requestId, rs.index, this.store.appliedIndex);
-        },
-        readsDropped: (ids) => {
-          for (const id of ids) this.reads.dropped(id);
-        },
+        readsConfirmed: (states) => this.clients.readStates(states, [], this.store.appliedIndex),
+        readsDropped: (ids) => this.clients.readStates([], ids, this.store.appliedIndex),
         sendSnapshot: (m) => void this.transfers.send(m),
         snapshotFailed: (err) => this.opts.log.error("snapshot failed", { error: err.message }),
       },
@@ -295,7 +281,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
         onFailure: (err) => failed(err),
         ...(metrics ? { onCommit: (seconds: number) => metrics.backendCommit(seconds) } : {}),
       });
-      const members = new Members(config.cluster.peers);
+      const members = new AddressBook(config.cluster.peers);
       const snapshots = new SnapshotManager(data.snapshots, store, config.node.data_dir, config.raft.snapshot_keep, log);
       const fresh = data.latestSnapshot === undefined && data.log.lastIndex() === 0; // a carried-over term may exist
       const restored = await restoreState(data, store, snapshots, members, log, genesisConf(config.node.data_dir, config, fresh));
@@ -305,13 +291,13 @@ export class TriremeNode implements KvBackend, MetricsSource {
       // With auth on, calls to the other members' client ports go as a member (auth-guard.ts).
       setMemberCredentials(config.node.client_address, memberCredentials(store));
       failed = (err) => node.die(err);
-      if (config.corruption.initial_corrupt_check) await node.corruption.initialCheck().catch((err: unknown) => (node.corruption.close(), Promise.reject(err)));
+      if (config.corruption.initial_corrupt_check) await node.corruption.initialCheck().catch((err: unknown) => (node.corruption.close(), node.memberClient.close(), Promise.reject(err)));
       // A port in use (say the client port) must not leave the planes already bound listening.
       await node.listen().catch(async (err: unknown) => {
         await node.stop().catch(() => {});
         throw err;
       });
-      node.spaceStarted();
+      node.space.started();
       return node;
     } catch (err) {
       store?.close();
@@ -359,10 +345,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
         onMessage: (m) => this.onMessage(m),
         openSnapshotSink: async (m) => this.transfers.receive(m),
         onSnapshotReceived: (m) => this.onMessage(m),
-        onProposals: (from, p) => void (this.stopping || (this.proposals.received(from, p), this.schedule())),
-        onLeases: (from, l) => void (this.stopping || this.leaseQuestions.received(from, l)),
+        onProposals: (from, p) => void (this.stopping || this.clients.peerProposals(from, p)),
+        onLeases: (from, l) => void (this.stopping || this.clients.peerLeases(from, l)),
         onUnreachable: (peer) => {
-          this.leaseQuestions.unreachable(peer);
+          this.clients.unreachable(peer);
           this.raft.reportUnreachable(peer);
           this.schedule();
         },
@@ -428,45 +414,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
     const now = performance.now();
     if (this.changes.departedDue(now)) this.refreshPeers();
     this.removal.tick(now, this.soft.leader !== 0, () => this.raft.status().conf.voters.length > 0, () => this.raft.status().commit);
-    this.writes.expire(now);
-    this.proposals.expire(now, this.soft.leader);
-    this.leaseQuestions.expire(now, this.soft.leader);
-    this.reads.tick(now);
+    this.clients.tick(now);
     this.leases.tick(now);
-    this.checkQuota();
+    this.space.check();
     this.schedule();
-  }
-
-  /** etcd raises NOSPACE only when a write finds no room for it (`refused`: at the proposer or
-   *  at apply), so after `alarm disarm` a member still over quota raises it again at its next
-   *  growing write, not at a tick. The tick only makes room: the log counts towards the quota. */
-  private checkQuota(refused = false): void {
-    const now = performance.now();
-    // Space comes back when the reserve can be written again (twice its size free).
-    if (now - this.spaceCheckedAt >= (this.spaceLow ? 1000 : 5000)) {
-      this.spaceCheckedAt = now;
-      // After a full disk, room for the reserve three times over: compaction and defragment
-      // made space, not the writes that happen to have stopped.
-      const wasLow = this.spaceLow;
-      void this.reserve.ensure(wasLow ? 3 : 2).then((held) => {
-        if (held && wasLow && this.spaceLow) {
-          this.spaceLow = false;
-          this.opts.log.info("free space is back: the reserve is written again");
-        }
-      });
-    }
-    if (!refused && !this.spaceLow && !this.quota.exceeded()) return;
-    if (refused && !this.alarms.has(AlarmType.NOSPACE, this.id)) {
-      const why = this.spaceLow ? "the disk was full" : `${this.quota.used()} bytes in use, quota ${this.quota.limit}`;
-      void this.alarms.raise(AlarmType.NOSPACE, this.id, why).catch(() => {});
-    }
-    // The log counts towards the quota: make room by dropping every applied entry (a follower
-    // behind then gets a snapshot), at most once per election timeout while over quota.
-    const compactable = this.raft.status().firstIndex <= this.store.appliedIndex;
-    if (compactable && !this.loop.snapshotInProgress && now - this.spaceCompactedAt >= this.opts.config.raft.election_timeout_ms) {
-      this.spaceCompactedAt = now;
-      this.loop.snapshotNow(0);
-    }
   }
 
   /** Coalesces everything that happens in one event-loop turn into one pass over the core. */
@@ -475,24 +426,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.flushClientRequests();
+      this.clients.flush();
       this.loop.drain();
     });
-  }
-
-  private flushClientRequests(): void {
-    this.writes.flush(
-      (data) => this.raft.propose(data),
-      (p, r) => {
-        const e = r.error;
-        if (e.code === "not-leader") p.reject(Errors.leaderChanged());
-        else if (e.code === "too-many-uncommitted-bytes") p.reject(new EtcdError(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: too many requests"));
-        else p.reject(new EtcdError(StatusCode.UNAVAILABLE, `trireme: proposal refused (${e.code})`));
-      },
-    );
-    this.reads.flush((id) => this.raft.readIndex(id));
-    this.proposals.flush();
-    this.leaseQuestions.flush();
   }
 
   private onSoftState(s: SoftState): void {
@@ -509,21 +445,14 @@ export class TriremeNode implements KvBackend, MetricsSource {
       });
       this.opts.events?.leaderChanged?.(s.leader, term);
       this.opts.metrics?.leaderChanged();
-      this.leaders.changed(s.leader);
-      this.proposals.leaderChanged(s.leader);
-      this.leaseQuestions.leaderChanged(s.leader);
+      this.clients.leaderChanged(s.leader);
     }
   }
 
   /** What the clients and the lessor learn from a batch kv.db applied. */
   private applied(entries: Entry[], { batch, results, answers }: KvApplied): void {
-    for (let i = 0; i < batch.length; i++) {
-      this.writes.applied(batch[i].index, batch[i].term, answers[i]);
-      const requestId = Number(batch[i].request?.id ?? 0);
-      if (requestId !== 0) this.proposals.appliedRequest(requestId, answers[i]);
-    }
+    this.clients.applied(batch, answers, this.store.appliedIndex);
     this.leases.applied(batch, results);
-    this.reads.applied(this.store.appliedIndex);
     this.opts.events?.applied?.(entries.length);
     const outcome = this.changes.applied(entries);
     if (outcome.confChanged) this.refreshPeers();
@@ -533,7 +462,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
   /** Dial and admit the members (and, on a leader, those whose removal is not committed yet). */
   private refreshPeers(): void {
     const st = this.raft.status();
-    this.learner = st.conf.learners.includes(this.id);
+    this.clients.confChanged(st.conf);
     this.transport.setPeers(this.membership.peerAddresses(this.id, this.changes.peersNow(st, this.raft.confAt(st.commit))));
   }
 
@@ -544,13 +473,6 @@ export class TriremeNode implements KvBackend, MetricsSource {
     const failed = markRemoved(this.opts.config.node.data_dir, this.id, how);
     if (failed) this.opts.log.warn("cannot record the removal in the data directory", { error: failed.message });
     this.die(new Error(`removed from the cluster (member ${this.id.toString(16)}): ${how}`));
-  }
-
-  /** Once serving: the reserve is written if there is room; after a full disk NOSPACE is raised. */
-  private spaceStarted(): void {
-    if (!this.spaceLow) void this.reserve.ensure();
-    this.spaceCheckedAt = performance.now();
-    if (this.spaceLow) this.checkQuota(true);
   }
 
   /** A write failed for want of space: the member stops cleanly and trireme start, which then
@@ -574,91 +496,19 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   // ------------------------------------------------------------------ KvBackend
 
-  write(req: InternalRequest): Promise<WriteResponse> {
-    // etcd's quotaKVServer: refused before proposing when this member has no room for it.
-    if (!this.quota.admits(req) || (this.spaceLow && quotaCost(req) > 0)) {
-      this.checkQuota(true);
-      return Promise.reject(AlarmErrors.noSpace());
-    }
-    // What an active alarm refuses at apply is not proposed: a refused entry would still grow
-    // every member's log, and the disk may be what is full.
-    const alarmed = alarmRefusal(req, this.store.alarms());
-    if (alarmed) return Promise.reject(alarmed);
-    // Random, so ids stay unique across restarts and rebuilds of this member: a forwarded write
-    // is answered by this member's own apply of the entry carrying it.
-    const requestId = 1 + Math.floor(Math.random() * (Number.MAX_SAFE_INTEGER - 1));
-    const p = this.writeEntry(encodeInternalRequest({ ...req, id: requestId }), requestId);
-    const metrics = this.opts.metrics;
-    if (metrics === undefined) return p;
-    // etcd counts a proposal as failed when it never got applied (no leader, timeout, stopped,
-    // leader changed: all UNAVAILABLE), not when the state machine refused it.
-    return p.catch((err: unknown) => {
-      if (err instanceof EtcdError && err.code === StatusCode.UNAVAILABLE) metrics.proposalFailed();
-      throw err;
-    });
-  }
-
-  /** A write as the entry bytes to propose: here if this member leads, else at the leader. */
-  private async writeEntry(data: Uint8Array, requestId: number): Promise<WriteResponse> {
-    if (!this.accepting) throw Errors.stopped();
-    const deadline = performance.now() + this.requestTimeoutMs;
-    if (this.soft.leader === 0) await this.leaders.waitFor(this.soft.leader, (l) => l !== 0, deadline);
-    if (!this.accepting) throw Errors.stopped();
-    if (this.soft.role !== Role.Leader && this.membership.get(this.soft.leader) === undefined) throw Errors.noLeader();
-    const p = this.soft.role === Role.Leader ? this.writes.enqueue(data) : this.proposals.forward(this.soft.leader, data, requestId);
-    this.schedule();
-    return p;
-  }
-
-  async readBarrier(): Promise<void> {
-    if (!this.accepting) throw Errors.stopped();
-    if (this.soft.leader === 0) await this.leaders.waitFor(this.soft.leader, (l) => l !== 0, performance.now() + 2 * this.opts.config.raft.election_timeout_ms);
-    if (!this.accepting) throw Errors.stopped();
-    const p = this.reads.barrier();
-    this.schedule();
-    return p;
-  }
-
-  header(): HeaderInfo {
-    return { clusterId: this.clusterId, memberId: this.id, raftTerm: this.raft.status().term };
-  }
-
-  status(): StatusInfo {
-    const st = this.raft.status();
-    return {
-      version: ETCD_API_VERSION,
-      leader: st.leader,
-      raftIndex: st.commit,
-      raftTerm: st.term,
-      raftAppliedIndex: this.store.appliedIndex,
-      isLearner: st.conf.learners.includes(this.id),
-      // etcd lists the raised alarms among a member's status errors.
-      errors: [...(this.fatal ? [this.fatal.message] : []), ...this.store.alarms().map((a) => `memberID:${a.memberID} alarm:${alarmName(a.alarm)}`)],
-    };
-  }
-
-  members(): MemberInfo[] {
-    return this.membership.info(this.raft.status().conf);
-  }
-
-  isLearner(): boolean {
-    return this.learner;
-  }
+  readonly write = (req: InternalRequest): Promise<WriteResponse> => this.clients.write(req);
+  readonly readBarrier = (): Promise<void> => this.clients.readBarrier();
+  readonly header = (): HeaderInfo => this.clients.header();
+  readonly status = (): StatusInfo => this.clients.status();
+  readonly members = (): MemberInfo[] => this.clients.members();
+  readonly isLearner = (): boolean => this.clients.isLearner();
+  readonly moveLeader = (target: number): Promise<void> => this.clients.moveLeader(target);
 
   // Membership changes (membership.ts).
   readonly memberAdd = (peerURLs: string[], isLearner: boolean) => this.changes.add(peerURLs, isLearner);
   readonly memberRemove = (id: number) => this.changes.remove(id);
   readonly memberUpdate = (id: number, peerURLs: string[]) => this.changes.update(id, peerURLs);
   readonly memberPromote = (id: number) => this.changes.promote(id);
-  private leadership(): MoveLeaderHost {
-    return {
-      status: () => this.raft.status(),
-      transferLeader: (to) => (this.guard(() => this.raft.transferLeader(to)), this.schedule()),
-      waitForLeader: (ok, deadline) => this.leaders.waitFor(this.soft.leader, ok, deadline),
-      timeoutMs: 2 * this.opts.config.raft.election_timeout_ms,
-    };
-  }
-  readonly moveLeader = (target: number) => moveLeader(this.leadership(), target);
 
   // ------------------------------------------------------------------ introspection
 
@@ -678,15 +528,14 @@ export class TriremeNode implements KvBackend, MetricsSource {
       durableIndex: log.durableIndex,
       flushLagEntries: Math.max(0, st.lastIndex - log.durableIndex),
       flushLagSeconds: lag.oldestUnflushedAgeMs / 1000,
-      proposalsPending: this.writes.size + this.proposals.size,
+      proposalsPending: this.clients.proposalsPending,
       ...counts(this.store.counts(), this.client?.watchCounts()),
       kvRevision: this.store.revision,
       ...dbSizes(this.store.dbSize()),
       ...indexSizes(this.store.indexStats()),
       snapshotTransfers: this.transfers.list(),
       quota: {
-        limitBytes: this.quota.enabled ? this.quota.limit : 0,
-        usedBytes: this.quota.used(),
+        ...this.space.sample(),
         noSpaceAlarms: this.store.alarms().filter((a) => a.alarm === AlarmType.NOSPACE).length,
         corruptAlarms: this.store.alarms().filter((a) => a.alarm === AlarmType.CORRUPT).length,
       },
@@ -707,24 +556,19 @@ export class TriremeNode implements KvBackend, MetricsSource {
   async stop(): Promise<void> {
     if (!this.accepting || this.handingOff) return;
     this.handingOff = true;
-    if (!this.stopping) {
-      const host = { ...this.leadership(), connected: (id: number) => this.transport.isConnected(id, "control"), log: this.opts.log.log };
-      await handOffLeadership(host, this.opts.config.raft.election_timeout_ms);
-    }
+    if (!this.stopping) await this.clients.handOff();
     this.accepting = false;
     setMemberCredentials(this.opts.config.node.client_address, undefined);
-    this.leaders.stop();
+    this.clients.closing();
     this.removal.stop();
     this.corruption.close();
     // Requests in flight may still finish during the grace period: the core keeps running.
     await this.client?.close(1000);
     this.stopping = true;
     this.ticker.stop();
-    this.writes.failAll(Errors.stopped);
-    this.proposals.failAll(Errors.stopped);
-    this.reads.failAll(Errors.stopped);
-    this.leaseQuestions.failAll(Errors.stopped);
+    this.clients.failAll(Errors.stopped);
     this.changes.close();
+    this.memberClient.close();
     await this.transport?.close();
     // Wait for a Ready in progress, so the last log writes are handed to the store before close.
     while (this.loop.draining) await new Promise((r) => setTimeout(r, 5));
@@ -733,7 +577,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       if (taking) taking.then(done, () => done());
       else done();
     });
-    this.usage.close();
+    this.space.close();
     // On a full disk the log's last flush may fail: kv.db must still close (and release its
     // write lock) for the member to start again in this process.
     try {

@@ -3,7 +3,8 @@
 // the leader confirmed. A request the core drops (no leader, leadership lost) is retried on
 // the next tick until the read's deadline, then fails with etcd's timeout.
 import { randomInt } from "node:crypto";
-import { Errors } from "../kv/errors.ts";
+import { EtcdError, Errors } from "../kv/errors.ts";
+import { QueueBudget, READ_LIMIT, type QueueLimit } from "./queue-budget.ts";
 
 interface Reader {
   deadline: number;
@@ -20,7 +21,11 @@ export class ReadQueue {
   /** Random start: a late answer to a read of this member's previous run must not match a new one. */
   private nextId = randomInt(2 ** 47) + 1;
 
-  constructor(private readonly timeoutMs: number) {}
+  private readonly budget: QueueBudget;
+
+  constructor(private readonly timeoutMs: number, limit: QueueLimit = READ_LIMIT) {
+    this.budget = new QueueBudget(limit);
+  }
 
   get size(): number {
     let n = this.pending.length + this.retry.length;
@@ -33,9 +38,17 @@ export class ReadQueue {
     return this.pending.length > 0;
   }
 
+  /** Waits for the next ReadIndex round and its apply; refused at once with etcd's `too many
+   *  requests` while the limit of reads already waits (queue-budget.ts). */
   barrier(): Promise<void> {
+    const release = this.budget.admit(0);
+    if (release instanceof EtcdError) return Promise.reject(release);
     return new Promise((resolve, reject) => {
-      this.pending.push({ deadline: performance.now() + this.timeoutMs, resolve, reject });
+      this.pending.push({
+        deadline: performance.now() + this.timeoutMs,
+        resolve: () => (release(), resolve()),
+        reject: (e) => (release(), reject(e)),
+      });
     });
   }
 

@@ -2,12 +2,10 @@
 // refuse its traffic and it stays leaderless forever. After a long time without a leader it
 // asks the cluster's leader, over the client API, whether it is still a member, and stops if
 // not (etcd's removed members learn it from their peers the same way).
-import { GrpcClientPool } from "../grpc/pool.ts";
-import type { H2ClientTls } from "../h2/types.ts";
-import type { MethodDefinition } from "../grpc/types.ts";
 import type { PeerConfig } from "../config/types.ts";
-import type { Members } from "./members.ts";
-import { ClusterService, type Decoded, MaintenanceService } from "../api/services.ts";
+import type { AddressBook } from "./address-book.ts";
+import { ClusterService, MaintenanceService } from "../api/services.ts";
+import type { MemberClient } from "./member-client.ts";
 
 /** What the leader says: its id, its commit index, and the members it lists. */
 export interface LeaderView {
@@ -42,11 +40,11 @@ export class RemovalWatch {
   constructor(private readonly o: RemovalWatchOptions) {}
 
   /** The node's watch: asks after 5 election timeouts without a leader, any member it knows of. */
-  static forMember(id: number, clusterId: number, members: Members, electionTimeoutMs: number, onRemoved: (how: string) => void, tls?: H2ClientTls): RemovalWatch {
+  static forMember(id: number, clusterId: number, members: AddressBook, electionTimeoutMs: number, onRemoved: (how: string) => void, client: MemberClient): RemovalWatch {
     return new RemovalWatch({
       id,
       leaderlessMs: 5 * electionTimeoutMs,
-      askLeader: () => askClusterLeader(members.all().filter((p) => p.id !== id), clusterId, 1000, tls),
+      askLeader: () => askClusterLeader(members.all().filter((p) => p.id !== id), clusterId, 1000, client),
       onRemoved: (v) => onRemoved(`the leader, member ${v.leaderId.toString(16)}, no longer lists it (it was removed while away)`),
     });
   }
@@ -80,25 +78,18 @@ export class RemovalWatch {
 
 /** Finds the member that leads (its Status names itself as leader) and reads its member list.
  *  A member of another cluster (an address reused) is not asked further. */
-export async function askClusterLeader(peers: readonly PeerConfig[], clusterId: number, timeoutMs: number, tls?: H2ClientTls): Promise<LeaderView | undefined> {
+export async function askClusterLeader(peers: readonly PeerConfig[], clusterId: number, timeoutMs: number, client: MemberClient): Promise<LeaderView | undefined> {
   for (const p of peers) {
-    const client = new GrpcClientPool(undefined, tls);
     try {
-      const status = await unary(client, p.client_address, MaintenanceService.Status, {}, timeoutMs);
+      const status = await client.call(p.client_address, MaintenanceService.Status, {}, timeoutMs);
       const self = Number(status.header?.memberId ?? 0);
       if (Number(status.header?.clusterId ?? 0) !== clusterId) continue;
       if (self === 0 || Number(status.leader ?? 0) !== self) continue;
-      const list = await unary(client, p.client_address, ClusterService.MemberList, {}, timeoutMs);
+      const list = await client.call(p.client_address, ClusterService.MemberList, {}, timeoutMs);
       return { leaderId: self, memberIds: (list.members ?? []).map((m) => Number(m.ID ?? 0)), commitIndex: Number(status.raftIndex ?? 0) };
     } catch {
       // down or refusing: ask the next one
-    } finally {
-      client.close();
     }
   }
   return undefined;
-}
-
-function unary<Req, Res>(pool: GrpcClientPool, address: string, method: MethodDefinition<Decoded<Req>, Res>, req: Req, timeoutMs: number): Promise<Res> {
-  return pool.unary(address, method, { ok: true, msg: req, size: 0 }, timeoutMs);
 }

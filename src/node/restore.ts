@@ -6,8 +6,8 @@ import type { MvccStore } from "../kv/mvcc.ts";
 import { applyConfChange, decodeConfChange } from "../raft/confchange.ts";
 import { ConfChangeType, EntryType, type ConfState, type RestoredState, type SnapshotMeta } from "../raft/types.ts";
 import { StorageError, holdsImage, type DataDir } from "../storage/index.ts";
-import type { Logger } from "./log.ts";
-import { decodePeerContext, type Members } from "./members.ts";
+import type { Logger } from "../log/log.ts";
+import { decodePeerContext, type AddressBook } from "./address-book.ts";
 import type { SnapshotManager } from "./snapshots.ts";
 import { takeVoteFloor } from "./repair.ts";
 
@@ -15,7 +15,7 @@ export async function restoreState(
   data: DataDir,
   store: MvccStore,
   snapshots: SnapshotManager,
-  members: Members,
+  members: AddressBook,
   log: Logger,
   /** The membership the log starts from when there is no snapshot (member-files.ts). */
   genesis: ConfState,

@@ -12,7 +12,7 @@ import { entryCrc } from "../storage/entry-crc.ts";
 import { StorageError } from "../storage/errors.ts";
 import type { SnapshotStore } from "../storage/index.ts";
 import { openSqlite, type SqliteDb } from "../storage/sqlite.ts";
-import type { LogFn } from "./log.ts";
+import type { LogFn } from "../log/log.ts";
 
 /** Rows read per step before yielding to the event loop. */
 const STEP_ROWS = 2000;

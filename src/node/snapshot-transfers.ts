@@ -5,7 +5,7 @@
 import type { Metrics, SnapshotTransfer } from "../metrics/index.ts";
 import type { Message } from "../raft/types.ts";
 import type { SnapshotSink, Transport } from "../transport/index.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../log/log.ts";
 import type { SnapshotContext, SnapshotManager } from "./snapshots.ts";
 
 export interface TransferHost {

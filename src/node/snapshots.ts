@@ -12,7 +12,7 @@ import type { MvccStore } from "../kv/mvcc.ts";
 import type { ConfState, Message, SnapshotMeta } from "../raft/types.ts";
 import { holdsImage, type SnapshotInfo, type SnapshotStore } from "../storage/index.ts";
 import type { SnapshotSink } from "../transport/index.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../log/log.ts";
 
 export interface TakenSnapshot {
   index: number;

@@ -5,12 +5,21 @@
 import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import type { ApplyResult, WriteResponse } from "../kv/types.ts";
 import type { ProposeResult } from "../raft/types.ts";
+import { proposeRefusal, refusalPasses } from "./propose-errors.ts";
+import { QueueBudget, WRITE_LIMIT, type QueueLimit } from "./queue-budget.ts";
+import { shellInvariant } from "./shell-invariant.ts";
 
 interface Pending {
   data: Uint8Array;
   deadline: number;
   resolve(r: WriteResponse): void;
   reject(e: Error): void;
+}
+
+/** Proposals handed out by `take`, to be answered by `proposed`. */
+export interface ProposalBatch {
+  readonly data: readonly Uint8Array[];
+  readonly proposals: readonly Pending[];
 }
 
 interface Waiter {
@@ -24,7 +33,11 @@ export class WriteQueue {
   private pending: Pending[] = [];
   private readonly waiters = new Map<number, Waiter>();
 
-  constructor(private readonly timeoutMs: number) {}
+  private readonly budget: QueueBudget;
+
+  constructor(private readonly timeoutMs: number, limit: QueueLimit = WRITE_LIMIT) {
+    this.budget = new QueueBudget(limit);
+  }
 
   get size(): number {
     return this.pending.length + this.waiters.size;
@@ -34,22 +47,40 @@ export class WriteQueue {
     return this.pending.length > 0;
   }
 
+  /** Queues a write for the next batch; refused at once with etcd's `too many requests` while
+   *  this member already holds its limit of writes not yet applied (queue-budget.ts). */
   enqueue(data: Uint8Array): Promise<WriteResponse> {
+    const release = this.budget.admit(data.length);
+    if (release instanceof EtcdError) return Promise.reject(release);
     return new Promise((resolve, reject) => {
-      this.pending.push({ data, deadline: performance.now() + this.timeoutMs, resolve, reject });
+      this.pending.push({
+        data,
+        deadline: performance.now() + this.timeoutMs,
+        resolve: (r) => (release(), resolve(r)),
+        reject: (e) => (release(), reject(e)),
+      });
     });
   }
 
-  /** Hands every pending proposal to `propose` as one batch. Proposals refused because the
-   *  leader is transferring stay queued (until their deadline); other refusals go to `refused`. */
-  flush(propose: (data: Uint8Array[]) => ProposeResult, refused: (p: Pending, r: ProposeResult & { ok: false }) => void): void {
-    if (this.pending.length === 0) return;
+  /** Takes every pending proposal as one batch for the core (`data`, in order); the core's
+   *  answer goes back through `proposed`. Undefined when nothing is pending. */
+  take(): ProposalBatch | undefined {
+    if (this.pending.length === 0) return undefined;
     const batch = this.pending;
     this.pending = [];
-    const result = propose(batch.map((p) => p.data));
+    return { data: batch.map((p) => p.data), proposals: batch };
+  }
+
+  /** The core's answer to a batch from `take`: proposed, each waits for its entry; refused
+   *  while the leader is transferring, it stays queued (until its deadline); otherwise each
+   *  client gets etcd's error for the refusal. */
+  proposed(batch: ProposalBatch, result: ProposeResult): void {
+    const proposals = batch.proposals;
     if (result.ok) {
-      for (let i = 0; i < batch.length; i++) {
-        const p = batch[i];
+      shellInvariant(result.lastIndex - result.firstIndex + 1 === proposals.length, "one entry per proposal", () =>
+        `${proposals.length} proposals placed at ${result.firstIndex}..${result.lastIndex}`);
+      for (let i = 0; i < proposals.length; i++) {
+        const p = proposals[i];
         // A waiter left at this index by an earlier term lost its entry to a snapshot or a new
         // leader's log: answer it now rather than dropping it.
         this.waiters.get(result.firstIndex + i)?.reject(Errors.leaderChanged());
@@ -57,11 +88,11 @@ export class WriteQueue {
       }
       return;
     }
-    if (result.error.code === "transferring") {
-      this.pending = batch.concat(this.pending);
+    if (refusalPasses(result.error)) {
+      this.pending = proposals.concat(this.pending);
       return;
     }
-    for (const p of batch) refused(p, result);
+    for (const p of proposals) p.reject(proposeRefusal(result.error));
   }
 
   /** Waits for the entry a leader placed at `index` in `term` (a forwarded write) to be applied

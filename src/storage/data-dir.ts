@@ -9,7 +9,7 @@ import { StorageError } from "./errors.ts";
 import type { LagWarnPolicy } from "./flush-lag.ts";
 import { LogReader, checkLogDb, createLogDb } from "./log-db.ts";
 import { SqliteLogStore, type HardStateStore, type LogStore } from "./log-store.ts";
-import { silentLogger, type Logger } from "./logger.ts";
+import { silentLog, type LogFn } from "../log/log.ts";
 import { MARKER_FILE, checkIdentity, checkMarker, readMarker, writeMarker, type ClusterIdentity, type DataMarker } from "./marker.ts";
 import { LOG_DB_FILE } from "./schema.ts";
 import { SNAPSHOT_DIR, SnapshotStore, type SnapshotInfo } from "./snapshot-store.ts";
@@ -23,7 +23,7 @@ export interface OpenDataDirOptions {
   /** Written into a new directory's marker, and checked against an existing one's. */
   identity?: ClusterIdentity;
   persistence: PersistenceConfig;
-  logger?: Logger;
+  logger?: LogFn;
   lagWarn?: LagWarnPolicy;
   /** Check the latest snapshot's checksum at open (reads it whole). Default true. */
   verifyLatestSnapshot?: boolean;
@@ -52,7 +52,7 @@ function isOurs(name: string): boolean {
 
 export async function openDataDir(opts: OpenDataDirOptions): Promise<DataDir> {
   const { dir } = opts;
-  const logger = opts.logger ?? silentLogger;
+  const logger = opts.logger ?? silentLog;
   const driver = opts.driver ?? defaultDriver;
   await mkdir(dir, { recursive: true });
   const lock = lockDataDir(dir, driver);
@@ -74,7 +74,7 @@ export async function openDataDir(opts: OpenDataDirOptions): Promise<DataDir> {
   }
 }
 
-async function openLocked(opts: OpenDataDirOptions, logger: Logger, driver: SqliteDriver): Promise<DataDir> {
+async function openLocked(opts: OpenDataDirOptions, logger: LogFn, driver: SqliteDriver): Promise<DataDir> {
   const { dir, clusterId, nodeId } = opts;
   const dbPath = join(dir, LOG_DB_FILE);
   let marker = readMarker(dir);

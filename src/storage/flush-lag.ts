@@ -3,7 +3,7 @@
 // The lag can only rise when entries arrive, so appends poke the monitor and its timer runs only
 // while the lag is above the threshold: an idle member does not wake up for it (a timer wake-up
 // costs ~80 µs of CPU on Bun; a 25 ms check was 40 of them a second on every MemFirst member).
-import type { Logger } from "./logger.ts";
+import type { LogFn } from "../log/log.ts";
 
 export interface LagSample {
   entries: number;
@@ -27,7 +27,7 @@ export class FlushLagMonitor {
   constructor(
     private readonly policy: LagWarnPolicy,
     private readonly sample: () => LagSample,
-    private readonly logger: Logger,
+    private readonly logger: LogFn,
     private readonly onWarn: () => void,
     private readonly now: () => number,
   ) {

@@ -1,6 +1,5 @@
 // The storage part's public API (DESIGN.md, "storage/ — persistence strategies").
 export { StorageError, type StorageErrorCode } from "./errors.ts";
-export type { Logger } from "./logger.ts";
 export type { LogStore, HardStateStore } from "./log-store.ts";
 export type { LagWarnPolicy } from "./flush-lag.ts";
 export { COMMIT_MS_BUCKETS, type StorageStats } from "./stats.ts";

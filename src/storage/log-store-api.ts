@@ -2,7 +2,7 @@
 import type { PersistenceConfig } from "../config/types.ts";
 import type { Entry, HardState } from "../raft/types.ts";
 import type { LagWarnPolicy } from "./flush-lag.ts";
-import type { Logger } from "./logger.ts";
+import type { LogFn } from "../log/log.ts";
 import type { StorageStats } from "./stats.ts";
 
 export interface LogStore {
@@ -45,7 +45,7 @@ export interface HardStateStore {
 
 export interface LogStoreOptions {
   persistence: PersistenceConfig;
-  logger?: Logger;
+  logger?: LogFn;
   /** Defaults: Batch -> (threshold, 2 x interval_ms); otherwise (max_buffered_entries / 2, 1 s). */
   lagWarn?: LagWarnPolicy;
   /** The database path, for error messages. */

@@ -22,7 +22,7 @@ import { FlushLagMonitor } from "./flush-lag.ts";
 import { InFlight, type Waiter } from "./in-flight.ts";
 import type { HardStateStore, LogStore, LogStoreOptions } from "./log-store-api.ts";
 import type { LogDbState, LogReader } from "./log-db.ts";
-import { silentLogger, type Logger } from "./logger.ts";
+import { silentLog, type LogFn } from "../log/log.ts";
 import { packBatch } from "./protocol.ts";
 import { newStats, observeCommit, type StorageStats } from "./stats.ts";
 import { Tail } from "./tail.ts";
@@ -63,7 +63,7 @@ export class SqliteLogStore implements LogStore, HardStateStore {
   private readonly memFirst: boolean;
   private readonly maxBuffered: number;
   private readonly batch: { threshold: number; intervalMs: number } | undefined;
-  private readonly logger: Logger;
+  private readonly logger: LogFn;
   private readonly lag: FlushLagMonitor;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private flushScheduled = false;
@@ -88,7 +88,7 @@ export class SqliteLogStore implements LogStore, HardStateStore {
     // Under Batch the unflushed window (in flight to the writer or waiting) never exceeds
     // `threshold`: that is what a crash can lose (the documented loss window), even while a slow fsync runs.
     this.maxBuffered = Math.max(1, Math.min(opts.persistence.max_buffered_entries, this.batch?.threshold ?? Infinity));
-    this.logger = opts.logger ?? silentLogger;
+    this.logger = opts.logger ?? silentLog;
     const warn = opts.lagWarn ??
       (this.batch
         ? { entries: this.batch.threshold, afterMs: 2 * this.batch.intervalMs }

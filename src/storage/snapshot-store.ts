@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { ConfState } from "../raft/types.ts";
 import { StorageError } from "./errors.ts";
 import { durableRename, syncDir, writeAll } from "./fsync.ts";
-import { silentLogger, type Logger } from "./logger.ts";
+import { silentLog, type LogFn } from "../log/log.ts";
 import {
   PREAMBLE_BYTES,
   SNAPSHOT_NAME_RE,
@@ -110,7 +110,7 @@ export class SnapshotStore {
 
   /** Creates the directory if needed. Leftover temporary files from a crash mid-write are
    *  removed, and each removal is logged. */
-  static async open(dataDir: string, clusterId: number, nodeId: number, logger: Logger = silentLogger): Promise<SnapshotStore> {
+  static async open(dataDir: string, clusterId: number, nodeId: number, logger: LogFn = silentLog): Promise<SnapshotStore> {
     const dir = join(dataDir, SNAPSHOT_DIR);
     await mkdir(dir, { recursive: true });
     for (const name of await readdir(dir)) {

@@ -5,8 +5,8 @@ import type { TlsSection } from "../config/types.ts";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import type { H2ClientTls, H2ServerTls } from "../h2/types.ts";
 import { CredentialFiles } from "./source.ts";
+import type { LogFn } from "../log/log.ts";
 
-type Log = (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
 
 /** What a member needs for TLS, built once at start; undefined sections are plaintext. */
 export interface MemberTls {
@@ -34,7 +34,7 @@ export function peerAuthorizer(allowedCn: string, allowedHostname: string): H2Se
   };
 }
 
-function listenerTls(files: CredentialFiles, port: string, requireClientCert: boolean, authorize: H2ServerTls["authorize"], log: Log): H2ServerTls {
+function listenerTls(files: CredentialFiles, port: string, requireClientCert: boolean, authorize: H2ServerTls["authorize"], log: LogFn): H2ServerTls {
   return {
     material: () => files.material(),
     requireClientCert,
@@ -48,7 +48,7 @@ function listenerTls(files: CredentialFiles, port: string, requireClientCert: bo
   };
 }
 
-export function memberTls(t: TlsSection, log: Log): MemberTls & {
+export function memberTls(t: TlsSection, log: LogFn): MemberTls & {
   /** A peer plane's listener (mutual); `port` names it in log lines. */
   peerListenerFor(port: string): H2ServerTls | undefined;
 } {
@@ -82,7 +82,7 @@ export function memberTls(t: TlsSection, log: Log): MemberTls & {
 
 /** The metrics address's TLS (metrics.tls): the client port's certificate and client-certificate
  *  rule, as etcd serves an https:// --listen-metrics-urls with its client TLS flags. */
-export function metricsListenerTls(t: TlsSection, log: Log): H2ServerTls | undefined {
+export function metricsListenerTls(t: TlsSection, log: LogFn): H2ServerTls | undefined {
   const c = t.client;
   if (c.cert_file === "") return undefined;
   return listenerTls(new CredentialFiles({ certFile: c.cert_file, keyFile: c.key_file, caFile: c.trusted_ca_file }), "metrics", c.client_cert_auth, undefined, log);

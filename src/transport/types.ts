@@ -90,8 +90,7 @@ export interface TransportObserver {
   refused(plane: Plane, reason: RefusalReason): void;
 }
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
-export type LogFn = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
+export type { LogFn, LogLevel } from "../log/log.ts";
 
 /** The bytes of a snapshot to push: streamed, never held in memory whole by the transport. */
 export interface SnapshotSource {

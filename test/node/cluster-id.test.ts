@@ -12,7 +12,7 @@ import type { Config, PeerConfig } from "../../src/config/types.ts";
 import { MvccStore } from "../../src/kv/mvcc.ts";
 import { bootstrapClusterId, clusterIdentity, restoredClusterId, startIdentity } from "../../src/node/cluster-id.ts";
 import { JoinError } from "../../src/node/learn-cluster-id.ts";
-import { createLogger } from "../../src/node/log.ts";
+import { createLogger } from "../../src/log/log.ts";
 import { quarantine } from "../../src/node/divergence.ts";
 import { MARKER_FILE, openDataDir, readMarker, StorageError } from "../../src/storage/index.ts";
 import { clusterIdOf } from "../../src/transport/index.ts";

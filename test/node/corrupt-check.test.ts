@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MvccStore } from "../../src/kv/mvcc.ts";
 import { CorruptionChecker } from "../../src/node/corrupt-check.ts";
+import { MemberClient } from "../../src/node/member-client.ts";
 import { openSqlite } from "../../src/storage/sqlite.ts";
 import { startLocal, type Running } from "../api/harness.ts";
 
@@ -22,6 +23,7 @@ describe("CorruptionChecker", () => {
   let self: MvccStore;
   let odd: MvccStore;
   let index = 0;
+  const client = new MemberClient();
   const raised: { member: number; reason: string }[] = [];
   const logged: string[] = [];
 
@@ -37,6 +39,7 @@ describe("CorruptionChecker", () => {
       raiseCorrupt: async (member, reason) => void raised.push({ member, reason }),
       log: (_level, msg) => void logged.push(msg),
       timeoutMs: 1000,
+      client,
     });
 
   before(async () => {
@@ -49,6 +52,7 @@ describe("CorruptionChecker", () => {
     put([odd], index, "x", "odd");
   });
   after(async () => {
+    client.close();
     self?.close();
     odd?.close();
     await Promise.all(peers.map((p) => p.stop()));

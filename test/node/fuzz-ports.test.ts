@@ -11,7 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import { etcdserverpb } from "../../src/gen/etcd.js";
 import { Flag, FrameType, PREFACE, SettingId } from "../../src/h2/frames.ts";
 import { HpackEncoder } from "../../src/h2/hpack.ts";
-import { createLogger } from "../../src/node/log.ts";
+import { createLogger } from "../../src/log/log.ts";
 import { TriremeNode } from "../../src/node/node.ts";
 import { frameBytes, mulberry32, mutate, RawClient, settingsPayload, validExchange } from "../h2/raw.ts";
 import { singleMemberConfig } from "./single-member.ts";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger } from "../../src/node/log.ts";
+import { createLogger } from "../../src/log/log.ts";
 import { TriremeNode } from "../../src/node/node.ts";
 import { InProcessNetwork } from "../../src/transport/index.ts";
 import { agreedLeader, threeMemberConfigs, waitFor } from "./three-members.ts";

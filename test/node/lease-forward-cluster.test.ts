@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EtcdError, StatusCode } from "../../src/kv/errors.ts";
-import { createLogger } from "../../src/node/log.ts";
+import { createLogger } from "../../src/log/log.ts";
 import { TriremeNode } from "../../src/node/node.ts";
 import { agreedLeader, threeMemberConfigs, waitFor } from "./three-members.ts";
 

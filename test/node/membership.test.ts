@@ -9,7 +9,8 @@ import { defaultConfig } from "../../src/config/schema.ts";
 import type { PeerConfig } from "../../src/config/types.ts";
 import { EtcdError } from "../../src/kv/errors.ts";
 import { appliedRemoval, checkNotRemoved, genesisConf, GENESIS_FILE, markRemoved } from "../../src/node/member-files.ts";
-import { decodePeerContext, Members } from "../../src/node/members.ts";
+import { decodePeerContext, AddressBook } from "../../src/node/address-book.ts";
+import { MemberClient } from "../../src/node/member-client.ts";
 import { MembershipChanges, type MembershipHost } from "../../src/node/membership.ts";
 import { provesRemoval, RemovalWatch, type LeaderView } from "../../src/node/removal-watch.ts";
 import { decodeConfChange, encodeConfChange } from "../../src/raft/confchange.ts";
@@ -29,6 +30,8 @@ class FakeHost implements MembershipHost {
   readonly id = 1;
   readonly requestTimeoutMs = 2000;
   readonly departingGraceMs = 100;
+  /** Never called: this host leads, so nothing is passed on. */
+  readonly client = new MemberClient();
   conf: ConfState = { voters: [1, 2, 3], learners: [] };
   role: RaftStatus["role"] = "leader";
   leader = 1;
@@ -74,7 +77,7 @@ async function proposals(host: FakeHost, n: number): Promise<void> {
 describe("MembershipChanges on the leader", () => {
   test("add proposes the next id with its addresses, and answers once the entry is applied", async () => {
     const host = new FakeHost();
-    const members = new Members([peer(1), peer(2), peer(3)]);
+    const members = new AddressBook([peer(1), peer(2), peer(3)]);
     const changes = new MembershipChanges(host, members);
     const pending = changes.add(["http://127.0.0.1:2420"], true);
     await proposals(host, 1);
@@ -95,7 +98,7 @@ describe("MembershipChanges on the leader", () => {
 
   test("a change whose index another entry took (a new leader overwrote it) answers at once: leader changed", async () => {
     const host = new FakeHost();
-    const changes = new MembershipChanges(host, new Members([peer(1), peer(2), peer(3)]));
+    const changes = new MembershipChanges(host, new AddressBook([peer(1), peer(2), peer(3)]));
     const pending = changes.add(["http://127.0.0.1:2420"], true);
     await proposals(host, 1);
     changes.applied([{ index: 11, term: 3, type: EntryType.Normal, data: new Uint8Array() }]);
@@ -107,7 +110,7 @@ describe("MembershipChanges on the leader", () => {
     const host = new FakeHost();
     host.refuse.push({ ok: false, error: { code: "conf-change-pending", index: 9 } });
     host.match.set(2, 10).set(3, 10);
-    const changes = new MembershipChanges(host, new Members([peer(1), peer(2), peer(3)]));
+    const changes = new MembershipChanges(host, new AddressBook([peer(1), peer(2), peer(3)]));
     const pending = changes.remove(3);
     await proposals(host, 1);
     host.conf = { voters: [1, 2], learners: [] };
@@ -119,7 +122,7 @@ describe("MembershipChanges on the leader", () => {
   test("an entry applied at the index in another term means the leader changed", async () => {
     const host = new FakeHost();
     host.match.set(2, 10).set(3, 10);
-    const changes = new MembershipChanges(host, new Members([peer(1), peer(2), peer(3)]));
+    const changes = new MembershipChanges(host, new AddressBook([peer(1), peer(2), peer(3)]));
     const pending = changes.remove(2);
     await proposals(host, 1);
     changes.applied([entry(11, host.proposed[0]!, 3)]);
@@ -131,7 +134,7 @@ describe("MembershipChanges on the leader", () => {
     const host = new FakeHost();
     host.conf = { voters: [1, 2, 3], learners: [4] };
     host.match.set(2, 10).set(3, 10).set(4, 5);
-    const changes = new MembershipChanges(host, new Members([peer(1), peer(2), peer(3), peer(4)]));
+    const changes = new MembershipChanges(host, new AddressBook([peer(1), peer(2), peer(3), peer(4)]));
     const code = (c: number) => (err: unknown) => err instanceof EtcdError && err.code === c;
     await assert.rejects(changes.add([`http://${peer(2).control_address}`], false), /^EtcdError: etcdserver: Peer URLs already exists$/);
     await assert.rejects(changes.add(["ftp://x:1"], false), /etcdserver: given member URLs are invalid: peer URL "ftp:\/\/x:1": scheme "ftp"/);
@@ -148,7 +151,7 @@ describe("MembershipChanges on the leader", () => {
   test("a voter is refused while another voter has not started (unhealthy cluster), or when too few have (not enough started)", async () => {
     const host = new FakeHost();
     host.match.set(2, 10).set(3, 10);
-    const members = new Members([peer(1), peer(2), peer(3)]);
+    const members = new AddressBook([peer(1), peer(2), peer(3)]);
     const changes = new MembershipChanges(host, members);
     // Member 4 was added as a voter by URL (no name) and never ran: 3 started of 5 after another
     // add is a quorum, but the leader is not connected to 4.
@@ -158,7 +161,7 @@ describe("MembershipChanges on the leader", () => {
     assert.ok(refused instanceof EtcdError);
     assert.deepEqual([refused.code, refused.message], [14, "etcdserver: unhealthy cluster"]);
     // etcd's first check: only {1,3} started (2 has no name, and was not heard from): 2 of 5.
-    const unnamed = new Members([peer(1), { ...peer(2), name: "" }, peer(3), { ...peer(4), name: "" }]);
+    const unnamed = new AddressBook([peer(1), { ...peer(2), name: "" }, peer(3), { ...peer(4), name: "" }]);
     const changes2 = new MembershipChanges(host, unnamed);
     host.match.delete(2);
     host.connectedIds.delete(2);
@@ -173,7 +176,7 @@ describe("MembershipChanges on the leader", () => {
 
   test("update proposes the member's new addresses; they take effect when applied, not when appended", async () => {
     const host = new FakeHost();
-    const members = new Members([peer(1), peer(2), peer(3)]);
+    const members = new AddressBook([peer(1), peer(2), peer(3)]);
     const changes = new MembershipChanges(host, members);
     const pending = changes.update(3, ["http://127.0.0.1:2480"]);
     await proposals(host, 1);
@@ -192,7 +195,7 @@ describe("MembershipChanges on the leader", () => {
 
   test("update: etcd's refusals", async () => {
     const host = new FakeHost();
-    const changes = new MembershipChanges(host, new Members([peer(1), peer(2), peer(3)]));
+    const changes = new MembershipChanges(host, new AddressBook([peer(1), peer(2), peer(3)]));
     const refusal = (p: Promise<unknown>) => p.then(() => undefined, (err: EtcdError) => [err.code, err.message]);
     assert.deepEqual(await refusal(changes.update(9, ["http://127.0.0.1:2480"])), [5, "etcdserver: member not found"]);
     assert.deepEqual(await refusal(changes.update(3, [`http://${peer(2).control_address}`])), [9, "etcdserver: Peer URLs already exists"]);
@@ -208,7 +211,7 @@ describe("MembershipChanges on the leader", () => {
     const host = new FakeHost();
     host.role = "follower";
     host.leader = 0;
-    const changes = new MembershipChanges(host, new Members([peer(1), peer(2), peer(3)]));
+    const changes = new MembershipChanges(host, new AddressBook([peer(1), peer(2), peer(3)]));
     await assert.rejects(changes.remove(2), /etcdserver: no leader/);
     changes.close();
   });
@@ -216,7 +219,7 @@ describe("MembershipChanges on the leader", () => {
 
 describe("following the log", () => {
   test("applying this member's own removal is reported with its index", () => {
-    const changes = new MembershipChanges(new FakeHost(), new Members([peer(1)]));
+    const changes = new MembershipChanges(new FakeHost(), new AddressBook([peer(1)]));
     const other = entry(5, { type: ConfChangeType.RemoveNode, nodeId: 2, context: new Uint8Array() });
     const own = entry(7, { type: ConfChangeType.RemoveNode, nodeId: 1, context: new Uint8Array() });
     assert.deepEqual(changes.applied([other]), { confChanged: true });
@@ -226,7 +229,7 @@ describe("following the log", () => {
   });
 
   test("a member that leaves stays reachable for the grace period, then is dropped", () => {
-    const changes = new MembershipChanges(new FakeHost(), new Members([peer(1)]));
+    const changes = new MembershipChanges(new FakeHost(), new AddressBook([peer(1)]));
     assert.deepEqual(changes.transportPeers([2, 3, 4], 1000).sort(), [2, 3, 4]);
     assert.deepEqual(changes.transportPeers([2, 3], 1010).sort(), [2, 3, 4], "4 left: kept until 1110");
     assert.equal(changes.departedDue(1109), false);
@@ -241,7 +244,7 @@ describe("following the log", () => {
   });
 
   test("appends: a ConfChange or a truncation over one asks for the peers to be refreshed", () => {
-    const members = new Members([peer(1)]);
+    const members = new AddressBook([peer(1)]);
     const changes = new MembershipChanges(new FakeHost(), members);
     const normal = (index: number): Entry => ({ index, term: 2, type: EntryType.Normal, data: new Uint8Array() });
     assert.equal(changes.appended([normal(1), normal(2)]), false);

@@ -2,6 +2,7 @@
 // when it skips, what it logs, and that its wait is bounded.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import type { LogFn } from "../../src/log/log.ts";
 import { LeaderWatch } from "../../src/node/leader-watch.ts";
 import { handOffLeadership, handOffTarget, type HandOffHost } from "../../src/node/move-leader.ts";
 import { Role, type ProgressStatus, type RaftStatus } from "../../src/raft/types.ts";
@@ -41,9 +42,7 @@ class FakeHost implements HandOffHost {
   waitForLeader(ok: (leader: number) => boolean, deadline: number): Promise<void> {
     return this.watch.waitFor(this.leader, ok, deadline);
   }
-  log(level: "info" | "warn", msg: string, fields: Record<string, unknown>): void {
-    this.lines.push({ level, msg, fields });
-  }
+  log: LogFn = (level, msg, fields = {}) => void this.lines.push({ level, msg, fields });
 }
 
 describe("a stopping leader's hand-over", () => {

@@ -10,6 +10,11 @@ import { WriteQueue } from "../../src/node/writes.ts";
 
 const put = (revision: number): ApplyResult => ({ op: "put", put: { header: { revision } } });
 const settle = () => new Promise((r) => setImmediate(r));
+/** What the node does each turn: the pending writes to the core as one batch, its answer back. */
+function propose(q: WriteQueue, core: (data: readonly Uint8Array[]) => ProposeResult): void {
+  const batch = q.take();
+  if (batch) q.proposed(batch, core(batch.data));
+}
 
 describe("WriteQueue", () => {
   test("proposals of one turn go to the core as one batch and resolve when their entry applies", async () => {
@@ -17,10 +22,10 @@ describe("WriteQueue", () => {
     const a = q.enqueue(new Uint8Array([1]));
     const b = q.enqueue(new Uint8Array([2]));
     const batches: number[] = [];
-    q.flush((data): ProposeResult => {
+    propose(q, (data) => {
       batches.push(data.length);
       return { ok: true, firstIndex: 7, lastIndex: 8, term: 3 };
-    }, () => assert.fail("not refused"));
+    });
     assert.deepEqual(batches, [2]);
     q.applied(7, 3, put(10));
     q.applied(8, 3, put(11));
@@ -32,7 +37,7 @@ describe("WriteQueue", () => {
   test("an entry applied at our index with another term means a new leader overwrote it", async () => {
     const q = new WriteQueue(10_000);
     const a = q.enqueue(new Uint8Array([1]));
-    q.flush(() => ({ ok: true, firstIndex: 5, lastIndex: 5, term: 2 }), () => {});
+    propose(q, () => ({ ok: true, firstIndex: 5, lastIndex: 5, term: 2 }));
     q.applied(5, 3, put(1));
     await assert.rejects(a, (e: EtcdError) => e.message === "etcdserver: leader changed");
   });
@@ -40,26 +45,26 @@ describe("WriteQueue", () => {
   test("an apply-time refusal reaches the client with etcd's error", async () => {
     const q = new WriteQueue(10_000);
     const a = q.enqueue(new Uint8Array([1]));
-    q.flush(() => ({ ok: true, firstIndex: 1, lastIndex: 1, term: 1 }), () => {});
+    propose(q, () => ({ ok: true, firstIndex: 1, lastIndex: 1, term: 1 }));
     q.applied(1, 1, { op: "error", error: new EtcdError(11, "etcdserver: mvcc: required revision has been compacted") });
     await assert.rejects(a, /required revision has been compacted/);
   });
 
-  test("proposals refused while the leader transfers stay queued; other refusals are reported", async () => {
+  test("proposals refused while the leader transfers stay queued; other refusals answer etcd's error", async () => {
     const q = new WriteQueue(10_000);
-    void q.enqueue(new Uint8Array([1]));
-    q.flush(() => ({ ok: false, error: { code: "transferring", to: 2 } }), () => assert.fail("kept, not refused"));
+    const a = q.enqueue(new Uint8Array([1]));
+    propose(q, () => ({ ok: false, error: { code: "transferring", to: 2 } }));
     assert.equal(q.hasPending, true);
-    let refused = 0;
-    q.flush(() => ({ ok: false, error: { code: "not-leader", leader: 2 } }), () => refused++);
-    assert.equal(refused, 1);
+    propose(q, () => ({ ok: false, error: { code: "not-leader", leader: 2 } }));
     assert.equal(q.hasPending, false);
+    await assert.rejects(a, (e: EtcdError) => e.code === 14 && e.message === "etcdserver: leader changed");
+    assert.equal(q.size, 0);
   });
 
   test("a write past its deadline fails with etcd's timeout", async () => {
     const q = new WriteQueue(5);
     const a = q.enqueue(new Uint8Array([1]));
-    q.flush(() => ({ ok: true, firstIndex: 1, lastIndex: 1, term: 1 }), () => {});
+    propose(q, () => ({ ok: true, firstIndex: 1, lastIndex: 1, term: 1 }));
     q.expire(performance.now() + 10);
     await assert.rejects(a, /etcdserver: request timed out/);
     q.applied(1, 1, put(1)); // a late apply finds no waiter and changes nothing
@@ -69,7 +74,7 @@ describe("WriteQueue", () => {
   test("a snapshot installed over proposed indexes fails their waiters", async () => {
     const q = new WriteQueue(10_000);
     const a = q.enqueue(new Uint8Array([1]));
-    q.flush(() => ({ ok: true, firstIndex: 4, lastIndex: 4, term: 1 }), () => {});
+    propose(q, () => ({ ok: true, firstIndex: 4, lastIndex: 4, term: 1 }));
     q.skipThrough(4);
     await assert.rejects(a, /leader changed/);
   });
@@ -80,15 +85,23 @@ describe("WriteQueue", () => {
     const q = new WriteQueue(10_000);
     let oldError: Error | undefined;
     void q.enqueue(new Uint8Array([1])).catch((e: Error) => (oldError = e));
-    q.flush(() => ({ ok: true, firstIndex: 9, lastIndex: 9, term: 5 }), () => {});
+    propose(q, () => ({ ok: true, firstIndex: 9, lastIndex: 9, term: 5 }));
     const next = q.enqueue(new Uint8Array([2]));
-    q.flush(() => ({ ok: true, firstIndex: 9, lastIndex: 9, term: 7 }), () => {});
+    propose(q, () => ({ ok: true, firstIndex: 9, lastIndex: 9, term: 7 }));
     await settle();
     assert.equal(oldError?.message, "etcdserver: leader changed", "the term-5 waiter was answered");
     q.applied(9, 7, put(3));
     assert.deepEqual(await next, put(3));
     assert.equal(q.size, 0);
   });
+});
+
+test("WriteQueue asserts the core placed one entry per proposal", () => {
+  const q = new WriteQueue(10_000);
+  void q.enqueue(new Uint8Array([1])).catch(() => {});
+  void q.enqueue(new Uint8Array([2])).catch(() => {});
+  const batch = q.take()!;
+  assert.throws(() => q.proposed(batch, { ok: true, firstIndex: 3, lastIndex: 3, term: 1 }), /one entry per proposal: 2 proposals placed at 3..3/);
 });
 
 describe("ReadQueue", () => {

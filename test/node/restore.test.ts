@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger } from "../../src/node/log.ts";
-import { encodePeerContext, Members } from "../../src/node/members.ts";
+import { createLogger } from "../../src/log/log.ts";
+import { encodePeerContext, AddressBook } from "../../src/node/address-book.ts";
 import { restoreState } from "../../src/node/restore.ts";
 import { SnapshotManager } from "../../src/node/snapshots.ts";
 import { MvccStore } from "../../src/kv/mvcc.ts";
@@ -55,7 +55,7 @@ describe("restore: a MemFirst state machine ahead of its log", () => {
       const data = await openDataDir({ dir, clusterId: 1, nodeId: 1, persistence });
       try {
         const snapshots = new SnapshotManager(data.snapshots, store, dir, 2, log);
-        const members = new Members([peer(1)]);
+        const members = new AddressBook([peer(1)]);
         const { state } = await restoreState(data, store, snapshots, members, log, { voters: [1], learners: [] });
         assert.equal(state.snapshot.index, 6, "the state machine was adopted at its applied index");
         assert.deepEqual([...state.snapshot.conf.voters].sort(), [1, 2, 3], "the conf changes in the log were replayed");

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MvccStore } from "../../src/kv/mvcc.ts";
-import { createLogger } from "../../src/node/log.ts";
+import { createLogger } from "../../src/log/log.ts";
 import { SnapshotManager } from "../../src/node/snapshots.ts";
 import { SnapshotStore } from "../../src/storage/index.ts";
 

@@ -8,8 +8,8 @@ import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MvccStore } from "../../src/kv/mvcc.ts";
-import { createLogger } from "../../src/node/log.ts";
-import { Members } from "../../src/node/members.ts";
+import { createLogger } from "../../src/log/log.ts";
+import { AddressBook } from "../../src/node/address-book.ts";
 import { restoreState } from "../../src/node/restore.ts";
 import { SnapshotManager, type SnapshotContext } from "../../src/node/snapshots.ts";
 import { emptyMessage } from "../../src/raft/message.ts";
@@ -37,7 +37,7 @@ async function member(puts: number): Promise<{ dir: string; data: DataDir; h: Ha
 /** The membership grew from {1} to {1, 2} at index 10. */
 const context: SnapshotContext = {
   confAt: (index): ConfState => ({ voters: index >= 10 ? [1, 2] : [1], learners: [] }),
-  metadata: () => new Members([]).encode(),
+  metadata: () => new AddressBook([]).encode(),
 };
 
 const snapMessage = (index: number): Message => ({
@@ -58,7 +58,7 @@ describe("SnapshotManager", () => {
       assert.equal(holdsImage(info!), false, "no copy of the store");
       assert.ok(info!.size < 4096, `the marker is ${info!.size} bytes`);
       assert.deepEqual(info!.header.conf.voters, [1, 2]);
-      assert.deepEqual(info!.header.metadata, new Members([]).encode(), "the member table");
+      assert.deepEqual(info!.header.metadata, new AddressBook([]).encode(), "the member table");
       assert.equal(manager.lastIndex, 2000);
     } finally {
       h.store.close();
@@ -139,7 +139,7 @@ describe("restore with a marker", () => {
       const store = MvccStore.open(kvPath);
       try {
         const mgr = new SnapshotManager(reopened.snapshots, store, dir, 3, log);
-        return await restoreState(reopened, store, mgr, new Members([]), log, { voters: [1], learners: [] });
+        return await restoreState(reopened, store, mgr, new AddressBook([]), log, { voters: [1], learners: [] });
       } finally {
         store.close();
         await reopened.close();

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger } from "../../src/node/log.ts";
+import { createLogger } from "../../src/log/log.ts";
 import { TriremeNode } from "../../src/node/node.ts";
 import { openDataDir } from "../../src/storage/index.ts";
 import { bootstrapClusterId } from "../../src/node/cluster-id.ts";

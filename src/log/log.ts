@@ -1,9 +1,15 @@
-// Structured logs: one JSON object a line, or a human line on a TTY. Every part receives a `LogFn`
-// (a plain function) so no part depends on this module.
+// Structured logs: one JSON object a line, or a human line on a TTY. Every part that logs takes
+// a `LogFn` (a plain function, so tests pass a closure); the member builds one `Logger` at start
+// and hands its `log` around.
 import type { LogLevel, LogSection } from "../config/types.ts";
 
+export type { LogLevel };
 export type LogFields = Record<string, unknown>;
+/** The one logging type every part takes. */
 export type LogFn = (level: LogLevel, msg: string, fields?: LogFields) => void;
+
+/** For parts used without a logger (tools, tests): they never print on their own. */
+export const silentLog: LogFn = () => {};
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 

@@ -10,7 +10,7 @@ import type { PeerAddress } from "../transport/index.ts";
 
 const ADDRESS_KEYS = ["client_address", "control_address", "data_address", "bulk_address"] as const;
 
-export class Members {
+export class AddressBook {
   private highestSeen = 0;
   private readonly byId = new Map<number, PeerConfig>();
   /** URL schemes in member lists: "https" where the cluster runs TLS (set by the node at start). */

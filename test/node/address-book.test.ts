@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { PeerConfig } from "../../src/config/types.ts";
-import { decodePeerContext, encodePeerContext, Members } from "../../src/node/members.ts";
+import { decodePeerContext, encodePeerContext, AddressBook } from "../../src/node/address-book.ts";
 import { additionKeepsQuorum, learnerReady, removalKeepsQuorum, votersConnected, type MemberHealth } from "../../src/node/member-checks.ts";
 import { peerIds } from "../../src/node/membership.ts";
 import { peerFromURLs } from "../../src/node/peer-urls.ts";
@@ -37,9 +37,9 @@ function status(over: Partial<RaftStatus>, progress: Record<number, Partial<Prog
   };
 }
 
-describe("Members", () => {
+describe("AddressBook", () => {
   test("lists the members of a ConfState, learners marked, unknown addresses empty", () => {
-    const m = new Members([peer(1), peer(2), peer(3)]);
+    const m = new AddressBook([peer(1), peer(2), peer(3)]);
     const info = m.info({ voters: [1, 3], learners: [5] });
     assert.deepEqual(info.map((i) => [i.id, i.name, i.isLearner]), [[1, "n1", false], [3, "n3", false], [5, "", true]]);
     assert.deepEqual(info[0]!.peerURLs, ["http://10.0.0.1:2390"]);
@@ -50,19 +50,19 @@ describe("Members", () => {
   });
 
   test("the cluster's records replace the config file's; a name is kept when the record has none", () => {
-    const m = new Members([peer(1), peer(4, 5000, "from-config")]);
+    const m = new AddressBook([peer(1), peer(4, 5000, "from-config")]);
     m.upsert({ ...peer(4, 6000), name: "" });
     assert.equal(m.get(4)!.control_address, "10.0.0.1:6001");
     assert.equal(m.get(4)!.name, "from-config");
-    m.merge(new Members([peer(4, 7000, "n4"), peer(9)]).encode());
+    m.merge(new AddressBook([peer(4, 7000, "n4"), peer(9)]).encode());
     assert.equal(m.get(4)!.control_address, "10.0.0.1:7001");
     assert.equal(m.get(4)!.name, "n4");
     assert.equal(m.get(9)!.name, "n9");
   });
 
   test("encode and merge round-trip; garbage metadata is an error, empty metadata is nothing", () => {
-    const a = new Members([peer(1), peer(2)]);
-    const b = new Members([]);
+    const a = new AddressBook([peer(1), peer(2)]);
+    const b = new AddressBook([]);
     b.merge(a.encode());
     assert.deepEqual(b.all(), a.all());
     b.merge(new Uint8Array(0));
@@ -71,26 +71,26 @@ describe("Members", () => {
   });
 
   test("peer addresses: only the ids asked for, never self, sorted", () => {
-    const m = new Members([peer(3), peer(1), peer(2)]);
+    const m = new AddressBook([peer(3), peer(1), peer(2)]);
     assert.deepEqual(m.peerAddresses(1, [3, 1, 2, 3, 7]).map((p) => p.id), [2, 3]);
     assert.deepEqual(m.peerAddresses(1, [2])[0], { id: 2, control: "10.0.0.1:2400", data: "10.0.0.1:2401", bulk: "10.0.0.1:2402" });
   });
 
   test("a new id is above every id ever known, so a removed member's id is not reused", () => {
-    const m = new Members([peer(1), peer(2), peer(3)]);
+    const m = new AddressBook([peer(1), peer(2), peer(3)]);
     assert.equal(m.nextId({ voters: [1, 2], learners: [] }), 4, "3 was removed: still not reused");
     assert.equal(m.nextId({ voters: [1, 2, 3], learners: [7] }), 8);
     // A removed member's id is never reused, even once its address is forgotten: 3 removed, then
     // dropped from cluster.peers before a restart; the genesis membership or the log's RemoveNode
     // still name it. (A returning old member 3 would otherwise be admitted as the new one.)
-    const restarted = new Members([peer(1), peer(2)]);
+    const restarted = new AddressBook([peer(1), peer(2)]);
     assert.equal(restarted.nextId({ voters: [1, 2], learners: [] }), 3, "without the note, 3 would be handed out again");
     restarted.noteId(1, 2, 3);
     assert.equal(restarted.nextId({ voters: [1, 2], learners: [] }), 4);
   });
 
   test("address owner: any of the four addresses of a current member", () => {
-    const m = new Members([peer(1), peer(2)]);
+    const m = new AddressBook([peer(1), peer(2)]);
     const clash = { ...peer(5, 9000), bulk_address: peer(2).client_address };
     assert.deepEqual(m.addressOwner(clash, [1, 2]), { id: 2, address: "10.0.0.1:2399" });
     assert.equal(m.addressOwner(clash, [1]), undefined, "only the ids given count (removed members do not)");
@@ -176,7 +176,7 @@ describe("membership rules", () => {
   });
 
   test("transport peers: current and committed members; the address book while joining", () => {
-    const m = new Members([peer(1), peer(2), peer(3)]);
+    const m = new AddressBook([peer(1), peer(2), peer(3)]);
     assert.deepEqual(peerIds(status({ conf: { voters: [1, 2], learners: [4] } }), { voters: [1, 2, 3], learners: [] }, m).sort(), [1, 1, 2, 2, 3, 4]);
     assert.deepEqual(peerIds(status({ conf: { voters: [], learners: [] } }), { voters: [], learners: [] }, m), [1, 2, 3]);
   });

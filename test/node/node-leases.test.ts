@@ -1,4 +1,4 @@
-// The leader's lease deadlines (src/kv/lessor.ts, driven by src/node/lessor.ts and LocalBackend)
+// The leader's lease deadlines (src/kv/lessor.ts, driven by src/node/node-leases.ts and LocalBackend)
 // with a fake clock: nothing here sleeps.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Lessor } from "../../src/kv/lessor.ts";
 import { MvccStore } from "../../src/kv/mvcc.ts";
 import type { InternalRequest } from "../../src/kv/types.ts";
-import { NodeLeases } from "../../src/node/lessor.ts";
+import { NodeLeases } from "../../src/node/node-leases.ts";
 
 function fake(opts: { maxRevokesPerCheck?: number; retryMs?: number } = {}) {
   const clock = { t: 1000 };
