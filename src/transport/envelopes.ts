@@ -1,8 +1,9 @@
-// What one Envelope carries: the messages (or forwarded proposals, or lease questions) bound for one peer in one turn,
-// split so that no envelope passes the plane's message limit. Sizes are upper bounds computed
+// What one Envelope carries: the messages (or forwarded proposals, or lease questions) bound for one
+// peer in one turn, split so that no envelope passes the plane's message limit, and whether its
+// receiver acknowledges it. Sizes are upper bounds computed
 // without encoding (protobuf spends at most 11 bytes on a scalar field with its tag, 6 on a
 // length prefix with its tag), so packing costs nothing on the hot path.
-import type { Message } from "../raft/types.ts";
+import { type Message, MessageType } from "../raft/types.ts";
 import { encodedSize } from "./codec.ts";
 import type { PeerLeases, PeerProposals } from "./types.ts";
 
@@ -111,3 +112,16 @@ export function allUndelivered(parts: number, undelivered: (() => void) | undefi
     if (--left === 0) undelivered();
   };
 }
+
+/** A batch of responses goes unacknowledged on its stream (Envelope.no_ack): Raft copes with
+ *  losing any of them, and an ack per heartbeat response was a wake-up of the follower per
+ *  heartbeat and of the leader per append response. A broken connection is still found: by the
+ *  stream's status, the plane's HTTP/2 keep-alive, and the acks of the requests on the stream. */
+export function onlyResponses(ms: Message[]): boolean {
+  for (const m of ms) if (!RESPONSES.has(m.type)) return false;
+  return ms.length > 0;
+}
+
+const RESPONSES: ReadonlySet<MessageType> = new Set([
+  MessageType.AppResp, MessageType.HeartbeatResp, MessageType.VoteResp, MessageType.PreVoteResp, MessageType.ReadIndexResp,
+]);

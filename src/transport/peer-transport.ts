@@ -5,10 +5,10 @@
 import type { NetworkSection, PlaneConfig } from "../config/types.ts";
 import { GrpcStatus } from "../grpc/status.ts";
 import type { H2ClientTls, H2ServerTls } from "../h2/types.ts";
-import { type Message, MessageType, type NodeId, type Plane, planeOf } from "../raft/types.ts";
+import { type Message, type NodeId, type Plane, planeOf } from "../raft/types.ts";
 import type { PbEnvelope } from "./codec.ts";
 import { codeText } from "./stream-pipeline.ts";
-import { allUndelivered, packLeases, packMessages, packProposals } from "./envelopes.ts";
+import { allUndelivered, onlyResponses, packLeases, packMessages, packProposals } from "./envelopes.ts";
 import { PlaneListener } from "./listener.ts";
 import { CHUNK_OVERHEAD, defaultBackoff, listenerOptions, MAX_SNAPSHOT_CHUNK, mergedPlane, messageLimit, type ReconnectBackoff, startupNotes } from "./options.ts";
 import { PeerLink, PLANES } from "./peer-link.ts";
@@ -402,19 +402,6 @@ export class PeerTransport implements Transport {
     this.listeners.clear();
   }
 }
-
-/** A batch of responses goes unacknowledged on its stream (Envelope.no_ack): Raft copes with
- *  losing any of them, and an ack per heartbeat response was a wake-up of the follower per
- *  heartbeat and of the leader per append response. A broken connection is still found: by the
- *  stream's status, the plane's HTTP/2 keep-alive, and the acks of the requests on the stream. */
-function onlyResponses(ms: Message[]): boolean {
-  for (const m of ms) if (!RESPONSES.has(m.type)) return false;
-  return ms.length > 0;
-}
-
-const RESPONSES: ReadonlySet<MessageType> = new Set([
-  MessageType.AppResp, MessageType.HeartbeatResp, MessageType.VoteResp, MessageType.PreVoteResp, MessageType.ReadIndexResp,
-]);
 
 function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
   return a.control === b.control && a.data === b.data && a.bulk === b.bulk;
