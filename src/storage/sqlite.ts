@@ -1,5 +1,5 @@
-// The one place that knows which SQLite driver runs (for the log store and the kv store): `bun:sqlite` on Bun (measured ~10 % faster
-// on range reads, same on writes: docs/performance.md), `node:sqlite` elsewhere (Deno). Both are
+// The one place that knows which SQLite driver runs (for the log store and the kv store): `bun:sqlite` on Bun (the two measure
+// alike on the log's writes and range reads: docs/performance.md, "Storage: the log"), `node:sqlite` elsewhere (Deno). Both are
 // synchronous; callers that must not block the event loop use them from the writer worker.
 
 export type SqlValue = number | bigint | string | Uint8Array | null;

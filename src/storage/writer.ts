@@ -1,6 +1,6 @@
 // The main-thread side of the writer worker: start it, send batches, hear back.
 // The worker must be a separate entry point when the binary is built: `bun build --compile
-// src/main.ts src/storage/writer-worker.ts` (see docs/performance.md, "Storage").
+// src/main.ts src/storage/writer-worker.ts` (see docs/persistence.md, "Building the binary").
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { SIGNAL_SLOT, type BatchMessage, type CommitTiming, type FromWriter, type InitMessage, type ToWriter } from "./protocol.ts";
 import type { SqliteDriver } from "./sqlite.ts";
