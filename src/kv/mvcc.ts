@@ -18,6 +18,7 @@ import { AuthStore } from "./auth-store.ts";
 import { type EventsRead, type ReadLimits, readEvents } from "./events.ts";
 import { KvReader } from "./reader.ts";
 import { hashHistory } from "./rows.ts";
+import { hashStore } from "./store-hash.ts";
 import { COMPACTION_STEP_ROWS, fsyncPath, inspectImage } from "./schema.ts";
 import { loadKeyIndex, openKvFile } from "./open.ts";
 import { KeyIndex } from "./key-index.ts";
@@ -383,6 +384,14 @@ export class MvccStore {
     const pages = this.#stmt("PRAGMA page_count").get()!.page_count as number;
     const free = this.#stmt("PRAGMA freelist_count").get()!.freelist_count as number;
     return { size: pages * pageSize, inUse: (pages - free) * pageSize };
+  }
+
+  /** etcd's Maintenance.Hash: every table of the store, at the current revision (store-hash.ts
+   *  says what is hashed). Finishes the background compaction first, as hashKv. */
+  hash(): { hash: number; revision: number } {
+    this.#group.check();
+    while (this.#unreachable.length > 0) this.#cleanupStep();
+    return { hash: hashStore((sql) => this.#stmt(sql)), revision: this.#revision };
   }
 
   /**
