@@ -40,6 +40,7 @@ const RULES: Record<string, Rule> = {
   "/etcdserverpb.Maintenance/Alarm": (a, u, r: pb.AlarmRequest.$Properties) => {
     if ((r.action ?? 0) !== pb.AlarmRequest.AlarmAction.GET) checkAdmin(a, u);
   },
+  "/etcdserverpb.Maintenance/Hash": admin,
   "/etcdserverpb.Maintenance/HashKV": admin,
   "/etcdserverpb.Maintenance/Defragment": admin,
   "/etcdserverpb.Maintenance/Snapshot": admin,

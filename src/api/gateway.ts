@@ -64,6 +64,7 @@ const BINDINGS: Record<string, Binding> = {
   "/maintenance/alarm": unary("Maintenance", "Alarm"),
   "/maintenance/status": unary("Maintenance", "Status"),
   "/maintenance/defragment": unary("Maintenance", "Defragment"),
+  "/maintenance/hash": unary("Maintenance", "Hash"),
   "/maintenance/hashkv": unary("Maintenance", "HashKV"),
   "/maintenance/snapshot": bind("Maintenance", "Snapshot", "SnapshotRequest", "SnapshotResponse", true),
   "/maintenance/transfer-leadership": unary("Maintenance", "MoveLeader"),

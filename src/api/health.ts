@@ -80,8 +80,10 @@ export function probeRoute(probe: HealthProbe, req: HttpRequest): Promise<HttpAn
   return undefined;
 }
 
+/** etcd writes the JSON without a Content-Type, so Go's sniffing sends text/plain (etcd 3.4's
+ *  body has no reason; 3.5.11+ adds it, and this serves 3.5's /livez and /readyz too). */
 const healthJson = (status: number, health: boolean, reason: string): HttpAnswer =>
-  ({ status, contentType: "application/json", body: JSON.stringify({ health: String(health), reason }) });
+  ({ status, contentType: "text/plain; charset=utf-8", body: JSON.stringify({ health: String(health), reason }) });
 
 /** etcd's /health: alarms (but ?exclude=NAME), then a leader (unless ?serializable=true), then a Range. */
 export async function health(probe: HealthProbe, req: HttpRequest): Promise<HttpAnswer> {

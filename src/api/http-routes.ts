@@ -8,7 +8,7 @@ import type { ByteSocket, H2ServerStream } from "../h2/types.ts";
 import type { KvBackend } from "./backend.ts";
 import { gatewayRoute, gatewayStreamsBody } from "./gateway.ts";
 import { health, type HealthProbe, PROBE_RANGE, probeRoute } from "./health.ts";
-import { type HttpReply, type HttpRequest, type HttpRoute, methodNotAllowed } from "./http-types.ts";
+import { type HttpReply, type HttpRequest, type HttpRoute, methodNotAllowed, notFound } from "./http-types.ts";
 import { serveHttp1 } from "./http1.ts";
 import { serveHttp2Stream } from "./http2.ts";
 
@@ -44,8 +44,8 @@ function probeOf(o: ClientPortHttpOptions): HealthProbe {
   };
 }
 
-/** etcd's default --cors="*": every answer of its client port carries these, and OPTIONS (a
- *  browser's preflight) is answered 200 with them alone. */
+/** etcd's default --cors="*": every answer of its client port carries these, a 404 too, and
+ *  OPTIONS (a browser's preflight) is answered 200 with them alone, without a content type. */
 const CORS: [string, string][] = [
   ["Access-Control-Allow-Headers", "accept, content-type, authorization"],
   ["Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE"],
@@ -55,8 +55,8 @@ const CORS: [string, string][] = [
 export function httpRoutes(o: ClientPortHttpOptions): HttpRoute {
   const route = routes(o);
   const withCors: HttpRoute = (req) => {
-    if (req.method === "OPTIONS") return Promise.resolve({ status: 200, contentType: "text/plain; charset=utf-8", body: "", headers: CORS });
-    return route(req)?.then((r) => ({ ...r, headers: [...CORS, ...(r.headers ?? [])] }));
+    if (req.method === "OPTIONS") return Promise.resolve({ status: 200, contentType: "", body: "", headers: CORS });
+    return (route(req) ?? Promise.resolve(notFound(req.path))).then((r) => ({ ...r, headers: [...CORS, ...(r.headers ?? [])] }));
   };
   withCors.streamsBody = gatewayStreamsBody;
   return withCors;
@@ -70,7 +70,8 @@ function routes(o: ClientPortHttpOptions): HttpRoute {
       case "/health":
         return health(probe, req);
       case "/version":
-        if (req.method !== "GET" && req.method !== "HEAD") return Promise.resolve(methodNotAllowed("GET, HEAD"));
+        // etcd's versionHandler takes GET alone (HEAD is a 405 there too).
+        if (req.method !== "GET") return Promise.resolve(methodNotAllowed("GET"));
         return Promise.resolve({
           status: 200,
           contentType: "application/json",

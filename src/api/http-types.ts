@@ -48,6 +48,7 @@ export class BodyQueue {
 /** A whole answer, sent with its length. */
 export interface HttpAnswer {
   status: number;
+  /** "" sends none (Go's net/http sends none for an empty body it had nothing to sniff in). */
   contentType: string;
   body: string;
   headers?: [name: string, value: string][];
@@ -89,6 +90,13 @@ export const REASONS: Record<number, string> = {
 
 export const textAnswer = (status: number, body: string, headers?: [string, string][]): HttpAnswer =>
   ({ status, contentType: "text/plain; charset=utf-8", body, headers: [["X-Content-Type-Options", "nosniff"], ...(headers ?? [])] });
+
+/** No route for the path: Go's 404 status and headers, with what this port does serve. */
+export const notFound = (path: string): HttpAnswer =>
+  textAnswer(404, `404 page not found: ${path} (this port serves gRPC, the gRPC gateway under /v3/, and /health, /livez, /readyz, /version, /metrics)\n`);
+
+/** The Date header Go's net/http puts on every answer (RFC 9110's IMF-fixdate). */
+export const httpDate = (): string => new Date().toUTCString();
 
 /** Go's http.Error for a method a handler does not take, as etcd's handlers answer. */
 export const methodNotAllowed = (allow: string): HttpAnswer => textAnswer(405, "Method Not Allowed\n", [["Allow", allow]]);

@@ -4,7 +4,7 @@
 // connection; a head over 8 KiB or a body over the limit is refused, and a streamed answer
 // (a gateway watch) goes out chunked until it ends or the client goes away.
 import type { ByteSocket } from "../h2/types.ts";
-import { BodyQueue, type HttpAnswer, type HttpReply, type HttpRoute, type HttpStreamSink, isStream, REASONS, textAnswer } from "./http-types.ts";
+import { BodyQueue, type HttpAnswer, type HttpReply, type HttpRoute, type HttpStreamSink, httpDate, isStream, notFound, REASONS, textAnswer } from "./http-types.ts";
 
 const MAX_HEAD_BYTES = 8 * 1024;
 
@@ -16,8 +16,9 @@ export interface Http1Options {
 function headLines(status: number, contentType: string, extra: [string, string][] | undefined, framing: string, close: boolean): Buffer {
   const lines = [
     `HTTP/1.1 ${status} ${REASONS[status] ?? "Status"}`,
-    `Content-Type: ${contentType}`,
+    ...(contentType === "" ? [] : [`Content-Type: ${contentType}`]),
     ...(extra ?? []).map(([n, v]) => `${n}: ${v}`),
+    `Date: ${httpDate()}`,
     framing,
     ...(close ? ["Connection: close"] : []),
     "",
@@ -197,7 +198,7 @@ export function serveHttp1(socket: ByteSocket, first: Uint8Array, route: HttpRou
       feedBody();
     }
     if (answer === undefined) {
-      return send(textAnswer(404, `404 page not found: ${path} (this port serves gRPC, the gRPC gateway under /v3/, and /health, /livez, /readyz, /version, /metrics)\n`), head, close);
+      return send(notFound(path), head, close);
     }
     busy = true;
     const done = () => {

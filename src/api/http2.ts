@@ -2,16 +2,17 @@
 // or any h2 client probing /health): the same routes as HTTP/1.1, answered on the stream.
 // etcd serves its HTTP handlers over h2c on the client port too.
 import { H2Error, type H2ServerStream } from "../h2/types.ts";
-import { BodyQueue, type HttpAnswer, type HttpReply, type HttpRoute, type HttpStreamSink, isStream, textAnswer } from "./http-types.ts";
+import { BodyQueue, type HttpAnswer, type HttpReply, type HttpRoute, type HttpStreamSink, httpDate, isStream, notFound, textAnswer } from "./http-types.ts";
 import type { Http1Options } from "./http1.ts";
 
 function answer(stream: H2ServerStream, a: HttpAnswer, head: boolean): void {
   const body = Buffer.from(a.body);
   stream.respond([
     [":status", String(a.status)],
-    ["content-type", a.contentType],
+    ...(a.contentType === "" ? [] : [["content-type", a.contentType] as [string, string]]),
     ["content-length", String(body.length)],
     ...(a.headers ?? []).map(([n, v]) => [n.toLowerCase(), v] as [string, string]),
+    ["date", httpDate()],
   ], head || body.length === 0);
   if (!head && body.length > 0) {
     stream.write(body);
@@ -45,7 +46,7 @@ export function serveHttp2Stream(stream: H2ServerStream, route: HttpRoute, opts:
 
   const serve = (reply: Promise<HttpReply> | undefined): void => {
     if (reply === undefined) {
-      answer(stream, textAnswer(404, `404 page not found: ${path}\n`), head);
+      answer(stream, notFound(path), head);
       return;
     }
     reply.then((r) => {
@@ -55,6 +56,7 @@ export function serveHttp2Stream(stream: H2ServerStream, route: HttpRoute, opts:
         [":status", String(r.status)],
         ["content-type", r.contentType],
         ...(r.headers ?? []).map(([n, v]) => [n.toLowerCase(), v] as [string, string]),
+        ["date", httpDate()],
       ]);
       let finished = false;
       sink = {

@@ -235,6 +235,10 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
   const snapshot = createSnapshotService({ store, header, ...opts.snapshot });
   server.addService(MaintenanceService, {
     snapshot: voterOnlyStream(snapshot.handler),
+    hash: unary(MaintenanceService.Hash, voterOnly(() => {
+      const h = store.hash();
+      return { header: header(h.revision), hash: h.hash };
+    })),
     hashKV: unary(MaintenanceService.HashKV, voterOnly((req) => {
       const h = store.hashKv(req.revision ?? 0);
       return { header: header(h.revision), hash: h.hash, compactRevision: Math.max(0, h.compactRevision) };

@@ -81,6 +81,7 @@ export const KVService = {
 export const MaintenanceService = {
   Alarm: method("Maintenance", "Alarm", c<pb.AlarmRequest.$Properties>(pb.AlarmRequest), c<pb.AlarmResponse.$Properties>(pb.AlarmResponse)),
   Status: method("Maintenance", "Status", c<pb.StatusRequest.$Properties>(pb.StatusRequest), c<pb.StatusResponse.$Properties>(pb.StatusResponse)),
+  Hash: method("Maintenance", "Hash", c<pb.HashRequest.$Properties>(pb.HashRequest), c<pb.HashResponse.$Properties>(pb.HashResponse)),
   HashKV: method("Maintenance", "HashKV", c<pb.HashKVRequest.$Properties>(pb.HashKVRequest), c<pb.HashKVResponse.$Properties>(pb.HashKVResponse)),
   Defragment: method(
     "Maintenance",

@@ -746,6 +746,54 @@ export namespace etcdserverpb {
         type $Shape = etcdserverpb.CompactionResponse.$Properties;
     }
 
+    interface IHashRequest extends etcdserverpb.HashRequest.$Properties {
+    }
+
+    class HashRequest {
+        constructor(properties?: etcdserverpb.HashRequest.$Properties);
+        $unknowns?: Uint8Array[];
+        static create(properties: etcdserverpb.HashRequest.$Shape): etcdserverpb.HashRequest & etcdserverpb.HashRequest.$Shape;
+        static create(properties?: etcdserverpb.HashRequest.$Properties): etcdserverpb.HashRequest;
+        static encode(message: etcdserverpb.HashRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.HashRequest & etcdserverpb.HashRequest.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.HashRequest;
+        static toObject(message: etcdserverpb.HashRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace HashRequest {
+        interface $Properties {
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.HashRequest.$Properties;
+    }
+
+    interface IHashResponse extends etcdserverpb.HashResponse.$Properties {
+    }
+
+    class HashResponse {
+        constructor(properties?: etcdserverpb.HashResponse.$Properties);
+        $unknowns?: Uint8Array[];
+        header?: (etcdserverpb.ResponseHeader.$Properties|null);
+        hash: number;
+        static create(properties: etcdserverpb.HashResponse.$Shape): etcdserverpb.HashResponse & etcdserverpb.HashResponse.$Shape;
+        static create(properties?: etcdserverpb.HashResponse.$Properties): etcdserverpb.HashResponse;
+        static encode(message: etcdserverpb.HashResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): etcdserverpb.HashResponse & etcdserverpb.HashResponse.$Shape;
+        static fromObject(object: { [k: string]: any }): etcdserverpb.HashResponse;
+        static toObject(message: etcdserverpb.HashResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+        toJSON(): { [k: string]: any };
+    }
+
+    namespace HashResponse {
+        interface $Properties {
+            header?: (etcdserverpb.ResponseHeader.$Properties|null);
+            hash?: (number|null);
+            $unknowns?: Uint8Array[];
+        }
+        type $Shape = etcdserverpb.HashResponse.$Properties;
+    }
+
     interface IHashKVRequest extends etcdserverpb.HashKVRequest.$Properties {
     }
 

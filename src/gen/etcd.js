@@ -7055,6 +7055,416 @@ export const etcdserverpb = $root.etcdserverpb = (() => {
         return CompactionResponse;
     })();
 
+    etcdserverpb.HashRequest = (function() {
+
+        /**
+         * Properties of a HashRequest.
+         * @typedef {Object} etcdserverpb.HashRequest.$Properties
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a HashRequest.
+         * @memberof etcdserverpb
+         * @interface IHashRequest
+         * @augments etcdserverpb.HashRequest.$Properties
+         * @deprecated Use etcdserverpb.HashRequest.$Properties instead.
+         */
+
+        /**
+         * Shape of a HashRequest.
+         * @typedef {etcdserverpb.HashRequest.$Properties} etcdserverpb.HashRequest.$Shape
+         */
+
+        /**
+         * Constructs a new HashRequest.
+         * @memberof etcdserverpb
+         * @classdesc Represents a HashRequest.
+         * @constructor
+         * @param {etcdserverpb.HashRequest.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const HashRequest = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * Creates a new HashRequest instance using the specified properties.
+         * @function create
+         * @memberof etcdserverpb.HashRequest
+         * @static
+         * @param {etcdserverpb.HashRequest.$Properties=} [properties] Properties to set
+         * @returns {etcdserverpb.HashRequest} HashRequest instance
+         * @type {{
+         *   (properties: etcdserverpb.HashRequest.$Shape): etcdserverpb.HashRequest & etcdserverpb.HashRequest.$Shape;
+         *   (properties?: etcdserverpb.HashRequest.$Properties): etcdserverpb.HashRequest;
+         * }}
+         */
+        HashRequest.create = function(properties) {
+            return new HashRequest(properties);
+        };
+
+        /**
+         * Encodes the specified HashRequest message. Does not implicitly {@link etcdserverpb.HashRequest.verify|verify} messages.
+         * @function encode
+         * @memberof etcdserverpb.HashRequest
+         * @static
+         * @param {etcdserverpb.HashRequest.$Properties} message HashRequest message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        HashRequest.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a HashRequest message from the specified reader or buffer.
+         * @function decode
+         * @memberof etcdserverpb.HashRequest
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {etcdserverpb.HashRequest & etcdserverpb.HashRequest.$Shape} HashRequest
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        HashRequest.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.etcdserverpb.HashRequest();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                reader.skipType(tag & 7, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Creates a HashRequest message from a plain object. Also converts values to their respective internal types.
+         * @function fromObject
+         * @memberof etcdserverpb.HashRequest
+         * @static
+         * @param {Object.<string,*>} object Plain object
+         * @returns {etcdserverpb.HashRequest} HashRequest
+         */
+        HashRequest.fromObject = function (object, _depth) {
+            if (object instanceof $root.etcdserverpb.HashRequest)
+                return object;
+            if (!$util.isObject(object))
+                throw $TypeError(".etcdserverpb.HashRequest: object expected");
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            return new $root.etcdserverpb.HashRequest();
+        };
+
+        /**
+         * Creates a plain object from a HashRequest message. Also converts values to other types if specified.
+         * @function toObject
+         * @memberof etcdserverpb.HashRequest
+         * @static
+         * @param {etcdserverpb.HashRequest} message HashRequest
+         * @param {$protobuf.IConversionOptions} [options] Conversion options
+         * @returns {Object.<string,*>} Plain object
+         */
+        HashRequest.toObject = function () {
+            return {};
+        };
+
+        /**
+         * Converts this HashRequest to JSON.
+         * @function toJSON
+         * @memberof etcdserverpb.HashRequest
+         * @instance
+         * @returns {Object.<string,*>} JSON object
+         */
+        HashRequest.prototype.toJSON = function() {
+            return HashRequest.toObject(this, $protobuf.util.toJSONOptions);
+        };
+
+        return HashRequest;
+    })();
+
+    etcdserverpb.HashResponse = (function() {
+
+        /**
+         * Properties of a HashResponse.
+         * @typedef {Object} etcdserverpb.HashResponse.$Properties
+         * @property {etcdserverpb.ResponseHeader.$Properties|null} [header] HashResponse header
+         * @property {number|null} [hash] HashResponse hash
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a HashResponse.
+         * @memberof etcdserverpb
+         * @interface IHashResponse
+         * @augments etcdserverpb.HashResponse.$Properties
+         * @deprecated Use etcdserverpb.HashResponse.$Properties instead.
+         */
+
+        /**
+         * Shape of a HashResponse.
+         * @typedef {etcdserverpb.HashResponse.$Properties} etcdserverpb.HashResponse.$Shape
+         */
+
+        /**
+         * Constructs a new HashResponse.
+         * @memberof etcdserverpb
+         * @classdesc Represents a HashResponse.
+         * @constructor
+         * @param {etcdserverpb.HashResponse.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const HashResponse = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * HashResponse header.
+         * @member {etcdserverpb.ResponseHeader.$Properties|null|undefined} header
+         * @memberof etcdserverpb.HashResponse
+         * @instance
+         */
+        HashResponse.prototype.header = null;
+
+        /**
+         * HashResponse hash.
+         * @member {number} hash
+         * @memberof etcdserverpb.HashResponse
+         * @instance
+         */
+        HashResponse.prototype.hash = 0;
+
+        /**
+         * Creates a new HashResponse instance using the specified properties.
+         * @function create
+         * @memberof etcdserverpb.HashResponse
+         * @static
+         * @param {etcdserverpb.HashResponse.$Properties=} [properties] Properties to set
+         * @returns {etcdserverpb.HashResponse} HashResponse instance
+         * @type {{
+         *   (properties: etcdserverpb.HashResponse.$Shape): etcdserverpb.HashResponse & etcdserverpb.HashResponse.$Shape;
+         *   (properties?: etcdserverpb.HashResponse.$Properties): etcdserverpb.HashResponse;
+         * }}
+         */
+        HashResponse.create = function(properties) {
+            return new HashResponse(properties);
+        };
+
+        /**
+         * Encodes the specified HashResponse message. Does not implicitly {@link etcdserverpb.HashResponse.verify|verify} messages.
+         * @function encode
+         * @memberof etcdserverpb.HashResponse
+         * @static
+         * @param {etcdserverpb.HashResponse.$Properties} message HashResponse message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        HashResponse.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.header != null && $Object.hasOwnProperty.call(message, "header"))
+                $root.etcdserverpb.ResponseHeader.encode(message.header, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+            if (message.hash != null && $Object.hasOwnProperty.call(message, "hash") && message.hash !== 0)
+                writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.hash);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a HashResponse message from the specified reader or buffer.
+         * @function decode
+         * @memberof etcdserverpb.HashResponse
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {etcdserverpb.HashResponse & etcdserverpb.HashResponse.$Shape} HashResponse
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        HashResponse.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.etcdserverpb.HashResponse();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        message.header = $root.etcdserverpb.ResponseHeader.decode(reader, reader.size(), $undefined, _depth + 1, message.header);
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.hash = value;
+                        else
+                            delete message.hash;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Creates a HashResponse message from a plain object. Also converts values to their respective internal types.
+         * @function fromObject
+         * @memberof etcdserverpb.HashResponse
+         * @static
+         * @param {Object.<string,*>} object Plain object
+         * @returns {etcdserverpb.HashResponse} HashResponse
+         */
+        HashResponse.fromObject = function (object, _depth) {
+            if (object instanceof $root.etcdserverpb.HashResponse)
+                return object;
+            if (!$util.isObject(object))
+                throw $TypeError(".etcdserverpb.HashResponse: object expected");
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let message = new $root.etcdserverpb.HashResponse();
+            if (object.header != null) {
+                if (!$util.isObject(object.header))
+                    throw $TypeError(".etcdserverpb.HashResponse.header: object expected");
+                message.header = $root.etcdserverpb.ResponseHeader.fromObject(object.header, _depth + 1);
+            }
+            if (object.hash != null)
+                if ($Number(object.hash) !== 0)
+                    message.hash = object.hash >>> 0;
+            return message;
+        };
+
+        /**
+         * Creates a plain object from a HashResponse message. Also converts values to other types if specified.
+         * @function toObject
+         * @memberof etcdserverpb.HashResponse
+         * @static
+         * @param {etcdserverpb.HashResponse} message HashResponse
+         * @param {$protobuf.IConversionOptions} [options] Conversion options
+         * @returns {Object.<string,*>} Plain object
+         */
+        HashResponse.toObject = function (message, options, _depth) {
+            if (!options)
+                options = {};
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            let object = {};
+            if (options.defaults) {
+                object.header = null;
+                object.hash = 0;
+            }
+            if (message.header != null && $Object.hasOwnProperty.call(message, "header"))
+                object.header = $root.etcdserverpb.ResponseHeader.toObject(message.header, options, _depth + 1);
+            if (message.hash != null && $Object.hasOwnProperty.call(message, "hash"))
+                object.hash = message.hash;
+            return object;
+        };
+
+        /**
+         * Converts this HashResponse to JSON.
+         * @function toJSON
+         * @memberof etcdserverpb.HashResponse
+         * @instance
+         * @returns {Object.<string,*>} JSON object
+         */
+        HashResponse.prototype.toJSON = function() {
+            return HashResponse.toObject(this, $protobuf.util.toJSONOptions);
+        };
+
+        return HashResponse;
+    })();
+
     etcdserverpb.HashKVRequest = (function() {
 
         /**

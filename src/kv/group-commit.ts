@@ -15,6 +15,9 @@ export interface GroupCommitOptions {
   intervalMs: number;
   /** Entries after which the transaction commits whatever the interval. */
   maxEntries: number;
+  /** Fault injection (tests): asked before each COMMIT; an error it returns is that COMMIT's
+   *  failure, taking the path a real one takes (rollback, the store failed for good). */
+  injectCommitFailure?: () => Error | undefined;
 }
 
 export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { intervalMs: 10, maxEntries: 10_000 };
@@ -96,6 +99,8 @@ export class GroupCommit {
     if (!this.#open) return;
     const t0 = performance.now();
     try {
+      const injected = this.opts.injectCommitFailure?.();
+      if (injected !== undefined) throw injected;
       this.exec("COMMIT");
     } catch (err) {
       this.#fail(new Error(`${this.where}: committing applied entries failed: ${(err as Error).message}`, { cause: err }));

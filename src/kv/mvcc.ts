@@ -7,17 +7,17 @@
 // the current and the compacted revision, written in the same transaction as the data they
 // describe; `lease` the granted leases. Which version of each key is current, and where each
 // key's versions are, is the in-memory index (key-index.ts), rebuilt from history at open.
-import { existsSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { existsSync, renameSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { Errors } from "./errors.ts";
 import type { KeyRange } from "./keys.ts";
-import { writeImage, type WriteImageOptions } from "./image.ts";
+import type { WriteImageOptions } from "./image.ts";
+import { dbSize, defragment, hashKv, snapshotTo, snapshotToAsync, type StoreFile, storeHash } from "./maintenance.ts";
 import { type Lease, LeaseTable } from "./lease.ts";
 import { type AlarmMember, AlarmTable } from "./alarms.ts";
 import { AuthStore } from "./auth-store.ts";
 import { type EventsRead, type ReadLimits, readEvents } from "./events.ts";
 import { KvReader } from "./reader.ts";
-import { hashHistory } from "./rows.ts";
 import { COMPACTION_STEP_ROWS, fsyncPath, inspectImage } from "./schema.ts";
 import { loadKeyIndex, openKvFile } from "./open.ts";
 import { KeyIndex } from "./key-index.ts";
@@ -85,8 +85,24 @@ export class MvccStore {
   readonly #alarms = new AlarmTable((sql) => this.#stmt(sql));
   /** Users, roles, permissions (auth-store.ts): applied like the keys, re-read with them. */
   readonly auth = new AuthStore((sql) => this.#stmt(sql));
+  /** What maintenance.ts works on; reads the current connection, so it outlives a restore. */
+  readonly #file: StoreFile;
 
   private constructor(readonly path: string, private readonly opts: MvccStoreOptions) {
+    this.#file = {
+      path: this.path,
+      db: () => this.#db,
+      stmt: (sql) => this.#stmt(sql),
+      group: () => this.#group,
+      synchronous: this.opts.synchronous ?? "OFF",
+      binding: this.opts.binding,
+      closed: () => this.#closed,
+      finishCompaction: () => {
+        while (this.#unreachable.length > 0) this.#cleanupStep();
+      },
+      position: () => ({ revision: this.#revision, compactRevision: this.#compactRevision, index: this.#appliedIndex, term: this.#appliedTerm }),
+      flush: () => this.flush(),
+    };
     this.#openDb();
   }
 
@@ -379,62 +395,22 @@ export class MvccStore {
 
   /** Physical size of kv.db and the part of it in use, bytes (etcd's dbSize/dbSizeInUse). */
   dbSize(): { size: number; inUse: number } {
-    const pageSize = this.#stmt("PRAGMA page_size").get()!.page_size as number;
-    const pages = this.#stmt("PRAGMA page_count").get()!.page_count as number;
-    const free = this.#stmt("PRAGMA freelist_count").get()!.freelist_count as number;
-    return { size: pages * pageSize, inUse: (pages - free) * pageSize };
+    return dbSize(this.#file);
   }
 
-  /**
-   * etcd's HashKV: a CRC-32 over every retained version and tombstone at or below `revision`
-   * (0 = current), in (key, revision) order. Replicas that applied the same log hash the same,
-   * which is what the hash is for (it is not etcd's byte-for-byte value). Throws EtcdError for a
-   * compacted or future revision.
-   */
+  /** etcd's Maintenance.Hash over every table (store-hash.ts), at the current revision. */
+  hash(): { hash: number; revision: number } {
+    return storeHash(this.#file);
+  }
+
+  /** etcd's HashKV at `revision` (0 = current); see maintenance.ts. */
   hashKv(revision = 0): { hash: number; compactRevision: number; revision: number } {
-    if (revision > this.#revision) throw Errors.futureRev();
-    this.#group.check();
-    if (revision > 0 && revision < this.#compactRevision) throw Errors.compacted();
-    const rev = revision <= 0 ? this.#revision : revision;
-    // Hash what every replica agrees on: finish the background compaction first.
-    while (this.#unreachable.length > 0) this.#cleanupStep();
-    const hash = hashHistory(
-      this.#stmt(
-        "SELECT rev, sub, key, create_rev, version, value, lease FROM history " +
-          "WHERE rev <= ? AND (rev, sub) > (?, ?) ORDER BY rev, sub LIMIT 1000",
-      ),
-      rev,
-    );
-    return { hash, compactRevision: this.#compactRevision, revision: rev };
+    return hashKv(this.#file, revision);
   }
 
-  /**
-   * etcd's Defragment: returns kv.db's free pages to the file system. In steps of
-   * `pagesPerStep` (SQLite's incremental vacuum), yielding to the event loop between them, so a
-   * large store does not stop the heartbeats the loop also sends (etcd-io/etcd#9222); applies go
-   * on meanwhile. A store made before incremental vacuum was on is rewritten by one blocking
-   * VACUUM the first time, which also switches it over.
-   */
-  async defragment(opts: { pagesPerStep?: number; onStep?: (freed: number) => void } = {}): Promise<void> {
-    this.#group.check();
-    if (this.#stmt("PRAGMA auto_vacuum").get()!.auto_vacuum !== 2) {
-      this.#group.commit();
-      this.#db.exec("PRAGMA auto_vacuum = INCREMENTAL");
-      this.#stmt("VACUUM").run();
-      this.#checkpointHere();
-      return;
-    }
-    const step = Math.max(1, opts.pagesPerStep ?? 256);
-    const free = () => this.#stmt("PRAGMA freelist_count").get()!.freelist_count as number;
-    for (let left = free(); left > 0 && !this.#closed; left = free()) {
-      this.#group.run(0, () => this.#db.exec(`PRAGMA incremental_vacuum(${step})`));
-      opts.onStep?.(Math.min(step, left));
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    if (this.#closed) return;
-    this.#group.commit();
-    // The file shrinks when the checkpointer copies the WAL back (off this thread).
-    await this.flush().catch(() => {});
+  /** etcd's Defragment, in steps that yield to the event loop (maintenance.ts). */
+  defragment(opts: { pagesPerStep?: number; onStep?: (freed: number) => void } = {}): Promise<void> {
+    return defragment(this.#file, opts);
   }
 
   /** Makes everything applied so far durable in kv.db (a FULL checkpoint, which fsyncs the WAL
@@ -451,30 +427,10 @@ export class MvccStore {
     }
   }
 
-  /** A checkpoint on this thread, for the paths that block anyway (VACUUM, VACUUM INTO). It
-   *  syncs, whatever this connection's own setting: a checkpoint that copies unsynced WAL frames
-   *  into the file could leave it torn by a power loss. */
-  #checkpointHere(): void {
-    const own = this.opts.synchronous ?? "OFF";
-    if (own === "OFF") this.#db.exec("PRAGMA synchronous = NORMAL");
-    try {
-      this.#stmt("PRAGMA wal_checkpoint(FULL)").get();
-    } finally {
-      if (own === "OFF") this.#db.exec("PRAGMA synchronous = OFF");
-    }
-  }
-
   /** Writes a consistent image of the whole store to `path` (replaced if present) and fsyncs
    *  it. The image is a SQLite file that `restoreFrom` installs on any member. */
   snapshotTo(path: string): SnapshotImage {
-    this.#group.commit();
-    this.#checkpointHere();
-    if (existsSync(path)) unlinkSync(path);
-    const image = { index: this.#appliedIndex, term: this.#appliedTerm, revision: this.#revision };
-    this.#stmt("VACUUM INTO ?").run(path);
-    fsyncPath(path);
-    fsyncPath(dirname(path));
-    return { ...image, bytes: statSync(path).size };
+    return snapshotTo(this.#file, path);
   }
 
   /**
@@ -486,9 +442,7 @@ export class MvccStore {
    * returned index, and start-up restores from the snapshot if kv.db is behind it.
    */
   snapshotToAsync(path: string, opts: Omit<WriteImageOptions, "binding"> = {}): Promise<SnapshotImage> {
-    // The copy reads from its own connection, which sees only what was committed.
-    this.#group.commit();
-    return writeImage(this.path, path, { ...opts, binding: this.opts.binding });
+    return snapshotToAsync(this.#file, path, opts);
   }
 
   /** Reads the applied index/term and revision recorded in an image without installing it.

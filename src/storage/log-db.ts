@@ -137,6 +137,8 @@ export function createLogDb(path: string, id: LogDbIdentity, driver?: SqliteDriv
   if (existsSync(path)) throw new StorageError("invalid-argument", path, "already exists; refusing to overwrite it");
   const db = openSqlite(path, driver ? { driver } : {});
   try {
+    // Before the first table: free pages can then be returned in steps (log-vacuum.ts).
+    db.exec("PRAGMA auto_vacuum = INCREMENTAL");
     applyWritePragmas(db);
     db.exec(SCHEMA);
     db.exec("BEGIN");

@@ -14,6 +14,8 @@ import { MAX_TXN_BYTES, MAX_TXN_ENTRIES, SIGNAL_SLOT, type BatchMessage, type Fr
 import { WAL_PREFILL_INITIAL, WAL_PREFILL_STEP, WalPrefill } from "./wal-prefill.ts";
 import { releaseParentPort } from "./worker-port.ts";
 import { ADD_ENTRY_CRC_COLUMN, entryCrc } from "./entry-crc.ts";
+import { enableIncrementalVacuum, LogVacuum } from "./log-vacuum.ts";
+import { dirname } from "node:path";
 
 const port = parentPort;
 if (port === null) throw new Error("writer-worker.ts must run as a worker thread");
@@ -36,6 +38,8 @@ interface Writer {
   wal: WalPrefill | undefined;
   /** Estimated WAL frames written since the last checkpoint. */
   frames: number;
+  /** Free pages given back to the filesystem while it is low on space (log-vacuum.ts). */
+  vacuum: LogVacuum;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -83,6 +87,7 @@ function open(m: InitMessage): Writer {
   // A first read opens (and if needed recovers) the WAL, so the file exists before the prefill.
   db.prepare("SELECT count(*) FROM meta").get();
   if (!db.prepare("PRAGMA table_info(log)").all().some((r) => r.name === "crc")) db.exec(ADD_ENTRY_CRC_COLUMN);
+  const vacuum = new LogVacuum(db, dirname(m.path), enableIncrementalVacuum(db, m.path));
   let wal: WalPrefill | undefined;
   try {
     wal = WalPrefill.open(`${m.path}-wal`);
@@ -91,7 +96,7 @@ function open(m: InitMessage): Writer {
     wal?.close();
     wal = undefined;
   }
-  return {
+  const w: Writer = {
     db,
     begin: db.prepare("BEGIN IMMEDIATE"),
     commit: db.prepare("COMMIT"),
@@ -103,7 +108,12 @@ function open(m: InitMessage): Writer {
     checkpoint: db.prepare("PRAGMA wal_checkpoint(PASSIVE)"),
     wal,
     frames: 0,
+    vacuum,
   };
+  // A start after a full disk: what the compacted log left free is returned before anything
+  // else, the room the catch-up into kv.db needs.
+  while (reclaim(w));
+  return w;
 }
 
 /** Copies frames that are already durable in the WAL into log.db: durability does not depend on
@@ -112,6 +122,27 @@ function open(m: InitMessage): Writer {
 function checkpoint(w: Writer): void {
   w.checkpoint.all();
   w.frames = 0;
+}
+
+/** One step of returning free pages (log-vacuum.ts); false when there was nothing to return.
+ *  Between transactions only. The checkpoint that shrinks the file comes after the last step:
+ *  a checkpoint copies only pages below the database's size, so one taken while the file is
+ *  still long would first have to grow it with WAL frames the next steps make pointless (after
+ *  a full disk the WAL holds entries log.db itself never received). A checkpoint that fails for
+ *  want of space is not fatal here: the WAL keeps every commit, and the next one tries again. */
+function reclaim(w: Writer): boolean {
+  if (!w.vacuum.due(now())) return false;
+  const pages = w.vacuum.run(now());
+  if (pages === 0) return false;
+  w.frames += pages;
+  if (!w.vacuum.due(now())) {
+    try {
+      checkpoint(w);
+    } catch {
+      // as above
+    }
+  }
+  return true;
 }
 
 class Serve {
@@ -144,8 +175,12 @@ class Serve {
         if (!this.commit(batches)) return this.parkAfterError();
       }
       if (close) return;
-      if (batches.length > 0) continue;
-      const idleWork = this.w.frames >= CHECKPOINT_FRAMES || this.w.wal !== undefined;
+      if (batches.length > 0) {
+        // Low on space, a busy log still returns its free pages, a step between two batches.
+        reclaim(this.w);
+        continue;
+      }
+      const idleWork = this.w.frames >= CHECKPOINT_FRAMES || this.w.wal !== undefined || this.w.vacuum.due(now());
       const r = Atomics.wait(this.signal, SIGNAL_SLOT, seen, idleWork ? CHECKPOINT_IDLE_MS : IDLE_WAIT_MS);
       if (r === "timed-out" && idleWork && !this.idle(lastSeq)) return this.parkAfterError();
     }
@@ -204,9 +239,11 @@ class Serve {
     return true;
   }
 
-  /** Nothing arrived for CHECKPOINT_IDLE_MS: checkpoint if due, else grow the prefill a step. */
+  /** Nothing arrived for CHECKPOINT_IDLE_MS: return free pages if space is low, else checkpoint
+   *  if due, else grow the prefill a step. */
   private idle(seq: number): boolean {
     const w = this.w;
+    if (reclaim(w)) return true;
     if (w.frames >= CHECKPOINT_FRAMES) {
       try {
         checkpoint(w);

@@ -112,6 +112,13 @@ describe("gRPC gateway JSON API", () => {
     assert.deepEqual(m.json.members, [{ ID: "7", name: "n7", peerURLs: ["http://127.0.0.1:2380"], clientURLs: [`http://127.0.0.1:${PORT}`] }]);
   });
 
+  it("answers Maintenance.Hash at /v3/maintenance/hash, the uint32 as a JSON number", async () => {
+    const h = await post(`${URL}/v3/maintenance/hash`, {});
+    assert.equal(h.status, 200);
+    assert.equal(h.json.hash, r.store.hash().hash);
+    assert.equal((h.json.header as Record<string, unknown>).revision, String(r.store.revision));
+  });
+
   it("grants, lists, asks about and revokes a lease", async () => {
     const g = await post(`${URL}/v3/lease/grant`, { TTL: 30 });
     assert.equal(g.status, 200);

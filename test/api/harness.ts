@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KvBackend } from "../../src/api/backend.ts";
 import { LocalBackend } from "../../src/api/local-backend.ts";
-import { type ClientServer, startClientServer } from "../../src/api/server.ts";
+import { type ClientServer, type ClientServerOptions, startClientServer } from "../../src/api/server.ts";
 import { MvccStore } from "../../src/kv/mvcc.ts";
 
 export const LIMITS = { max_request_bytes: 64 * 1024, max_txn_ops: 8 };
@@ -21,6 +21,7 @@ export interface Running {
 export async function startLocal(
   port: number,
   wrap: (b: LocalBackend) => KvBackend = (b) => b,
+  extra: Partial<ClientServerOptions> = {},
 ): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), "trireme-api-"));
   const store = MvccStore.open(join(dir, "kv.db"));
@@ -34,7 +35,7 @@ export async function startLocal(
       peerURL: "http://127.0.0.1:2380",
     }),
   );
-  const server = await startClientServer({ address: endpoint, backend, limits: LIMITS });
+  const server = await startClientServer({ ...extra, address: endpoint, backend, limits: LIMITS });
   return {
     server,
     store,

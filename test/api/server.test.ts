@@ -197,6 +197,7 @@ describe("client API server", () => {
         ["/etcdserverpb.KV/Txn", etcdserverpb.TxnRequest.encode({}).finish()],
         ["/etcdserverpb.Cluster/MemberAdd", etcdserverpb.MemberAddRequest.encode({ peerURLs: ["http://x:1"] }).finish()],
         ["/etcdserverpb.Maintenance/HashKV", etcdserverpb.HashKVRequest.encode({}).finish()],
+        ["/etcdserverpb.Maintenance/Hash", etcdserverpb.HashRequest.encode({}).finish()],
       ] as const) {
         const a = await call(path, body);
         assert.equal(a.err?.details, refused, path);
@@ -213,6 +214,22 @@ describe("client API server", () => {
     } finally {
       backend.learner = false;
     }
+  });
+
+  test("Hash answers the store's hash at its revision, and a write changes it", async () => {
+    const hash = async () => {
+      const a = await call("/etcdserverpb.Maintenance/Hash", etcdserverpb.HashRequest.encode({}).finish());
+      assert.equal(a.err, null);
+      return etcdserverpb.HashResponse.decode(a.bytes!);
+    };
+    const before = await hash();
+    assert.equal(before.hash, r.store.hash().hash);
+    assert.equal(before.header!.revision, r.store.revision);
+    await put("hash-key", "v");
+    const after = await hash();
+    assert.equal(after.header!.revision, before.header!.revision + 1);
+    assert.notEqual(after.hash, before.hash);
+    assert.equal(after.hash, r.store.hash().hash);
   });
 
   test("Status reports the store's revision and sizes", async () => {

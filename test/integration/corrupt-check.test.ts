@@ -7,6 +7,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { etcdserverpb } from "../../src/gen/etcd.js";
 import { historyRowCrc } from "../../src/kv/integrity.ts";
 import { openSqlite } from "../../src/storage/sqlite.ts";
 import { etcdctl, etcdctlOk, msgOf, clusterForSuite, TEST_TIMEOUT, TestCluster, waitUntil } from "./harness.ts";
@@ -28,6 +30,21 @@ function rewriteValue(kvPath: string, key: string, value: string, withCrc: boole
   } finally {
     db.close();
   }
+}
+
+/** Maintenance.Hash of the member at `endpoint`, over the wire with grpc-js. */
+function maintenanceHash(endpoint: string): Promise<etcdserverpb.HashResponse> {
+  const client = new grpc.Client(endpoint, grpc.credentials.createInsecure());
+  return new Promise<etcdserverpb.HashResponse>((resolve, reject) => {
+    client.makeUnaryRequest(
+      "/etcdserverpb.Maintenance/Hash",
+      (m: Uint8Array) => Buffer.from(m),
+      (b: Buffer) => etcdserverpb.HashResponse.decode(b),
+      etcdserverpb.HashRequest.encode({}).finish(),
+      { deadline: Date.now() + 5000 },
+      (err, res) => (err || !res ? reject(err ?? new Error("no answer")) : resolve(res)),
+    );
+  }).finally(() => client.close());
 }
 
 describe("HashKV corruption checks", () => {
@@ -52,6 +69,13 @@ describe("HashKV corruption checks", () => {
     const passed = await cluster.waitForLine(victim, "the initial check", (l) => msgOf(l) === "initial corruption check passed", 20_000);
     assert.ok(Number(passed.json?.peersCompared) >= 1, passed.raw);
     await cluster.waitForLine(victim, '"member started"', (l) => msgOf(l) === "member started", 20_000);
+    // Maintenance.Hash (the whole store, etcd's "Hash") agrees across the members too.
+    const applied = (await cluster.status(leader)).raftAppliedIndex;
+    for (const id of cluster.ids) await cluster.waitForApplied(id, applied);
+    const hashes = await Promise.all(cluster.ids.map((id) => maintenanceHash(cluster.endpoint(id))));
+    assert.equal(new Set(hashes.map((h) => h.hash)).size, 1, `hashes: ${hashes.map((h) => h.hash).join(", ")}`);
+    assert.equal(new Set(hashes.map((h) => Number(h.header!.revision))).size, 1);
+    assert.ok(hashes[0]!.hash !== 0);
   });
 
   test("a member whose history differs (its own checksums pass) refuses to start with initial_corrupt_check", TEST_TIMEOUT, async () => {

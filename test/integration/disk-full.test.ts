@@ -1,13 +1,14 @@
 // A disk that really fills: member 3 of a real 3-member cluster keeps its data on a small tmpfs,
 // and puts go on until that disk is full. The member must not crash: it stops cleanly, NOSPACE is
-// raised through its peers (so the cluster refuses what would grow the store), and once the disk
-// has room again (the tmpfs is grown, as an operator would grow a volume) it starts again in the
-// same process and catches up; nothing acknowledged is lost, and compact + defrag + `alarm
-// disarm` bring writes back. Needs root for the tmpfs mount; without it the test is skipped.
-// (Without more room the member now starts again in its reserve's room, kv.db's WAL being bounded
-// below it, but then fails while catching up: the entries the others committed while it was down,
-// 3-4 MiB of 200 KiB puts, must go into kv.db, and the 15 MiB its compacted log.db frees stay in
-// that file. So the volume is still grown here; docs/operations.md, "Limit".)
+// raised through its peers (so the cluster refuses what would grow the store), and it starts
+// again in the same process and catches up with no more room than the volume had: its space
+// reserve is released, and the free pages its compacted log.db holds (~15 MiB of this 40 MiB
+// volume) go back to the filesystem while it is low on space (src/storage/log-vacuum.ts), which
+// is the room the 3-4 MiB of entries committed while it was down need in kv.db. The volume is
+// not grown: that is the point (without the log's free pages returned, this run stops again on
+// a full disk at the defragment below, and an operator had to grow the volume). Nothing
+// acknowledged is lost, and compact + defrag + `alarm disarm` bring writes back. Needs root for
+// the tmpfs mount; without it the test is skipped.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -18,7 +19,6 @@ import { etcd3Client, etcdctl, etcdctlOk, requireEtcdctl, TestCluster, waitUntil
 
 const BASE_PORT = 26800;
 const DISK = "40m";
-const GROWN = "400m";
 const VALUE = Buffer.alloc(200 * 1024, "d").toString();
 
 const mnt = mkdtempSync(join(tmpdir(), "trireme-full-"));
@@ -79,8 +79,7 @@ describe("a full disk under one member", { skip: mounted ? false : `cannot mount
       (JSON.parse(await etcdctlOk(cluster.endpoint(id), ["get", "big/", "--prefix", "--keys-only", `--consistency=${consistency}`, "-w", "json"])) as { kvs?: unknown[] }).kvs?.length ?? 0;
     assert.ok((await count(writer, "l")) >= acked.length, "every acknowledged put is readable");
 
-    // The operator grows the volume: member 3 starts again by itself and catches up.
-    assert.equal(spawnSync("mount", ["-o", `remount,size=${GROWN}`, mnt]).status, 0, "remount the tmpfs bigger");
+    // Member 3 starts again by itself, on the same full volume, and catches up.
     await waitUntil("member 3 to serve again and hold every acknowledged key", 60_000, async () =>
       (await count(3, "s")) >= acked.length ? true : undefined, () => cluster.tails([3]));
     assert.ok(cluster.lines(3).filter((l) => /"member started"/.test(l.raw)).length >= 2, "member 3 started again in its process");

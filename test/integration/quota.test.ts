@@ -52,8 +52,11 @@ describe("space quota and NOSPACE on a 3-member cluster", () => {
 
     // Reads and deletes keep working; nothing acknowledged is lost.
     for (const k of acked) assert.equal((await etcdctlOk(cluster.endpoint(leader), ["get", k, "--print-value-only"])).trim().length, VALUE.length, k);
-    const deleted = await etcdctlOk(cluster.endpoint(follower), ["del", "k", "--prefix"]);
-    assert.equal(deleted.trim(), String(acked.length));
+    const deleted = Number((await etcdctlOk(cluster.endpoint(follower), ["del", "k", "--prefix"])).trim());
+    // The refused put may be in the store too: admitted under the quota and past it when applied,
+    // it is applied everywhere and answered database space exceeded, as etcd's quota applier does
+    // (which of the two a put meets depends on when the usage was last measured).
+    assert.ok(deleted === acked.length || deleted === acked.length + 1, `deleted ${deleted}, acknowledged ${acked.length}`);
 
     // Make room as etcd's docs say: compact, defragment every member, disarm.
     const rev = (JSON.parse(await etcdctlOk(cluster.endpoint(leader), ["endpoint", "status", "-w", "json"])) as { Status: { header: { revision: number } } }[])[0]!.Status.header.revision;

@@ -166,3 +166,45 @@ describe("GroupCommit", () => {
     gc.dispose();
   });
 });
+
+describe("a commit that fails under the background compaction", () => {
+  // The rows a compaction made unreachable are deleted in steps scheduled on the event loop
+  // (MvccStore's cleanup). A step whose commit fails, or that runs after one failed, has no
+  // caller to throw to: it must reach onFailure, and nothing may escape to the event loop (an
+  // uncaught exception there killed the member on a full disk).
+  async function compactThenFail(failBefore: "the step" | "a batch"): Promise<void> {
+    const escaped: unknown[] = [];
+    const onUncaught = (err: unknown): void => void escaped.push(err);
+    process.on("uncaughtException", onUncaught);
+    try {
+      let failing = false;
+      const failures: Error[] = [];
+      const st = store({
+        groupCommit: { intervalMs: 0, injectCommitFailure: () => (failing ? new Error("database or disk is full") : undefined) },
+        onFailure: (err) => failures.push(err),
+      });
+      // More unreachable rows than one step deletes (COMPACTION_STEP_ROWS), so steps follow.
+      const puts = Array.from({ length: 3000 }, (_, i) => put("k", String(i)));
+      for (let i = 0; i < puts.length; i += 500) batch(st, puts.slice(i, i + 500));
+      batch(st, [{ compaction: { revision: st.revision } }]);
+      // The compaction's own batch committed; the first step is scheduled on the event loop.
+      failing = true;
+      if (failBefore === "a batch") assert.throws(() => batch(st, [put("x", "1")]), /committing applied entries failed/);
+      let idle = false;
+      void st.compactionIdle().then(() => (idle = true));
+      await until("a commit to fail", () => failures.length > 0);
+      // Give the scheduled step (and anything it throws) every chance to run.
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      assert.equal(failures.length, 1, "reported once");
+      assert.match(failures[0]!.message, /kv store .*: committing applied entries failed: database or disk is full/);
+      assert.deepEqual(escaped, [], "no exception escaped to the event loop");
+      assert.equal(idle, false, "the removal stopped at the failure (the rest is left for the next open)");
+      assert.throws(() => st.range({ key: b("k") }), /committing applied entries failed/, "the store refuses further work");
+    } finally {
+      process.off("uncaughtException", onUncaught);
+    }
+  }
+
+  test("the cleanup step's own commit fails: onFailure once, nothing escapes", () => compactThenFail("the step"));
+  test("a step scheduled before a batch's commit failed: onFailure once, nothing escapes", () => compactThenFail("a batch"));
+});
