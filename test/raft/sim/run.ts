@@ -109,10 +109,11 @@ export function formatSummary(s: Summary): string {
   return [
     `runs ${s.runs} (disk ${s.byStrategy.disk}, mem ${s.byStrategy.mem}); with faults ${s.runsWithFaults}, with re-election ${s.runsWithReelection}`,
     `elections ${c.elections}, leader changes ${c.leaderChanges}, commits ${c.commits}, writes acked ${c.writesAcked}/${c.writesProposed} (refused ${c.proposalsRefused})`,
-    `reads served ${c.readsServed}/${c.readsStarted} (dropped ${c.readsDropped})`,
+    `reads served ${c.readsServed}/${c.readsStarted} (dropped ${c.readsDropped}, from a lease ${c.leaseReads})`,
     `conf changes applied ${c.confChangesApplied}/${c.confChangesProposed} proposed, transfers ${c.transfersCompleted}/${c.transfersRequested}`,
     `snapshots taken ${c.snapshotsTaken}, sent ${c.snapshotsSent}, installed ${c.snapshotsInstalled}, failed ${c.snapshotsFailed}; log truncations ${c.truncations}`,
     `crashes ${c.crashes}, restarts ${c.restarts}, partitions ${c.partitions}; messages sent ${n.sent}, dropped ${n.dropped}, duplicated ${n.duplicated}, blocked ${n.blocked}; unreachable reports ${c.unreachableReports}`,
+    `durable state machine: adopted as a snapshot at restart (ahead of the log) ${c.stateMachineAhead}, log replaced (it held other entries below the applied index) ${c.staleLogRestarts}`,
     `MemFirst runs that hit an allowed loss window (stopped there): ${s.memFirstLossRuns}`,
     `violations: ${s.violations.length}`,
   ].join("\n");
