@@ -291,8 +291,8 @@ export class Cluster {
     // truncate "committed" entries); here the restart does what a fix would: the state machine,
     // with the membership it applied, becomes the snapshot and the log is dropped.
     const stale = restored.entries.find((e) => e.index <= n.sm.index && this.checker.committed.get(e.index)?.term !== e.term);
-    if (stale !== undefined) {
-      this.counters.staleLogRestarts++;
+    if (stale !== undefined) this.counters.staleLogRestarts++;
+    if (stale !== undefined && !this.params.restoreAsNode) {
       this.log(`n${n.id} log holds ${stale.index}/t${stale.term} below the applied index ${n.sm.index}: the state machine replaces the log`);
       const meta: SnapshotMeta = { index: n.sm.index, term: n.sm.term, conf: cloneConf(n.conf) };
       this.checkSnapshotConf(n, meta);
