@@ -54,6 +54,8 @@ export class Checker {
   maxCommitted = 0;
   /** Highest index a completed client operation (acked write or returned read) has observed. */
   readFloor = 0;
+  /** Highest term anyone was elected leader of. */
+  maxLeaderTerm = 0;
 
   fail(invariant: string, detail: string): never {
     throw new SimViolation(invariant, detail, this.now);
@@ -61,6 +63,7 @@ export class Checker {
 
   onLeader(id: NodeId, incarnation: number, term: number): void {
     const prev = this.leaders.get(term);
+    if (term > this.maxLeaderTerm) this.maxLeaderTerm = term;
     if (prev === undefined) {
       this.leaders.set(term, { id, incarnation });
       return;

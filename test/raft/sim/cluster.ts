@@ -15,6 +15,7 @@ import {
   type NodeId,
   type RaftConfig,
   type ReadState,
+  type RestoredState,
   type SnapshotMeta,
   type SoftState,
 } from "../../../src/raft/types.ts";
@@ -26,7 +27,7 @@ import { EventQueue } from "./event-queue.ts";
 import { Network, describeMessage } from "./network.ts";
 import type { SimParams } from "./params.ts";
 import { Prng } from "./prng.ts";
-import { StateMachine, cloneConf, payloadId, type SmImage } from "./state-machine.ts";
+import { StateMachine, changeConf, cloneConf, payloadId, sameConf, type SmImage } from "./state-machine.ts";
 import { NodeStorage } from "./storage.ts";
 
 export interface Counters {
@@ -39,6 +40,8 @@ export interface Counters {
   readsStarted: number;
   readsServed: number;
   readsDropped: number;
+  /** Reads a leader served from its lease (at once, no heartbeat round). */
+  leaseReads: number;
   confChangesProposed: number;
   confChangesApplied: number;
   transfersRequested: number;
@@ -53,6 +56,10 @@ export interface Counters {
   truncations: number;
   memFirstLossWindows: number;
   unreachableReports: number;
+  /** Durable state machine: restarts whose log held other entries below the applied index. */
+  staleLogRestarts: number;
+  /** Durable state machine: restarts that adopted it as a snapshot (it was ahead of the log). */
+  stateMachineAhead: number;
 }
 
 export function emptyCounters(): Counters {
@@ -66,6 +73,7 @@ export function emptyCounters(): Counters {
     readsStarted: 0,
     readsServed: 0,
     readsDropped: 0,
+    leaseReads: 0,
     confChangesProposed: 0,
     confChangesApplied: 0,
     transfersRequested: 0,
@@ -80,6 +88,8 @@ export function emptyCounters(): Counters {
     truncations: 0,
     memFirstLossWindows: 0,
     unreachableReports: 0,
+    staleLogRestarts: 0,
+    stateMachineAhead: 0,
   };
 }
 
@@ -148,6 +158,8 @@ export class Cluster {
   /** The bootstrap membership at index 0, which every member starts from. */
   readonly genesisConf: ConfState;
   private committedConfIndex = 0;
+  /** The committed membership after each conf change, by index (the genesis one before the first). */
+  private readonly confHistory: Array<{ index: number; conf: ConfState }> = [];
   private lastLeader: NodeId = 0;
   nextNodeId: number;
   /** The nemesis' hooks: called when a node becomes leader, and when a node grants its vote. */
@@ -155,6 +167,11 @@ export class Cluster {
   onVoteGranted: ((n: SimNode) => void) | null = null;
   /** Called when a leader applies an entry of an earlier term (committed through its own). */
   onOldTermApplied: ((n: SimNode) => void) | null = null;
+  /** Called when a durable state machine applies an entry its log has not made durable. */
+  onAppliedAheadOfLog: ((n: SimNode, e: Entry) => void) | null = null;
+  /** A read on a leader of several voters whose drain runs now: confirmed in it, before any
+   *  message could travel, it was served from the leader's lease. */
+  readAtOnce = 0;
   /** Transfers waiting to see their target elected. */
   readonly pendingTransfers = new Map<NodeId, number>();
 
@@ -227,9 +244,11 @@ export class Cluster {
   }
 
   private start(n: SimNode): void {
-    const restored = n.storage.restored();
-    n.sm.restore(n.storage.snapshot.image);
-    n.conf = cloneConf(restored.snapshot.conf);
+    const restored = this.params.durableStateMachine ? this.restoreDurable(n) : n.storage.restored();
+    if (!this.params.durableStateMachine) {
+      n.sm.restore(n.storage.snapshot.image);
+      n.conf = cloneConf(restored.snapshot.conf);
+    }
     n.term = restored.hardState.term;
     n.role = Role.Follower;
     n.waitingReads = [];
@@ -251,6 +270,60 @@ export class Cluster {
       this.queue.after(this.params.tickInterval, tick);
     };
     this.queue.after(this.rng.int(1, this.params.tickInterval), tick);
+  }
+
+  /** A restart with a state machine durable at apply, as the node's (src/node/restore.ts): one
+   *  behind the snapshot is restored from it; one ahead of the log (a MemFirst tail lost in the
+   *  crash) is adopted as a snapshot whose membership is the log's, every conf change in it
+   *  included; otherwise the core starts at the state machine's applied index. */
+  private restoreDurable(n: SimNode): RestoredState {
+    const st = n.storage;
+    let restored = st.restored();
+    if (n.sm.index < restored.snapshot.index) n.sm.restore(st.snapshot.image);
+    const confUpTo = (upTo: number): ConfState => {
+      const conf = cloneConf(restored.snapshot.conf);
+      for (const e of restored.entries) if (e.index <= upTo && e.type === EntryType.ConfChange) changeConf(conf, this.core.decodeConfChange(e.data));
+      return conf;
+    };
+    // A suffix truncated and rewritten in memory, then applied, but lost in the crash leaves the
+    // log holding other entries at indexes the state machine applied. restore.ts does not notice
+    // and hands the core a log that contradicts its applied index (the core then refuses to
+    // truncate "committed" entries); here the restart does what a fix would: the state machine,
+    // with the membership it applied, becomes the snapshot and the log is dropped.
+    const stale = restored.entries.find((e) => e.index <= n.sm.index && this.checker.committed.get(e.index)?.term !== e.term);
+    if (stale !== undefined) this.counters.staleLogRestarts++;
+    if (stale !== undefined && !this.params.restoreAsNode) {
+      this.log(`n${n.id} log holds ${stale.index}/t${stale.term} below the applied index ${n.sm.index}: the state machine replaces the log`);
+      const meta: SnapshotMeta = { index: n.sm.index, term: n.sm.term, conf: cloneConf(n.conf) };
+      this.checkSnapshotConf(n, meta);
+      st.installSnapshot(meta, n.sm.image(n.conf));
+      restored = st.restored();
+    }
+    const last = restored.entries.length > 0 ? restored.entries[restored.entries.length - 1].index : restored.snapshot.index;
+    if (n.sm.index > last) {
+      const conf = confUpTo(last);
+      this.counters.stateMachineAhead++;
+      this.log(`n${n.id} state machine at ${n.sm.index} is ahead of its log (last ${last}): adopted as a snapshot`);
+      const meta: SnapshotMeta = { index: n.sm.index, term: n.sm.term, conf };
+      this.checkSnapshotConf(n, meta);
+      st.takeSnapshot(meta, n.sm.image(conf));
+      st.compactPrefix(meta.index);
+      restored = st.restored();
+    }
+    n.conf = confUpTo(n.sm.index);
+    return { ...restored, applied: Math.max(restored.snapshot.index, n.sm.index) };
+  }
+
+  /** A snapshot's membership is the committed one at its index. */
+  private checkSnapshotConf(n: SimNode, meta: SnapshotMeta): void {
+    let committed = this.genesisConf;
+    for (const h of this.confHistory) if (h.index <= meta.index) committed = h.conf;
+    if (!sameConf(meta.conf, committed)) {
+      this.checker.fail(
+        "snapshot membership",
+        `n${n.id}: snapshot @${meta.index} has voters ${meta.conf.voters} learners ${meta.conf.learners}, the committed membership there is voters ${committed.voters} learners ${committed.learners}`,
+      );
+    }
   }
 
   crash(n: SimNode): void {
@@ -398,6 +471,11 @@ export class Cluster {
       const rec = this.reads.get(rs.requestId);
       if (rec === undefined || rec.node !== n.id) this.checker.fail("shell contract", `node ${n.id}: read state for unknown request ${rs.requestId}`);
       if (rec.incarnation !== n.incarnation) continue;
+      if (rs.requestId === this.readAtOnce) this.counters.leaseReads++;
+      if (rs.requestId === this.readAtOnce && this.checker.maxLeaderTerm > n.term) {
+        // A lease holds only while a quorum of voters refuses to elect another leader.
+        this.checker.fail("lease read", `read ${rs.requestId} served from the lease of n${n.id} (term ${n.term}) after a leader of term ${this.checker.maxLeaderTerm} was elected`);
+      }
       if (rs.index < rec.required) {
         this.checker.fail(
           "linearizable read",
@@ -442,6 +520,7 @@ export class Cluster {
   private send(n: SimNode, m: Message): void {
     if (this.trace) this.log(`send ${describeMessage(m)}`);
     if (m.type === MessageType.AppResp && !m.reject && this.params.strategy === "disk") this.durability.checkDurableAck(n, m);
+    if (m.type === MessageType.Heartbeat && this.params.strategy === "disk") this.durability.checkHeartbeatCommit(m);
     if (m.type === MessageType.VoteResp && !m.reject && this.onVoteGranted !== null) this.onVoteGranted(n);
     // A transport sees a dead or cut-off peer as a failed send; tell the core now and then.
     const to = this.nodes.get(m.to);
@@ -529,6 +608,7 @@ export class Cluster {
       this.checker.fail("apply only what the log holds", `node ${n.id}: applied ${e.index}/t${e.term}, its log store holds t${n.storage.termAt(e.index, false)} there`);
     }
     n.sm.apply(e);
+    if (this.params.durableStateMachine && e.index > n.storage.agreedDurableIndex && this.onAppliedAheadOfLog !== null) this.onAppliedAheadOfLog(n, e);
     if (e.term < n.term && n.role === Role.Leader && this.onOldTermApplied !== null) this.onOldTermApplied(n);
     const first = this.checker.onApply(n.id, e, n.sm.hash, n.term);
     if (first) {
@@ -539,13 +619,11 @@ export class Cluster {
     if (e.type === EntryType.ConfChange) {
       const cc = this.core.decodeConfChange(e.data);
       const c = n.conf;
-      c.voters = c.voters.filter((v) => v !== cc.nodeId);
-      c.learners = c.learners.filter((v) => v !== cc.nodeId);
-      if (cc.type === ConfChangeType.AddVoter) c.voters.push(cc.nodeId);
-      else if (cc.type === ConfChangeType.AddLearner) c.learners.push(cc.nodeId);
+      changeConf(c, cc);
       if (e.index > this.committedConfIndex) {
         this.committedConfIndex = e.index;
         this.committedConf = cloneConf(c);
+        this.confHistory.push({ index: e.index, conf: cloneConf(c) });
         this.counters.confChangesApplied++;
         this.log(`CONF ${["add-voter", "add-learner", "remove"][cc.type]} n${cc.nodeId} applied @${e.index}: voters ${c.voters} learners ${c.learners}`);
       }
@@ -591,6 +669,7 @@ export class Cluster {
   private takeSnapshot(n: SimNode): SnapshotTaken | undefined {
     if (n.sm.index <= n.storage.snapshot.meta.index) return undefined;
     const meta: SnapshotMeta = { index: n.sm.index, term: n.sm.term, conf: cloneConf(n.conf) };
+    this.checkSnapshotConf(n, meta);
     n.storage.takeSnapshot(meta, n.sm.image(n.conf));
     this.counters.snapshotsTaken++;
     this.log(`n${n.id} snapshot+compact @${meta.index}`);

@@ -1,10 +1,10 @@
 // Durability checks: what a persistence strategy promises about acknowledged and committed
 // entries (see docs/simulation.md, "Invariants"), and the MemFirst loss windows it allows.
 
-import { ConfChangeType, EntryType, type ConfState, type Entry, type Message } from "../../../src/raft/types.ts";
+import { EntryType, type ConfState, type Entry, type Message } from "../../../src/raft/types.ts";
 import { MemFirstLoss, holdersNeeded } from "./checker.ts";
 import type { Cluster, SimNode } from "./cluster.ts";
-import { cloneConf } from "./state-machine.ts";
+import { changeConf, cloneConf } from "./state-machine.ts";
 
 export class Durability {
   constructor(private readonly c: Cluster) {}
@@ -19,6 +19,18 @@ export class Durability {
         "durable acknowledgement",
         `DiskFirst n${n.id} acknowledged index ${m.index} to n${m.to} but only ${st.durableIndex} is durable (last ${st.lastIndex})`,
       );
+    }
+  }
+
+  /** A heartbeat's commit is clamped to what the follower acknowledged (its match), so it never
+   *  names an index the follower may not hold. Under DiskFirst acknowledged entries are durable
+   *  and survive its crashes, so the commit is within its durable log. */
+  checkHeartbeatCommit(m: Message): void {
+    const to = this.c.nodes.get(m.to);
+    if (to === undefined || to.shutdown) return;
+    const durable = to.storage.durableIndex;
+    if (m.commit > durable) {
+      this.c.checker.fail("heartbeat commit", `n${m.from} sent n${m.to} a heartbeat with commit ${m.commit}, beyond the ${durable} entries n${m.to} holds durably`);
     }
   }
 
@@ -94,11 +106,7 @@ export class Durability {
     const conf = cloneConf(x.storage.snapshot.meta.conf);
     for (const e of x.storage.durable) {
       if (e.type !== EntryType.ConfChange || e.index <= x.storage.snapshot.meta.index) continue;
-      const cc = this.c.core.decodeConfChange(e.data);
-      conf.voters = conf.voters.filter((v) => v !== cc.nodeId);
-      conf.learners = conf.learners.filter((v) => v !== cc.nodeId);
-      if (cc.type === ConfChangeType.AddVoter) conf.voters.push(cc.nodeId);
-      else if (cc.type === ConfChangeType.AddLearner) conf.learners.push(cc.nodeId);
+      changeConf(conf, this.c.core.decodeConfChange(e.data));
     }
     return conf;
   }

@@ -35,6 +35,12 @@ export interface SimParams {
   /** Entries the loop keeps behind a snapshot (the node's snapshot_catchup_entries). */
   snapshotKeep: number;
   snapshotFailure: number;
+  /** The state machine is durable at every apply, as the node's kv.db is (else only through its
+   *  snapshots): a restart keeps its applied index, which a MemFirst crash can leave ahead of the log. */
+  durableStateMachine: boolean;
+  /** Restart a durable state machine exactly as src/node/restore.ts does, without replacing a log
+   *  that holds other entries below the applied index (replays the node's restore gap). */
+  restoreAsNode: boolean;
   /** Length of the faulty phase; the liveness phase follows. */
   safetyTime: number;
   /** Ticks the liveness phase may take to elect a leader and commit on every live member. */
@@ -55,6 +61,7 @@ export interface ParamOverrides {
   strategy: Strategy;
   voters?: number;
   safetyTicks?: number;
+  restoreAsNode?: boolean;
 }
 
 export function paramsFor(seed: number, o: ParamOverrides): SimParams {
@@ -96,6 +103,8 @@ export function paramsFor(seed: number, o: ParamOverrides): SimParams {
     snapshotBytes: 0,
     snapshotKeep: 0,
     snapshotFailure: r.next() * 0.3,
+    durableStateMachine: false,
+    restoreAsNode: o.restoreAsNode ?? false,
     safetyTime: safetyTicks * tickInterval,
     livenessTicks: 60 * electionTicks,
     proposeEvery: [2, r.int(10, 40)],
@@ -113,5 +122,7 @@ export function paramsFor(seed: number, o: ParamOverrides): SimParams {
   // A third keep a few entries behind each snapshot and a third a whole interval, so a follower
   // slightly behind catches up from the log, as with the node's snapshot_catchup_entries.
   params.snapshotKeep = [0, 4, params.snapshotEvery][seed % 3];
+  // Drawn last, so no choice above moves.
+  params.durableStateMachine = r.chance(0.5);
   return params;
 }

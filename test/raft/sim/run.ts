@@ -21,6 +21,7 @@ export function replayCommand(seed: number, o: ParamOverrides, corePath?: string
   let cmd = `node_modules/.bin/bun scripts/simulate.ts --seed ${seed} --strategy ${o.strategy}`;
   if (o.voters !== undefined) cmd += ` --nodes ${o.voters}`;
   if (o.safetyTicks !== undefined) cmd += ` --ticks ${o.safetyTicks}`;
+  if (o.restoreAsNode === true) cmd += " --restore-as-node";
   if (corePath !== undefined) cmd += ` --core ${corePath}`;
   return `${cmd} --trace`;
 }
@@ -109,10 +110,11 @@ export function formatSummary(s: Summary): string {
   return [
     `runs ${s.runs} (disk ${s.byStrategy.disk}, mem ${s.byStrategy.mem}); with faults ${s.runsWithFaults}, with re-election ${s.runsWithReelection}`,
     `elections ${c.elections}, leader changes ${c.leaderChanges}, commits ${c.commits}, writes acked ${c.writesAcked}/${c.writesProposed} (refused ${c.proposalsRefused})`,
-    `reads served ${c.readsServed}/${c.readsStarted} (dropped ${c.readsDropped})`,
+    `reads served ${c.readsServed}/${c.readsStarted} (dropped ${c.readsDropped}, from a lease ${c.leaseReads})`,
     `conf changes applied ${c.confChangesApplied}/${c.confChangesProposed} proposed, transfers ${c.transfersCompleted}/${c.transfersRequested}`,
     `snapshots taken ${c.snapshotsTaken}, sent ${c.snapshotsSent}, installed ${c.snapshotsInstalled}, failed ${c.snapshotsFailed}; log truncations ${c.truncations}`,
     `crashes ${c.crashes}, restarts ${c.restarts}, partitions ${c.partitions}; messages sent ${n.sent}, dropped ${n.dropped}, duplicated ${n.duplicated}, blocked ${n.blocked}; unreachable reports ${c.unreachableReports}`,
+    `durable state machine: adopted as a snapshot at restart (ahead of the log) ${c.stateMachineAhead}, log replaced (it held other entries below the applied index) ${c.staleLogRestarts}`,
     `MemFirst runs that hit an allowed loss window (stopped there): ${s.memFirstLossRuns}`,
     `violations: ${s.violations.length}`,
   ].join("\n");

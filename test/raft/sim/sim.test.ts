@@ -54,6 +54,8 @@ for (const strategy of ["disk", "mem"] as const) {
       assert.ok(c.elections >= 2 * total.runs, `elections ${c.elections}`);
       assert.ok(c.commits > 50 * total.runs, `commits ${c.commits}`);
       assert.ok(c.writesAcked > 0 && c.readsServed > 0, "writes acknowledged and reads served");
+      assert.ok(c.leaseReads > 0, "reads served from a leader's lease");
+      if (strategy === "mem") assert.ok(c.stateMachineAhead > 0, "a durable state machine ahead of the log adopted at restart");
       assert.ok(c.confChangesApplied > 0, "conf changes applied");
       assert.ok(c.transfersCompleted > 0, "leadership transfers completed");
       assert.ok(c.snapshotsInstalled > 0 && c.snapshotsFailed > 0, "snapshots installed and failed");

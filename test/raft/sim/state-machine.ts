@@ -1,7 +1,7 @@
 // The replicated state machine of the simulation: a hash chain over applied entries. Two nodes
 // with the same (index, hash) applied the same sequence of entries; a snapshot is the chain head.
 
-import type { ConfState, Entry } from "../../../src/raft/types.ts";
+import { ConfChangeType, type ConfChange, type ConfState, type Entry } from "../../../src/raft/types.ts";
 
 export interface SmImage {
   index: number;
@@ -59,6 +59,20 @@ export class StateMachine {
 
 export function cloneConf(c: ConfState): ConfState {
   return { voters: [...c.voters], learners: [...c.learners] };
+}
+
+/** Changes `c` in place as the conf change `cc` says (one member at a time). */
+export function changeConf(c: ConfState, cc: ConfChange): void {
+  c.voters = c.voters.filter((v) => v !== cc.nodeId);
+  c.learners = c.learners.filter((v) => v !== cc.nodeId);
+  if (cc.type === ConfChangeType.AddVoter) c.voters.push(cc.nodeId);
+  else if (cc.type === ConfChangeType.AddLearner) c.learners.push(cc.nodeId);
+}
+
+/** Same members, whatever the order. */
+export function sameConf(a: ConfState, b: ConfState): boolean {
+  const key = (c: ConfState): string => `${[...c.voters].sort((x, y) => x - y)}|${[...c.learners].sort((x, y) => x - y)}`;
+  return key(a) === key(b);
 }
 
 /** A write's payload: 4 bytes of magic, its 32-bit id, then random filler. */

@@ -1,7 +1,7 @@
 // The client workload and the nemesis (fault injector) of a simulation run, then the liveness
 // phase. Every choice comes from the cluster's seeded PRNG.
 
-import { ConfChangeType, Role, type NodeId } from "../../../src/raft/types.ts";
+import { ConfChangeType, EntryType, Role, type NodeId } from "../../../src/raft/types.ts";
 import type { Cluster, SimNode } from "./cluster.ts";
 import { makePayload } from "./state-machine.ts";
 
@@ -25,6 +25,7 @@ export class Workload {
     this.bounceVoters();
     this.cutShortNewLeaders();
     this.crashAfterIndirectCommit();
+    this.crashAheadOfLog();
     // Every run exercises at least one leader failure early, so each seed has an election after
     // the first one, whatever the random schedule does afterwards.
     this.c.queue.at(this.c.rng.int(200, 400), () => {
@@ -68,6 +69,21 @@ export class Workload {
     };
   }
 
+  /** A state machine durable at apply (kv.db) may apply entries its MemFirst log has not flushed;
+   *  a crash right then leaves it ahead of the log, and the restart must rebuild its membership
+   *  from the log. Now and then, and often when the entry is a conf change (which the loop applies
+   *  only once durable), the node crashes right there. */
+  private crashAheadOfLog(): void {
+    this.c.onAppliedAheadOfLog = (n, e) => {
+      const r = this.c.rng;
+      if (!this.faultsOn || !r.chance(e.type === EntryType.ConfChange ? 0.5 : 0.01)) return;
+      const incarnation = n.incarnation;
+      this.c.queue.after(0, () => {
+        if (this.faultsOn && n.alive && n.incarnation === incarnation) this.crashAndRestart(n);
+      });
+    };
+  }
+
   /** A voter that crashes right after granting and comes back within the election may be asked
    *  again in the same term: only a durable vote stops it from voting twice. */
   private bounceVoters(): void {
@@ -103,8 +119,12 @@ export class Workload {
     const leaders = live.filter((n) => n.isLeader);
     const roll = c.rng.next();
     const target = roll < 0.65 ? c.leader() : roll < 0.85 && leaders.length > 0 ? c.rng.pick(leaders) : c.rng.pick(live);
-    if (target === undefined || target.raft === null) return;
-    const count = c.rng.int(1, 3);
+    if (target !== undefined) this.proposeOn(target, c.rng.int(1, 3));
+  }
+
+  private proposeOn(target: SimNode, count: number): void {
+    const c = this.c;
+    if (target.raft === null) return;
     const ids: number[] = [];
     const data: Uint8Array[] = [];
     for (let i = 0; i < count; i++) {
@@ -136,7 +156,11 @@ export class Workload {
     const c = this.c;
     const live = c.liveNodes();
     if (live.length === 0) return;
-    const n = c.rng.chance(0.5) ? (c.leader() ?? c.rng.pick(live)) : c.rng.pick(live);
+    this.readOn(c.rng.chance(0.5) ? (c.leader() ?? c.rng.pick(live)) : c.rng.pick(live));
+  }
+
+  private readOn(n: SimNode): void {
+    const c = this.c;
     if (n.raft === null) return;
     const requestId = this.nextReadId++;
     c.reads.set(requestId, { node: n.id, incarnation: n.incarnation, start: c.queue.now, required: c.checker.readFloor });
@@ -144,7 +168,9 @@ export class Workload {
     const raft = n.raft;
     c.log(`read ${requestId} starts on n${n.id} (${n.role})`);
     c.guard(n, () => raft.readIndex(requestId));
+    if (n.isLeader && n.loop?.draining === false && raft.status().conf.voters.length > 1) c.readAtOnce = requestId;
     c.drain(n);
+    c.readAtOnce = 0;
   }
 
   /** One server at a time: add a learner, promote a learner, remove a learner or a voter (>= 3 voters stay). */
@@ -266,6 +292,26 @@ export class Workload {
     const links: Array<[NodeId, NodeId]> = [];
     for (const other of this.c.nodes.keys()) if (other !== id) links.push([id, other], [other, id]);
     this.partition("isolate", links, `isolate n${id}`, duration);
+    const n = this.c.nodes.get(id);
+    if (n !== undefined && n.isLeader && this.c.params.leaseRead) this.probeLease(n);
+  }
+
+  /** A leader cut off from its followers may serve lease reads only while they still refuse to
+   *  elect another: an election timeout after the last heartbeat they answered. Until it steps
+   *  down, read on it every tick and write on whoever leads a newer term, so a lease that outlives
+   *  that promise serves a read older than an acknowledged write. */
+  private probeLease(old: SimNode): void {
+    const c = this.c;
+    const incarnation = old.incarnation;
+    let ticks = 3 * c.params.electionTicks;
+    const probe = (): void => {
+      if (!this.faultsOn || !old.isLeader || old.incarnation !== incarnation || ticks-- <= 0) return;
+      const newer = c.leader();
+      if (newer !== undefined && newer !== old) this.proposeOn(newer, 1);
+      this.readOn(old);
+      c.queue.after(c.params.tickInterval, probe);
+    };
+    c.queue.after(c.params.tickInterval, probe);
   }
 
   private partition(kind: "symmetric" | "one-way" | "isolate", links: Array<[NodeId, NodeId]>, describe: string, duration: number): void {
@@ -288,6 +334,7 @@ export class Workload {
     c.onLeaderElected = null;
     c.onVoteGranted = null;
     c.onOldTermApplied = null;
+    c.onAppliedAheadOfLog = null;
     c.net.healAll();
     for (const plane of ["control", "data", "bulk"] as const) {
       c.net.profile[plane] = { ...c.net.profile[plane], drop: 0, duplicate: 0 };
