@@ -4,9 +4,6 @@
 //   bun scripts/simulate.ts --seeds 10000 [--strategy disk|mem|both] [--nodes 3..7] [--start S]
 //   bun scripts/simulate.ts --seed S --strategy disk --trace
 //   bun scripts/simulate.ts --seeds 2000 --core /tmp/mutant   (a mutated copy of src/raft)
-//   bun scripts/simulate.ts --seeds 1000 --strategy mem --restore-as-node   (a durable state machine
-//     restarts exactly as src/node/restore.ts does, even when its log holds other entries below
-//     the applied index)
 
 import { parseArgs } from "node:util";
 import type { CoreModule } from "../test/raft/sim/core.ts";
@@ -26,7 +23,6 @@ const { values } = parseArgs({
     core: { type: "string" },
     trace: { type: "boolean", default: false },
     "stop-on-violation": { type: "boolean", default: false },
-    "restore-as-node": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
   strict: true,
@@ -34,7 +30,7 @@ const { values } = parseArgs({
 
 function usage(code: number): never {
   console.log(`usage: bun scripts/simulate.ts (--seeds N [--start S] | --seed S [--trace]) [--strategy disk|mem|both]
-       [--nodes 3..7] [--ticks T] [--core DIR] [--stop-on-violation] [--restore-as-node]`);
+       [--nodes 3..7] [--ticks T] [--core DIR] [--stop-on-violation]`);
   process.exit(code);
 }
 
@@ -53,14 +49,13 @@ const strategies: Strategy[] =
   values.strategy === "both" ? ["disk", "mem"] : values.strategy === "disk" || values.strategy === "mem" ? [values.strategy] : usage(2);
 const voters = intOption("nodes", values.nodes, 3, 7);
 const safetyTicks = intOption("ticks", values.ticks, 10, 1_000_000);
-const restoreAsNode = values["restore-as-node"] ? true : undefined;
 const core: CoreModule = values.core !== undefined ? await loadCore(values.core) : defaultCore;
 
 if (values.seed !== undefined) {
   const seed = intOption("seed", values.seed, 0, Number.MAX_SAFE_INTEGER) as number;
   let failed = false;
   for (const strategy of strategies) {
-    const o: ParamOverrides = { strategy, voters, safetyTicks, restoreAsNode };
+    const o: ParamOverrides = { strategy, voters, safetyTicks };
     const r = runSeed(seed, o, core, values.trace ? (line) => console.log(line) : null);
     console.log(`seed ${seed} strategy ${strategy} voters ${r.params.voters}: ${JSON.stringify(r.counters)}`);
     if (r.memFirstLoss !== undefined) console.log(`stopped: MemFirst loss window (allowed): ${r.memFirstLoss}`);
@@ -82,12 +77,12 @@ const began = performance.now();
 outer: for (let i = 0; i < count; i++) {
   const seed = start + i;
   for (const strategy of strategies) {
-    const o: ParamOverrides = { strategy, voters, safetyTicks, restoreAsNode };
+    const o: ParamOverrides = { strategy, voters, safetyTicks };
     const r = runSeed(seed, o, core);
-    addToSummary(summary, r, { strategy, safetyTicks, restoreAsNode }, values.core);
+    addToSummary(summary, r, { strategy, safetyTicks }, values.core);
     if (r.violation !== undefined) {
       console.log(`VIOLATION seed ${seed} (${strategy}, ${r.params.voters} voters): ${r.violation.invariant} at t=${r.violation.time}: ${r.violation.detail}`);
-      console.log(`  replay: ${replayCommand(seed, { strategy, voters: r.params.voters, safetyTicks, restoreAsNode }, values.core)}`);
+      console.log(`  replay: ${replayCommand(seed, { strategy, voters: r.params.voters, safetyTicks }, values.core)}`);
       if (values["stop-on-violation"]) break outer;
     }
   }

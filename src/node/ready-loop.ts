@@ -124,6 +124,8 @@ export class ReadyLoop<Applied> {
   private snapshotting = false;
   private readonly snapshotWaiters: Array<() => void> = [];
   private appliedSinceSnapshot = 0;
+  /** The lowest index a suffix truncation not yet on disk replaced (MemFirst), if any. */
+  private truncatedFrom: number | undefined;
   /** Sizes of the applied entries the core still holds, oldest first (for the byte budget). */
   private readonly held = new HeldEntries();
   private readonly core: ReadyCore;
@@ -256,7 +258,7 @@ export class ReadyLoop<Applied> {
     steps.push(() => this.send(rd.messages));
     const committed = rd.committedEntries;
     if (committed.length > 0) {
-      steps.push(() => this.confDurable(committed));
+      steps.push(() => this.logAgreesOnDisk(committed));
       steps.push(() => this.apply(committed));
     }
     steps.push(() => this.finish(rd));
@@ -293,6 +295,8 @@ export class ReadyLoop<Applied> {
   }
 
   private append(entries: Entry[]): Maybe {
+    const from = entries[0].index;
+    if (from <= this.log.lastIndex()) this.truncatedFrom = Math.min(this.truncatedFrom ?? from, from);
     const wait = this.log.append(entries);
     const durable = this.log.durableIndex;
     check(durable <= this.log.lastIndex(), "durable index", () => `the log store reports ${durable} durable beyond its last index ${this.log.lastIndex()}`);
@@ -313,11 +317,19 @@ export class ReadyLoop<Applied> {
     if (plain) this.o.transport.send(plain);
   }
 
-  /** MemFirst: a membership change is applied only once it is on disk; after a crash the state
-   *  machine may be ahead of the log, and the restart rebuilds its membership from the log. */
-  private confDurable(committed: Entry[]): Maybe {
+  /** MemFirst: what is applied must not be contradicted by the log on disk after a crash. The
+   *  state machine may be ahead of the log (the restart adopts it as a snapshot), but a suffix
+   *  truncation not yet flushed leaves the replaced entries on disk at indexes the state machine
+   *  would apply differently, and the restart would find a log that contradicts its applied index:
+   *  entries at or past such a truncation are applied once it is on disk. A membership change is
+   *  applied only once it is on disk too: the restart rebuilds membership from the log. */
+  private logAgreesOnDisk(committed: Entry[]): Maybe {
+    const durable = this.log.durableIndex;
+    if (this.truncatedFrom !== undefined && durable >= this.truncatedFrom) this.truncatedFrom = undefined;
+    const last = committed[committed.length - 1].index;
+    if (this.truncatedFrom !== undefined && last >= this.truncatedFrom) return this.log.sync();
     const conf = committed.findLast((e) => e.type === EntryType.ConfChange);
-    if (conf !== undefined && conf.index > this.log.durableIndex) return this.log.sync();
+    if (conf !== undefined && conf.index > durable) return this.log.sync();
   }
 
   private apply(entries: Entry[]): void {

@@ -285,19 +285,14 @@ export class Cluster {
       for (const e of restored.entries) if (e.index <= upTo && e.type === EntryType.ConfChange) changeConf(conf, this.core.decodeConfChange(e.data));
       return conf;
     };
-    // A suffix truncated and rewritten in memory, then applied, but lost in the crash leaves the
-    // log holding other entries at indexes the state machine applied. restore.ts does not notice
-    // and hands the core a log that contradicts its applied index (the core then refuses to
-    // truncate "committed" entries); here the restart does what a fix would: the state machine,
-    // with the membership it applied, becomes the snapshot and the log is dropped.
+    // The log on disk must not hold other entries than the state machine applied: restore.ts
+    // cannot tell (it only adopts a state machine ahead of the log) and would hand the core a log
+    // that contradicts its applied index. The Ready loop applies nothing past a suffix truncation
+    // until the truncation is on disk.
     const stale = restored.entries.find((e) => e.index <= n.sm.index && this.checker.committed.get(e.index)?.term !== e.term);
-    if (stale !== undefined) this.counters.staleLogRestarts++;
-    if (stale !== undefined && !this.params.restoreAsNode) {
-      this.log(`n${n.id} log holds ${stale.index}/t${stale.term} below the applied index ${n.sm.index}: the state machine replaces the log`);
-      const meta: SnapshotMeta = { index: n.sm.index, term: n.sm.term, conf: cloneConf(n.conf) };
-      this.checkSnapshotConf(n, meta);
-      st.installSnapshot(meta, n.sm.image(n.conf));
-      restored = st.restored();
+    if (stale !== undefined) {
+      this.counters.staleLogRestarts++;
+      this.checker.fail("log agrees with the state machine", `n${n.id} restarts with ${stale.index}/t${stale.term} in its log, below the index ${n.sm.index} its state machine applied`);
     }
     const last = restored.entries.length > 0 ? restored.entries[restored.entries.length - 1].index : restored.snapshot.index;
     if (n.sm.index > last) {

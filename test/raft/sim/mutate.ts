@@ -112,7 +112,12 @@ const MUTATIONS: Mutation[] = [
   {
     name: "shell: a conf change applied before it is durable (MemFirst)",
     shell: true,
-    edits: [{ from: "if (conf !== undefined && conf.index > this.log.durableIndex) return this.log.sync();", to: "if (conf !== undefined && conf.index > this.log.durableIndex) return;" }],
+    edits: [{ from: "if (conf !== undefined && conf.index > durable) return this.log.sync();", to: "if (conf !== undefined && conf.index > durable) return;" }],
+  },
+  {
+    name: "shell: entries past a suffix truncation applied before it is on disk (MemFirst)",
+    edits: [{ from: "if (this.truncatedFrom !== undefined && last >= this.truncatedFrom) return this.log.sync();", to: "if (this.truncatedFrom !== undefined && last >= this.truncatedFrom) return;" }],
+    shell: true,
   },
   {
     name: "shell: advance before the Ready's hard state is durable (the loop does not wait)",

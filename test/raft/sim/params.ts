@@ -38,9 +38,6 @@ export interface SimParams {
   /** The state machine is durable at every apply, as the node's kv.db is (else only through its
    *  snapshots): a restart keeps its applied index, which a MemFirst crash can leave ahead of the log. */
   durableStateMachine: boolean;
-  /** Restart a durable state machine exactly as src/node/restore.ts does, without replacing a log
-   *  that holds other entries below the applied index (replays the node's restore gap). */
-  restoreAsNode: boolean;
   /** Length of the faulty phase; the liveness phase follows. */
   safetyTime: number;
   /** Ticks the liveness phase may take to elect a leader and commit on every live member. */
@@ -61,7 +58,6 @@ export interface ParamOverrides {
   strategy: Strategy;
   voters?: number;
   safetyTicks?: number;
-  restoreAsNode?: boolean;
 }
 
 export function paramsFor(seed: number, o: ParamOverrides): SimParams {
@@ -104,7 +100,6 @@ export function paramsFor(seed: number, o: ParamOverrides): SimParams {
     snapshotKeep: 0,
     snapshotFailure: r.next() * 0.3,
     durableStateMachine: false,
-    restoreAsNode: o.restoreAsNode ?? false,
     safetyTime: safetyTicks * tickInterval,
     livenessTicks: 60 * electionTicks,
     proposeEvery: [2, r.int(10, 40)],

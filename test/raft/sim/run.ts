@@ -21,7 +21,6 @@ export function replayCommand(seed: number, o: ParamOverrides, corePath?: string
   let cmd = `node_modules/.bin/bun scripts/simulate.ts --seed ${seed} --strategy ${o.strategy}`;
   if (o.voters !== undefined) cmd += ` --nodes ${o.voters}`;
   if (o.safetyTicks !== undefined) cmd += ` --ticks ${o.safetyTicks}`;
-  if (o.restoreAsNode === true) cmd += " --restore-as-node";
   if (corePath !== undefined) cmd += ` --core ${corePath}`;
   return `${cmd} --trace`;
 }
