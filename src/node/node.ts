@@ -1,7 +1,8 @@
-// One running trireme member: the Raft core driven by a tick timer, its Ready turned into log
-// writes, peer sends and applies, and the etcd v3 API served on top (this class is the API's
-// KvBackend, answered by client-requests.ts). The core decides; this shell only does what a
-// Ready says, in its order.
+// One running trireme member, as its composition root: it builds the core and the parts around
+// it on what start-up.ts opened, and wires them — ticks and peer messages into the core, each
+// Ready through ready-loop.ts, the loop's and the clock's news to bookkeeping.ts, client calls
+// to client-requests.ts (this class is the API's KvBackend), the stop to lifecycle.ts. The core
+// decides; the shell only does what a Ready says, in its order.
 import type { HeaderInfo, KvBackend, MemberInfo, StatusInfo } from "../api/backend.ts";
 import type { ClientServer } from "../api/server.ts";
 import { memberCredentials } from "../api/auth-guard.ts";
@@ -80,6 +81,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   private constructor(private readonly opts: NodeOptions, opened: OpenedMember) {
     const { config } = opts;
+    const { data, store, restored } = opened;
     this.life = new MemberLifecycle({
       id: config.node.id,
       dataDir: config.node.data_dir,
@@ -89,10 +91,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
       ...(opts.metrics ? { diverged: () => opts.metrics?.divergence() } : {}),
       ...(opts.onFatal ? { onFatal: opts.onFatal } : {}),
     }, () => {
-      const { clients, removal, corruption, client, ticker, changes, memberClient, transport, loop, space, data } = this;
+      const { clients, removal, corruption, client, ticker, changes, memberClient, transport, loop, space } = this;
       return { clients, removal, corruption, clientServer: client, ticker, changes, memberClient, transport, loop, space, data, store };
     });
-    const { data, store, restored } = opened;
     const membership = (this.membership = opened.members);
     this.data = data;
     this.store = store;
