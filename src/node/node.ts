@@ -1,72 +1,43 @@
-// One running trireme member: the Raft core driven by a tick timer, its Ready turned into log
-// writes, peer sends and applies, and the etcd v3 API served on top (this class is the API's
-// KvBackend, answered by client-requests.ts). The core decides; this shell only does what a
-// Ready says, in its order.
+// One running trireme member, as its composition root: it builds the core and the parts around
+// it on what start-up.ts opened, and wires them — ticks and peer messages into the core, each
+// Ready through ready-loop.ts, the loop's and the clock's news to bookkeeping.ts, client calls
+// to client-requests.ts (this class is the API's KvBackend), the stop to lifecycle.ts. The core
+// decides; the shell only does what a Ready says, in its order.
 import type { HeaderInfo, KvBackend, MemberInfo, StatusInfo } from "../api/backend.ts";
-import { startClientServer, type ClientServer } from "../api/server.ts";
-import { authOptions } from "../api/auth-service.ts";
+import type { ClientServer } from "../api/server.ts";
 import { memberCredentials } from "../api/auth-guard.ts";
 import { setMemberCredentials } from "../grpc/pool.ts";
-import type { Config } from "../config/types.ts";
-import { Errors } from "../kv/errors.ts";
-import { MvccStore } from "../kv/mvcc.ts";
+import type { MvccStore } from "../kv/mvcc.ts";
 import type { InternalRequest, WriteResponse } from "../kv/types.ts";
+import type { MetricsSource, NodeSample } from "../metrics/index.ts";
 import { Raft } from "../raft/raft.ts";
-import type { Metrics, MetricsSource, NodeSample } from "../metrics/index.ts";
-import { Role, type Entry, type HardState, type Message, type RaftConfig, type SoftState } from "../raft/types.ts";
-import { openDataDir, type DataDir } from "../storage/index.ts";
-import { memberBackoff, PeerTransport, type Transport, type TransportIdentity, type TransportObserver } from "../transport/index.ts";
-import { startIdentity } from "./cluster-id.ts";
-import { asDivergence } from "./divergence.ts";
-import { AlarmType, NodeAlarms } from "./alarms.ts";
-import { DiskFullError, isDiskFull } from "./disk-space.ts";
-import { SpaceGuard } from "./space-guard.ts";
-import { NodeLeases } from "./node-leases.ts";
-import { openCheckedStore } from "./repair.ts";
-import { AlarmType as CorruptAlarm } from "./alarms.ts";
-import { CorruptionChecker } from "./corrupt-check.ts";
-import { Scrubber } from "./scrub.ts";
-import type { Logger } from "../log/log.ts";
-import { checkNotRemoved, genesisConf, markRemoved, refuseIfRemovedInLog } from "./member-files.ts";
-import { AddressBook } from "./address-book.ts";
-import { MembershipChanges } from "./membership.ts";
-import { RemovalWatch } from "./removal-watch.ts";
+import { Role, type HardState, type Message } from "../raft/types.ts";
+import type { DataDir } from "../storage/index.ts";
 import { memberTls } from "../tls/options.ts";
-import { restoreState } from "./restore.ts";
-import { SnapshotManager, type SnapshotContext, type TakenSnapshot } from "./snapshots.ts";
-import { SnapshotTransfers } from "./snapshot-transfers.ts";
-import { raftConfigOf } from "./raft-config.ts";
-import { Ticker } from "./ticker.ts";
+import type { Transport, TransportIdentity } from "../transport/index.ts";
+import { AddressBook } from "./address-book.ts";
+import { AlarmType, NodeAlarms } from "./alarms.ts";
+import { MemberBookkeeping } from "./bookkeeping.ts";
 import { ClientRequests } from "./client-requests.ts";
-import { MemberClient } from "./member-client.ts";
-import { ReadyLoop } from "./ready-loop.ts";
+import { startClientPort } from "./client-port.ts";
+import { CorruptionChecker } from "./corrupt-check.ts";
 import { KvStateMachine, type KvApplied } from "./kv-state-machine.ts";
+import { MemberLifecycle } from "./lifecycle.ts";
+import { MemberClient } from "./member-client.ts";
+import { MembershipChanges } from "./membership.ts";
+import { nodeSample } from "./node-sample.ts";
+import { NodeLeases } from "./node-leases.ts";
+import { ReadyLoop } from "./ready-loop.ts";
+import { RemovalWatch } from "./removal-watch.ts";
+import { Scrubber } from "./scrub.ts";
+import { SnapshotTransfers } from "./snapshot-transfers.ts";
+import type { SnapshotContext, SnapshotManager } from "./snapshots.ts";
+import { SpaceGuard } from "./space-guard.ts";
+import type { NodeOptions } from "./node-options.ts";
+import { logStarted, openMember, peerTransport, type OpenedMember } from "./start-up.ts";
+import { Ticker } from "./ticker.ts";
 
-export interface NodeEvents {
-  leaderChanged?(leader: number, term: number): void;
-  snapshotTaken?(s: TakenSnapshot): void;
-  applied?(entries: number): void;
-}
-
-export interface NodeOptions {
-  config: Config;
-  log: Logger;
-  /** Fed with transport, storage, leader and snapshot events; reads the node through sample(). */
-  metrics?: Metrics;
-  transportObserver?: TransportObserver;
-  /** Builds the transport to the peers; default: gRPC on the [node] control, data and bulk
-   *  addresses. Tests give an InProcessNetwork's transports to run members without peer ports. */
-  transport?: (identity: TransportIdentity) => Transport;
-  events?: NodeEvents;
-  /** After a fatal error the node has stopped (files flushed and closed); default: exit 1. */
-  onFatal?: (err: Error) => void;
-  /** Hard state of this member's previous incarnation (a rebuild after a divergence): a vote or
-   *  term it reported saved must survive the data directory being moved aside. */
-  carryHardState?: HardState;
-  /** The previous incarnation stopped on a full disk (disk-space.ts): raise NOSPACE once started
-   *  and treat space as low until the reserve can be written again. */
-  afterDiskFull?: boolean;
-}
+export type { NodeEvents, NodeOptions } from "./node-options.ts";
 
 export class TriremeNode implements KvBackend, MetricsSource {
   readonly clusterId: number;
@@ -86,16 +57,13 @@ export class TriremeNode implements KvBackend, MetricsSource {
   private readonly removal: RemovalWatch;
   private readonly ticker: Ticker;
   private transport!: Transport;
-  private client!: ClientServer;
-  private soft: SoftState = { leader: 0, role: Role.Follower };
+  private client: ClientServer | undefined;
+  /** What the clients, the lessor and the membership learn from the loop and the clock. */
+  private readonly bookkeeping: MemberBookkeeping;
   private scheduled = false;
-  private stopping = false;
-  private fatal: Error | undefined;
   private readonly loop: ReadyLoop<KvApplied>;
-  /** New client requests are refused once false; the loop keeps running until `stopping`. */
-  private accepting = true;
-  private started = false;
-  private handingOff = false;
+  /** Accepting, stopping, stopped by a fatal error (lifecycle.ts). */
+  private readonly life: MemberLifecycle;
   private readonly transfers: SnapshotTransfers;
   /** Calls to the other members' client ports: membership changes, removal watch, HashKV. */
   private readonly memberClient: MemberClient;
@@ -106,22 +74,36 @@ export class TriremeNode implements KvBackend, MetricsSource {
     metadata: () => this.membership.encode(),
   };
 
-  private constructor(
-    private readonly opts: NodeOptions,
-    private readonly data: DataDir,
-    readonly store: MvccStore,
-    private readonly membership: AddressBook,
-    private readonly snapshots: SnapshotManager,
-    raftConfig: RaftConfig,
-    restored: Awaited<ReturnType<typeof restoreState>>,
-  ) {
+  private readonly data: DataDir;
+  readonly store: MvccStore;
+  private readonly membership: AddressBook;
+  private readonly snapshots: SnapshotManager;
+
+  private constructor(private readonly opts: NodeOptions, opened: OpenedMember) {
     const { config } = opts;
+    const { data, store, restored } = opened;
+    this.life = new MemberLifecycle({
+      id: config.node.id,
+      dataDir: config.node.data_dir,
+      clientAddress: config.node.client_address,
+      memFirst: config.raft.persistence.strategy === "MemFirst",
+      log: opts.log,
+      ...(opts.metrics ? { diverged: () => opts.metrics?.divergence() } : {}),
+      ...(opts.onFatal ? { onFatal: opts.onFatal } : {}),
+    }, () => {
+      const { clients, removal, corruption, client, ticker, changes, memberClient, transport, loop, space } = this;
+      return { clients, removal, corruption, clientServer: client, ticker, changes, memberClient, transport, loop, space, data, store };
+    });
+    const membership = (this.membership = opened.members);
+    this.data = data;
+    this.store = store;
+    this.snapshots = opened.snapshots;
     this.clusterId = data.marker.clusterId; // fixed when the directory was made (cluster-id.ts)
     this.id = config.node.id;
     this.tls = memberTls(config.tls, opts.log.log);
     this.memberClient = new MemberClient(this.tls.clientDial);
     membership.schemes = { peer: this.tls.peerScheme, client: this.tls.clientScheme };
-    this.raft = new Raft(raftConfig, restored.state);
+    this.raft = new Raft(opened.raftConfig, restored.state);
     const timeoutMs = 5000 + 2 * config.raft.election_timeout_ms; // etcd's request timeout
     const metrics = opts.metrics;
     this.clients = new ClientRequests({
@@ -131,17 +113,17 @@ export class TriremeNode implements KvBackend, MetricsSource {
       propose: (data) => this.raft.propose(data),
       readIndex: (requestId) => this.raft.readIndex(requestId),
       transferLeader: (to) => (this.guard(() => this.raft.transferLeader(to)), this.schedule()),
-      soft: () => this.soft,
+      soft: () => this.bookkeeping.soft,
       appliedIndex: () => store.appliedIndex,
       alarms: () => store.alarms(),
       spaceRefusal: (req) => this.space.refusal(req),
-      fatal: () => this.fatal,
-      accepting: () => this.accepting,
+      fatal: () => this.life.fatal,
+      accepting: () => this.life.accepting,
       knows: (id) => membership.get(id) !== undefined,
       memberInfo: (conf) => membership.info(conf),
       connected: (id) => this.transport.isConnected(id, "control"),
       sendProposals: (to, p, undelivered) => this.transport.sendProposals(to, p, undelivered),
-      sendLeases: (to, l, undelivered) => (this.stopping ? undelivered?.() : this.transport.sendLeases(to, l, undelivered)),
+      sendLeases: (to, l, undelivered) => (this.life.stopping ? undelivered?.() : this.transport.sendLeases(to, l, undelivered)),
       answerLeases: (queries) => this.leases.answerPeer(queries),
       schedule: () => this.schedule(),
       ...(metrics ? { proposalFailed: () => metrics.proposalFailed() } : {}),
@@ -156,19 +138,19 @@ export class TriremeNode implements KvBackend, MetricsSource {
       askLeader: (leader, leaseId, renew, deadline) => this.clients.askLeader(leader, leaseId, renew, deadline),
       electionTimeoutMs: config.raft.election_timeout_ms,
       requestTimeoutMs: timeoutMs,
-      leader: () => this.soft.leader,
+      leader: () => this.bookkeeping.soft.leader,
       knows: (id) => this.membership.get(id) !== undefined,
       confirmLeadership: () => this.clients.readBarrier(),
       write: (req) => this.write(req),
-      accepting: () => this.accepting,
+      accepting: () => this.life.accepting,
     });
-    this.alarms = new NodeAlarms({ id: this.id, store, write: (req) => this.write(req), accepting: () => this.accepting, log: opts.log.log });
+    this.alarms = new NodeAlarms({ id: this.id, store, write: (req) => this.write(req), accepting: () => this.life.accepting, log: opts.log.log });
     this.corruption = new CorruptionChecker({
       id: this.id,
       peers: () => membership.all().filter((p) => p.id !== this.id).map((p) => ({ id: p.id, clientAddress: p.client_address })),
       hashKv: (rev) => store.hashKv(rev),
-      isLeader: () => this.soft.role === Role.Leader,
-      raiseCorrupt: (member, reason) => this.alarms.raise(CorruptAlarm.CORRUPT, member, reason),
+      isLeader: () => this.bookkeeping.soft.role === Role.Leader,
+      raiseCorrupt: (member, reason) => this.alarms.raise(AlarmType.CORRUPT, member, reason),
       log: opts.log.log,
       timeoutMs: Math.min(timeoutMs, 3000),
       client: this.memberClient,
@@ -195,19 +177,34 @@ export class TriremeNode implements KvBackend, MetricsSource {
       confAt: (index) => this.raft.confAt(index),
       proposeConfChange: (cc) => this.raft.proposeConfChange(cc),
       schedule: () => this.schedule(),
-      accepting: () => this.accepting,
+      accepting: () => this.life.accepting,
       connected: (id) => this.transport?.isConnected(id, "control") ?? false,
       log: (level, msg, fields) => opts.log.log(level, msg, fields),
       client: this.memberClient,
     }, membership);
     this.changes.appended(restored.state.entries); // a later truncation over these is noticed
-    this.removal = RemovalWatch.forMember(this.id, this.clusterId, membership, config.raft.election_timeout_ms, (how) => this.removed(how), this.memberClient);
+    this.removal = RemovalWatch.forMember(this.id, this.clusterId, membership, config.raft.election_timeout_ms, (how) => this.life.removed(how), this.memberClient);
     this.transfers = new SnapshotTransfers({
       transport: () => this.transport,
       snapshotContext: this.snapshotContext,
       reportSnapshot: (peer, ok) => (this.raft.reportSnapshot(peer, ok), this.schedule()),
-      stopping: () => this.stopping,
-    }, snapshots, opts.log, opts.metrics);
+      stopping: () => this.life.stopping,
+    }, opened.snapshots, opts.log, opts.metrics);
+    this.bookkeeping = new MemberBookkeeping({
+      status: () => this.raft.status(),
+      appliedIndex: () => store.appliedIndex,
+      clients: this.clients,
+      leases: this.leases,
+      changes: this.changes,
+      removal: this.removal,
+      space: this.space,
+      transfers: this.transfers,
+      refreshPeers: () => this.refreshPeers(),
+      removed: (how) => this.life.removed(how),
+      log: opts.log,
+      events: opts.events,
+      metrics,
+    });
     this.ticker = new Ticker(config.raft.tick_ms, (n) => this.onTick(n), config.raft.lease_read ? Infinity : 2);
     this.loop = this.readyLoop(restored.state.applied - restored.state.snapshot.index);
   }
@@ -226,7 +223,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
         this.opts.events?.snapshotTaken?.(taken);
         this.opts.metrics?.snapshotTaken(taken.seconds, taken.bytes);
       },
-      stopping: () => this.stopping,
+      stopping: () => this.life.stopping,
     });
     return new ReadyLoop<KvApplied>({
       core: this.raft,
@@ -236,61 +233,20 @@ export class TriremeNode implements KvBackend, MetricsSource {
       stateMachine,
       acknowledgeDurableOnly: config.raft.persistence.strategy === "DiskFirst",
       snapshots: { everyEntries: config.raft.snapshot_entries, everyBytes: config.raft.snapshot_bytes, keepEntries: config.raft.snapshot_catchup_entries },
-      stopped: () => this.stopping,
-      onError: (err) => this.die(err),
-      hooks: {
-        softState: (s) => this.onSoftState(s),
-        appended: (entries) => {
-          // Before sending: the leader must reach (and admit) a member its ConfChange just added.
-          if (this.changes.appended(entries)) this.refreshPeers();
-        },
-        snapshotInstalled: (meta) => {
-          this.refreshPeers();
-          this.clients.snapshotInstalled(meta.index, this.store.appliedIndex);
-          this.changes.skipThrough(meta.index);
-        },
-        applied: (entries, a) => this.applied(entries, a),
-        readsConfirmed: (states) => this.clients.readStates(states, [], this.store.appliedIndex),
-        readsDropped: (ids) => this.clients.readStates([], ids, this.store.appliedIndex),
-        sendSnapshot: (m) => void this.transfers.send(m),
-        snapshotFailed: (err) => this.opts.log.error("snapshot failed", { error: err.message }),
-      },
+      stopped: () => this.life.stopping,
+      onError: (err) => this.life.die(err),
+      hooks: this.bookkeeping,
     }, appliedSinceSnapshot);
   }
 
   static async start(opts: NodeOptions): Promise<TriremeNode> {
-    const { config, log } = opts;
-    checkNotRemoved(config.node.data_dir);
-    const { clusterId, identity } = await startIdentity(config, log);
-    const data = await openDataDir({
-      dir: config.node.data_dir,
-      clusterId,
-      identity,
-      nodeId: config.node.id,
-      persistence: config.raft.persistence,
-      logger: log.log,
-    });
-    let store: MvccStore | undefined;
+    const { config } = opts;
+    const opened = await openMember(opts);
     try {
-      const carry = opts.carryHardState;
-      if (carry && carry.term > data.hardState.load().term) await data.hardState.save(carry);
-      // A failed commit of applied batches (a full disk) leaves kv.db behind what was answered.
-      let failed = (err: Error): void => log.error("kv store failed", { error: err.message });
-      const metrics = opts.metrics;
-      store = openCheckedStore(config.node.data_dir, {
-        onFailure: (err) => failed(err),
-        ...(metrics ? { onCommit: (seconds: number) => metrics.backendCommit(seconds) } : {}),
-      });
-      const members = new AddressBook(config.cluster.peers);
-      const snapshots = new SnapshotManager(data.snapshots, store, config.node.data_dir, config.raft.snapshot_keep, log);
-      const fresh = data.latestSnapshot === undefined && data.log.lastIndex() === 0; // a carried-over term may exist
-      const restored = await restoreState(data, store, snapshots, members, log, genesisConf(config.node.data_dir, config, fresh));
-      refuseIfRemovedInLog(config.node.data_dir, config.node.id, restored.state);
-      const raftConfig = raftConfigOf(config);
-      const node = new TriremeNode(opts, data, store, members, snapshots, raftConfig, restored);
+      const node = new TriremeNode(opts, opened);
       // With auth on, calls to the other members' client ports go as a member (auth-guard.ts).
-      setMemberCredentials(config.node.client_address, memberCredentials(store));
-      failed = (err) => node.die(err);
+      setMemberCredentials(config.node.client_address, memberCredentials(opened.store));
+      opened.onStoreFailure((err) => node.life.die(err));
       if (config.corruption.initial_corrupt_check) await node.corruption.initialCheck().catch((err: unknown) => (node.corruption.close(), node.memberClient.close(), Promise.reject(err)));
       // A port in use (say the client port) must not leave the planes already bound listening.
       await node.listen().catch(async (err: unknown) => {
@@ -300,37 +256,20 @@ export class TriremeNode implements KvBackend, MetricsSource {
       node.space.started();
       return node;
     } catch (err) {
-      store?.close();
-      await data.close().catch(() => {});
+      await opened.close();
       throw err;
     }
   }
 
-  /** The default transport: gRPC on the member's control, data and bulk addresses. */
-  private peerTransport(identity: TransportIdentity): Transport {
-    const { config, log } = this.opts;
-    const observer = this.opts.transportObserver ?? this.opts.metrics?.transport;
-    return new PeerTransport({
-      ...identity,
-      listen: { control: config.node.control_address, data: config.node.data_address, bulk: config.node.bulk_address },
-      network: config.network,
-      backoff: memberBackoff(config.raft.heartbeat_interval_ms),
-      log: log.log,
-      ...(this.tls.peerDial ? { tls: { listener: (name: string) => this.tls.peerListenerFor(name), dial: this.tls.peerDial } } : {}),
-      ...(observer ? { observer } : {}),
-    });
-  }
-
   private async listen(): Promise<void> {
-    const { config, log } = this.opts;
+    const { config, metrics } = this.opts;
     this.data.log.onDurable((index, term) => {
       // With the store's term at that index: a write that a later Ready truncated (a snapshot
       // install or a conflicting append still in flight) must not count as durable.
       this.guard(() => this.loop.reportDurable(index, term));
       this.schedule();
     });
-    this.data.onError((err) => this.die(err));
-    const metrics = this.opts.metrics;
+    this.data.onError((err) => this.life.die(err));
     if (metrics) {
       this.data.log.onCommit((ms, entries) => {
         metrics.fsync(ms / 1000);
@@ -345,8 +284,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
         onMessage: (m) => this.onMessage(m),
         openSnapshotSink: async (m) => this.transfers.receive(m),
         onSnapshotReceived: (m) => this.onMessage(m),
-        onProposals: (from, p) => void (this.stopping || this.clients.peerProposals(from, p)),
-        onLeases: (from, l) => void (this.stopping || this.clients.peerLeases(from, l)),
+        onProposals: (from, p) => void (this.life.stopping || this.clients.peerProposals(from, p)),
+        onLeases: (from, l) => void (this.life.stopping || this.clients.peerLeases(from, l)),
         onUnreachable: (peer) => {
           this.clients.unreachable(peer);
           this.raft.reportUnreachable(peer);
@@ -354,45 +293,22 @@ export class TriremeNode implements KvBackend, MetricsSource {
         },
       },
     };
-    this.transport = (this.opts.transport ?? ((id) => this.peerTransport(id)))(identity);
+    const transport = this.opts.transport ?? peerTransport(config, this.tls, this.opts.log, this.opts.transportObserver ?? metrics?.transport);
+    this.transport = transport(identity);
     await this.transport.start();
     this.refreshPeers();
-    this.client = await startClientServer({
-      address: config.node.client_address,
-      auth: authOptions(config.auth),
-      backend: this,
-      limits: config.limits,
-      // etcd ends a leader-requiring watch after an election timeout without a leader.
-      watch: { leaderCheckMs: config.raft.election_timeout_ms },
-      metricsText: metricsText(this.opts.metrics),
-      ...(this.tls.clientPort ? { tls: this.tls.clientPort } : {}),
-      onCallHandled: this.opts.metrics ? (path, kind, code, seconds) => this.opts.metrics!.grpcHandled(path, kind, code, seconds) : undefined,
-      onCallStarted: this.opts.metrics ? (path, kind) => this.opts.metrics!.grpcStarted(path, kind) : undefined,
-      onMessageBytes: this.opts.metrics ? (direction, n) => this.opts.metrics!.clientGrpcBytes(direction, n) : undefined,
-    });
+    this.client = await startClientPort(config, this, this.tls, metrics);
     this.ticker.start();
     this.corruption.start(config.corruption.corrupt_check_time * 1000);
-    this.started = true;
-    const st = this.raft.status();
-    log.info("member started", {
-      id: this.id.toString(16),
-      name: config.node.name,
-      cluster: config.cluster.name,
-      client: config.node.client_address,
-      tls: `client ${this.tls.clientScheme === "https" ? (config.tls.client.client_cert_auth ? "mutual" : "on") : "off"}, peer ${this.tls.peerScheme === "https" ? "mutual" : "off"}`,
-      strategy: config.raft.persistence.strategy,
-      term: st.term,
-      commit: st.commit,
-      lastIndex: st.lastIndex,
-      voters: st.conf.voters,
-    });
+    this.life.started = true;
+    logStarted(config, this.tls, this.opts.log, this.raft.status());
     this.schedule();
   }
 
   // ------------------------------------------------------------------ inputs
 
   private onMessage(m: Message): void {
-    if (this.stopping) return;
+    if (this.life.stopping) return;
     this.guard(() => this.raft.step(m));
     this.schedule();
   }
@@ -403,7 +319,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
     try {
       fn();
     } catch (err) {
-      this.die(err as Error);
+      this.life.die(err as Error);
     }
   }
 
@@ -411,18 +327,13 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.guard(() => {
       for (let i = 0; i < n; i++) this.raft.tick();
     });
-    const now = performance.now();
-    if (this.changes.departedDue(now)) this.refreshPeers();
-    this.removal.tick(now, this.soft.leader !== 0, () => this.raft.status().conf.voters.length > 0, () => this.raft.status().commit);
-    this.clients.tick(now);
-    this.leases.tick(now);
-    this.space.check();
+    this.bookkeeping.tick(performance.now());
     this.schedule();
   }
 
   /** Coalesces everything that happens in one event-loop turn into one pass over the core. */
   private schedule(): void {
-    if (this.scheduled || this.stopping) return;
+    if (this.scheduled || this.life.stopping) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -431,67 +342,11 @@ export class TriremeNode implements KvBackend, MetricsSource {
     });
   }
 
-  private onSoftState(s: SoftState): void {
-    const prev = this.soft;
-    this.soft = s;
-    this.leases.leadership(s.role === Role.Leader);
-    if (s.leader !== prev.leader) {
-      const term = this.raft.status().term;
-      this.opts.log.info(s.leader === 0 ? "leader lost" : "leader changed", {
-        leader: s.leader.toString(16),
-        previous: prev.leader.toString(16),
-        term,
-        role: s.role,
-      });
-      this.opts.events?.leaderChanged?.(s.leader, term);
-      this.opts.metrics?.leaderChanged();
-      this.clients.leaderChanged(s.leader);
-    }
-  }
-
-  /** What the clients and the lessor learn from a batch kv.db applied. */
-  private applied(entries: Entry[], { batch, results, answers }: KvApplied): void {
-    this.clients.applied(batch, answers, this.store.appliedIndex);
-    this.leases.applied(batch, results);
-    this.opts.events?.applied?.(entries.length);
-    const outcome = this.changes.applied(entries);
-    if (outcome.confChanged) this.refreshPeers();
-    if (outcome.removedAt !== undefined) this.removed(`it applied its own removal at log index ${outcome.removedAt}`);
-  }
-
   /** Dial and admit the members (and, on a leader, those whose removal is not committed yet). */
   private refreshPeers(): void {
     const st = this.raft.status();
     this.clients.confChanged(st.conf);
     this.transport.setPeers(this.membership.peerAddresses(this.id, this.changes.peersNow(st, this.raft.confAt(st.commit))));
-  }
-
-  /** This member is no longer in the cluster: it stops for good, as etcd's removed members do. */
-  private removed(how: string): void {
-    if (this.stopping) return;
-    this.opts.log.error(`removed from the cluster: ${how}; this member stops`, { id: this.id.toString(16) });
-    const failed = markRemoved(this.opts.config.node.data_dir, this.id, how);
-    if (failed) this.opts.log.warn("cannot record the removal in the data directory", { error: failed.message });
-    this.die(new Error(`removed from the cluster (member ${this.id.toString(16)}): ${how}`));
-  }
-
-  /** A write failed for want of space: the member stops cleanly and trireme start, which then
-   *  releases the reserve (after the stop, whose checkpoints would eat it), starts it again. */
-  private diskFull(cause: Error): DiskFullError {
-    return new DiskFullError(this.opts.config.node.data_dir, cause);
-  }
-
-  private die(cause: Error): void {
-    if (this.fatal) return;
-    const divergence = asDivergence(cause, this.opts.config.raft.persistence.strategy === "MemFirst");
-    if (divergence) this.opts.metrics?.divergence();
-    const err = divergence ?? (isDiskFull(cause) ? this.diskFull(cause) : cause);
-    this.fatal = err;
-    this.opts.log.error("stopping after a fatal error", { error: err.message, stack: err.stack });
-    // Nothing more may be stepped into a core that failed; stop() only flushes and closes.
-    this.stopping = true;
-    const onFatal = this.opts.onFatal ?? (() => process.exit(1));
-    void this.stop().finally(() => onFatal(err));
   }
 
   // ------------------------------------------------------------------ KvBackend
@@ -514,33 +369,16 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   /** One consistent view for /metrics and /health (MetricsSource). */
   sample(): NodeSample {
-    const st = this.raft.status();
-    const log = this.data.log;
-    const lag = log.flushLag();
-    return {
-      term: st.term,
-      leaderId: st.leader,
-      isLeader: st.role === Role.Leader,
-      commitIndex: st.commit,
-      appliedIndex: this.store.appliedIndex,
-      // The core's log (memory included); the store may not have been handed the newest entries yet.
-      lastIndex: st.lastIndex,
-      durableIndex: log.durableIndex,
-      flushLagEntries: Math.max(0, st.lastIndex - log.durableIndex),
-      flushLagSeconds: lag.oldestUnflushedAgeMs / 1000,
+    return nodeSample({
+      status: this.raft.status(),
+      log: this.data.log,
+      store: this.store,
       proposalsPending: this.clients.proposalsPending,
-      ...counts(this.store.counts(), this.client?.watchCounts()),
-      kvRevision: this.store.revision,
-      ...dbSizes(this.store.dbSize()),
-      ...indexSizes(this.store.indexStats()),
+      watchCounts: this.client?.watchCounts(),
       snapshotTransfers: this.transfers.list(),
-      quota: {
-        ...this.space.sample(),
-        noSpaceAlarms: this.store.alarms().filter((a) => a.alarm === AlarmType.NOSPACE).length,
-        corruptAlarms: this.store.alarms().filter((a) => a.alarm === AlarmType.CORRUPT).length,
-      },
-      started: this.started && !this.stopping,
-    };
+      space: this.space.sample(),
+      started: this.life.started && !this.life.stopping,
+    });
   }
 
   /** This incarnation's term and vote (carried over when the member rebuilds after a divergence). */
@@ -551,53 +389,9 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   // ------------------------------------------------------------------ shutdown
 
-  /** A leader hands over first (move-leader.ts), then stops accepting, lets requests in flight
-   *  finish briefly, flushes the log, closes planes. */
-  async stop(): Promise<void> {
-    if (!this.accepting || this.handingOff) return;
-    this.handingOff = true;
-    if (!this.stopping) await this.clients.handOff();
-    this.accepting = false;
-    setMemberCredentials(this.opts.config.node.client_address, undefined);
-    this.clients.closing();
-    this.removal.stop();
-    this.corruption.close();
-    // Requests in flight may still finish during the grace period: the core keeps running.
-    await this.client?.close(1000);
-    this.stopping = true;
-    this.ticker.stop();
-    this.clients.failAll(Errors.stopped);
-    this.changes.close();
-    this.memberClient.close();
-    await this.transport?.close();
-    // Wait for a Ready in progress, so the last log writes are handed to the store before close.
-    while (this.loop.draining) await new Promise((r) => setTimeout(r, 5));
-    await new Promise<void>((done) => {
-      const taking = this.loop.whenSnapshotDone();
-      if (taking) taking.then(done, () => done());
-      else done();
-    });
-    this.space.close();
-    // On a full disk the log's last flush may fail: kv.db must still close (and release its
-    // write lock) for the member to start again in this process.
-    try {
-      await this.data.close();
-    } finally {
-      this.store.close();
-    }
-    this.opts.log.info("member stopped", { id: this.id.toString(16) });
+  /** A leader hands over first, then the member stops accepting, lets requests in flight
+   *  finish briefly, flushes the log, closes planes (lifecycle.ts). */
+  stop(): Promise<void> {
+    return this.life.stop();
   }
 }
-
-function counts(store: { keys: number; leases: number }, watch = { streams: 0, watchers: 0 }) {
-  return { kvKeys: store.keys, leases: store.leases, watchStreams: watch.streams, watchers: watch.watchers };
-}
-
-/** etcd serves /metrics on its client port too; the same registry as `[metrics] address`. */
-function metricsText(metrics: Metrics | undefined): (() => Promise<{ contentType: string; body: string }>) | undefined {
-  if (metrics === undefined) return undefined;
-  return async () => ({ contentType: metrics.contentType, body: await metrics.text() });
-}
-
-const dbSizes = (d: { size: number; inUse: number }) => ({ dbSizeBytes: d.size, dbSizeInUseBytes: d.inUse });
-const indexSizes = (i: { keys: number; bytes: number }) => ({ kvIndexKeys: i.keys, kvIndexBytes: i.bytes });
