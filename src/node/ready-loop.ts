@@ -11,6 +11,7 @@
 import { EntryType, MessageType, type Entry, type HardState, type Message, type ReadState, type Ready, type SnapshotMeta, type SoftState } from "../raft/types.ts";
 import type { LogStore } from "../storage/log-store-api.ts";
 import type { Transport } from "../transport/types.ts";
+import { HeldEntries } from "./held-entries.ts";
 
 /** A step a port finishes later: `then` calls `done` once it did, `failed` if it cannot. */
 export interface Pending<T = void> {
@@ -361,45 +362,5 @@ export class ReadyLoop<Applied> {
     const byCount = p.everyEntries > 0 && this.appliedSinceSnapshot >= p.everyEntries;
     const byBytes = p.everyBytes > 0 && this.held.budgetUsed >= p.everyBytes;
     if ((byCount || byBytes) && this.sm.canSnapshot?.() !== false) this.snapshotNow();
-  }
-}
-
-/** Sizes of applied entries the core still holds, oldest first, and the bytes applied since the
- *  last snapshot. Entries restored at start-up are not counted until the first compaction. */
-class HeldEntries {
-  private indexes: number[] = [];
-  private sizes: number[] = [];
-  private head = 0;
-  budgetUsed = 0;
-
-  push(index: number, bytes: number): void {
-    this.indexes.push(index);
-    this.sizes.push(bytes);
-  }
-
-  resetBudget(): void {
-    this.budgetUsed = 0;
-  }
-
-  /** How many entries just below `upTo` (inclusive) fit in `bytes`. */
-  countWithin(upTo: number, bytes: number): number {
-    let n = 0;
-    let sum = 0;
-    for (let i = this.indexes.length - 1; i >= this.head; i--) {
-      if (this.indexes[i] > upTo) continue;
-      sum += this.sizes[i];
-      if (sum > bytes) return n;
-      n++;
-    }
-    return Infinity; // the rest was restored, not applied here: the entry count decides
-  }
-
-  dropThrough(index: number): void {
-    while (this.head < this.indexes.length && this.indexes[this.head] <= index) this.head++;
-    if (this.head > 1024 && this.head * 2 > this.indexes.length) {
-      this.indexes = this.indexes.slice(this.head);
-      this.sizes = this.sizes.slice(this.head);
-      this.head = 0;
-    }
   }
 }

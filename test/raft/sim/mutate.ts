@@ -1,6 +1,7 @@
-// Mutation check: copies src/raft and the node's Ready loop (src/node/ready-loop.ts) to a temp dir,
-// breaks one rule with a text replacement in the core or in the loop, and runs the simulator's CI
-// seeds against the copy until a run fails. src/ itself is never touched.
+// Mutation check: copies src/raft and the node's Ready loop (src/node/ready-loop.ts and the module
+// it imports beside it) to a temp dir, breaks one rule with a text replacement in the core or in
+// the loop, and runs the simulator's CI seeds against the copy until a run fails. src/ itself is
+// never touched.
 //
 //   node_modules/.bin/bun test/raft/sim/mutate.ts [--max-runs 2000] [--only NAME] [--all]
 //
@@ -131,8 +132,10 @@ const { values } = parseArgs({
 });
 const maxRuns = Number(values["max-runs"]);
 const src = resolve(import.meta.dirname ?? ".", "../../../src");
+/** The Ready loop's files in src/node: ready-loop.ts and what it imports from beside it. */
+const LOOP_FILES = ["ready-loop.ts", "held-entries.ts"];
 
-/** `root` holds raft/ (the core's copy) and node/ready-loop.ts (the loop's). */
+/** `root` holds raft/ (the core's copy) and node/ (the loop's: LOOP_FILES). */
 function applyMutation(root: string, m: Mutation): void {
   const dir = join(root, m.shell ? "node" : "raft");
   const files = readdirSync(dir).filter((f) => f.endsWith(".ts"));
@@ -152,7 +155,7 @@ for (const m of MUTATIONS) {
   try {
     cpSync(join(src, "raft"), join(dir, "raft"), { recursive: true });
     mkdirSync(join(dir, "node"));
-    cpSync(join(src, "node/ready-loop.ts"), join(dir, "node/ready-loop.ts"));
+    for (const f of LOOP_FILES) cpSync(join(src, "node", f), join(dir, "node", f));
     try {
       applyMutation(dir, m);
     } catch (err) {
