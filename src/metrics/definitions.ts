@@ -43,6 +43,7 @@ export const M = {
   logFlushLagEntries: def("trireme_log_flush_lag_entries", "gauge", "Entries appended but not yet on disk (last index minus durable index)."),
   logFlushLagSeconds: def("trireme_log_flush_lag_seconds", "gauge", "Age in seconds of the oldest entry not yet on disk; 0 when everything is flushed."),
   storageFsyncDuration: def("trireme_storage_fsync_duration_seconds", "histogram", "Duration of one log write transaction including its fsync.", [], SECONDS_FINE),
+  eventLoopLag: def("trireme_event_loop_lag_seconds", "histogram", "How late each Raft tick fired after its deadline: the time the event loop was busy when heartbeats and election timers were due.", [], SECONDS_FINE),
   storageFlushBatchEntries: def("trireme_storage_flush_batch_entries", "histogram", "Entries written per log write transaction (group commit size).", [], ENTRIES),
   planeRpcDuration: def("trireme_plane_rpc_duration_seconds", "histogram", "Duration of peer RPCs by plane, peer and method (successful and failed).", ["plane", "peer", "method"], SECONDS_FINE),
   planeRpcErrors: def("trireme_plane_rpc_errors_total", "counter", "Failed peer RPCs by plane, peer and method.", ["plane", "peer", "method"]),

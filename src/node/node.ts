@@ -205,7 +205,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       events: opts.events,
       metrics,
     });
-    this.ticker = new Ticker(config.raft.tick_ms, (n) => this.onTick(n), config.raft.lease_read ? Infinity : 2);
+    this.ticker = new Ticker(config.raft.tick_ms, (n) => this.onTick(n), config.raft.lease_read ? Infinity : 2, metrics && ((ms) => metrics.loopLag(ms / 1000)));
     this.loop = this.readyLoop(restored.state.applied - restored.state.snapshot.index);
   }
 

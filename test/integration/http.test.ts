@@ -42,6 +42,8 @@ describe("the client port's HTTP surface on a 3-member cluster", () => {
         assert.match(m.body, /^etcd_network_client_grpc_sent_bytes_total [1-9]/m);
         // Every member applied the first entries of its term and committed them to kv.db.
         assert.match(m.body, /^etcd_disk_backend_commit_duration_seconds_count [1-9]/m);
+        // Every member's Raft tick has fired and reported how late it was.
+        assert.match(m.body, /^trireme_event_loop_lag_seconds_count [1-9]/m);
         assert.match(m.body, /^grpc_server_handled_total\{grpc_type="unary",grpc_service="etcdserverpb.Maintenance",grpc_method="Status",grpc_code="OK"\} [1-9]/m);
       }
     }

@@ -106,6 +106,8 @@ describe("Metrics registry", () => {
     m.fsync(0.0004);
     m.fsync(0.003);
     m.flushBatch(37);
+    m.loopLag(0.0002);
+    m.loopLag(0.3);
     m.leaderChanged();
     m.leaderChanged();
     m.snapshotTaken(0.2, 4096);
@@ -116,6 +118,9 @@ describe("Metrics registry", () => {
     assert.equal(seriesValue(text, 'trireme_storage_fsync_duration_seconds_bucket{le="0.0005"}'), 1);
     assert.equal(seriesValue(text, 'trireme_storage_fsync_duration_seconds_bucket{le="0.005"}'), 2);
     assert.equal(seriesValue(text, "trireme_storage_flush_batch_entries_sum"), 37);
+    assert.equal(seriesValue(text, 'trireme_event_loop_lag_seconds_bucket{le="0.00025"}'), 1);
+    assert.equal(seriesValue(text, 'trireme_event_loop_lag_seconds_bucket{le="0.25"}'), 1);
+    assert.equal(seriesValue(text, 'trireme_event_loop_lag_seconds_bucket{le="0.5"}'), 2);
     assert.equal(seriesValue(text, 'trireme_storage_flush_batch_entries_bucket{le="32"}'), 0);
     assert.equal(seriesValue(text, 'trireme_storage_flush_batch_entries_bucket{le="64"}'), 1);
     assert.equal(seriesValue(text, "trireme_raft_leader_changes_total"), 2);

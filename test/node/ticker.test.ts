@@ -36,3 +36,24 @@ describe("Ticker after a stall", () => {
     assert.equal(await firstBatchAfterStall(), 2);
   });
 });
+
+describe("Ticker reports how late it fired", () => {
+  test("a stall shows as the lateness of the next tick", async () => {
+    const lateness: number[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const give = setTimeout(() => (t.stop(), reject(new Error("the ticker delivered nothing within 2 s"))), 2000);
+      const t = new Ticker(TICK_MS, () => {
+        t.stop();
+        clearTimeout(give);
+        resolve();
+      }, 2, (ms) => lateness.push(ms));
+      t.start();
+      const until = performance.now() + STALL_MS;
+      while (performance.now() < until) {
+        // the tick was due TICK_MS after start; it fires only after the stall
+      }
+    });
+    assert.equal(lateness.length, 1);
+    assert.ok(lateness[0]! >= STALL_MS - TICK_MS, `the tick was ${lateness[0]} ms late after a ${STALL_MS} ms stall`);
+  });
+});
