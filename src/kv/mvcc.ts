@@ -26,6 +26,7 @@ import { Checkpointer, type CheckpointerOptions, type CheckpointResult } from ".
 import { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions } from "./group-commit.ts";
 import { isTxnReadOnly } from "./txn.ts";
 import { RequestApplier } from "./apply.ts";
+import type { KvStateMachine, KvStoreView } from "./store-view.ts";
 import type {
   ApplyEntry,
   ApplyResult,
@@ -60,7 +61,7 @@ export interface MvccStoreOptions {
   onCommit?: (seconds: number) => void;
 }
 
-export class MvccStore {
+export class MvccStore implements KvStoreView, KvStateMachine {
   #db!: SqliteDb;
   #checkpointer!: Checkpointer;
   #group!: GroupCommit;

@@ -1,8 +1,8 @@
-// etcd's watchableStore over MvccStore: watchers see the writes this member applies, in
-// revision order, with no gap and no duplicate.
+// etcd's watchableStore over the kv store (read through its WatchSource view): watchers see
+// the writes this member applies, in revision order, with no gap and no duplicate.
 //
 // A watcher is either *synced* (it has everything up to the store's revision; each applied
-// batch is handed to it synchronously from MvccStore.subscribe) or *unsynced* (it started in
+// batch is handed to it synchronously from the store's subscribe) or *unsynced* (it started in
 // the past, or its stream was too far behind to take more): unsynced watchers are caught up from
 // the history table in bounded steps (one per event-loop turn), and join the synced set in the
 // same synchronous step that reads history up to the current revision, so the switch can
@@ -12,7 +12,7 @@
 // slow client costs history reads, never unbounded memory.
 import { Errors } from "./errors.ts";
 import { compareBytes, inRange, keyRange } from "./keys.ts";
-import type { MvccStore } from "./mvcc.ts";
+import type { WatchSource } from "./store-view.ts";
 import type { WatchCreateRequest, WatchEvent } from "./types.ts";
 import { accepts, answer, eventBytes, keyId, OVERHEAD, prefixOf, rangeId, type RangeGroup, StreamState, type Watcher } from "./watch-stream.ts";
 import type { WatchHubOptions, WatchSink, WatchStream } from "./watch-types.ts";
@@ -21,7 +21,7 @@ import { FilterType, PROGRESS_WATCH_ID, WatchErrors } from "./watch-types.ts";
 export { FilterType, PROGRESS_WATCH_ID, WatchErrors, type WatchHubOptions, type WatchSink, type WatchStream } from "./watch-types.ts";
 
 export class WatchHub {
-  readonly #store: MvccStore;
+  readonly #store: WatchSource;
   readonly #opts: Required<Omit<WatchHubOptions, "progressTicker">> & Pick<WatchHubOptions, "progressTicker">;
   readonly #streams = new Set<StreamState>();
   readonly #single = new Map<string, Set<Watcher>>();
@@ -39,7 +39,7 @@ export class WatchHub {
   #stopProgress: (() => void) | undefined;
   #closed = false;
 
-  constructor(store: MvccStore, opts: WatchHubOptions = {}) {
+  constructor(store: WatchSource, opts: WatchHubOptions = {}) {
     this.#store = store;
     this.#opts = {
       progressIntervalMs: opts.progressIntervalMs ?? 10 * 60_000,
