@@ -18,7 +18,8 @@ import { type AlarmMember, AlarmTable } from "./alarms.ts";
 import { AuthStore } from "./auth-store.ts";
 import { type EventsRead, type ReadLimits, readEvents } from "./events.ts";
 import { KvReader } from "./reader.ts";
-import { COMPACTION_STEP_ROWS, fsyncPath, inspectImage } from "./schema.ts";
+import { fsyncPath, inspectImage } from "./schema.ts";
+import { HistoryCompactor } from "./compaction.ts";
 import { loadKeyIndex, openKvFile } from "./open.ts";
 import { KeyIndex } from "./key-index.ts";
 import type { SqliteDb, SqliteDriver, Statement } from "../storage/sqlite.ts";
@@ -68,15 +69,16 @@ export class MvccStore implements KvStoreView, KvStateMachine {
   #stmts = new Map<string, Statement>();
   #revision = 0;
   #compactRevision = -1;
-  /** Physical compaction progress: the compaction revision whose unreachable rows are all gone. */
-  #compactedUpTo = 0;
-  /** (rev, sub) of history rows a compaction made unreachable, still to delete in steps. */
-  #unreachable: number[] = [];
-  #cleanup: ReturnType<typeof setImmediate> | undefined;
-  #idle: (() => void)[] = [];
   #appliedIndex = 0;
   #appliedTerm = 0;
   #closed = false;
+  readonly #compactor = new HistoryCompactor({
+    stmt: (sql) => this.#stmt(sql),
+    group: () => this.#group,
+    compactRevision: () => this.#compactRevision,
+    closed: () => this.#closed,
+    onFailure: (err) => this.opts.onFailure?.(err),
+  });
   #listeners = new Set<StoreListener>();
   /** The events of the batch being applied; null when nobody listens (the hot path builds none). */
   #events: WatchEvent[] | null = null;
@@ -98,9 +100,7 @@ export class MvccStore implements KvStoreView, KvStateMachine {
       synchronous: this.opts.synchronous ?? "OFF",
       binding: this.opts.binding,
       closed: () => this.#closed,
-      finishCompaction: () => {
-        while (this.#unreachable.length > 0) this.#cleanupStep();
-      },
+      finishCompaction: () => this.#compactor.finish(),
       position: () => ({ revision: this.#revision, compactRevision: this.#compactRevision, index: this.#appliedIndex, term: this.#appliedTerm }),
       flush: () => this.flush(),
     };
@@ -148,7 +148,7 @@ export class MvccStore implements KvStoreView, KvStateMachine {
     this.#appliedIndex = meta.applied_index ?? 0;
     this.#appliedTerm = meta.applied_term ?? 0;
     this.#loadIndex();
-    this.#scheduleCleanup();
+    this.#compactor.schedule();
     this.#checkpointer = new Checkpointer(this.path, { ...this.opts.checkpoints, driver: this.opts.binding });
   }
 
@@ -156,8 +156,7 @@ export class MvccStore implements KvStoreView, KvStateMachine {
    *  back), with the unreachable rows still to delete. */
   #loadIndex(): void {
     const { index, unreachable } = loadKeyIndex(this.#db, this.#compactRevision, this.path);
-    this.#unreachable = unreachable;
-    this.#compactedUpTo = unreachable.length === 0 ? Math.max(this.#compactRevision, 0) : 0;
+    this.#compactor.reset(unreachable);
     this.#index = index;
     this.#reader = new KvReader((sql) => this.#stmt(sql), index);
     this.#alarms.reload();
@@ -222,53 +221,14 @@ export class MvccStore implements KvStoreView, KvStateMachine {
     if (rev <= this.#compactRevision) throw Errors.compacted();
     if (rev > this.#revision) throw Errors.futureRev();
     // Reads below `rev` are refused from now on; the obsolete rows are removed in the
-    // background (#cleanupStep), like etcd's scheduled compaction, so a large compaction never
-    // stalls the event loop that runs heartbeats.
+    // background (compaction.ts).
     this.#compactRevision = rev;
-    this.#index.compact(rev, this.#unreachable);
-    if (this.#unreachable.length === 0) this.#compactedUpTo = rev;
-  }
-
-  #scheduleCleanup(): void {
-    if (this.#cleanup !== undefined || this.#closed) return;
-    if (this.#unreachable.length === 0) {
-      this.#compactedUpTo = Math.max(this.#compactRevision, 0);
-      for (const resolve of this.#idle.splice(0)) resolve();
-      return;
-    }
-    this.#cleanup = setImmediate(() => {
-      this.#cleanup = undefined;
-      if (this.#closed) return;
-      // Runs from the event loop, not from a caller: an error here (a commit that already failed
-      // and stopped the store, a full disk) must reach onFailure, never escape as an uncaught
-      // exception that kills the process. The rest of the removal is left for the next open.
-      try {
-        this.#cleanupStep();
-      } catch (err) {
-        if (!this.#group.failedBefore()) this.opts.onFailure?.(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      this.#scheduleCleanup();
-    });
-  }
-
-  /** One bounded step of physical compaction: deletes up to COMPACTION_STEP_ROWS of the rows
-   *  the index forgot at the last compaction. */
-  #cleanupStep(): void {
-    const pairs = this.#unreachable.length - Math.max(0, this.#unreachable.length - 2 * COMPACTION_STEP_ROWS);
-    const step = this.#unreachable.slice(this.#unreachable.length - pairs);
-    this.#group.run(0, () => {
-      const del = this.#stmt("DELETE FROM history WHERE rev = ? AND sub = ?");
-      for (let i = 0; i < step.length; i += 2) del.run(step[i]!, step[i + 1]!);
-    });
-    this.#unreachable.length -= pairs;
-    if (this.#unreachable.length === 0) this.#compactedUpTo = this.#compactRevision;
+    this.#compactor.compact(this.#index, rev);
   }
 
   /** Resolves when the background removal of compacted history has caught up. */
   compactionIdle(): Promise<void> {
-    if (this.#unreachable.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+    return this.#compactor.idle();
   }
 
   #counts: { at: number; keys: number; leases: number } | undefined;
@@ -292,7 +252,7 @@ export class MvccStore implements KvStoreView, KvStateMachine {
       keys: this.#index.aliveCount,
       historyRows: this.#stmt("SELECT COUNT(*) AS n FROM history").get()!.n as number,
       compactRevision: this.#compactRevision,
-      compactedUpTo: this.#compactedUpTo,
+      compactedUpTo: this.#compactor.compactedUpTo,
     };
   }
 
@@ -323,7 +283,7 @@ export class MvccStore implements KvStoreView, KvStateMachine {
     } finally {
       this.#events = null;
     }
-    this.#scheduleCleanup();
+    this.#compactor.schedule();
     if (events !== null && events.length > 0) for (const l of this.#listeners) l.events(events);
     return results;
   }
@@ -474,8 +434,7 @@ export class MvccStore implements KvStoreView, KvStateMachine {
 
   #closeDb(): void {
     if (this.#closed) return;
-    if (this.#cleanup !== undefined) clearImmediate(this.#cleanup);
-    this.#cleanup = undefined;
+    this.#compactor.cancel();
     try {
       this.#group.commit();
     } catch {
