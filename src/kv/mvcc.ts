@@ -20,11 +20,11 @@ import { type EventsRead, type ReadLimits, readEvents } from "./events.ts";
 import { KvReader } from "./reader.ts";
 import { fsyncPath, inspectImage } from "./schema.ts";
 import { HistoryCompactor } from "./compaction.ts";
-import { loadKeyIndex, openKvFile } from "./open.ts";
+import { loadKeyIndex } from "./open.ts";
 import { KeyIndex } from "./key-index.ts";
-import type { SqliteDb, SqliteDriver, Statement } from "../storage/sqlite.ts";
-import { Checkpointer, type CheckpointerOptions, type CheckpointResult } from "./checkpoint.ts";
-import { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions } from "./group-commit.ts";
+import type { Statement } from "../storage/sqlite.ts";
+import type { CheckpointResult } from "./checkpoint.ts";
+import { KvConnection, type KvFileOptions } from "./connection.ts";
 import { isTxnReadOnly } from "./txn.ts";
 import { RequestApplier } from "./apply.ts";
 import type { KvStateMachine, KvStoreView } from "./store-view.ts";
@@ -41,42 +41,20 @@ import type {
   WatchEvent,
 } from "./types.ts";
 
-export interface MvccStoreOptions {
-  /** SQLite `synchronous` of the applying connection. OFF (the default) is safe here because
-   *  the checkpointer's connection does every sync, the Raft log is the source of truth and
-   *  re-applying is idempotent (src/kv/README.md); NORMAL syncs a new WAL header after each WAL
-   *  reset on this thread; FULL costs an fsync per batch. */
-  synchronous?: "OFF" | "NORMAL" | "FULL";
-  /** Which SQLite binding to use; the runtime's best by default (tests exercise both). */
-  binding?: SqliteDriver;
-  /** Tuning of the checkpointer thread (tests make it eager). */
-  checkpoints?: Omit<CheckpointerOptions, "driver">;
-  /** How applied batches share transactions (group-commit.ts); `{ intervalMs: 0 }` commits
-   *  every batch. */
-  groupCommit?: Partial<GroupCommitOptions>;
-  /** A commit of applied batches failed after they were answered (a full disk, an I/O error):
-   *  the store refuses all further work, and the member must stop. */
-  onFailure?: (err: Error) => void;
-  /** Every commit of applied batches, with how long SQLite's COMMIT took (etcd's
-   *  etcd_disk_backend_commit_duration_seconds). */
-  onCommit?: (seconds: number) => void;
-}
+/** How the store opens kv.db (connection.ts). */
+export type MvccStoreOptions = KvFileOptions;
 
 export class MvccStore implements KvStoreView, KvStateMachine {
-  #db!: SqliteDb;
-  #checkpointer!: Checkpointer;
-  #group!: GroupCommit;
-  #stmts = new Map<string, Statement>();
+  #conn!: KvConnection;
   #revision = 0;
   #compactRevision = -1;
   #appliedIndex = 0;
   #appliedTerm = 0;
-  #closed = false;
   readonly #compactor = new HistoryCompactor({
     stmt: (sql) => this.#stmt(sql),
-    group: () => this.#group,
+    group: () => this.#conn.group,
     compactRevision: () => this.#compactRevision,
-    closed: () => this.#closed,
+    closed: () => this.#conn.closed,
     onFailure: (err) => this.opts.onFailure?.(err),
   });
   #listeners = new Set<StoreListener>();
@@ -94,12 +72,12 @@ export class MvccStore implements KvStoreView, KvStateMachine {
   private constructor(readonly path: string, private readonly opts: MvccStoreOptions) {
     this.#file = {
       path: this.path,
-      db: () => this.#db,
+      db: () => this.#conn.db,
       stmt: (sql) => this.#stmt(sql),
-      group: () => this.#group,
+      group: () => this.#conn.group,
       synchronous: this.opts.synchronous ?? "OFF",
       binding: this.opts.binding,
-      closed: () => this.#closed,
+      closed: () => this.#conn.closed,
       finishCompaction: () => this.#compactor.finish(),
       position: () => ({ revision: this.#revision, compactRevision: this.#compactRevision, index: this.#appliedIndex, term: this.#appliedTerm }),
       flush: () => this.flush(),
@@ -130,32 +108,21 @@ export class MvccStore implements KvStoreView, KvStateMachine {
   }
 
   #openDb(): void {
-    const { db, meta } = openKvFile(this.path, { binding: this.opts.binding, synchronous: this.opts.synchronous ?? "OFF" });
-    this.#db = db;
-    this.#stmts.clear();
-    this.#group = new GroupCommit(
-      (sql) => this.#stmt(sql).run(),
-      { ...DEFAULT_GROUP_COMMIT, ...this.opts.groupCommit },
-      (seconds) => {
-        this.#checkpointer.noteBatch();
-        this.opts.onCommit?.(seconds);
-      },
-      (err) => this.opts.onFailure?.(err),
-      `kv store ${this.path}`,
-    );
+    this.#conn = new KvConnection(this.path, this.opts);
+    const meta = this.#conn.meta;
     this.#revision = meta.revision ?? 0;
     this.#compactRevision = meta.compact_revision ?? -1;
     this.#appliedIndex = meta.applied_index ?? 0;
     this.#appliedTerm = meta.applied_term ?? 0;
     this.#loadIndex();
     this.#compactor.schedule();
-    this.#checkpointer = new Checkpointer(this.path, { ...this.opts.checkpoints, driver: this.opts.binding });
+    this.#conn.startCheckpoints();
   }
 
   /** Rebuilds the in-memory index from the file (at open, and when a failed batch was rolled
    *  back), with the unreachable rows still to delete. */
   #loadIndex(): void {
-    const { index, unreachable } = loadKeyIndex(this.#db, this.#compactRevision, this.path);
+    const { index, unreachable } = loadKeyIndex(this.#conn.db, this.#compactRevision, this.path);
     this.#compactor.reset(unreachable);
     this.#index = index;
     this.#reader = new KvReader((sql) => this.#stmt(sql), index);
@@ -174,13 +141,7 @@ export class MvccStore implements KvStoreView, KvStateMachine {
   }
 
   #stmt(sql: string): Statement {
-    let st = this.#stmts.get(sql);
-    if (st === undefined) {
-      if (this.#closed) throw new Error(`kv store ${this.path} is closed`);
-      st = this.#db.prepare(sql);
-      this.#stmts.set(sql, st);
-    }
-    return st;
+    return this.#conn.stmt(sql);
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -204,7 +165,7 @@ export class MvccStore implements KvStoreView, KvStateMachine {
    * barrier comes first). Throws EtcdError for compacted or future revisions.
    */
   range(req: RangeRequest): RangeResponse {
-    this.#group.check();
+    this.#conn.group.check();
     return this.#reader.range(req, this.#revision, this.#compactRevision);
   }
 
@@ -212,7 +173,7 @@ export class MvccStore implements KvStoreView, KvStateMachine {
    *  without a Raft entry, as etcd does. Throws EtcdError (and changes nothing) otherwise. */
   readTxn(txn: TxnRequest): TxnResponse {
     if (!isTxnReadOnly(txn)) throw Errors.notCapable();
-    this.#group.check();
+    this.#conn.group.check();
     return this.#applier.readTxn(txn);
   }
 
@@ -274,7 +235,7 @@ export class MvccStore implements KvStoreView, KvStateMachine {
     const saved = [this.#revision, this.#compactRevision, this.#appliedIndex, this.#appliedTerm] as const;
     const events = this.#events = this.#listeners.size > 0 ? [] : null;
     try {
-      this.#group.run(entries.length, () => this.#applyEntries(entries, results, events));
+      this.#conn.group.run(entries.length, () => this.#applyEntries(entries, results, events));
     } catch (err) {
       [this.#revision, this.#compactRevision, this.#appliedIndex, this.#appliedTerm] = saved;
       // The batch's rows were rolled back; the index must not keep what they recorded.
@@ -348,7 +309,7 @@ export class MvccStore implements KvStoreView, KvStateMachine {
    *  the compaction point. */
   eventsBetween(r: KeyRange, from: number, to: number, limits: ReadLimits): EventsRead {
     if (from < this.#compactRevision) throw Errors.compacted();
-    this.#group.check();
+    this.#conn.group.check();
     return readEvents((sql) => this.#stmt(sql), r, from, Math.min(to, this.#revision), limits, (key, rev) => this.#reader.before(key, rev));
   }
 
@@ -377,15 +338,8 @@ export class MvccStore implements KvStoreView, KvStateMachine {
   /** Makes everything applied so far durable in kv.db (a FULL checkpoint, which fsyncs the WAL
    *  and the file, run by the checkpointer thread). The node must await this (or use the index
    *  of a snapshot image) before it drops Raft log entries the store has applied. */
-  async flush(): Promise<CheckpointResult> {
-    this.#group.commit();
-    // The FULL checkpoint waits for the write lock between two transactions: keep them short.
-    const release = this.#group.hold();
-    try {
-      return await this.#checkpointer.flush();
-    } finally {
-      release();
-    }
+  flush(): Promise<CheckpointResult> {
+    return this.#conn.flush();
   }
 
   /** Writes a consistent image of the whole store to `path` (replaced if present) and fsyncs
@@ -425,7 +379,6 @@ export class MvccStore implements KvStoreView, KvStateMachine {
     for (const suffix of ["-wal", "-shm"]) if (existsSync(this.path + suffix)) unlinkSync(this.path + suffix);
     renameSync(path, this.path);
     fsyncPath(dirname(this.path));
-    this.#closed = false;
     this.#openDb();
     this.#counts = undefined;
     for (const l of this.#listeners) l.restored?.(previousRevision);
@@ -433,23 +386,9 @@ export class MvccStore implements KvStoreView, KvStateMachine {
   }
 
   #closeDb(): void {
-    if (this.#closed) return;
+    if (this.#conn.closed) return;
     this.#compactor.cancel();
-    try {
-      this.#group.commit();
-    } catch {
-      // Reported through onFailure when it happened; what was open is lost, the log has it.
-    } finally {
-      this.#group.dispose();
-    }
-    this.#stmts.clear();
-    // The worker's connection goes first, so this one is the last and its close checkpoints
-    // (restoreFrom deletes the WAL files right after). That checkpoint must sync: once the WAL
-    // is gone the file alone holds the data, so this connection syncs for its close.
-    this.#checkpointer.close();
-    this.#db.exec("PRAGMA synchronous = FULL");
-    this.#db.close();
-    this.#closed = true;
+    this.#conn.close();
   }
 
   close(): void {
