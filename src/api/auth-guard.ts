@@ -8,19 +8,18 @@ import type { GrpcServer } from "../grpc/server.ts";
 import type { Metadata } from "../grpc/metadata.ts";
 import type { ServiceDefinition, ServiceImplementation, StreamHandler, UnaryHandler } from "../grpc/types.ts";
 import { GrpcStatus, type StatusObject } from "../grpc/status.ts";
-import type { AuthStore } from "../kv/auth-store.ts";
 import { checkAdmin, checkKvRequest, permissionsOf } from "../kv/auth-check.ts";
 import { AuthErrors, ROOT_USER } from "../kv/auth-types.ts";
 import { timingSafeEqual } from "node:crypto";
 import { EtcdError } from "../kv/errors.ts";
 import type { InternalRequest, WatchCreateRequest } from "../kv/types.ts";
-import type { MvccStore } from "../kv/mvcc.ts";
+import type { AuthView, KvReads } from "../kv/store-view.ts";
 import { SimpleTokens, type TokenProvider } from "./auth-tokens.ts";
 import type { Decoded } from "./services.ts";
 import { etcdserverpb as pb } from "../gen/etcd.js";
 
 /** Throws etcd's error unless `user` may make the call with request `req`. */
-type Rule = (auth: AuthStore, user: string, req: never, store: MvccStore) => void;
+type Rule = (auth: AuthView, user: string, req: never, store: KvReads) => void;
 
 const admin: Rule = (auth, user) => checkAdmin(auth, user);
 
@@ -77,7 +76,7 @@ const RULES: Record<string, Rule> = {
 export const MEMBER_AUTH = "trireme-member-auth";
 
 /** What a member sends other members' client ports while auth is on. */
-export function memberCredentials(store: MvccStore): () => [string, string][] {
+export function memberCredentials(store: KvReads): () => [string, string][] {
   return () => {
     const secret = store.auth.enabled ? store.auth.memberSecret : undefined;
     return secret === undefined ? [] : [[MEMBER_AUTH, Buffer.from(secret).toString("hex")]];
@@ -96,7 +95,7 @@ export class AuthGuard {
   #current: { user: string; revision: number } | undefined;
   readonly #unsubscribe: () => void;
 
-  constructor(private readonly store: MvccStore, readonly tokens: TokenProvider) {
+  constructor(private readonly store: KvReads, readonly tokens: TokenProvider) {
     this.#unsubscribe = store.auth.onChange((c) => {
       if (c.kind === "user") tokens.invalidateUser(c.name);
       else if (c.kind === "disabled") tokens.clear();
@@ -151,7 +150,7 @@ export class AuthGuard {
     if (OPEN.has(path)) return "";
     const user = this.userOf(md, commonName);
     const rule = RULES[path];
-    if (rule !== undefined && req !== undefined) (rule as (a: AuthStore, u: string, r: unknown, s: MvccStore) => void)(this.store.auth, user, req, this.store);
+    if (rule !== undefined && req !== undefined) (rule as (a: AuthView, u: string, r: unknown, s: KvReads) => void)(this.store.auth, user, req, this.store);
     else if (rule !== undefined) permissionsOf(this.store.auth, user);
     return user;
   }

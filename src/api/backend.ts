@@ -1,7 +1,7 @@
 // The contract between the client API and whatever runs the state machine: the real node
 // (Raft underneath) or LocalBackend (one process, no Raft). The API layer only validates,
 // waits, reads the local store and formats answers.
-import type { MvccStore } from "../kv/mvcc.ts";
+import type { KvStoreView } from "../kv/store-view.ts";
 import type { InternalRequest, WriteResponse } from "../kv/types.ts";
 
 export interface HeaderInfo {
@@ -53,7 +53,7 @@ export interface KvBackend {
    *  (ReadIndex); rejects with EtcdError "etcdserver: no leader" / timeout. */
   readBarrier(): Promise<void>;
   /** Local reads (serializable, or after readBarrier). */
-  readonly store: MvccStore;
+  readonly store: KvStoreView;
   header(): HeaderInfo;
   status(): StatusInfo;
   /** A learner serves only Status and serializable Range, as etcd's do; absent: never a learner.

@@ -2,7 +2,7 @@
 // the next committed entry; the read barrier is a no-op because this process is the only
 // replica. Used by the API tests and as the reference behaviour for the node.
 import { Lessor } from "../kv/lessor.ts";
-import type { MvccStore } from "../kv/mvcc.ts";
+import type { KvStateMachine, KvStoreView } from "../kv/store-view.ts";
 import type { ApplyResult, InternalRequest, WriteResponse } from "../kv/types.ts";
 import type { HeaderInfo, KvBackend, LeaseBackend, MemberInfo, StatusInfo } from "./backend.ts";
 
@@ -27,7 +27,7 @@ export class LocalBackend implements KvBackend {
   #closed = false;
   readonly leases: LeaseBackend;
 
-  constructor(readonly store: MvccStore, opts: LocalBackendOptions = {}) {
+  constructor(readonly store: KvStoreView & KvStateMachine, opts: LocalBackendOptions = {}) {
     this.#lessor.promote(store.leases());
     const lessor = this.#lessor;
     this.leases = {

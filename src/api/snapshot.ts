@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import type { etcdserverpb } from "../gen/etcd.js";
 import { EtcdError } from "../kv/errors.ts";
 import { markImageSource } from "../kv/image.ts";
-import type { MvccStore } from "../kv/mvcc.ts";
+import type { KvMaintenance } from "../kv/store-view.ts";
 import type { Decoded } from "./services.ts";
 
 type SnapshotRequest = etcdserverpb.SnapshotRequest.$Properties;
@@ -36,7 +36,7 @@ export const MAX_SNAPSHOT_CHUNK_BYTES = 4 * 1024 * 1024;
 export const SNAPSHOT_HASH_BYTES = 32;
 
 export interface SnapshotServiceOptions {
-  store: MvccStore;
+  store: KvMaintenance;
   header(revision: number): ResponseHeader;
   /** Blob bytes per message (default 256 KiB, at most 4 MiB: see DEFAULT_SNAPSHOT_CHUNK_BYTES). */
   chunkBytes?: number;

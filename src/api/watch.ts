@@ -7,7 +7,7 @@ import type { ServiceImplementation, StreamHandler } from "../grpc/types.ts";
 import { GrpcStatus, type StatusObject } from "../grpc/status.ts";
 import { etcdserverpb, mvccpb } from "../gen/etcd.js";
 import { Errors, StatusCode } from "../kv/errors.ts";
-import type { MvccStore } from "../kv/mvcc.ts";
+import type { WatchSource } from "../kv/store-view.ts";
 import type { WatchCreateRequest, WatchEvent, WatchResponse } from "../kv/types.ts";
 import type { Metadata } from "../grpc/metadata.ts";
 import { WatchHub, type WatchHubOptions, type WatchSink } from "../kv/watch.ts";
@@ -23,7 +23,7 @@ export const WatchService = {
 };
 
 export interface WatchServiceOptions {
-  store: MvccStore;
+  store: WatchSource;
   /** The full response header for a revision (cluster, member, term from the backend). */
   header(revision: number): WireHeader;
   /** etcd's --max-request-bytes: answers of a watcher created with `fragment` are split above it. */

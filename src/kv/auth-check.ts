@@ -5,8 +5,8 @@
 // a Compaction the root role. Run by the client port before proposing, and again at apply when
 // the auth store moved in between (every replica then decides the same).
 import type { UserPermissions } from "./auth-perms.ts";
-import type { AuthStore } from "./auth-store.ts";
 import { AuthErrors } from "./auth-types.ts";
+import type { AuthView } from "./store-view.ts";
 import type { DeleteRangeRequest, PutRequest, RangeRequest, TxnRequest } from "./types.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -20,7 +20,7 @@ export interface KvRequest {
 }
 
 /** The user's permissions when auth is on; throws etcd's error when the user is missing. */
-export function permissionsOf(store: AuthStore, user: string): UserPermissions {
+export function permissionsOf(store: AuthView, user: string): UserPermissions {
   if (user.length === 0) throw AuthErrors.userEmpty();
   const p = store.permissions.of(user);
   // etcd: a token whose user has gone is refused as a permission problem, not a login one.
@@ -46,7 +46,7 @@ const deletePermitted = (p: UserPermissions, r: DeleteRangeRequest) =>
   p.permits(true, r.key ?? EMPTY, r.rangeEnd) && (!r.prevKv || p.permits(false, r.key ?? EMPTY, r.rangeEnd));
 
 /** Throws etcd's error unless `user` may make `req` (nothing is checked while auth is off). */
-export function checkKvRequest(store: AuthStore, user: string, req: KvRequest): void {
+export function checkKvRequest(store: AuthView, user: string, req: KvRequest): void {
   if (!store.enabled) return;
   const p = permissionsOf(store, user);
   if (p.root) return;
@@ -59,7 +59,7 @@ export function checkKvRequest(store: AuthStore, user: string, req: KvRequest): 
 }
 
 /** Throws unless `user` has the root role (auth off: anyone). */
-export function checkAdmin(store: AuthStore, user: string): void {
+export function checkAdmin(store: AuthView, user: string): void {
   if (!store.enabled) return;
   if (!permissionsOf(store, user).root) throw AuthErrors.permissionDenied();
 }

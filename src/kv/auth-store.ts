@@ -10,13 +10,13 @@ import { PermissionCache } from "./auth-perms.ts";
 import {
   AuthErrors,
   type AuthRole,
-  type AuthStoreView,
   type AuthUser,
   type Permission,
   type PermType,
   ROOT_ROLE,
   ROOT_USER,
 } from "./auth-types.ts";
+import type { AuthView } from "./store-view.ts";
 import type { InternalRequest } from "./types.ts";
 
 /** kv.db's auth tables (schema 5): one authpb message per row, as etcd's authUsers/authRoles buckets. */
@@ -88,7 +88,7 @@ function validPermissionRange(key: Uint8Array, rangeEnd: Uint8Array): boolean {
   return compareBytes(key, rangeEnd) < 0;
 }
 
-export class AuthStore implements AuthStoreView {
+export class AuthStore implements AuthView {
   #users = new Map<string, AuthUser>();
   #roles = new Map<string, AuthRole>();
   #enabled = false;

@@ -1,5 +1,6 @@
 // Public surface of kv/ for the node and the API layer.
 export { MvccStore, type MvccStoreOptions } from "./mvcc.ts";
+export type { AuthView, KvMaintenance, KvReads, KvStateMachine, KvStoreView, WatchSource } from "./store-view.ts";
 export { EtcdError, Errors, StatusCode } from "./errors.ts";
 export { decodeInternalRequest, encodeInternalRequest } from "./codec.ts";
 export { checkLeaseGrant, type Lease, LeaseErrors, MAX_LEASE_ID, MAX_LEASE_TTL, randomLeaseId } from "./lease.ts";

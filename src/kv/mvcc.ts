@@ -18,14 +18,16 @@ import { type AlarmMember, AlarmTable } from "./alarms.ts";
 import { AuthStore } from "./auth-store.ts";
 import { type EventsRead, type ReadLimits, readEvents } from "./events.ts";
 import { KvReader } from "./reader.ts";
-import { COMPACTION_STEP_ROWS, fsyncPath, inspectImage } from "./schema.ts";
-import { loadKeyIndex, openKvFile } from "./open.ts";
+import { fsyncPath, inspectImage } from "./schema.ts";
+import { HistoryCompactor } from "./compaction.ts";
+import { loadKeyIndex } from "./open.ts";
 import { KeyIndex } from "./key-index.ts";
-import type { SqliteDb, SqliteDriver, Statement } from "../storage/sqlite.ts";
-import { Checkpointer, type CheckpointerOptions, type CheckpointResult } from "./checkpoint.ts";
-import { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions } from "./group-commit.ts";
+import type { Statement } from "../storage/sqlite.ts";
+import type { CheckpointResult } from "./checkpoint.ts";
+import { KvConnection, type KvFileOptions } from "./connection.ts";
 import { isTxnReadOnly } from "./txn.ts";
 import { RequestApplier } from "./apply.ts";
+import type { KvStateMachine, KvStoreView } from "./store-view.ts";
 import type {
   ApplyEntry,
   ApplyResult,
@@ -39,43 +41,22 @@ import type {
   WatchEvent,
 } from "./types.ts";
 
-export interface MvccStoreOptions {
-  /** SQLite `synchronous` of the applying connection. OFF (the default) is safe here because
-   *  the checkpointer's connection does every sync, the Raft log is the source of truth and
-   *  re-applying is idempotent (src/kv/README.md); NORMAL syncs a new WAL header after each WAL
-   *  reset on this thread; FULL costs an fsync per batch. */
-  synchronous?: "OFF" | "NORMAL" | "FULL";
-  /** Which SQLite binding to use; the runtime's best by default (tests exercise both). */
-  binding?: SqliteDriver;
-  /** Tuning of the checkpointer thread (tests make it eager). */
-  checkpoints?: Omit<CheckpointerOptions, "driver">;
-  /** How applied batches share transactions (group-commit.ts); `{ intervalMs: 0 }` commits
-   *  every batch. */
-  groupCommit?: Partial<GroupCommitOptions>;
-  /** A commit of applied batches failed after they were answered (a full disk, an I/O error):
-   *  the store refuses all further work, and the member must stop. */
-  onFailure?: (err: Error) => void;
-  /** Every commit of applied batches, with how long SQLite's COMMIT took (etcd's
-   *  etcd_disk_backend_commit_duration_seconds). */
-  onCommit?: (seconds: number) => void;
-}
+/** How the store opens kv.db (connection.ts). */
+export type MvccStoreOptions = KvFileOptions;
 
-export class MvccStore {
-  #db!: SqliteDb;
-  #checkpointer!: Checkpointer;
-  #group!: GroupCommit;
-  #stmts = new Map<string, Statement>();
+export class MvccStore implements KvStoreView, KvStateMachine {
+  #conn!: KvConnection;
   #revision = 0;
   #compactRevision = -1;
-  /** Physical compaction progress: the compaction revision whose unreachable rows are all gone. */
-  #compactedUpTo = 0;
-  /** (rev, sub) of history rows a compaction made unreachable, still to delete in steps. */
-  #unreachable: number[] = [];
-  #cleanup: ReturnType<typeof setImmediate> | undefined;
-  #idle: (() => void)[] = [];
   #appliedIndex = 0;
   #appliedTerm = 0;
-  #closed = false;
+  readonly #compactor = new HistoryCompactor({
+    stmt: (sql) => this.#stmt(sql),
+    group: () => this.#conn.group,
+    compactRevision: () => this.#compactRevision,
+    closed: () => this.#conn.closed,
+    onFailure: (err) => this.opts.onFailure?.(err),
+  });
   #listeners = new Set<StoreListener>();
   /** The events of the batch being applied; null when nobody listens (the hot path builds none). */
   #events: WatchEvent[] | null = null;
@@ -91,15 +72,13 @@ export class MvccStore {
   private constructor(readonly path: string, private readonly opts: MvccStoreOptions) {
     this.#file = {
       path: this.path,
-      db: () => this.#db,
+      db: () => this.#conn.db,
       stmt: (sql) => this.#stmt(sql),
-      group: () => this.#group,
+      group: () => this.#conn.group,
       synchronous: this.opts.synchronous ?? "OFF",
       binding: this.opts.binding,
-      closed: () => this.#closed,
-      finishCompaction: () => {
-        while (this.#unreachable.length > 0) this.#cleanupStep();
-      },
+      closed: () => this.#conn.closed,
+      finishCompaction: () => this.#compactor.finish(),
       position: () => ({ revision: this.#revision, compactRevision: this.#compactRevision, index: this.#appliedIndex, term: this.#appliedTerm }),
       flush: () => this.flush(),
     };
@@ -129,34 +108,22 @@ export class MvccStore {
   }
 
   #openDb(): void {
-    const { db, meta } = openKvFile(this.path, { binding: this.opts.binding, synchronous: this.opts.synchronous ?? "OFF" });
-    this.#db = db;
-    this.#stmts.clear();
-    this.#group = new GroupCommit(
-      (sql) => this.#stmt(sql).run(),
-      { ...DEFAULT_GROUP_COMMIT, ...this.opts.groupCommit },
-      (seconds) => {
-        this.#checkpointer.noteBatch();
-        this.opts.onCommit?.(seconds);
-      },
-      (err) => this.opts.onFailure?.(err),
-      `kv store ${this.path}`,
-    );
+    this.#conn = new KvConnection(this.path, this.opts);
+    const meta = this.#conn.meta;
     this.#revision = meta.revision ?? 0;
     this.#compactRevision = meta.compact_revision ?? -1;
     this.#appliedIndex = meta.applied_index ?? 0;
     this.#appliedTerm = meta.applied_term ?? 0;
     this.#loadIndex();
-    this.#scheduleCleanup();
-    this.#checkpointer = new Checkpointer(this.path, { ...this.opts.checkpoints, driver: this.opts.binding });
+    this.#compactor.schedule();
+    this.#conn.startCheckpoints();
   }
 
   /** Rebuilds the in-memory index from the file (at open, and when a failed batch was rolled
    *  back), with the unreachable rows still to delete. */
   #loadIndex(): void {
-    const { index, unreachable } = loadKeyIndex(this.#db, this.#compactRevision, this.path);
-    this.#unreachable = unreachable;
-    this.#compactedUpTo = unreachable.length === 0 ? Math.max(this.#compactRevision, 0) : 0;
+    const { index, unreachable } = loadKeyIndex(this.#conn.db, this.#compactRevision, this.path);
+    this.#compactor.reset(unreachable);
     this.#index = index;
     this.#reader = new KvReader((sql) => this.#stmt(sql), index);
     this.#alarms.reload();
@@ -174,13 +141,7 @@ export class MvccStore {
   }
 
   #stmt(sql: string): Statement {
-    let st = this.#stmts.get(sql);
-    if (st === undefined) {
-      if (this.#closed) throw new Error(`kv store ${this.path} is closed`);
-      st = this.#db.prepare(sql);
-      this.#stmts.set(sql, st);
-    }
-    return st;
+    return this.#conn.stmt(sql);
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -204,7 +165,7 @@ export class MvccStore {
    * barrier comes first). Throws EtcdError for compacted or future revisions.
    */
   range(req: RangeRequest): RangeResponse {
-    this.#group.check();
+    this.#conn.group.check();
     return this.#reader.range(req, this.#revision, this.#compactRevision);
   }
 
@@ -212,7 +173,7 @@ export class MvccStore {
    *  without a Raft entry, as etcd does. Throws EtcdError (and changes nothing) otherwise. */
   readTxn(txn: TxnRequest): TxnResponse {
     if (!isTxnReadOnly(txn)) throw Errors.notCapable();
-    this.#group.check();
+    this.#conn.group.check();
     return this.#applier.readTxn(txn);
   }
 
@@ -221,53 +182,14 @@ export class MvccStore {
     if (rev <= this.#compactRevision) throw Errors.compacted();
     if (rev > this.#revision) throw Errors.futureRev();
     // Reads below `rev` are refused from now on; the obsolete rows are removed in the
-    // background (#cleanupStep), like etcd's scheduled compaction, so a large compaction never
-    // stalls the event loop that runs heartbeats.
+    // background (compaction.ts).
     this.#compactRevision = rev;
-    this.#index.compact(rev, this.#unreachable);
-    if (this.#unreachable.length === 0) this.#compactedUpTo = rev;
-  }
-
-  #scheduleCleanup(): void {
-    if (this.#cleanup !== undefined || this.#closed) return;
-    if (this.#unreachable.length === 0) {
-      this.#compactedUpTo = Math.max(this.#compactRevision, 0);
-      for (const resolve of this.#idle.splice(0)) resolve();
-      return;
-    }
-    this.#cleanup = setImmediate(() => {
-      this.#cleanup = undefined;
-      if (this.#closed) return;
-      // Runs from the event loop, not from a caller: an error here (a commit that already failed
-      // and stopped the store, a full disk) must reach onFailure, never escape as an uncaught
-      // exception that kills the process. The rest of the removal is left for the next open.
-      try {
-        this.#cleanupStep();
-      } catch (err) {
-        if (!this.#group.failedBefore()) this.opts.onFailure?.(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      this.#scheduleCleanup();
-    });
-  }
-
-  /** One bounded step of physical compaction: deletes up to COMPACTION_STEP_ROWS of the rows
-   *  the index forgot at the last compaction. */
-  #cleanupStep(): void {
-    const pairs = this.#unreachable.length - Math.max(0, this.#unreachable.length - 2 * COMPACTION_STEP_ROWS);
-    const step = this.#unreachable.slice(this.#unreachable.length - pairs);
-    this.#group.run(0, () => {
-      const del = this.#stmt("DELETE FROM history WHERE rev = ? AND sub = ?");
-      for (let i = 0; i < step.length; i += 2) del.run(step[i]!, step[i + 1]!);
-    });
-    this.#unreachable.length -= pairs;
-    if (this.#unreachable.length === 0) this.#compactedUpTo = this.#compactRevision;
+    this.#compactor.compact(this.#index, rev);
   }
 
   /** Resolves when the background removal of compacted history has caught up. */
   compactionIdle(): Promise<void> {
-    if (this.#unreachable.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+    return this.#compactor.idle();
   }
 
   #counts: { at: number; keys: number; leases: number } | undefined;
@@ -291,7 +213,7 @@ export class MvccStore {
       keys: this.#index.aliveCount,
       historyRows: this.#stmt("SELECT COUNT(*) AS n FROM history").get()!.n as number,
       compactRevision: this.#compactRevision,
-      compactedUpTo: this.#compactedUpTo,
+      compactedUpTo: this.#compactor.compactedUpTo,
     };
   }
 
@@ -313,7 +235,7 @@ export class MvccStore {
     const saved = [this.#revision, this.#compactRevision, this.#appliedIndex, this.#appliedTerm] as const;
     const events = this.#events = this.#listeners.size > 0 ? [] : null;
     try {
-      this.#group.run(entries.length, () => this.#applyEntries(entries, results, events));
+      this.#conn.group.run(entries.length, () => this.#applyEntries(entries, results, events));
     } catch (err) {
       [this.#revision, this.#compactRevision, this.#appliedIndex, this.#appliedTerm] = saved;
       // The batch's rows were rolled back; the index must not keep what they recorded.
@@ -322,7 +244,7 @@ export class MvccStore {
     } finally {
       this.#events = null;
     }
-    this.#scheduleCleanup();
+    this.#compactor.schedule();
     if (events !== null && events.length > 0) for (const l of this.#listeners) l.events(events);
     return results;
   }
@@ -387,7 +309,7 @@ export class MvccStore {
    *  the compaction point. */
   eventsBetween(r: KeyRange, from: number, to: number, limits: ReadLimits): EventsRead {
     if (from < this.#compactRevision) throw Errors.compacted();
-    this.#group.check();
+    this.#conn.group.check();
     return readEvents((sql) => this.#stmt(sql), r, from, Math.min(to, this.#revision), limits, (key, rev) => this.#reader.before(key, rev));
   }
 
@@ -416,15 +338,8 @@ export class MvccStore {
   /** Makes everything applied so far durable in kv.db (a FULL checkpoint, which fsyncs the WAL
    *  and the file, run by the checkpointer thread). The node must await this (or use the index
    *  of a snapshot image) before it drops Raft log entries the store has applied. */
-  async flush(): Promise<CheckpointResult> {
-    this.#group.commit();
-    // The FULL checkpoint waits for the write lock between two transactions: keep them short.
-    const release = this.#group.hold();
-    try {
-      return await this.#checkpointer.flush();
-    } finally {
-      release();
-    }
+  flush(): Promise<CheckpointResult> {
+    return this.#conn.flush();
   }
 
   /** Writes a consistent image of the whole store to `path` (replaced if present) and fsyncs
@@ -464,7 +379,6 @@ export class MvccStore {
     for (const suffix of ["-wal", "-shm"]) if (existsSync(this.path + suffix)) unlinkSync(this.path + suffix);
     renameSync(path, this.path);
     fsyncPath(dirname(this.path));
-    this.#closed = false;
     this.#openDb();
     this.#counts = undefined;
     for (const l of this.#listeners) l.restored?.(previousRevision);
@@ -472,24 +386,9 @@ export class MvccStore {
   }
 
   #closeDb(): void {
-    if (this.#closed) return;
-    if (this.#cleanup !== undefined) clearImmediate(this.#cleanup);
-    this.#cleanup = undefined;
-    try {
-      this.#group.commit();
-    } catch {
-      // Reported through onFailure when it happened; what was open is lost, the log has it.
-    } finally {
-      this.#group.dispose();
-    }
-    this.#stmts.clear();
-    // The worker's connection goes first, so this one is the last and its close checkpoints
-    // (restoreFrom deletes the WAL files right after). That checkpoint must sync: once the WAL
-    // is gone the file alone holds the data, so this connection syncs for its close.
-    this.#checkpointer.close();
-    this.#db.exec("PRAGMA synchronous = FULL");
-    this.#db.close();
-    this.#closed = true;
+    if (this.#conn.closed) return;
+    this.#compactor.cancel();
+    this.#conn.close();
   }
 
   close(): void {

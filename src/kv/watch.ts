@@ -1,18 +1,17 @@
-// etcd's watchableStore over MvccStore: watchers see the writes this member applies, in
-// revision order, with no gap and no duplicate.
+// etcd's watchableStore over the kv store (read through its WatchSource view): watchers see
+// the writes this member applies, in revision order, with no gap and no duplicate.
 //
 // A watcher is either *synced* (it has everything up to the store's revision; each applied
-// batch is handed to it synchronously from MvccStore.subscribe) or *unsynced* (it started in
+// batch is handed to it synchronously from the store's subscribe) or *unsynced* (it started in
 // the past, or its stream was too far behind to take more): unsynced watchers are caught up from
-// the history table in bounded steps (one per event-loop turn), and join the synced set in the
-// same synchronous step that reads history up to the current revision, so the switch can
-// neither lose nor repeat a revision. A stream whose client does not read fast enough holds at
-// most `maxQueuedBytes` of answers; past that its synced watchers become unsynced at the first
-// revision they miss and catch up from history once the client drains (etcd's "victims"), so a
-// slow client costs history reads, never unbounded memory.
-import { Errors } from "./errors.ts";
+// the history table (watch-catch-up.ts). A stream whose client does not read fast enough holds
+// at most `maxQueuedBytes` of answers; past that its synced watchers become unsynced at the
+// first revision they miss and catch up from history once the client drains (etcd's
+// "victims"), so a slow client costs history reads, never unbounded memory. This hub owns the
+// streams and their watchers, indexes them by key and range, and hands out the applied batches.
 import { compareBytes, inRange, keyRange } from "./keys.ts";
-import type { MvccStore } from "./mvcc.ts";
+import type { WatchSource } from "./store-view.ts";
+import { WatchCatchUp } from "./watch-catch-up.ts";
 import type { WatchCreateRequest, WatchEvent } from "./types.ts";
 import { accepts, answer, eventBytes, keyId, OVERHEAD, prefixOf, rangeId, type RangeGroup, StreamState, type Watcher } from "./watch-stream.ts";
 import type { WatchHubOptions, WatchSink, WatchStream } from "./watch-types.ts";
@@ -21,7 +20,7 @@ import { FilterType, PROGRESS_WATCH_ID, WatchErrors } from "./watch-types.ts";
 export { FilterType, PROGRESS_WATCH_ID, WatchErrors, type WatchHubOptions, type WatchSink, type WatchStream } from "./watch-types.ts";
 
 export class WatchHub {
-  readonly #store: MvccStore;
+  readonly #store: WatchSource;
   readonly #opts: Required<Omit<WatchHubOptions, "progressTicker">> & Pick<WatchHubOptions, "progressTicker">;
   readonly #streams = new Set<StreamState>();
   readonly #single = new Map<string, Set<Watcher>>();
@@ -32,14 +31,13 @@ export class WatchHub {
    *  up each prefix of its key, so ten thousand distinct prefixes cost a key's length, not ten
    *  thousand comparisons. */
   readonly #prefixes = new Map<string, RangeGroup>();
-  readonly #unsynced = new Set<Watcher>();
+  readonly #catchUp: WatchCatchUp;
   #watchers = 0;
   #unsubscribe: (() => void) | undefined;
-  #catchUp: ReturnType<typeof setImmediate> | undefined;
   #stopProgress: (() => void) | undefined;
   #closed = false;
 
-  constructor(store: MvccStore, opts: WatchHubOptions = {}) {
+  constructor(store: WatchSource, opts: WatchHubOptions = {}) {
     this.#store = store;
     this.#opts = {
       progressIntervalMs: opts.progressIntervalMs ?? 10 * 60_000,
@@ -50,6 +48,14 @@ export class WatchHub {
       catchUpBudgetMs: opts.catchUpBudgetMs ?? 5,
       progressTicker: opts.progressTicker,
     };
+    this.#catchUp = new WatchCatchUp({
+      store,
+      limits: this.#opts,
+      remove: (w) => this.#remove(w),
+      abort: (st, err) => this.#abort(st, err),
+      synced: (st) => this.#maybeProgress(st),
+      closed: () => this.#closed,
+    });
   }
 
   /** Open streams. */
@@ -63,7 +69,7 @@ export class WatchHub {
   }
   /** Watchers currently catching up from history. */
   get unsyncedCount(): number {
-    return this.#unsynced.size;
+    return this.#catchUp.size;
   }
 
   openStream(sink: WatchSink): WatchStream {
@@ -80,7 +86,7 @@ export class WatchHub {
       resume: () => {
         st.blocked = false;
         st.flush();
-        if (st.unsynced > 0) this.#kick();
+        if (st.unsynced > 0) this.#catchUp.kick();
       },
       close: () => this.#closeStream(st),
       get watcherCount() {
@@ -96,8 +102,7 @@ export class WatchHub {
   close(): void {
     this.#closed = true;
     for (const st of [...this.#streams]) this.#closeStream(st);
-    if (this.#catchUp !== undefined) clearImmediate(this.#catchUp);
-    this.#catchUp = undefined;
+    this.#catchUp.cancel();
   }
 
   // ---- watchers ----------------------------------------------------------------------------
@@ -141,7 +146,7 @@ export class WatchHub {
     st.watchers.set(id, w);
     this.#index(w);
     st.push(answer(rev, id, { created: true }));
-    if (!w.synced) this.#toUnsynced(w);
+    if (!w.synced) this.#catchUp.add(w);
   }
 
   #cancel(st: StreamState, id: number): void {
@@ -174,10 +179,7 @@ export class WatchHub {
     if (w.removed) return;
     w.removed = true;
     w.stream.watchers.delete(w.id);
-    if (!w.synced) {
-      this.#unsynced.delete(w);
-      w.stream.unsynced--;
-    }
+    if (!w.synced) this.#catchUp.forget(w);
     if (w.group !== undefined) {
       const id = w.group;
       const group = this.#ranged.get(id)!;
@@ -286,102 +288,12 @@ export class WatchHub {
       // The client is not reading: stop queueing for this watcher and re-read from history
       // once it drains (etcd's victim handling).
       w.minRev = rev;
-      this.#toUnsynced(w);
+      this.#catchUp.add(w);
       return;
     }
     w.minRev = rev + 1;
     w.sentSinceTick = true;
     st.push(answer(rev, w.id, { events, fragment: w.fragment }), bytes);
-  }
-
-  // ---- catching up from history ------------------------------------------------------------
-
-  #toUnsynced(w: Watcher): void {
-    if (w.synced) w.synced = false;
-    else if (this.#unsynced.has(w)) return;
-    this.#unsynced.add(w);
-    w.stream.unsynced++;
-    this.#kick();
-  }
-
-  #kick(): void {
-    if (this.#catchUp !== undefined || this.#unsynced.size === 0 || this.#closed) return;
-    this.#catchUp = setImmediate(() => {
-      this.#catchUp = undefined;
-      this.#catchUpStep();
-    });
-  }
-
-  /** One bounded read per unsynced watcher whose stream has room; again next turn if any can
-   *  go on (a stream that is blocked calls resume() when it drains). */
-  #catchUpStep(): void {
-    const deadline = performance.now() + this.#opts.catchUpBudgetMs;
-    let more = false;
-    let stepped = false;
-    for (const w of [...this.#unsynced]) {
-      if (stepped && performance.now() > deadline) {
-        more = true; // out of time (after at least one step): the rest go first next turn
-        break;
-      }
-      if (!w.stream.idle) continue;
-      stepped = true;
-      try {
-        this.#catchUpOne(w);
-      } catch (err) {
-        this.#abort(w.stream, err instanceof Error ? err : new Error(String(err)));
-        continue;
-      }
-      if (!w.synced && !w.removed) {
-        // To the back of the line, so a budget that runs out never starves the same watchers.
-        this.#unsynced.delete(w);
-        this.#unsynced.add(w);
-        if (w.stream.idle) more = true;
-      }
-    }
-    if (more) this.#kick();
-  }
-
-  #catchUpOne(w: Watcher): void {
-    const store = this.#store;
-    const rev = store.revision;
-    const compacted = store.compactRevision;
-    if (compacted > 0 && w.minRev < compacted) {
-      this.#remove(w);
-      // etcd leaves the header revision unset here; the reason is ours (clientv3 reads
-      // compact_revision first; the etcd3 npm client shows the reason).
-      w.stream.push(answer(0, w.id, {
-        canceled: true,
-        compactRevision: compacted,
-        cancelReason: Errors.compacted().message,
-      }));
-      return;
-    }
-    if (w.minRev <= rev) {
-      const to = Math.min(rev, w.minRev + this.#opts.catchUpRevisions - 1);
-      const read = store.eventsBetween(w.range, w.minRev, to, {
-        limit: this.#opts.catchUpEvents,
-        maxBytes: this.#opts.catchUpBytes,
-        prevKv: w.prevKv,
-      });
-      const events = read.events.filter((ev) => accepts(w, ev));
-      w.minRev = read.through + 1;
-      if (events.length > 0) {
-        let bytes = OVERHEAD;
-        for (const ev of events) bytes += eventBytes(ev);
-        w.sentSinceTick = true;
-        // The header says how far this answer covers: no later answer holds an event at or
-        // below it (etcd puts the current revision here even when more batches follow).
-        w.stream.push(answer(read.through, w.id, { events, fragment: w.fragment }), bytes);
-      }
-    }
-    if (w.minRev > rev) this.#toSynced(w);
-  }
-
-  #toSynced(w: Watcher): void {
-    this.#unsynced.delete(w);
-    w.synced = true;
-    w.stream.unsynced--;
-    this.#maybeProgress(w.stream);
   }
 
   /** A snapshot replaced the store: every synced watcher had seen up to `previousRevision` and
@@ -391,7 +303,7 @@ export class WatchHub {
       for (const w of st.watchers.values()) {
         if (!w.synced) continue;
         w.minRev = Math.max(w.minRev, previousRevision + 1);
-        this.#toUnsynced(w);
+        this.#catchUp.add(w);
       }
     }
   }
