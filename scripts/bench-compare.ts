@@ -8,7 +8,12 @@
 //
 //   bun scripts/bench-compare.ts [--repeat 2] [--systems etcd,disk,mem] [--base-port 25400]
 //          [--seq-total 2000] [--total 20000] [--etcd-benchmark PATH] [--tools etcd,trireme]
-//          [--max-seconds 1200] [--json FILE]
+//          [--max-seconds 1200] [--json FILE] [--warmup 0]
+//
+// --warmup N: before the measured workloads, each fresh cluster (etcd's too) takes N puts at
+// 10 conns / 100 clients and N/10 at 1 / 1, not measured: the steady state of a member that has
+// run for a while. Without it trireme is measured while Bun's JIT is still compiling its hot
+// paths (its compiler threads then take up to a quarter of the cluster's CPU per put).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -83,6 +88,7 @@ const { values: flags } = (() => {
         tools: { type: "string" },
         "max-seconds": { type: "string", default: "1200" },
         json: { type: "string" },
+        warmup: { type: "string", default: "0" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -107,6 +113,7 @@ const BASE_PORT = positive("base-port", flags["base-port"]!);
 const SEQ_TOTAL = positive("seq-total", flags["seq-total"]!);
 const TOTAL = positive("total", flags.total!);
 const MAX_SECONDS = positive("max-seconds", flags["max-seconds"]!);
+const WARMUP = flags.warmup === "0" ? 0 : positive("warmup", flags.warmup!);
 type ToolName = "etcd" | "trireme";
 // etcd's own tool is the yardstick whenever it is available; `trireme bench` otherwise.
 const TOOLS = (flags.tools ?? (flags["etcd-benchmark"] !== undefined ? "etcd" : "trireme")).split(",").map((t) => t.trim()) as ToolName[];
@@ -428,6 +435,20 @@ async function runEtcdTool(tool: string, endpoints: string[], args: string[]): P
   return { ops: Number(ops[1]), p50: pct("50"), p99: pct("99"), p999: pct("99.9") };
 }
 
+/** Puts that are not measured, with the first tool the run uses (the same load on every system). */
+async function warmUp(running: Running, system: SystemName): Promise<void> {
+  const seq = Math.max(1, Math.floor(WARMUP / 10));
+  const t0 = Date.now();
+  for (const [conns, clients, total] of [[10, 100, WARMUP], [1, 1, seq]] as const) {
+    const keys = ["--key-size=8", "--val-size=256", "--sequential-keys", "--key-space-size=1000000", `--total=${total}`];
+    const r = TOOLS[0] === "etcd"
+      ? await runEtcdTool(flags["etcd-benchmark"]!, running.endpoints, [`--conns=${conns}`, `--clients=${clients}`, "put", ...keys])
+      : await runTriremeBench(running.endpoints, { id: "warmup", title: "warm-up", total, etcdTool: [], args: ["put", "--conns", String(conns), "--clients", String(clients), "--total", String(total), ...KEYS] });
+    if (typeof r === "string") throw new Error(`warm-up of ${LABEL[system]} failed: ${r}`);
+  }
+  log(`${LABEL[system]}: warmed up with ${WARMUP} + ${seq} puts in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
 // ---------------------------------------------------------------- the run
 
 const samples: Sample[] = [];
@@ -456,6 +477,7 @@ async function runSystem(system: SystemName, rep: number): Promise<void> {
   current = running;
   try {
     log(`${LABEL[system]}: serving on ${running.endpoints.join(",")} (leader first)`);
+    if (WARMUP > 0) await warmUp(running, system);
     const cpu0 = cpuSecondsOf(running.pids());
     for (const w of WORKLOADS) {
       if (overBudget()) {
@@ -546,7 +568,8 @@ function printReport(): void {
     `### bench-compare: ${machine()}`,
     "",
     `Command: \`bun scripts/bench-compare.ts ${process.argv.slice(2).join(" ")}\`. The driver of each row is in brackets; ` +
-      `"a / b" are the ${REPEAT} sets in order. Keys 8 B, values 256 B, a new key per put.`,
+      `"a / b" are the ${REPEAT} sets in order. Keys 8 B, values 256 B, a new key per put. ` +
+      (WARMUP > 0 ? `Each fresh cluster took ${WARMUP} + ${Math.max(1, Math.floor(WARMUP / 10))} unmeasured puts first.` : "No warm-up: every cluster is measured from its first requests."),
     "",
     table(),
     ...(skipped.length > 0 ? ["", "Not measured:", ...skipped.map((s) => `- ${s}`)] : []),
