@@ -198,6 +198,11 @@ export class ClientRequests {
     return this.learner;
   }
 
+  /** Something waits on a deadline the clock checks (tick): a write, a read, a lease question. */
+  get waiting(): boolean {
+    return this.writes.size + this.proposals.size + this.leaseQuestions.size + this.reads.size > 0;
+  }
+
   /** Writes proposed or forwarded and not answered yet. */
   get proposalsPending(): number {
     return this.writes.size + this.proposals.size;

@@ -205,7 +205,8 @@ export class TriremeNode implements KvBackend, MetricsSource {
       events: opts.events,
       metrics,
     });
-    this.ticker = new Ticker(config.raft.tick_ms, (n) => this.onTick(n), config.raft.lease_read ? Infinity : 2, metrics && ((ms) => metrics.loopLag(ms / 1000)));
+    // Ticks that change only counters come late, together (ticker.ts), unless a client waits.
+    this.ticker = new Ticker(config.raft.tick_ms, (n) => this.onTick(n), config.raft.lease_read ? Infinity : 2, metrics && ((ms) => metrics.loopLag(ms / 1000)), () => (this.clients.waiting ? 1 : this.raft.ticksUntilDue()));
     this.loop = this.readyLoop(restored.state.applied - restored.state.snapshot.index);
   }
 
@@ -309,6 +310,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
 
   private onMessage(m: Message): void {
     if (this.life.stopping) return;
+    this.ticker.catchUp();
     this.guard(() => this.raft.step(m));
     this.schedule();
   }
@@ -337,8 +339,10 @@ export class TriremeNode implements KvBackend, MetricsSource {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
+      this.ticker.catchUp();
       this.clients.flush();
       this.loop.drain();
+      this.ticker.rearm();
     });
   }
 

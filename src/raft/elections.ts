@@ -22,6 +22,17 @@ export function tick(r: RaftState): void {
   else tickElection(r);
 }
 
+/** How many ticks from now the first one falls that does more than count: a campaign, a
+ *  heartbeat, a check-quorum. The ticks before it change nothing but counters, so a shell may
+ *  deliver them late, in one batch before the next input, instead of waking for each one. */
+export function ticksUntilDue(r: RaftState): number {
+  if (r.role === Role.Leader) {
+    return Math.max(1, Math.min(r.cfg.heartbeatTicks - r.heartbeatElapsed, r.cfg.electionTicks - r.electionElapsed));
+  }
+  if (!r.promotable()) return Infinity;
+  return Math.max(1, r.randomizedElectionTimeout - r.electionElapsed);
+}
+
 function tickElection(r: RaftState): void {
   r.electionElapsed++;
   if (r.promotable() && r.electionElapsed >= r.randomizedElectionTimeout) {

@@ -7,7 +7,7 @@
 // transfer, membership), reads.ts (ReadIndex, lease, the read-only queue), ready.ts (Ready and
 // advance). This file routes each input to them. README.md indexes rule -> function.
 
-import { becomeFollower, campaign, checkTerm, handleVoteRequest, poll, tick } from "./elections.ts";
+import { becomeFollower, campaign, checkTerm, handleVoteRequest, poll, tick, ticksUntilDue } from "./elections.ts";
 import { handleLeaderMessage } from "./follower.ts";
 import { handleAppendResponse, handleHeartbeatResponse, propose, proposeConfChange, transferLeader } from "./leader.ts";
 import { invariant } from "./invariant.ts";
@@ -43,6 +43,11 @@ export class Raft {
 
   tick(): void {
     tick(this.r);
+  }
+
+  /** Ticks until one that acts (see elections.ts): the ones before it may come late, together. */
+  ticksUntilDue(): number {
+    return ticksUntilDue(this.r);
   }
 
   step(m: Message): void {

@@ -17,6 +17,7 @@ import type { ReadyLoop } from "../../../src/node/ready-loop.ts";
 
 export interface RaftCore {
   tick(): void;
+  ticksUntilDue(): number;
   step(m: Message): void;
   propose(data: Uint8Array[]): ProposeResult;
   proposeConfChange(cc: ConfChange): ProposeResult;
