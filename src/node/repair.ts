@@ -11,6 +11,7 @@ import { isCorruptionError, kvCorrupt } from "../kv/integrity.ts";
 import { MvccStore, type MvccStoreOptions } from "../kv/mvcc.ts";
 import type { HardState } from "../raft/types.ts";
 import { StorageError } from "../storage/errors.ts";
+import { writeFileDurablySync } from "../storage/fsync.ts";
 import { GENESIS_FILE } from "./member-files.ts";
 import { openSqlite } from "../storage/sqlite.ts";
 
@@ -89,21 +90,8 @@ export function readSavedHardState(dataDir: string): HardState | undefined {
  *  matched far ahead (under DiskFirst an acknowledged entry never goes missing, so the leader
  *  takes such a refusal for a stale one and waits forever). */
 export function awaitSnapshotOnRestart(dataDir: string): void {
-  const tmp = join(dataDir, `${GENESIS_FILE}.tmp`);
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, JSON.stringify({ voters: [], learners: [], initial_state: "existing", reason: "rebuilt from the leader after corrupt data" }, null, 2) + "\n");
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dataDir, GENESIS_FILE));
-  const dir = openSync(dataDir, "r");
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
+  const text = JSON.stringify({ voters: [], learners: [], initial_state: "existing", reason: "rebuilt from the leader after corrupt data" }, null, 2) + "\n";
+  writeFileDurablySync(join(dataDir, GENESIS_FILE), join(dataDir, `${GENESIS_FILE}.tmp`), dataDir, text);
 }
 
 /** Where a rebuilt member keeps the index its log must reach again before it votes
