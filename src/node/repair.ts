@@ -4,7 +4,7 @@
 // starts empty with its term and vote carried over (so it can never vote twice in a term), and
 // the leader catches it up with a snapshot. A single member has no one to rebuild from: it
 // stops, saying how to restore from a backup.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/types.ts";
 import { isCorruptionError, kvCorrupt } from "../kv/integrity.ts";
@@ -118,15 +118,8 @@ export function readSavedLastIndex(dataDir: string): number {
 
 /** Records the vote floor of a member about to start empty (durably: it must survive a crash). */
 export function writeVoteFloor(dataDir: string, index: number): void {
-  const tmp = join(dataDir, `${VOTE_FLOOR_FILE}.tmp`);
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, JSON.stringify({ index, reason: "rebuilt after corrupt data: no vote until the log is back at this index" }) + "\n");
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dataDir, VOTE_FLOOR_FILE));
+  const text = JSON.stringify({ index, reason: "rebuilt after corrupt data: no vote until the log is back at this index" }) + "\n";
+  writeFileDurablySync(join(dataDir, VOTE_FLOOR_FILE), join(dataDir, `${VOTE_FLOOR_FILE}.tmp`), dataDir, text);
 }
 
 /** The recorded vote floor, 0 when none; removed once the restored log has reached it. A file
