@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { Rule } from "./rules.ts";
-import type { KeySpec } from "./schema.ts";
+import type { KeySpec } from "./key-spec.ts";
 import type { Config } from "./types.ts";
 
 export const AUTH_KEYS: readonly KeySpec[] = [

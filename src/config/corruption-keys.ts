@@ -1,6 +1,6 @@
 // The `[corruption]` keys: etcd's corruption checks, which compare this member's HashKV with its
 // peers' (src/node/corrupt-check.ts). Kept beside schema.ts, which spreads them into SCHEMA.
-import type { KeySpec } from "./schema.ts";
+import type { KeySpec } from "./key-spec.ts";
 
 export const CORRUPTION_KEYS: readonly KeySpec[] = [
   {

@@ -13,7 +13,8 @@ import {
   type Preset,
 } from "./presets.ts";
 import { KEEPALIVE_RATIO, RULES } from "./rules.ts";
-import { isDerived, PEER_KEYS, PLANE_KEYS, SCHEMA, TABLE_DOCS, type KeySpec } from "./schema.ts";
+import { isDerived, type KeySpec } from "./key-spec.ts";
+import { PEER_KEYS, PLANE_KEYS, SCHEMA, TABLE_DOCS } from "./schema.ts";
 import type { FlushPolicy } from "./types.ts";
 import { describeKind } from "./validate.ts";
 

@@ -1,19 +1,10 @@
 // The `[network.control]`, `[network.data]` and `[network.bulk]` keys: the tuning guide's
 // per-plane settings, one list with a default per plane. Kept beside schema.ts, which makes one
 // key per plane of each (`network.<plane>.<key>`) in SCHEMA.
-import type { Kind } from "./schema.ts";
+import { int, type Kind } from "./key-spec.ts";
 import type { PlaneConfig, PlaneName } from "./types.ts";
 
 const MiB = 1_048_576;
-
-/** An integer kind with its bounds, unit and a note for the docs. */
-export const int = (min: number, max: number, unit?: "ms" | "s" | "bytes" | "entries", note?: string): Kind => ({
-  type: "integer",
-  min,
-  max,
-  ...(unit === undefined ? {} : { unit }),
-  ...(note === undefined ? {} : { note }),
-});
 
 export const PLANES: readonly PlaneName[] = ["control", "data", "bulk"];
 

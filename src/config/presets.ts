@@ -2,7 +2,8 @@
 // network tables, value for value, each value with the guide's reason. Keys the guide does not
 // give keep the schema's defaults.
 import { formatAddress } from "./address.ts";
-import { defaultConfig, PLANES, setPath, type LeafPath, type PathValue } from "./schema.ts";
+import type { LeafPath, PathValue } from "./key-spec.ts";
+import { defaultConfig, PLANES, setPath } from "./schema.ts";
 import { CERT_FILES } from "../tls/names.ts";
 import type { Config, InitialState, PeerConfig, PlaneName } from "./types.ts";
 

@@ -1,7 +1,8 @@
 // Writes a Config as a complete, commented config.toml: every key, in schema order, each with a
 // comment saying what it does and, where a preset chose the value, why.
 import { formatFlushPolicy, formatInt } from "./format.ts";
-import { getPath, SCHEMA, TABLE_DOCS, type KeySpec, type LeafPath } from "./schema.ts";
+import type { KeySpec, LeafPath } from "./key-spec.ts";
+import { getPath, SCHEMA, TABLE_DOCS } from "./schema.ts";
 import type { Config, FlushPolicy, PeerConfig } from "./types.ts";
 
 export interface RenderOptions {

@@ -3,7 +3,8 @@
 // the user then sees the real problem, not a consequence of it.
 import { parseAddress, sameListener, type HostPort } from "./address.ts";
 import { formatInt } from "./format.ts";
-import { ADDRESS_KEYS, PLANES, type LeafPath } from "./schema.ts";
+import type { LeafPath } from "./key-spec.ts";
+import { ADDRESS_KEYS, PLANES } from "./schema.ts";
 import { TLS_RULES } from "./tls-keys.ts";
 import { AUTH_RULES } from "./auth-keys.ts";
 import type { Config } from "./types.ts";

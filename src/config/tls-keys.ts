@@ -3,7 +3,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { checkPair, hostOf, type TlsProblem } from "../tls/check.ts";
 import type { Rule } from "./rules.ts";
-import type { KeySpec } from "./schema.ts";
+import type { KeySpec } from "./key-spec.ts";
 import type { Config } from "./types.ts";
 
 const file = (what: string) => ({ type: "optional", what }) as const;

@@ -2,7 +2,8 @@
 // with the key's full path, what was found and what was expected; nothing is coerced.
 import { parseAddress } from "./address.ts";
 import { describeType, formatInt, show } from "./format.ts";
-import { PEER_KEYS, type Kind } from "./schema.ts";
+import type { Kind } from "./key-spec.ts";
+import { PEER_KEYS } from "./schema.ts";
 import { closest } from "./suggest.ts";
 import type { FlushPolicy, PeerConfig } from "./types.ts";
 

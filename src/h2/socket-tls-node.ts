@@ -5,12 +5,12 @@
 // itself), anything else goes to onPlaintext.
 import { createServer as createNetServer, isIP, type Socket as NetSocket } from "node:net";
 import * as tls from "node:tls";
-import { explainTlsError, identityOf, TLS_HANDSHAKE_RECORD, type TlsListenOptions } from "./socket-tls-bun.ts";
+import { explainTlsError, identityOf, type TlsListenOptions } from "./socket-tls-bun.ts";
 import { NodeByteSocket } from "./socket-node.ts";
+import { reloadOnChange, reportFailedHandshakes, routeFirstBytes } from "./tls-front.ts";
 import type { ByteListener, ByteSocket, H2ClientTls, H2ServerTls } from "./types.ts";
 
 const NOT_TLS = "not TLS (a plaintext client or server?)";
-const FIRST_BYTES_TIMEOUT_MS = 10_000;
 
 export function listenTlsNode(o: TlsListenOptions, t: H2ServerTls): Promise<ByteListener> {
   return new Promise<ByteListener>((resolve, reject) => {
@@ -45,18 +45,8 @@ export function listenTlsNode(o: TlsListenOptions, t: H2ServerTls): Promise<Byte
     const plain = createNetServer({ noDelay: true }, (raw: NetSocket) => {
       const remote = `${raw.remoteAddress}:${raw.remotePort}`;
       remotes.set(raw, remote);
-      const timer = setTimeout(() => raw.destroy(), FIRST_BYTES_TIMEOUT_MS);
-      timer.unref?.();
-      raw.once("close", () => clearTimeout(timer));
       raw.once("error", () => {});
-      raw.once("data", (first: Buffer) => {
-        clearTimeout(timer);
-        raw.pause();
-        if (first[0] === TLS_HANDSHAKE_RECORD) {
-          raw.unshift(first);
-          server.emit("connection", raw);
-          return;
-        }
+      routeFirstBytes(raw, server, (first) => {
         t.onRefused?.(remote, NOT_TLS);
         if (!o.onPlaintext) return raw.destroy();
         const w = new NodeByteSocket(raw, o.onSocketGone);
@@ -64,20 +54,8 @@ export function listenTlsNode(o: TlsListenOptions, t: H2ServerTls): Promise<Byte
         o.onPlaintext(w, first);
       });
     });
-    server.on("tlsClientError", (err: Error, s: tls.TLSSocket) => {
-      const parent = (s as unknown as { _parent?: object })._parent;
-      const remote = s.remoteAddress ? `${s.remoteAddress}:${s.remotePort}` : (parent && remotes.get(parent)) ?? "an unknown address";
-      t.onRefused?.(remote, explainTlsError(err.message));
-    });
-    const unwatch = t.watch?.(() => {
-      try {
-        const m = t.material();
-        server.setSecureContext({ cert: m.cert, key: m.key, ca: m.ca || undefined });
-        t.onReloaded?.();
-      } catch (err) {
-        t.onReloaded?.(new Error(`kept the previous certificate: ${(err as Error).message}`));
-      }
-    });
+    reportFailedHandshakes(server, t, remotes);
+    const unwatch = reloadOnChange(server, t);
     plain.once("error", (err) => reject(new Error(`cannot listen on ${o.host}:${o.port}: ${err.message}`)));
     plain.listen(o.port, o.host, () => {
       const addr = plain.address();

@@ -6,11 +6,9 @@
 import type { Server as HttpServer } from "node:http";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
-import { explainTlsError } from "../h2/socket-tls-bun.ts";
+import { reloadOnChange, reportFailedHandshakes, routeFirstBytes } from "../h2/tls-front.ts";
 import type { H2ServerTls } from "../h2/types.ts";
 
-const TLS_HANDSHAKE_RECORD = 0x16;
-const FIRST_BYTES_TIMEOUT_MS = 10_000;
 const PLAINTEXT_ANSWER = "Client sent an HTTP request to an HTTPS server: the metrics address serves TLS only (metrics.tls = true): use https:// with the cluster CA (curl --cacert ca.pem, plus --cert/--key when client_cert_auth is on)\n";
 
 export interface TlsMetricsListener {
@@ -29,39 +27,19 @@ export function tlsMetricsListener(t: H2ServerTls, http: HttpServer): TlsMetrics
   }, (s: TLSSocket) => http.emit("connection", s));
   const sockets = new Set<Socket>();
   const remotes = new WeakMap<object, string>();
-  https.on("tlsClientError", (err: Error, s: TLSSocket) => {
-    const parent = (s as unknown as { _parent?: object })._parent;
-    t.onRefused?.(s.remoteAddress ? `${s.remoteAddress}:${s.remotePort}` : (parent && remotes.get(parent)) ?? "an unknown address", explainTlsError(err.message));
-  });
+  reportFailedHandshakes(https, t, remotes);
   const server = createNetServer((raw: Socket) => {
     const remote = `${raw.remoteAddress}:${raw.remotePort}`;
     remotes.set(raw, remote);
     sockets.add(raw);
     raw.once("close", () => sockets.delete(raw));
     raw.on("error", () => {});
-    const timer = setTimeout(() => raw.destroy(), FIRST_BYTES_TIMEOUT_MS);
-    timer.unref?.();
-    raw.once("data", (first: Buffer) => {
-      clearTimeout(timer);
-      raw.pause();
-      if (first[0] === TLS_HANDSHAKE_RECORD) {
-        raw.unshift(first);
-        https.emit("connection", raw);
-        return;
-      }
+    routeFirstBytes(raw, https, () => {
       t.onRefused?.(remote, "not TLS (a plaintext client?)");
       raw.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(PLAINTEXT_ANSWER)}\r\nConnection: close\r\n\r\n${PLAINTEXT_ANSWER}`);
     });
   });
-  const unwatch = t.watch?.(() => {
-    try {
-      const next = t.material();
-      https.setSecureContext({ cert: next.cert, key: next.key, ca: next.ca || undefined });
-      t.onReloaded?.();
-    } catch (err) {
-      t.onReloaded?.(new Error(`kept the previous certificate: ${(err as Error).message}`));
-    }
-  });
+  const unwatch = reloadOnChange(https, t);
   return {
     server,
     closeAll: () => {

@@ -5,11 +5,12 @@
 //                            later (a member added to the list), so the file, not the config, wins.
 //   removed.json             written when this member applied its own removal: it must not come
 //                            back with this data directory (etcd refuses a removed member too).
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/types.ts";
 import { decodeConfChange } from "../raft/confchange.ts";
 import { ConfChangeType, EntryType, type ConfState, type Entry } from "../raft/types.ts";
+import { writeFileDurablySync } from "../storage/fsync.ts";
 
 export const GENESIS_FILE = "membership-genesis.json";
 export const REMOVED_FILE = "removed.json";
@@ -70,21 +71,7 @@ export function markRemoved(dir: string, id: number, how: string): Error | undef
 }
 
 function writeDurably(dir: string, name: string, text: string): void {
-  const tmp = join(dir, `.${name}.tmp`);
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dir, name));
-  const d = openSync(dir, "r");
-  try {
-    fsyncSync(d);
-  } finally {
-    closeSync(d);
-  }
+  writeFileDurablySync(join(dir, name), join(dir, `.${name}.tmp`), dir, text);
 }
 
 /** The index of this member's own removal when it is among the entries already applied (and no

@@ -4,13 +4,14 @@
 // starts empty with its term and vote carried over (so it can never vote twice in a term), and
 // the leader catches it up with a snapshot. A single member has no one to rebuild from: it
 // stops, saying how to restore from a backup.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/types.ts";
 import { isCorruptionError, kvCorrupt } from "../kv/integrity.ts";
 import { MvccStore, type MvccStoreOptions } from "../kv/mvcc.ts";
 import type { HardState } from "../raft/types.ts";
 import { StorageError } from "../storage/errors.ts";
+import { writeFileDurablySync } from "../storage/fsync.ts";
 import { GENESIS_FILE } from "./member-files.ts";
 import { openSqlite } from "../storage/sqlite.ts";
 
@@ -89,21 +90,8 @@ export function readSavedHardState(dataDir: string): HardState | undefined {
  *  matched far ahead (under DiskFirst an acknowledged entry never goes missing, so the leader
  *  takes such a refusal for a stale one and waits forever). */
 export function awaitSnapshotOnRestart(dataDir: string): void {
-  const tmp = join(dataDir, `${GENESIS_FILE}.tmp`);
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, JSON.stringify({ voters: [], learners: [], initial_state: "existing", reason: "rebuilt from the leader after corrupt data" }, null, 2) + "\n");
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dataDir, GENESIS_FILE));
-  const dir = openSync(dataDir, "r");
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
+  const text = JSON.stringify({ voters: [], learners: [], initial_state: "existing", reason: "rebuilt from the leader after corrupt data" }, null, 2) + "\n";
+  writeFileDurablySync(join(dataDir, GENESIS_FILE), join(dataDir, `${GENESIS_FILE}.tmp`), dataDir, text);
 }
 
 /** Where a rebuilt member keeps the index its log must reach again before it votes
@@ -130,15 +118,8 @@ export function readSavedLastIndex(dataDir: string): number {
 
 /** Records the vote floor of a member about to start empty (durably: it must survive a crash). */
 export function writeVoteFloor(dataDir: string, index: number): void {
-  const tmp = join(dataDir, `${VOTE_FLOOR_FILE}.tmp`);
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, JSON.stringify({ index, reason: "rebuilt after corrupt data: no vote until the log is back at this index" }) + "\n");
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dataDir, VOTE_FLOOR_FILE));
+  const text = JSON.stringify({ index, reason: "rebuilt after corrupt data: no vote until the log is back at this index" }) + "\n";
+  writeFileDurablySync(join(dataDir, VOTE_FLOOR_FILE), join(dataDir, `${VOTE_FLOOR_FILE}.tmp`), dataDir, text);
 }
 
 /** The recorded vote floor, 0 when none; removed once the restored log has reached it. A file

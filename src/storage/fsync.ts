@@ -1,4 +1,5 @@
 // Durable file operations: a rename is only durable once the directory holding it is synced.
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 
@@ -36,4 +37,23 @@ export async function writeFileDurably(path: string, tmp: string, dir: string, d
     await h.close();
   }
   await durableRename(tmp, path, dir);
+}
+
+/** writeFileDurably for the few small files start-up and membership write at once (no await in
+ *  the middle: nothing else runs between the write and the rename). */
+export function writeFileDurablySync(path: string, tmp: string, dir: string, text: string): void {
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const d = openSync(dir, "r");
+  try {
+    fsyncSync(d);
+  } finally {
+    closeSync(d);
+  }
 }

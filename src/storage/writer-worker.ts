@@ -228,15 +228,18 @@ class Serve {
       w.frames += estimateFrames(b.data.byteLength, b.count);
     }
     this.send({ kind: "done", seq, commitMs: end - taken, entries, timing: { taken, commitStart, end } });
-    if (w.frames >= CHECKPOINT_FRAMES_BUSY) {
-      try {
-        checkpoint(w);
-      } catch (err) {
-        this.send({ kind: "error", seq, message: `WAL checkpoint of the log failed: ${(err as Error).message}` });
-        return false;
-      }
+    return w.frames < CHECKPOINT_FRAMES_BUSY || this.checkpointed(seq);
+  }
+
+  /** A WAL checkpoint; false, once the failure is reported, when it failed. */
+  private checkpointed(seq: number): boolean {
+    try {
+      checkpoint(this.w);
+      return true;
+    } catch (err) {
+      this.send({ kind: "error", seq, message: `WAL checkpoint of the log failed: ${(err as Error).message}` });
+      return false;
     }
-    return true;
   }
 
   /** Nothing arrived for CHECKPOINT_IDLE_MS: return free pages if space is low, else checkpoint
@@ -245,12 +248,7 @@ class Serve {
     const w = this.w;
     if (reclaim(w)) return true;
     if (w.frames >= CHECKPOINT_FRAMES) {
-      try {
-        checkpoint(w);
-      } catch (err) {
-        this.send({ kind: "error", seq, message: `WAL checkpoint of the log failed: ${(err as Error).message}` });
-        return false;
-      }
+      if (!this.checkpointed(seq)) return false;
     } else if (w.wal !== undefined) {
       let done: boolean;
       try {

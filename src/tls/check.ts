@@ -77,17 +77,21 @@ export function checkPair(c: PairCheck): TlsProblem[] {
   const keyPem = read("key_file", c.keyFile);
   const caPem = c.caFile === "" ? undefined : read("trusted_ca_file", c.caFile);
 
-  let chain: X509Certificate[] = [];
-  if (certPem !== undefined) {
+  /** The certificates in a PEM file read above, or none with a problem saying why. */
+  const certificates = (key: string, file: string, pem: string | undefined, expected: string): X509Certificate[] => {
+    if (pem === undefined) return [];
+    let found: X509Certificate[] = [];
     try {
-      chain = certificatesOf(certPem);
+      found = certificatesOf(pem);
     } catch (err) {
-      problems.push({ key: at("cert_file"), got: `${JSON.stringify(c.certFile)} (${(err as Error).message})`, expected: "a PEM certificate" });
+      problems.push({ key: at(key), got: `${JSON.stringify(file)} (${(err as Error).message})`, expected });
     }
-    if (chain.length === 0 && problems.every((p) => p.key !== at("cert_file"))) {
-      problems.push({ key: at("cert_file"), got: `${JSON.stringify(c.certFile)} (no BEGIN CERTIFICATE block)`, expected: "a PEM certificate" });
+    if (found.length === 0 && problems.every((p) => p.key !== at(key))) {
+      problems.push({ key: at(key), got: `${JSON.stringify(file)} (no BEGIN CERTIFICATE block)`, expected });
     }
-  }
+    return found;
+  };
+  const chain = certificates("cert_file", c.certFile, certPem, "a PEM certificate");
   let key: KeyObject | undefined;
   if (keyPem !== undefined) {
     try {
@@ -96,17 +100,7 @@ export function checkPair(c: PairCheck): TlsProblem[] {
       problems.push({ key: at("key_file"), got: `${JSON.stringify(c.keyFile)} (${(err as Error).message})`, expected: "an unencrypted PEM private key" });
     }
   }
-  let cas: X509Certificate[] = [];
-  if (caPem !== undefined) {
-    try {
-      cas = certificatesOf(caPem);
-    } catch (err) {
-      problems.push({ key: at("trusted_ca_file"), got: `${JSON.stringify(c.caFile)} (${(err as Error).message})`, expected: "PEM CA certificates" });
-    }
-    if (cas.length === 0 && problems.every((p) => p.key !== at("trusted_ca_file"))) {
-      problems.push({ key: at("trusted_ca_file"), got: `${JSON.stringify(c.caFile)} (no BEGIN CERTIFICATE block)`, expected: "PEM CA certificates" });
-    }
-  }
+  const cas = certificates("trusted_ca_file", c.caFile, caPem, "PEM CA certificates");
 
   const leaf = chain[0];
   if (leaf === undefined) return problems;

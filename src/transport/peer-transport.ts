@@ -9,11 +9,12 @@ import { type Message, type NodeId, type Plane, planeOf } from "../raft/types.ts
 import type { PbEnvelope } from "./codec.ts";
 import { codeText } from "./stream-pipeline.ts";
 import { allUndelivered, onlyResponses, packLeases, packMessages, packProposals } from "./envelopes.ts";
-import { PlaneListener } from "./listener.ts";
-import { CHUNK_OVERHEAD, defaultBackoff, listenerOptions, MAX_SNAPSHOT_CHUNK, mergedPlane, messageLimit, type ReconnectBackoff, startupNotes } from "./options.ts";
+import type { PlaneListener } from "./listener.ts";
+import { CHUNK_OVERHEAD, defaultBackoff, MAX_SNAPSHOT_CHUNK, messageLimit, type ReconnectBackoff } from "./options.ts";
 import { PeerLink, PLANES } from "./peer-link.ts";
-import { Admission, bulkImpl, ConcurrencyLimit, controlImpl, dataImpl, errorText, IncomingStreams, type ReceiverContext } from "./receiver.ts";
-import { bulkService, controlService, dataService, encodeEnvelope } from "./services.ts";
+import { listenAll, planeListeners } from "./plane-listeners.ts";
+import { errorText, IncomingStreams, type ReceiverContext } from "./receiver.ts";
+import { encodeEnvelope } from "./services.ts";
 import { OwedAcks } from "./owed-acks.ts";
 import type { StreamPipeline } from "./stream-pipeline.ts";
 import { ReachabilityLog } from "./reachability.ts";
@@ -61,7 +62,7 @@ export class PeerTransport implements Transport {
   private readonly observer: TransportObserver;
   private readonly log: LogFn;
   private readonly backoff: ReconnectBackoff;
-  private readonly listeners = new Map<Plane, PlaneListener>();
+  private listeners = new Map<Plane, PlaneListener>();
   private readonly links = new Map<NodeId, PeerLink>();
   private readonly incoming = new IncomingStreams();
   private readonly owedAcks = new OwedAcks();
@@ -98,7 +99,7 @@ export class PeerTransport implements Transport {
   }
 
   async start(): Promise<void> {
-    const ctx: ReceiverContext = {
+    const receiver: ReceiverContext = {
       clusterId: this.o.clusterId,
       nodeId: this.o.nodeId,
       isKnownPeer: (id) => this.known.has(id),
@@ -112,46 +113,9 @@ export class PeerTransport implements Transport {
         if (link) (plane === "control" ? link.control : link.pipeline).carriedAck(seq);
       },
     };
-    const admission = new Admission(ctx);
-    const limits = {
-      control: new ConcurrencyLimit("control", this.cfg("control").concurrency_limit, this.observer),
-      data: new ConcurrencyLimit("data", this.cfg("data").concurrency_limit, this.observer),
-      bulk: new ConcurrencyLimit("bulk", this.cfg("bulk").concurrency_limit, this.observer),
-    };
-    const serve = (l: PlaneListener, plane: Plane) => {
-      if (plane === "control") l.server.addService(controlService, controlImpl(ctx, admission, limits.control, l));
-      else if (plane === "data") l.server.addService(dataService, dataImpl(ctx, admission, limits.data, l));
-      else l.server.addService(bulkService, bulkImpl(ctx, admission, limits.bulk, l));
-    };
-    if (this.isolated) {
-      for (const plane of PLANES) {
-        const c = this.cfg(plane);
-        const l = new PlaneListener(plane, this.o.listen[plane], listenerOptions(plane, c, this.limits[plane], this.o.tls?.listener(plane)), c.tcp_keepalive_in_secs * 1000);
-        serve(l, plane);
-        this.listeners.set(plane, l);
-      }
-    } else {
-      this.log("warn", "network.isolation = false: control, data and bulk share one port and one connection per peer " +
-        "(benchmark comparison only; heartbeats can queue behind snapshots)");
-      const merged = mergedPlane(this.o.network);
-      const l = new PlaneListener("shared", this.o.listen.control, listenerOptions("control", merged, this.limits.control, this.o.tls?.listener("shared")),
-        merged.tcp_keepalive_in_secs * 1000);
-      for (const plane of PLANES) serve(l, plane);
-      for (const plane of PLANES) this.listeners.set(plane, l);
-    }
-    for (const plane of PLANES) {
-      for (const note of startupNotes(plane, this.cfg(plane), this.limits[plane])) this.log(note.level, note.text);
-    }
-    const started = new Set<PlaneListener>();
-    try {
-      for (const l of new Set(this.listeners.values())) {
-        await l.listen();
-        started.add(l);
-      }
-    } catch (e) {
-      for (const l of started) await l.close(0);
-      throw e;
-    }
+    const { network, listen, tls } = this.o;
+    this.listeners = planeListeners({ network, listen, limits: this.limits, receiver, ...(tls ? { tls } : {}) });
+    await listenAll(this.listeners);
     this.log("info", `peer transport listening`, {
       node: this.o.nodeId,
       isolation: this.isolated,

@@ -2,7 +2,7 @@
 // definition shape our server takes (and grpc-js, which tests use as a reference client).
 // The paths match the services declared in proto/raft.proto.
 import { Buffer } from "node:buffer";
-import type { ServiceDefinition } from "../grpc/types.ts";
+import type { MethodDefinition, ServiceDefinition } from "../grpc/types.ts";
 import { pb, wireSize, type PbAck, type PbChunk, type PbEnvelope } from "./codec.ts";
 import { decodeEnvelope as decodeEnvelopeBytes, encodeEnvelope as encodeEnvelopeBytes } from "./wire.ts";
 
@@ -25,37 +25,23 @@ export const CONTROL_STREAM = "/trireme.raft.RaftControl/Stream";
 export const DATA_APPEND = "/trireme.raft.RaftData/Append";
 export const BULK_INSTALL = "/trireme.raft.RaftBulk/InstallSnapshot";
 
+/** A method whose requests are envelopes and whose responses are acks (the control and data planes). */
+const envelopeMethod = (path: string, streams: Pick<MethodDefinition<PbEnvelope, PbAck>, "requestStream" | "responseStream">): MethodDefinition<PbEnvelope, PbAck> => ({
+  path,
+  ...streams,
+  requestSerialize: encodeEnvelope,
+  requestDeserialize: decodeEnvelope,
+  responseSerialize: encodeAck,
+  responseDeserialize: decodeAck,
+});
+
 export const controlService = {
-  Send: {
-    path: CONTROL_SEND,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: encodeEnvelope,
-    requestDeserialize: decodeEnvelope,
-    responseSerialize: encodeAck,
-    responseDeserialize: decodeAck,
-  },
-  Stream: {
-    path: CONTROL_STREAM,
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: encodeEnvelope,
-    requestDeserialize: decodeEnvelope,
-    responseSerialize: encodeAck,
-    responseDeserialize: decodeAck,
-  },
+  Send: envelopeMethod(CONTROL_SEND, { requestStream: false, responseStream: false }),
+  Stream: envelopeMethod(CONTROL_STREAM, { requestStream: true, responseStream: true }),
 } satisfies ServiceDefinition;
 
 export const dataService = {
-  Append: {
-    path: DATA_APPEND,
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: encodeEnvelope,
-    requestDeserialize: decodeEnvelope,
-    responseSerialize: encodeAck,
-    responseDeserialize: decodeAck,
-  },
+  Append: envelopeMethod(DATA_APPEND, { requestStream: true, responseStream: true }),
 } satisfies ServiceDefinition;
 
 export const bulkService = {

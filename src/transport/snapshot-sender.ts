@@ -49,19 +49,20 @@ export async function pushSnapshot(o: PushOptions, m: Message, source: SnapshotS
   const hash = createHash("sha256");
   let offset = 0;
   let first = true;
+  // The first chunk alone carries the Snap message and the total size.
+  const header = () => ({
+    clusterId: o.clusterId,
+    senderId: o.nodeId,
+    message: first ? toPb(m) : null,
+    totalBytes: first ? source.totalBytes : 0,
+    offset,
+  });
   try {
     for await (const piece of source.chunks()) {
       for (let at = 0; at < piece.length; at += o.chunkBytes) {
         const data = piece.subarray(at, Math.min(piece.length, at + o.chunkBytes));
         hash.update(data);
-        await write(encodeChunk({
-          clusterId: o.clusterId,
-          senderId: o.nodeId,
-          message: first ? toPb(m) : null,
-          totalBytes: first ? source.totalBytes : 0,
-          offset,
-          data,
-        }));
+        await write(encodeChunk({ ...header(), data }));
         first = false;
         offset += data.length;
         onProgress?.(offset, source.totalBytes);
@@ -70,15 +71,7 @@ export async function pushSnapshot(o: PushOptions, m: Message, source: SnapshotS
     if (offset !== source.totalBytes) {
       throw new Error(`${what}: source yielded ${offset} bytes, declared ${source.totalBytes}`);
     }
-    await write(encodeChunk({
-      clusterId: o.clusterId,
-      senderId: o.nodeId,
-      message: first ? toPb(m) : null,
-      totalBytes: first ? source.totalBytes : 0,
-      offset,
-      last: true,
-      checksum: hash.digest(),
-    }));
+    await write(encodeChunk({ ...header(), last: true, checksum: hash.digest() }));
     call.end();
   } catch (e) {
     const cause = failure ?? e; // the call's own failure, else the source's error

@@ -84,6 +84,7 @@ describe("tls files", () => {
   test("a file that is not PEM", () => {
     one(load(peer("garbage.pem", "m-key.pem", "ca.pem")), "tls.peer.cert_file", /garbage\.pem.*no BEGIN CERTIFICATE/);
     one(load(peer("m.pem", "garbage.pem", "ca.pem")), "tls.peer.key_file", /garbage\.pem/);
+    one(load(peer("m.pem", "m-key.pem", "garbage.pem")), "tls.peer.trusted_ca_file", /garbage\.pem.*no BEGIN CERTIFICATE/);
   });
 
   test("a key that does not match its certificate", () => {
