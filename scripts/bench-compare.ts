@@ -435,6 +435,34 @@ async function runEtcdTool(tool: string, endpoints: string[], args: string[]): P
   return { ops: Number(ops[1]), p50: pct("50"), p99: pct("99"), p999: pct("99.9") };
 }
 
+type Buckets = Map<number, number>;
+
+/** The cumulative buckets of trireme_event_loop_lag_seconds (how late each Raft tick fired) at
+ *  each member; an empty map where /metrics does not answer (etcd has no such metric). */
+async function loopLagBuckets(endpoints: string[]): Promise<Buckets[]> {
+  return Promise.all(endpoints.map(async (ep) => {
+    const out: Buckets = new Map();
+    try {
+      const text = await (await fetch(`http://${ep}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+      for (const m of text.matchAll(/^trireme_event_loop_lag_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
+        out.set(m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2]));
+      }
+    } catch {
+      // no answer: reported as no samples
+    }
+    return out;
+  }));
+}
+
+/** p99 (the bucket bound that holds it) and the largest bucket reached, from two scrapes. */
+function lagBetween(before: Buckets, after: Buckets): { p99Ms: number; maxMs: number; samples: number } {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const count = (le: number) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
+  const total = bounds.length === 0 ? 0 : count(Infinity);
+  const bound = (q: number) => bounds.find((le) => count(le) >= q * total) ?? NaN;
+  return { p99Ms: total === 0 ? NaN : bound(0.99) * 1000, maxMs: total === 0 ? NaN : bound(1) * 1000, samples: total };
+}
+
 /** Puts that are not measured, with the first tool the run uses (the same load on every system). */
 async function warmUp(running: Running, system: SystemName): Promise<void> {
   const seq = Math.max(1, Math.floor(WARMUP / 10));
@@ -453,6 +481,8 @@ async function warmUp(running: Running, system: SystemName): Promise<void> {
 
 const samples: Sample[] = [];
 const resources: Resources[] = [];
+/** trireme's main-thread loop lag during a workload, per member, from its /metrics. */
+const loopLags: { system: SystemName; rep: number; workload: string; members: { p99Ms: number; maxMs: number; samples: number }[] }[] = [];
 const skipped: string[] = [];
 /** The system under test right now: stopped by the signal handler if the run is cut short. */
 let current: Running | undefined;
@@ -497,9 +527,15 @@ async function runSystem(system: SystemName, rep: number): Promise<void> {
         }
       }
       if (TOOLS.includes("etcd")) {
+        const watchLag = system !== "etcd" && w.id === "put-10x100";
+        const lagBefore = watchLag ? await loopLagBuckets(running.endpoints) : [];
         const before = cpuSecondsOf(running.pids());
         const e = await runEtcdTool(flags["etcd-benchmark"]!, running.endpoints, w.etcdTool);
         const cpu = cpuSecondsOf(running.pids()) - before;
+        if (watchLag) {
+          const lagAfter = await loopLagBuckets(running.endpoints);
+          loopLags.push({ system, rep, workload: w.id, members: lagAfter.map((a, i) => lagBetween(lagBefore[i]!, a)) });
+        }
         if (typeof e === "string") skipped.push(`${LABEL[system]} ${w.id} (set ${rep}, etcd benchmark): ${e}`);
         else {
           samples.push({ system, rep, workload: w.id, tool: "etcd benchmark", opsPerSecond: e.ops, p50: e.p50, p99: e.p99, p999: e.p999, errors: 0, errorsByCode: {}, cpuSeconds: cpu });
@@ -543,6 +579,12 @@ function table(): string {
       }
     }
   }
+  if (loopLags.length > 0) {
+    lines.push("", "Main-thread loop lag during put 10 × 100 (etcd's tool), per member in endpoint order (leader first): how late each Raft tick fired, from `trireme_event_loop_lag_seconds` (bucket bounds, so \"≤\"):", "", "| system | set | p99 ms | max ms | ticks sampled |", "|---|---|---|---|---|");
+    for (const l of loopLags) {
+      lines.push(`| ${LABEL[l.system]} | ${l.rep} | ${l.members.map((m) => `≤ ${f(m.p99Ms, 1)}`).join(" / ")} | ${l.members.map((m) => `≤ ${f(m.maxMs, 1)}`).join(" / ")} | ${l.members.map((m) => m.samples).join(" / ")} |`);
+    }
+  }
   lines.push("", "| system | set | CPU s (whole set, all processes) | peak RSS MiB (sum of VmHWM) |", "|---|---|---|---|");
   for (const r of resources) lines.push(`| ${LABEL[r.system]} | ${r.rep} | ${f(r.cpuSeconds, 1)} | ${f(r.peakRssMiB, 0)} |`);
   const failed = samples.filter((s) => s.errors > 0);
@@ -575,7 +617,7 @@ function printReport(): void {
     ...(skipped.length > 0 ? ["", "Not measured:", ...skipped.map((s) => `- ${s}`)] : []),
   ].join("\n");
   console.log(report);
-  if (flags.json !== undefined) writeFileSync(flags.json, JSON.stringify({ machine: machine(), samples, resources, skipped }, null, 2));
+  if (flags.json !== undefined) writeFileSync(flags.json, JSON.stringify({ machine: machine(), samples, resources, loopLags, skipped }, null, 2));
 }
 
 // Told to stop (Ctrl-C, SIGTERM, a closed terminal): kill the workload, stop the system under test
