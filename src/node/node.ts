@@ -27,6 +27,7 @@ import { MemberClient } from "./member-client.ts";
 import { MembershipChanges } from "./membership.ts";
 import { nodeSample } from "./node-sample.ts";
 import { NodeLeases } from "./node-leases.ts";
+import { PeerMessages } from "./peer-messages.ts";
 import { ReadyLoop } from "./ready-loop.ts";
 import { RemovalWatch } from "./removal-watch.ts";
 import { Scrubber } from "./scrub.ts";
@@ -230,7 +231,7 @@ export class TriremeNode implements KvBackend, MetricsSource {
       core: this.raft,
       log: this.data.log,
       hardState: this.data.hardState,
-      transport: { send: (messages) => this.transport.send(messages) },
+      transport: new PeerMessages(() => this.transport, () => this.life.stopping),
       stateMachine,
       acknowledgeDurableOnly: config.raft.persistence.strategy === "DiskFirst",
       snapshots: { everyEntries: config.raft.snapshot_entries, everyBytes: config.raft.snapshot_bytes, keepEntries: config.raft.snapshot_catchup_entries },
