@@ -11,44 +11,28 @@ import type { KvBackend } from "./backend.ts";
 import type { AuthGuard } from "./auth-guard.ts";
 import type { PasswordHasher } from "./auth-password.ts";
 import { SimpleTokens } from "./auth-tokens.ts";
-import { c, type Decoded, method } from "./services.ts";
-import type { MethodDefinition } from "../grpc/types.ts";
+import { unaryMethods } from "./services.ts";
 import pb = etcdserverpb;
 
-const m = <Req, Res>(name: string, req: { encode(m: Req): { finish(): Uint8Array }; decode(b: Uint8Array): Req }, res: { encode(m: Res): { finish(): Uint8Array }; decode(b: Uint8Array): Res }): MethodDefinition<Decoded<Req>, Res> =>
-  method("Auth", name, c<Req>(req), c<Res>(res));
-
-export const AuthService = {
-  AuthEnable: m<pb.AuthEnableRequest.$Properties, pb.AuthEnableResponse.$Properties>("AuthEnable", pb.AuthEnableRequest, pb.AuthEnableResponse),
-  AuthDisable: m<pb.AuthDisableRequest.$Properties, pb.AuthDisableResponse.$Properties>("AuthDisable", pb.AuthDisableRequest, pb.AuthDisableResponse),
-  AuthStatus: m<pb.AuthStatusRequest.$Properties, pb.AuthStatusResponse.$Properties>("AuthStatus", pb.AuthStatusRequest, pb.AuthStatusResponse),
-  Authenticate: m<pb.AuthenticateRequest.$Properties, pb.AuthenticateResponse.$Properties>("Authenticate", pb.AuthenticateRequest, pb.AuthenticateResponse),
-  UserAdd: m<pb.AuthUserAddRequest.$Properties, pb.AuthUserAddResponse.$Properties>("UserAdd", pb.AuthUserAddRequest, pb.AuthUserAddResponse),
-  UserGet: m<pb.AuthUserGetRequest.$Properties, pb.AuthUserGetResponse.$Properties>("UserGet", pb.AuthUserGetRequest, pb.AuthUserGetResponse),
-  UserList: m<pb.AuthUserListRequest.$Properties, pb.AuthUserListResponse.$Properties>("UserList", pb.AuthUserListRequest, pb.AuthUserListResponse),
-  UserDelete: m<pb.AuthUserDeleteRequest.$Properties, pb.AuthUserDeleteResponse.$Properties>("UserDelete", pb.AuthUserDeleteRequest, pb.AuthUserDeleteResponse),
-  UserChangePassword: m<pb.AuthUserChangePasswordRequest.$Properties, pb.AuthUserChangePasswordResponse.$Properties>(
-    "UserChangePassword",
-    pb.AuthUserChangePasswordRequest,
-    pb.AuthUserChangePasswordResponse,
-  ),
-  UserGrantRole: m<pb.AuthUserGrantRoleRequest.$Properties, pb.AuthUserGrantRoleResponse.$Properties>("UserGrantRole", pb.AuthUserGrantRoleRequest, pb.AuthUserGrantRoleResponse),
-  UserRevokeRole: m<pb.AuthUserRevokeRoleRequest.$Properties, pb.AuthUserRevokeRoleResponse.$Properties>("UserRevokeRole", pb.AuthUserRevokeRoleRequest, pb.AuthUserRevokeRoleResponse),
-  RoleAdd: m<pb.AuthRoleAddRequest.$Properties, pb.AuthRoleAddResponse.$Properties>("RoleAdd", pb.AuthRoleAddRequest, pb.AuthRoleAddResponse),
-  RoleGet: m<pb.AuthRoleGetRequest.$Properties, pb.AuthRoleGetResponse.$Properties>("RoleGet", pb.AuthRoleGetRequest, pb.AuthRoleGetResponse),
-  RoleList: m<pb.AuthRoleListRequest.$Properties, pb.AuthRoleListResponse.$Properties>("RoleList", pb.AuthRoleListRequest, pb.AuthRoleListResponse),
-  RoleDelete: m<pb.AuthRoleDeleteRequest.$Properties, pb.AuthRoleDeleteResponse.$Properties>("RoleDelete", pb.AuthRoleDeleteRequest, pb.AuthRoleDeleteResponse),
-  RoleGrantPermission: m<pb.AuthRoleGrantPermissionRequest.$Properties, pb.AuthRoleGrantPermissionResponse.$Properties>(
-    "RoleGrantPermission",
-    pb.AuthRoleGrantPermissionRequest,
-    pb.AuthRoleGrantPermissionResponse,
-  ),
-  RoleRevokePermission: m<pb.AuthRoleRevokePermissionRequest.$Properties, pb.AuthRoleRevokePermissionResponse.$Properties>(
-    "RoleRevokePermission",
-    pb.AuthRoleRevokePermissionRequest,
-    pb.AuthRoleRevokePermissionResponse,
-  ),
-};
+export const AuthService = unaryMethods("Auth", {
+  AuthEnable: [pb.AuthEnableRequest, pb.AuthEnableResponse],
+  AuthDisable: [pb.AuthDisableRequest, pb.AuthDisableResponse],
+  AuthStatus: [pb.AuthStatusRequest, pb.AuthStatusResponse],
+  Authenticate: [pb.AuthenticateRequest, pb.AuthenticateResponse],
+  UserAdd: [pb.AuthUserAddRequest, pb.AuthUserAddResponse],
+  UserGet: [pb.AuthUserGetRequest, pb.AuthUserGetResponse],
+  UserList: [pb.AuthUserListRequest, pb.AuthUserListResponse],
+  UserDelete: [pb.AuthUserDeleteRequest, pb.AuthUserDeleteResponse],
+  UserChangePassword: [pb.AuthUserChangePasswordRequest, pb.AuthUserChangePasswordResponse],
+  UserGrantRole: [pb.AuthUserGrantRoleRequest, pb.AuthUserGrantRoleResponse],
+  UserRevokeRole: [pb.AuthUserRevokeRoleRequest, pb.AuthUserRevokeRoleResponse],
+  RoleAdd: [pb.AuthRoleAddRequest, pb.AuthRoleAddResponse],
+  RoleGet: [pb.AuthRoleGetRequest, pb.AuthRoleGetResponse],
+  RoleList: [pb.AuthRoleListRequest, pb.AuthRoleListResponse],
+  RoleDelete: [pb.AuthRoleDeleteRequest, pb.AuthRoleDeleteResponse],
+  RoleGrantPermission: [pb.AuthRoleGrantPermissionRequest, pb.AuthRoleGrantPermissionResponse],
+  RoleRevokePermission: [pb.AuthRoleRevokePermissionRequest, pb.AuthRoleRevokePermissionResponse],
+});
 
 /** A hash a client sent (etcd 3.5's hashedPassword is the bcrypt hash in base64); undefined: none. */
 function clientHash(sent: string | null | undefined): string | undefined {

@@ -9,24 +9,20 @@ import { EtcdError, Errors, StatusCode } from "../kv/errors.ts";
 import { checkLeaseGrant, randomLeaseId } from "../kv/lease.ts";
 import type { WriteResponse } from "../kv/types.ts";
 import type { KvBackend, LeaseBackend } from "./backend.ts";
-import { bidiMethod, c, type Decoded, method } from "./services.ts";
+import { bidiMethod, c, type Decoded, unaryMethods } from "./services.ts";
 
 import pb = etcdserverpb;
 type KeepAliveRequest = pb.LeaseKeepAliveRequest.$Properties;
 type KeepAliveResponse = pb.LeaseKeepAliveResponse.$Properties;
 type WireHeader = pb.ResponseHeader.$Properties;
 
-
 export const LeaseService = {
-  LeaseGrant: method("Lease", "LeaseGrant", c<pb.LeaseGrantRequest.$Properties>(pb.LeaseGrantRequest), c<pb.LeaseGrantResponse.$Properties>(pb.LeaseGrantResponse)),
-  LeaseRevoke: method("Lease", "LeaseRevoke", c<pb.LeaseRevokeRequest.$Properties>(pb.LeaseRevokeRequest), c<pb.LeaseRevokeResponse.$Properties>(pb.LeaseRevokeResponse)),
-  LeaseTimeToLive: method(
-    "Lease",
-    "LeaseTimeToLive",
-    c<pb.LeaseTimeToLiveRequest.$Properties>(pb.LeaseTimeToLiveRequest),
-    c<pb.LeaseTimeToLiveResponse.$Properties>(pb.LeaseTimeToLiveResponse),
-  ),
-  LeaseLeases: method("Lease", "LeaseLeases", c<pb.LeaseLeasesRequest.$Properties>(pb.LeaseLeasesRequest), c<pb.LeaseLeasesResponse.$Properties>(pb.LeaseLeasesResponse)),
+  ...unaryMethods("Lease", {
+    LeaseGrant: [pb.LeaseGrantRequest, pb.LeaseGrantResponse],
+    LeaseRevoke: [pb.LeaseRevokeRequest, pb.LeaseRevokeResponse],
+    LeaseTimeToLive: [pb.LeaseTimeToLiveRequest, pb.LeaseTimeToLiveResponse],
+    LeaseLeases: [pb.LeaseLeasesRequest, pb.LeaseLeasesResponse],
+  }),
   LeaseKeepAlive: bidiMethod("Lease", "LeaseKeepAlive", c<KeepAliveRequest>(pb.LeaseKeepAliveRequest), c<KeepAliveResponse>(pb.LeaseKeepAliveResponse)),
 };
 

@@ -150,10 +150,16 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
     call.emit("error", { code: e.code, details: e.message });
   };
 
-  const rangeNow = (req: Parameters<typeof store.range>[0]) => {
-    const r = store.range(req);
-    return { ...r, header: header(r.header.revision) };
-  };
+  // The store answers with the revision only; the cluster part of the header is this port's.
+  const withHeader = <R extends { header: { revision: number } }>(r: R) => ({ ...r, header: header(r.header.revision) });
+  const rangeNow = (req: Parameters<typeof store.range>[0]) => withHeader(store.range(req));
+  /** A KV change: checked here, proposed through Raft, answered once applied. */
+  const change = <Req, Res extends { header: { revision: number } }>(check: (req: Req) => void, propose: (req: Req) => Promise<Res>) =>
+    voterOnly((req: Req, size) => {
+      check(req);
+      checkSize(size);
+      return propose(req).then(withHeader);
+    });
 
   // HTTP/1.1 and non-gRPC h2 requests: health, version, metrics and the JSON gateway.
   const http = clientPortHttp({ backend, grpc: () => server, metricsText: opts.metricsText, maxRequestBytes: limits.max_request_bytes });
@@ -186,36 +192,16 @@ export async function startClientServer(opts: ClientServerOptions): Promise<Clie
       if (req.serializable) return rangeNow(req);
       return backend.readBarrier().then(() => rangeNow(req));
     }),
-    put: unary(KVService.Put, voterOnly((req, size) => {
-      checkPutRequest(req);
-      checkSize(size);
-      return write({ put: req }).then((r) => {
-        const put = expect(r, "put").put;
-        return { ...put, header: header(put.header.revision) };
-      });
-    })),
-    deleteRange: unary(KVService.DeleteRange, voterOnly((req, size) => {
-      checkDeleteRequest(req);
-      checkSize(size);
-      return write({ deleteRange: req }).then((r) => {
-        const del = expect(r, "deleteRange").deleteRange;
-        return { ...del, header: header(del.header.revision) };
-      });
-    })),
+    put: unary(KVService.Put, change(checkPutRequest, (req) => write({ put: req }).then((r) => expect(r, "put").put))),
+    deleteRange: unary(KVService.DeleteRange, change(checkDeleteRequest, (req) => write({ deleteRange: req }).then((r) => expect(r, "deleteRange").deleteRange))),
     txn: unary(KVService.Txn, voterOnly((req, size) => {
       checkTxnRequest(req, limits.max_txn_ops);
       if (isTxnReadOnly(req)) {
-        const local = () => {
-          const t = store.readTxn(req);
-          return { ...t, header: header(t.header.revision) };
-        };
+        const local = () => withHeader(store.readTxn(req));
         return isTxnSerializable(req) ? local() : backend.readBarrier().then(local);
       }
       checkSize(size);
-      return write({ txn: req }).then((r) => {
-        const txn = expect(r, "txn").txn;
-        return { ...txn, header: header(txn.header.revision) };
-      });
+      return write({ txn: req }).then((r) => withHeader(expect(r, "txn").txn));
     })),
     compact: unary(KVService.Compact, voterOnly((req) =>
       write({ compaction: req }).then((r) => ({ header: header(expect(r, "compaction").compaction.header.revision) })))),

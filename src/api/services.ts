@@ -61,52 +61,56 @@ export function serverStreamMethod<Req, Res>(service: string, name: string, req:
 }
 
 import pb = etcdserverpb;
-// The generated classes' static encode/decode, typed loosely enough to take plain objects.
-export const c = <T>(type: { encode(m: T): Writer; decode(b: Uint8Array): T }): Codec<T> => type;
+// The generated classes' static encode/decode, typed loosely enough to take plain objects: the
+// message type is what `encode` takes (`$Properties`), not the class instance `decode` makes.
+export const c = <T>(type: { encode(m: T): Writer; decode(b: Uint8Array): NoInfer<T> }): Codec<T> => type;
+
+/** A generated message class, as far as its static codec goes. */
+type MessageClass = { encode(message: never): Writer; decode(bytes: Uint8Array): unknown };
+type MessageOf<C> = C extends { encode(message: infer T, ...rest: never[]): Writer } ? T : never;
+type UnaryMethods<M extends Record<string, readonly [MessageClass, MessageClass]>> = {
+  [K in keyof M]: MethodDefinition<Decoded<MessageOf<M[K][0]>>, MessageOf<M[K][1]>>;
+};
+
+/** `service`'s unary methods, each named by its key and given as [request class, response class]. */
+export function unaryMethods<M extends Record<string, readonly [MessageClass, MessageClass]>>(service: string, classes: M): UnaryMethods<M> {
+  const defs = Object.entries(classes).map(([name, [req, res]]) => [name, method(service, name, req as Codec<unknown>, res as Codec<unknown>)]);
+  return Object.fromEntries(defs) as UnaryMethods<M>;
+}
 
 /** `def` with its responses written by a hand-made encoder (response-wire.ts). */
 const framedBy = <Req, Res>(def: MethodDefinition<Req, Res>, frame: (r: Res) => Uint8Array): MethodDefinition<Req, Res> => ({ ...def, responseFrame: frame });
 
+const kv = unaryMethods("KV", {
+  Range: [pb.RangeRequest, pb.RangeResponse],
+  Put: [pb.PutRequest, pb.PutResponse],
+  DeleteRange: [pb.DeleteRangeRequest, pb.DeleteRangeResponse],
+  Txn: [pb.TxnRequest, pb.TxnResponse],
+  Compact: [pb.CompactionRequest, pb.CompactionResponse],
+});
 export const KVService = {
-  Range: framedBy(method("KV", "Range", c<pb.RangeRequest.$Properties>(pb.RangeRequest), c<pb.RangeResponse.$Properties>(pb.RangeResponse)), frameRangeResponse),
-  Put: framedBy(method("KV", "Put", c<pb.PutRequest.$Properties>(pb.PutRequest), c<pb.PutResponse.$Properties>(pb.PutResponse)), framePutResponse),
-  DeleteRange: framedBy(
-    method("KV", "DeleteRange", c<pb.DeleteRangeRequest.$Properties>(pb.DeleteRangeRequest), c<pb.DeleteRangeResponse.$Properties>(pb.DeleteRangeResponse)),
-    frameDeleteRangeResponse,
-  ),
-  Txn: method("KV", "Txn", c<pb.TxnRequest.$Properties>(pb.TxnRequest), c<pb.TxnResponse.$Properties>(pb.TxnResponse)),
-  Compact: method("KV", "Compact", c<pb.CompactionRequest.$Properties>(pb.CompactionRequest), c<pb.CompactionResponse.$Properties>(pb.CompactionResponse)),
+  ...kv,
+  Range: framedBy(kv.Range, frameRangeResponse),
+  Put: framedBy(kv.Put, framePutResponse),
+  DeleteRange: framedBy(kv.DeleteRange, frameDeleteRangeResponse),
 };
 
 export const MaintenanceService = {
-  Alarm: method("Maintenance", "Alarm", c<pb.AlarmRequest.$Properties>(pb.AlarmRequest), c<pb.AlarmResponse.$Properties>(pb.AlarmResponse)),
-  Status: method("Maintenance", "Status", c<pb.StatusRequest.$Properties>(pb.StatusRequest), c<pb.StatusResponse.$Properties>(pb.StatusResponse)),
-  Hash: method("Maintenance", "Hash", c<pb.HashRequest.$Properties>(pb.HashRequest), c<pb.HashResponse.$Properties>(pb.HashResponse)),
-  HashKV: method("Maintenance", "HashKV", c<pb.HashKVRequest.$Properties>(pb.HashKVRequest), c<pb.HashKVResponse.$Properties>(pb.HashKVResponse)),
-  Defragment: method(
-    "Maintenance",
-    "Defragment",
-    c<pb.DefragmentRequest.$Properties>(pb.DefragmentRequest),
-    c<pb.DefragmentResponse.$Properties>(pb.DefragmentResponse),
-  ),
-  Snapshot: serverStreamMethod(
-    "Maintenance",
-    "Snapshot",
-    c<pb.SnapshotRequest.$Properties>(pb.SnapshotRequest),
-    c<pb.SnapshotResponse.$Properties>(pb.SnapshotResponse),
-  ),
-  MoveLeader: method(
-    "Maintenance",
-    "MoveLeader",
-    c<pb.MoveLeaderRequest.$Properties>(pb.MoveLeaderRequest),
-    c<pb.MoveLeaderResponse.$Properties>(pb.MoveLeaderResponse),
-  ),
+  ...unaryMethods("Maintenance", {
+    Alarm: [pb.AlarmRequest, pb.AlarmResponse],
+    Status: [pb.StatusRequest, pb.StatusResponse],
+    Hash: [pb.HashRequest, pb.HashResponse],
+    HashKV: [pb.HashKVRequest, pb.HashKVResponse],
+    Defragment: [pb.DefragmentRequest, pb.DefragmentResponse],
+    MoveLeader: [pb.MoveLeaderRequest, pb.MoveLeaderResponse],
+  }),
+  Snapshot: serverStreamMethod("Maintenance", "Snapshot", c(pb.SnapshotRequest), c(pb.SnapshotResponse)),
 };
 
-export const ClusterService = {
-  MemberAdd: method("Cluster", "MemberAdd", c<pb.MemberAddRequest.$Properties>(pb.MemberAddRequest), c<pb.MemberAddResponse.$Properties>(pb.MemberAddResponse)),
-  MemberRemove: method("Cluster", "MemberRemove", c<pb.MemberRemoveRequest.$Properties>(pb.MemberRemoveRequest), c<pb.MemberRemoveResponse.$Properties>(pb.MemberRemoveResponse)),
-  MemberUpdate: method("Cluster", "MemberUpdate", c<pb.MemberUpdateRequest.$Properties>(pb.MemberUpdateRequest), c<pb.MemberUpdateResponse.$Properties>(pb.MemberUpdateResponse)),
-  MemberList: method("Cluster", "MemberList", c<pb.MemberListRequest.$Properties>(pb.MemberListRequest), c<pb.MemberListResponse.$Properties>(pb.MemberListResponse)),
-  MemberPromote: method("Cluster", "MemberPromote", c<pb.MemberPromoteRequest.$Properties>(pb.MemberPromoteRequest), c<pb.MemberPromoteResponse.$Properties>(pb.MemberPromoteResponse)),
-};
+export const ClusterService = unaryMethods("Cluster", {
+  MemberAdd: [pb.MemberAddRequest, pb.MemberAddResponse],
+  MemberRemove: [pb.MemberRemoveRequest, pb.MemberRemoveResponse],
+  MemberUpdate: [pb.MemberUpdateRequest, pb.MemberUpdateResponse],
+  MemberList: [pb.MemberListRequest, pb.MemberListResponse],
+  MemberPromote: [pb.MemberPromoteRequest, pb.MemberPromoteResponse],
+});

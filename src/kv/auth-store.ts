@@ -168,6 +168,16 @@ export class AuthStore implements AuthView {
     this.stmt("INSERT OR REPLACE INTO auth_role (name, role) VALUES (?, ?)").run(r.name, encodeRole(r));
   }
 
+  #deleteUser(name: string): void {
+    this.#users.delete(name);
+    this.stmt("DELETE FROM auth_user WHERE name = ?").run(name);
+  }
+
+  #deleteRole(name: string): void {
+    this.#roles.delete(name);
+    this.stmt("DELETE FROM auth_role WHERE name = ?").run(name);
+  }
+
   #existingUser(name: string | null | undefined): AuthUser {
     const u = this.#users.get(name ?? "");
     if (u === undefined) throw AuthErrors.userNotFound();
@@ -218,8 +228,7 @@ export class AuthStore implements AuthView {
       const name = req.authUserDelete.name ?? "";
       if (this.#enabled && name === ROOT_USER) throw AuthErrors.invalidAuthMgmt();
       this.#existingUser(name);
-      this.#users.delete(name);
-      this.stmt("DELETE FROM auth_user WHERE name = ?").run(name);
+      this.#deleteUser(name);
       this.#tell({ kind: "user", name });
     } else if (req.authUserChangePassword) {
       const r = req.authUserChangePassword;
@@ -249,8 +258,7 @@ export class AuthStore implements AuthView {
       const name = req.authRoleDelete.role ?? "";
       if (this.#enabled && name === ROOT_ROLE) throw AuthErrors.invalidAuthMgmt();
       this.#existingRole(name);
-      this.#roles.delete(name);
-      this.stmt("DELETE FROM auth_role WHERE name = ?").run(name);
+      this.#deleteRole(name);
       // etcd takes the role away from every user that had it.
       for (const u of [...this.#users.values()]) if (u.roles.includes(name)) this.#putUser({ ...u, roles: u.roles.filter((x) => x !== name) });
     } else if (req.authRoleGrantPermission) {

@@ -10,16 +10,7 @@ import type { EventsRead, ReadLimits } from "./events.ts";
 import type { WriteImageOptions } from "./image.ts";
 import type { KeyRange } from "./keys.ts";
 import type { Lease } from "./lease.ts";
-import type {
-  ApplyEntry,
-  ApplyResult,
-  RangeRequest,
-  RangeResponse,
-  SnapshotImage,
-  StoreListener,
-  TxnRequest,
-  TxnResponse,
-} from "./types.ts";
+import type { ApplyEntry, ApplyResult, RangeRequest, RangeResponse, SnapshotImage, StoreListener, TxnRequest, TxnResponse } from "./types.ts";
 
 /** Users, roles and permissions as applied, read-only (auth-store.ts applies them). */
 export interface AuthView extends AuthStoreView {

@@ -1,7 +1,7 @@
 // The shapes kv/ exchanges with its callers. Requests and responses are the generated etcd
 // message types (plain objects are fine: the static encoders accept them), so the API layer
 // passes them through without copying.
-import type { etcdserverpb, triremekv } from "../gen/etcd.js";
+import type { etcdserverpb, mvccpb, triremekv } from "../gen/etcd.js";
 import type { EtcdError } from "./errors.ts";
 
 export type RangeRequest = etcdserverpb.RangeRequest.$Properties;
@@ -16,15 +16,8 @@ export type LeaseRevokeRequest = etcdserverpb.LeaseRevokeRequest.$Properties;
 /** What one Raft entry carries for the state machine. */
 export type InternalRequest = triremekv.InternalRequest.$Properties;
 
-/** mvccpb.KeyValue with every field present. */
-export interface KeyValue {
-  key: Uint8Array;
-  createRevision: number;
-  modRevision: number;
-  version: number;
-  value: Uint8Array;
-  lease: number;
-}
+/** mvccpb.KeyValue with every field present (its generated class declares them all). */
+export type KeyValue = Pick<mvccpb.KeyValue, "key" | "createRevision" | "modRevision" | "version" | "value" | "lease">;
 
 /** Only the revision: cluster_id, member_id and raft_term are the API layer's to fill. */
 export interface RevisionHeader {

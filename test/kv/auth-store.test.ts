@@ -117,6 +117,23 @@ describe("auth store", () => {
     denied(() => checkKvRequest(s, "alice", { range: { key: b("/rw/x") } }));
   });
 
+  test("a deleted user or role stays deleted across a reload; other users and roles stay", () => {
+    const s = open("c.db");
+    for (const req of [
+      { authUserAdd: { name: "alice", hashedPassword: "h" } },
+      { authUserAdd: { name: "bob", hashedPassword: "h" } },
+      { authRoleAdd: { name: "reader" } },
+      { authRoleAdd: { name: "writer" } },
+      { authUserDelete: { name: "alice" } },
+      { authRoleDelete: { role: "reader" } },
+    ] as InternalRequest[]) s.apply(req);
+    refuses(s, { authUserDelete: { name: "alice" } }, "etcdserver: user name not found");
+    refuses(s, { authRoleDelete: { role: "reader" } }, "etcdserver: role name not found");
+    s.load();
+    assert.deepEqual(s.userNames(), ["bob"]);
+    assert.deepEqual(s.roleNames(), ["writer"]);
+  });
+
   test("users, roles and the enabled flag are applied through the store and travel in its snapshot images", async () => {
     const st = MvccStore.open(join(dir, "kv.db"));
     const reqs: InternalRequest[] = [
