@@ -121,6 +121,14 @@ const MUTATIONS: Mutation[] = [
     shell: true,
   },
   {
+    name: "lazy ticks: a follower's ticks until its election timeout overstated by one",
+    edits: [{ from: "return Math.max(1, r.randomizedElectionTimeout - r.electionElapsed);", to: "return Math.max(1, r.randomizedElectionTimeout - r.electionElapsed + 1);" }],
+  },
+  {
+    name: "lazy ticks: a leader's ticks until its next heartbeat overstated by one",
+    edits: [{ from: "return Math.max(1, Math.min(r.cfg.heartbeatTicks - r.heartbeatElapsed, r.cfg.electionTicks - r.electionElapsed));", to: "return Math.max(1, Math.min(1 + r.cfg.heartbeatTicks - r.heartbeatElapsed, r.cfg.electionTicks - r.electionElapsed));" }],
+  },
+  {
     name: "shell: advance before the Ready's hard state is durable (the loop does not wait)",
     shell: true,
     edits: [{ from: "    if (hs) steps.push(() => this.o.hardState.save(hs));", to: "    if (hs) steps.push(() => void this.o.hardState.save(hs));" }],
