@@ -3,7 +3,7 @@
 // headers, messages and the status in trailers. Every request problem is a gRPC status on that
 // stream; the connection and the other calls go on.
 import { Buffer } from "node:buffer";
-import { gunzipSync } from "node:zlib";
+import { gunzip } from "node:zlib";
 import { startH2Server, type H2Server } from "../h2/server.ts";
 import type { ByteSocket, H2ServerOptions, H2ServerStream, HeaderList } from "../h2/types.ts";
 import { ServerCall } from "./call.ts";
@@ -156,57 +156,92 @@ export class GrpcServer {
     const { method } = route;
     const max = this.opts.maxReceiveMessageBytes;
     const reader = new MessageReader(max);
-    const messages: FramedMessage[] = [];
+    const framed: FramedMessage[] = [];
+    // Messages are handed on in arrival order. A compressed one is inflated in zlib's thread
+    // pool, and those behind it wait: inflating a 256 KiB snapshot chunk takes ~0.3 ms of the
+    // event loop that also answers heartbeats.
+    const inbox: FramedMessage[] = [];
+    let inflating = false;
+    let ended = false;
     let received = 0;
     let request: unknown;
-    const fail = (code: number, details: string) => call.sendStatus({ code, details });
+    const fail = (code: number, details: string) => {
+      inbox.length = 0;
+      call.sendStatus({ code, details });
+    };
 
-    const decode = (m: FramedMessage): { ok: true; value: unknown } | { ok: false } => {
-      let bytes = m.bytes;
-      if (m.compressed) {
-        if (!gzip) { fail(GrpcStatus.INTERNAL, "grpc: compressed flag set on a message of a call with no grpc-encoding"); return { ok: false }; }
-        try {
-          bytes = gunzipSync(bytes, { maxOutputLength: Math.max(1, max) });
-        } catch (err) {
-          if (err instanceof RangeError) fail(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: received message after decompression larger than max (${max})`);
-          else fail(GrpcStatus.INTERNAL, `grpc: failed to decompress the received message: ${(err as Error).message}`);
-          return { ok: false };
-        }
-      }
+    /** False once the call failed: nothing after it is delivered. */
+    const deliver = (bytes: Uint8Array): boolean => {
+      let value: unknown;
       try {
-        return { ok: true, value: method.requestDeserialize(toBuffer(bytes)) };
+        value = method.requestDeserialize(toBuffer(bytes));
       } catch (err) {
         fail(GrpcStatus.INTERNAL, `grpc: error unmarshalling request: ${(err as Error).message}`);
-        return { ok: false };
+        return false;
       }
+      received++;
+      if (method.requestStream) call.emit("data", value);
+      else if (received > 1) { fail(GrpcStatus.INTERNAL, `grpc: ${method.path} takes one request message, got more`); return false; }
+      else request = value;
+      return true;
     };
 
-    stream.onData = (chunk) => {
+    const inflated = (err: Error | null, bytes: Uint8Array): void => {
+      inflating = false;
       if (call.writableEnded) return;
-      const bad = reader.push(chunk, messages);
-      if (bad) {
-        if (bad.tooLarge) fail(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: received message larger than max (${bad.size} vs. ${max})`);
-        else fail(GrpcStatus.INTERNAL, `grpc: ${bad.error}`);
+      if (err) {
+        if (err instanceof RangeError) fail(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: received message after decompression larger than max (${max})`);
+        else fail(GrpcStatus.INTERNAL, `grpc: failed to decompress the received message: ${err.message}`);
         return;
       }
-      for (let i = 0; i < messages.length; i++) {
-        const d = decode(messages[i]!);
-        if (!d.ok) break;
-        received++;
-        if (method.requestStream) call.emit("data", d.value);
-        else if (received > 1) { fail(GrpcStatus.INTERNAL, `grpc: ${method.path} takes one request message, got more`); break; }
-        else request = d.value;
-      }
-      messages.length = 0;
+      if (deliver(bytes)) pump();
     };
-    stream.onEnd = () => {
-      if (call.writableEnded) return;
-      if (!reader.idle) { fail(GrpcStatus.INTERNAL, "grpc: the request ended inside a message"); return; }
+
+    const pump = (): void => {
+      while (inbox.length > 0 && !inflating && !call.writableEnded) {
+        const m = inbox.shift()!;
+        if (!m.compressed) {
+          if (!deliver(m.bytes)) return;
+          continue;
+        }
+        if (!gzip) return fail(GrpcStatus.INTERNAL, "grpc: compressed flag set on a message of a call with no grpc-encoding");
+        inflating = true;
+        gunzip(m.bytes, { maxOutputLength: Math.max(1, max) }, inflated);
+      }
+      if (ended && inbox.length === 0 && !inflating && !call.writableEnded) finish();
+    };
+
+    const finish = (): void => {
       if (method.requestStream) { call.emit("end"); return; }
       if (received !== 1) { fail(GrpcStatus.INTERNAL, `grpc: ${method.path} takes one request message, got none`); return; }
       call.request = request;
       if (route.unary) runUnary(call, route.unary);
       else runStream(call, route.stream!);
+    };
+
+    stream.onData = (chunk) => {
+      if (call.writableEnded) return;
+      const bad = reader.push(chunk, framed);
+      if (bad) {
+        if (bad.tooLarge) fail(GrpcStatus.RESOURCE_EXHAUSTED, `grpc: received message larger than max (${bad.size} vs. ${max})`);
+        else fail(GrpcStatus.INTERNAL, `grpc: ${bad.error}`);
+        return;
+      }
+      for (let i = 0; i < framed.length; i++) {
+        const m = framed[i]!;
+        // The common case, on every hot path: nothing waits ahead of a plain message.
+        if (!m.compressed && inbox.length === 0 && !inflating) {
+          if (call.writableEnded || !deliver(m.bytes)) break;
+        } else inbox.push(m);
+      }
+      framed.length = 0;
+      pump();
+    };
+    stream.onEnd = () => {
+      if (call.writableEnded) return;
+      if (!reader.idle) { fail(GrpcStatus.INTERNAL, "grpc: the request ended inside a message"); return; }
+      ended = true;
+      pump();
     };
     stream.onReset = () => call.onReset();
     stream.onDrain = () => call.emit("drain");

@@ -66,6 +66,9 @@ export async function pushSnapshot(o: PushOptions, m: Message, source: SnapshotS
         first = false;
         offset += data.length;
         onProgress?.(offset, source.totalBytes);
+        // A write with room resolves at once, so without this the loop would hash and encode
+        // chunk after chunk in one turn of the event loop while heartbeats wait behind it.
+        await yieldToLoop();
       }
     }
     if (offset !== source.totalBytes) {
@@ -82,3 +85,5 @@ export async function pushSnapshot(o: PushOptions, m: Message, source: SnapshotS
   const err = await done;
   if (err) throw err;
 }
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
