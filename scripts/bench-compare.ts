@@ -8,12 +8,16 @@
 //
 //   bun scripts/bench-compare.ts [--repeat 2] [--systems etcd,disk,mem] [--base-port 25400]
 //          [--seq-total 2000] [--total 20000] [--etcd-benchmark PATH] [--tools etcd,trireme]
-//          [--max-seconds 1200] [--json FILE] [--warmup 0]
+//          [--max-seconds 1200] [--json FILE] [--warmup 0] [--snapshot-entries N]
 //
 // --warmup N: before the measured workloads, each fresh cluster (etcd's too) takes N puts at
 // 10 conns / 100 clients and N/10 at 1 / 1, not measured: the steady state of a member that has
 // run for a while. Without it trireme is measured while Bun's JIT is still compiling its hot
 // paths (its compiler threads then take up to a quarter of the cluster's CPU per put).
+//
+// --snapshot-entries N: trireme's raft.snapshot_entries (default the preset's 10,000). Two runs,
+// one with the default and one with a number larger than the run's entries, give the CPU that
+// snapshots and log compaction cost under the same load.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -89,6 +93,7 @@ const { values: flags } = (() => {
         "max-seconds": { type: "string", default: "1200" },
         json: { type: "string" },
         warmup: { type: "string", default: "0" },
+        "snapshot-entries": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -114,6 +119,7 @@ const SEQ_TOTAL = positive("seq-total", flags["seq-total"]!);
 const TOTAL = positive("total", flags.total!);
 const MAX_SECONDS = positive("max-seconds", flags["max-seconds"]!);
 const WARMUP = flags.warmup === "0" ? 0 : positive("warmup", flags.warmup!);
+const SNAPSHOT_ENTRIES = flags["snapshot-entries"] === undefined ? undefined : positive("snapshot-entries", flags["snapshot-entries"]);
 type ToolName = "etcd" | "trireme";
 // etcd's own tool is the yardstick whenever it is available; `trireme bench` otherwise.
 const TOOLS = (flags.tools ?? (flags["etcd-benchmark"] !== undefined ? "etcd" : "trireme")).split(",").map((t) => t.trim()) as ToolName[];
@@ -368,7 +374,8 @@ async function startEtcd(basePort: number): Promise<Running> {
  *  line `endpoints: host:port,host:port,...`. */
 async function startTrireme(strategy: "disk" | "mem", basePort: number): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), `bench-compare-trireme-${strategy}-`));
-  const child = spawn(process.execPath, [CLUSTER, "--nodes", "3", "--strategy", strategy, "--base-port", String(basePort), "--dir", dir, "--clean"], {
+  const snapshots = SNAPSHOT_ENTRIES === undefined ? [] : ["--snapshot-entries", String(SNAPSHOT_ENTRIES)];
+  const child = spawn(process.execPath, [CLUSTER, "--nodes", "3", "--strategy", strategy, "--base-port", String(basePort), "--dir", dir, "--clean", ...snapshots], {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true, // its own process group, so stopping it stops every node it started
   });
