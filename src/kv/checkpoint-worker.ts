@@ -1,6 +1,7 @@
 // kv.db's WAL checkpoints, on their own thread: a checkpoint fsyncs the WAL and the database
 // file (≈6 ms each here), and on the applying connection they stalled the event loop that runs
 // heartbeats. This thread holds a second connection to kv.db and checkpoints when told to.
+import { closeSync, fdatasyncSync, openSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { openSqlite, type SqliteDb } from "../storage/sqlite.ts";
 import { releaseParentPort } from "../storage/worker-port.ts";
@@ -10,6 +11,30 @@ const port = parentPort;
 if (port === null) throw new Error("checkpoint-worker.ts must run as a worker thread");
 
 let db: SqliteDb | undefined;
+let walPath: string | undefined;
+
+/** fdatasync of kv.db-wal: every transaction committed before the call is then durable. The
+ *  applying connection wrote its frames before it answered; frames of WAL generations before the
+ *  current one were copied into kv.db by a checkpoint that synced kv.db before the WAL could
+ *  restart (SQLite syncs the file when a checkpoint reaches the WAL's end, and only such a
+ *  checkpoint lets the WAL restart). It is what synchronous=FULL does at each COMMIT, done once
+ *  for many. SQLite takes no POSIX lock on the -wal file, so opening and closing a second
+ *  descriptor of it cannot drop a lock SQLite holds (it would on kv.db itself). */
+function syncWal(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (err) {
+    // No WAL file: the last checkpoint copied everything into kv.db and synced it.
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  try {
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function checkpoint(d: SqliteDb, mode: "PASSIVE" | "FULL" | "TRUNCATE", busyMs: number): { busy: number; log: number; done: number } {
   d.exec(`PRAGMA busy_timeout = ${busyMs}`);
@@ -26,6 +51,7 @@ port.on("message", (m: CheckpointRequest) => {
     case "open":
       try {
         db = openSqlite(m.path, { driver: m.driver });
+        walPath = `${m.path}-wal`;
         // Never checkpoint as a side effect of this connection's own use or close.
         db.exec("PRAGMA wal_autocheckpoint = 0");
         // The applying connection never syncs (synchronous=OFF): every sync of kv.db is this
@@ -52,6 +78,15 @@ port.on("message", (m: CheckpointRequest) => {
       }
       return;
     }
+    case "sync":
+      if (walPath === undefined) return reply({ kind: "error", seq: m.seq, message: "kv checkpointer is not open" });
+      try {
+        syncWal(walPath);
+        reply({ kind: "synced", seq: m.seq });
+      } catch (err) {
+        reply({ kind: "error", seq: m.seq, message: `kv.db WAL sync failed: ${(err as Error).message}` });
+      }
+      return;
     case "close":
       try {
         db?.close();

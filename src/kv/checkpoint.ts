@@ -2,11 +2,16 @@
 // connection runs with wal_autocheckpoint = 0, so it never checkpoints (and never fsyncs) on
 // the event loop; it tells this class after each batch, which asks the worker for a PASSIVE
 // checkpoint every `batchesPerCheckpoint` batches, or `idleMs` after the last write of a burst
-// (a timer armed only while writes happen, so an idle store wakes nobody), and now and then for
-// a TRUNCATE so the WAL file does not keep its high-water size. `flush()` is the durable point.
+// (a timer armed only while writes happen, so an idle store wakes nobody), which is then a
+// TRUNCATE so an idle store's WAL file is empty. `sync()` is the durable point.
+//
+// TRUNCATE (and FULL) hold kv.db's write lock while they wait and sync, and the applying
+// connection waits for it on its busy handler, on the event loop: under writes they run only
+// when the WAL is past its bound. A PASSIVE checkpoint that reaches the WAL's end lets the next
+// commit restart the WAL from its start, which is what keeps it small under load.
 //
 // The WAL is also bounded in bytes (`walBoundBytes`): a batch that leaves the WAL file past the
-// bound asks for a checkpoint at once, and the applying connection's journal_size_limit cuts the
+// bound asks for a TRUNCATE at once, and the applying connection's journal_size_limit cuts the
 // file back to the bound when it restarts it. Frames not yet in kv.db must be copied into it
 // before the WAL can shrink; after a full disk that copy is what a restart needs room for, and
 // the member's space reserve (node/disk-space.ts, twice the bound) must cover it.
@@ -21,11 +26,13 @@ export type CheckpointMode = "PASSIVE" | "FULL" | "TRUNCATE";
 export type CheckpointRequest =
   | { kind: "open"; path: string; driver: SqliteDriver | undefined }
   | { kind: "checkpoint"; seq: number; mode: CheckpointMode }
+  | { kind: "sync"; seq: number }
   | { kind: "close"; done: Int32Array };
 
 export type CheckpointReply =
   | { kind: "opened" }
   | { kind: "checkpointed"; seq: number; busy: number; log: number; done: number }
+  | { kind: "synced"; seq: number }
   | { kind: "error"; seq: number; message: string };
 
 /** What one checkpoint reported: WAL frames in the log and how many are in the database file. */
@@ -41,8 +48,6 @@ export interface CheckpointerOptions {
   batchesPerCheckpoint?: number;
   /** A burst's last batches are checkpointed this long after the write that armed the timer. */
   idleMs?: number;
-  /** Every this many periodic checkpoints is a TRUNCATE (resets the WAL file to zero bytes). */
-  truncateEvery?: number;
   /** A batch leaving the WAL file larger than this checkpoints at once (default walBoundBytes;
    *  the applying connection's journal_size_limit must be the same). */
   walBoundBytes?: number;
@@ -72,7 +77,7 @@ function fileSize(path: string): number {
 }
 
 interface Pending {
-  resolve: (r: CheckpointResult) => void;
+  resolve: (r: CheckpointResult | undefined) => void;
   reject: (e: Error) => void;
 }
 
@@ -81,12 +86,10 @@ export class Checkpointer {
   readonly #pending = new Map<number, Pending>();
   readonly #batchesPer: number;
   readonly #idleMs: number;
-  readonly #truncateEvery: number;
   readonly #walPath: string;
   readonly walBound: number;
   #seq = 0;
   #batches = 0;
-  #periodic = 0;
   #inFlight = false;
   /** Batches were applied since the last TRUNCATE began (or it failed). */
   #walDirty = false;
@@ -101,7 +104,6 @@ export class Checkpointer {
   constructor(path: string, opts: CheckpointerOptions = {}) {
     this.#batchesPer = opts.batchesPerCheckpoint ?? 64;
     this.#idleMs = opts.idleMs ?? 200;
-    this.#truncateEvery = opts.truncateEvery ?? 16;
     this.#walPath = `${path}-wal`;
     this.walBound = opts.walBoundBytes ?? walBoundBytes(path);
     this.#worker = new Worker(workerPath("checkpoint-worker", import.meta.url, "src/kv/checkpoint-worker.ts"));
@@ -126,6 +128,7 @@ export class Checkpointer {
     if (p === undefined) return;
     this.#pending.delete(m.seq);
     if (m.kind === "error") p.reject(new Error(m.message));
+    else if (m.kind === "synced") p.resolve(undefined);
     else p.resolve({ busy: m.busy, log: m.log, done: m.done });
   }
 
@@ -137,11 +140,15 @@ export class Checkpointer {
 
   /** Asks the worker for a checkpoint and resolves with what SQLite reported. */
   checkpoint(mode: CheckpointMode): Promise<CheckpointResult> {
-    if (this.#closed) return Promise.reject(new Error("kv store is closed: cannot checkpoint kv.db"));
+    return this.#ask((seq) => ({ kind: "checkpoint", seq, mode })) as Promise<CheckpointResult>;
+  }
+
+  #ask(request: (seq: number) => CheckpointRequest): Promise<CheckpointResult | undefined> {
+    if (this.#closed) return Promise.reject(new Error("kv store is closed: cannot checkpoint or sync kv.db"));
     const seq = ++this.#seq;
-    return new Promise<CheckpointResult>((resolve, reject) => {
+    return new Promise<CheckpointResult | undefined>((resolve, reject) => {
       this.#pending.set(seq, { resolve, reject });
-      this.#post({ kind: "checkpoint", seq, mode });
+      this.#post(request(seq));
     });
   }
 
@@ -152,7 +159,8 @@ export class Checkpointer {
     this.#walDirty = true;
     this.#lastBatchAt = performance.now();
     // A stat per batch (a few µs): batches come at most every group-commit interval.
-    if (this.#batches >= this.#batchesPer || fileSize(this.#walPath) > this.walBound) this.#periodicCheckpoint(false);
+    const overBound = fileSize(this.#walPath) > this.walBound;
+    if (this.#batches >= this.#batchesPer || overBound) this.#periodicCheckpoint(overBound);
     this.#armTimer();
   }
 
@@ -162,20 +170,20 @@ export class Checkpointer {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (!this.#walDirty) return;
-      // Only in a pause of the writes, when a TRUNCATE gets the WAL to itself: each reset of
-      // the WAL costs the applying connection one fsync of the new WAL header on its next commit.
+      // Only in a pause of the writes, when a TRUNCATE gets the WAL to itself and holds up no
+      // commit.
       if (this.#inFlight || performance.now() - this.#lastBatchAt < this.#idleMs) this.#armTimer();
       else this.#periodicCheckpoint(true);
     }, this.#idleMs);
     this.#timer.unref?.();
   }
 
-  #periodicCheckpoint(afterPause: boolean): void {
+  #periodicCheckpoint(truncate: boolean): void {
     // One at a time: batches applied meanwhile are picked up by the next one.
     if (this.#inFlight) return;
     this.#inFlight = true;
     this.#batches = 0;
-    const mode: CheckpointMode = afterPause || ++this.#periodic % this.#truncateEvery === 0 ? "TRUNCATE" : "PASSIVE";
+    const mode: CheckpointMode = truncate ? "TRUNCATE" : "PASSIVE";
     if (mode === "TRUNCATE") this.#walDirty = false;
     this.checkpoint(mode).then(
       (r) => {
@@ -193,9 +201,19 @@ export class Checkpointer {
     });
   }
 
-  /** Makes everything committed so far durable in kv.db itself (a FULL checkpoint in the worker:
-   *  the WAL and the database file are fsynced). Rejects if the checkpoint could not finish. */
-  async flush(): Promise<CheckpointResult> {
+  /** Makes every transaction committed so far durable without the write lock: the worker
+   *  fdatasyncs the WAL (checkpoint-worker.ts says why that suffices). The applying connection
+   *  keeps committing meanwhile, where a FULL checkpoint would hold it on its busy handler, on
+   *  the event loop, for as long as copying the WAL and syncing kv.db take (tens to hundreds of
+   *  ms under load). */
+  async sync(): Promise<void> {
+    await this.#ask((seq) => ({ kind: "sync", seq }));
+  }
+
+  /** Copies everything committed so far into kv.db itself and fsyncs the WAL and the file (a
+   *  FULL checkpoint in the worker), for a file that must shrink or stand alone. Holds the write
+   *  lock while it runs. Rejects if the checkpoint could not finish. */
+  async checkpointFully(): Promise<CheckpointResult> {
     const r = await this.checkpoint("FULL");
     if (r.busy !== 0) throw new Error(`kv.db checkpoint could not finish (${r.done} of ${r.log} WAL frames copied): a reader or writer held it`);
     return r;

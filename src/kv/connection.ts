@@ -78,14 +78,21 @@ export class KvConnection {
     return st;
   }
 
-  /** Commits the open transaction and runs a FULL checkpoint (which fsyncs the WAL and the
-   *  file) on the checkpointer thread. */
-  async flush(): Promise<CheckpointResult> {
+  /** Commits the open transaction and makes it durable (the WAL synced on the checkpointer
+   *  thread; the applying connection keeps its write lock and goes on). */
+  async flush(): Promise<void> {
+    this.group.commit();
+    await this.#checkpointer!.sync();
+  }
+
+  /** Commits the open transaction and runs a FULL checkpoint on the checkpointer thread: the
+   *  data in kv.db itself, the WAL empty (a defragmented file shrinks only then). */
+  async checkpointFully(): Promise<CheckpointResult> {
     this.group.commit();
     // The FULL checkpoint waits for the write lock between two transactions: keep them short.
     const release = this.group.hold();
     try {
-      return await this.#checkpointer!.flush();
+      return await this.#checkpointer!.checkpointFully();
     } finally {
       release();
     }

@@ -26,8 +26,8 @@ export interface StoreFile {
   finishCompaction(): void;
   /** Where the store is: its revision, compaction point and applied entry. */
   position(): { revision: number; compactRevision: number; index: number; term: number };
-  /** Makes kv.db durable (the checkpointer's FULL checkpoint). */
-  flush(): Promise<unknown>;
+  /** Copies the WAL into kv.db and syncs both (the checkpointer's FULL checkpoint). */
+  checkpointFully(): Promise<unknown>;
 }
 
 /** Physical size of kv.db and the part of it in use, bytes (etcd's dbSize/dbSizeInUse). */
@@ -92,7 +92,7 @@ export async function defragment(f: StoreFile, opts: { pagesPerStep?: number; on
   if (f.closed()) return;
   f.group().commit();
   // The file shrinks when the checkpointer copies the WAL back (off this thread).
-  await f.flush().catch(() => {});
+  await f.checkpointFully().catch(() => {});
 }
 
 /** A checkpoint on the applying thread, for the paths that block anyway (VACUUM, VACUUM INTO).

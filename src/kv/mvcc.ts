@@ -80,7 +80,7 @@ export class MvccStore implements KvStoreView, KvStateMachine {
       closed: () => this.#conn.closed,
       finishCompaction: () => this.#compactor.finish(),
       position: () => ({ revision: this.#revision, compactRevision: this.#compactRevision, index: this.#appliedIndex, term: this.#appliedTerm }),
-      flush: () => this.flush(),
+      checkpointFully: () => this.checkpointFully(),
     };
     this.#openDb();
   }
@@ -335,11 +335,17 @@ export class MvccStore implements KvStoreView, KvStateMachine {
     return defragment(this.#file, opts);
   }
 
-  /** Makes everything applied so far durable in kv.db (a FULL checkpoint, which fsyncs the WAL
-   *  and the file, run by the checkpointer thread). The node must await this (or use the index
-   *  of a snapshot image) before it drops Raft log entries the store has applied. */
-  flush(): Promise<CheckpointResult> {
+  /** Makes everything applied so far durable (kv.db's WAL synced by the checkpointer thread,
+   *  without stopping the applying connection). The node must await this (or use the index of a
+   *  snapshot image) before it drops Raft log entries the store has applied. */
+  flush(): Promise<void> {
     return this.#conn.flush();
+  }
+
+  /** Copies everything applied so far into kv.db itself, its WAL left empty (a FULL checkpoint
+   *  on the checkpointer thread, which holds the write lock while it runs). */
+  checkpointFully(): Promise<CheckpointResult> {
+    return this.#conn.checkpointFully();
   }
 
   /** Writes a consistent image of the whole store to `path` (replaced if present) and fsyncs

@@ -1,5 +1,6 @@
 // kv.db's checkpointer thread: the applying connection never checkpoints, the worker keeps the
-// WAL bounded, flush() means a FULL checkpoint, a process crash loses nothing committed (and
+// WAL bounded, flush() syncs the WAL without the write lock, checkpointFully() is a FULL
+// checkpoint, a process crash loses nothing committed (and
 // with batches sharing transactions, only the open one), and closing the store ends the worker.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -39,15 +40,15 @@ describe("kv checkpointer", () => {
   const t = tempDir("trireme-ckpt-");
   after(() => t.cleanup());
 
-  it("never checkpoints on the applying connection, and flush() leaves the data in kv.db with an empty WAL", async () => {
+  it("never checkpoints on the applying connection, and checkpointFully() leaves the data in kv.db with an empty WAL", async () => {
     const path = join(t.dir, "flush.db");
-    // No periodic checkpoints: only flush() may move frames into the file.
+    // No periodic checkpoints: only checkpointFully() may move frames into the file.
     const store = MvccStore.open(path, { checkpoints: { batchesPerCheckpoint: 1e9, idleMs: 1e9, walBoundBytes: Infinity } });
     try {
       applyPuts(store, 200, 10, new Uint8Array(1024));
       // 2,000 puts of 1 KiB are well past SQLite's default 1,000-page autocheckpoint.
       assert.ok(walSize(path) > 4 * 1024 * 1024, `WAL ${walSize(path)} bytes: the applying connection checkpointed`);
-      const r = await store.flush();
+      const r = await store.checkpointFully();
       assert.equal(r.busy, 0);
       assert.equal(r.done, r.log, "every WAL frame is in the database file");
       // The database file alone (its WAL ignored) has everything applied.
@@ -62,6 +63,38 @@ describe("kv checkpointer", () => {
         alone.close();
       }
     } finally {
+      store.close();
+    }
+  });
+
+  it("flush() makes the store durable without the write lock or a checkpoint: a reader pinned on an old snapshot does not hold it up", async () => {
+    const path = join(t.dir, "sync.db");
+    const store = MvccStore.open(path, { checkpoints: { batchesPerCheckpoint: 1e9, idleMs: 1e9, walBoundBytes: Infinity } });
+    const reader = openSqlite(path, { readonly: true });
+    try {
+      applyPuts(store, 10, 10, new Uint8Array(64));
+      await store.flush();
+      // A read transaction on the first 100 puts: a FULL checkpoint now waits for it to end
+      // (10 s of busy handler, then it gives up), since it may not copy frames past its snapshot.
+      reader.exec("BEGIN");
+      assert.equal(reader.prepare("SELECT count(*) AS n FROM history").get()?.n, 100);
+      applyPuts(store, 10, 10, new Uint8Array(64));
+      await store.flush();
+      // Nothing was copied into kv.db: what a crash leaves is kv.db with its WAL, and the two
+      // hold every put flushed.
+      const copy = join(t.dir, "sync-copy.db");
+      copyFileSync(path, copy);
+      copyFileSync(`${path}-wal`, `${copy}-wal`);
+      const restarted = openSqlite(copy);
+      try {
+        assert.equal(restarted.prepare("SELECT value FROM meta WHERE name = 'applied_index'").get()?.value, 200);
+        assert.equal(restarted.prepare("SELECT count(*) AS n FROM history").get()?.n, 200);
+      } finally {
+        restarted.close();
+      }
+      reader.exec("COMMIT");
+    } finally {
+      reader.close();
       store.close();
     }
   });
