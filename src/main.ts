@@ -2,6 +2,7 @@
 // The binary's entry point: `trireme <command> [flags]`.
 import pkg from "../package.json" with { type: "json" };
 import { commands } from "./cli/commands.ts";
+import { restartWithServerJit } from "./cli/jit-policy.ts";
 import { UsageError } from "./cli/usage.ts";
 
 export const VERSION: string = pkg.version;
@@ -55,6 +56,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // Only a member is long-lived enough for its JIT policy to matter (cli/jit-policy.ts).
+  if (process.argv[2] === "start") restartWithServerJit();
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {

@@ -48,6 +48,12 @@ test("a member started from the binary serves a write and stops cleanly on SIGTE
     assert.ok(Date.now() < deadline, `no leader within 15 s; log:\n${log}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  // The member replaced itself (same process id) to run with JSC's FTL tier off
+  // (src/cli/jit-policy.ts), with its own arguments: it serves the config it was given.
+  const environ = readFileSync(`/proc/${member.pid}/environ`, "utf8").split("\0");
+  assert.ok(environ.includes("BUN_JSC_useFTLJIT=false"), `environment of the member: ${environ.join(" ")}`);
+  const cmdline = readFileSync(`/proc/${member.pid}/cmdline`, "utf8").split("\0").filter((a) => a !== "");
+  assert.deepEqual(cmdline.slice(-3), ["start", "--config", "node.toml"]);
   const env = { ...process.env, ETCDCTL_API: "3" };
   const etcdctl = (...a: string[]) => execFileSync("etcdctl", [`--endpoints=127.0.0.1:${base}`, ...a], { env, encoding: "utf8" });
   assert.equal(etcdctl("put", "greeting", "hello").trim(), "OK");
