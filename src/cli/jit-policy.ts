@@ -31,10 +31,15 @@ export function serverJitEnv(env: Env, onBun: boolean): Record<string, string> |
 }
 
 /** Replaces this process with itself under the server JIT policy; returns only when nothing is
- *  to change (or the runtime cannot replace a process, when it goes on as it is). */
-export function restartWithServerJit(): void {
+ *  to change, or when the process cannot be replaced (the member then runs with the runtime's
+ *  default JIT, and says so on stderr: slower, not wrong). */
+export function restartWithServerJit(execPath: string = process.execPath, warn: (message: string) => void = console.error): void {
   const env = serverJitEnv(process.env, typeof Bun !== "undefined");
   if (env === undefined || typeof process.execve !== "function") return;
   const argv = selfCommandLine(process.argv, process.execArgv, Bun.main);
-  process.execve(process.execPath, argv, env);
+  try {
+    process.execve(execPath, argv, env);
+  } catch (err) {
+    warn(`trireme: cannot restart with ${FTL_VARIABLE}=false (${(err as Error).message}); running with the runtime's default JIT`);
+  }
 }

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { FTL_VARIABLE, selfCommandLine, serverJitEnv } from "../../src/cli/jit-policy.ts";
+import { FTL_VARIABLE, restartWithServerJit, selfCommandLine, serverJitEnv } from "../../src/cli/jit-policy.ts";
 
 const PORT = 23360; // the member's client port; its planes take the next ones
 
@@ -27,6 +27,19 @@ describe("the server JIT policy", () => {
     assert.deepEqual(env, { PATH: "/bin", [FTL_VARIABLE]: "false" });
     assert.equal(serverJitEnv({ PATH: "/bin", [FTL_VARIABLE]: "true" }, true), undefined);
     assert.equal(serverJitEnv({ PATH: "/bin" }, false), undefined);
+  });
+
+  test("a process that cannot be replaced goes on with the default JIT and says why", () => {
+    const saved = process.env[FTL_VARIABLE];
+    delete process.env[FTL_VARIABLE];
+    const warnings: string[] = [];
+    try {
+      restartWithServerJit("/nonexistent/bun", (m) => warnings.push(m));
+    } finally {
+      if (saved !== undefined) process.env[FTL_VARIABLE] = saved;
+    }
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /cannot restart with BUN_JSC_useFTLJIT=false \(.+\); running with the runtime's default JIT/);
   });
 
   test("a member started from source replaces itself in place with the variable set and serves as asked", { timeout: 30_000 }, async () => {
