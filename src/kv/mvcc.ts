@@ -335,15 +335,13 @@ export class MvccStore implements KvStoreView, KvStateMachine {
     return defragment(this.#file, opts);
   }
 
-  /** Makes everything applied so far durable (kv.db's WAL synced by the checkpointer thread,
-   *  without stopping the applying connection). The node must await this (or use the index of a
-   *  snapshot image) before it drops Raft log entries the store has applied. */
+  /** Makes everything applied so far durable (the WAL synced off this thread); the node awaits
+   *  it (or uses a snapshot image's index) before it drops log entries the store applied. */
   flush(): Promise<void> {
     return this.#conn.flush();
   }
 
-  /** Copies everything applied so far into kv.db itself, its WAL left empty (a FULL checkpoint
-   *  on the checkpointer thread, which holds the write lock while it runs). */
+  /** Everything applied so far copied into kv.db itself, its WAL empty (a FULL checkpoint). */
   checkpointFully(): Promise<CheckpointResult> {
     return this.#conn.checkpointFully();
   }
