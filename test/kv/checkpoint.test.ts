@@ -67,7 +67,7 @@ describe("kv checkpointer", () => {
     }
   });
 
-  it("flush() makes the store durable without the write lock or a checkpoint: a reader pinned on an old snapshot does not hold it up", async () => {
+  it("flush() neither takes the write lock nor checkpoints: a reader pinned on an old snapshot does not hold it up, and kv.db with its WAL holds every put flushed", async () => {
     const path = join(t.dir, "sync.db");
     const store = MvccStore.open(path, { checkpoints: { batchesPerCheckpoint: 1e9, idleMs: 1e9, walBoundBytes: Infinity } });
     const reader = openSqlite(path, { readonly: true });
@@ -80,8 +80,7 @@ describe("kv checkpointer", () => {
       assert.equal(reader.prepare("SELECT count(*) AS n FROM history").get()?.n, 100);
       applyPuts(store, 10, 10, new Uint8Array(64));
       await store.flush();
-      // Nothing was copied into kv.db: what a crash leaves is kv.db with its WAL, and the two
-      // hold every put flushed.
+      // What a crash leaves is kv.db with its WAL, and the two hold every put flushed.
       const copy = join(t.dir, "sync-copy.db");
       copyFileSync(path, copy);
       copyFileSync(`${path}-wal`, `${copy}-wal`);
@@ -93,6 +92,20 @@ describe("kv checkpointer", () => {
         restarted.close();
       }
       reader.exec("COMMIT");
+      // With no reader in the way, a flush that checkpointed would now copy every put into the
+      // file; the file alone (its WAL ignored) still lacks the newest: flush() copied nothing.
+      applyPuts(store, 10, 10, new Uint8Array(64));
+      await store.flush();
+      const alone = join(t.dir, "sync-alone.db");
+      copyFileSync(path, alone);
+      const file = openSqlite(alone, { readonly: true });
+      try {
+        const hasHistory = file.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'history'").get()?.n === 1;
+        const rows = hasHistory ? Number(file.prepare("SELECT count(*) AS n FROM history").get()?.n) : 0;
+        assert.ok(rows < 300, `kv.db alone holds ${rows} of the 300 puts: flush() checkpointed`);
+      } finally {
+        file.close();
+      }
     } finally {
       reader.close();
       store.close();
